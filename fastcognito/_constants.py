@@ -1,0 +1,61 @@
+"""Literals shared by both twins and the layers below them.
+
+Keep every value the twins compare against here, once: a copy in one twin drifts.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# RFC 4648 §5: the URL- and filename-safe alphabet, without padding (RFC 7515 §2).
+B64URL_ALPHABET: Final = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+# Cognito signs with RS256 only; RFC 8725 §3.1: a verifier allows exactly the algorithms it uses.
+ALLOWED_ALGORITHMS: Final = frozenset({"RS256"})
+
+# RFC 7515 §4.1.11: `crit` names extensions we do not understand, so the token must be rejected.
+# `jku`, `x5u`, `jwk`, `x5c` point at keys chosen by the sender (RFC 8725 §3.10); Cognito never
+# sends them, and a token that does is rejected rather than quietly trusted or ignored.
+FORBIDDEN_HEADER_PARAMETERS: Final = ("crit", "jku", "x5u", "jwk", "x5c")
+
+TOKEN_USES: Final = frozenset({"access", "id"})
+
+CLAIM_EXP: Final = "exp"
+CLAIM_IAT: Final = "iat"
+CLAIM_NBF: Final = "nbf"
+CLAIM_ISS: Final = "iss"
+CLAIM_SUB: Final = "sub"
+CLAIM_TOKEN_USE: Final = "token_use"
+CLAIM_CLIENT_ID: Final = "client_id"
+CLAIM_AUD: Final = "aud"
+CLAIM_GROUPS: Final = "cognito:groups"
+CLAIM_SCOPE: Final = "scope"
+CLAIM_USERNAME: Final = "username"
+CLAIM_COGNITO_USERNAME: Final = "cognito:username"
+
+# Claims whose type is checked when present (RFC 7519 §4.1): NumericDates and strings.
+NUMERIC_CLAIMS: Final = (CLAIM_EXP, CLAIM_IAT, CLAIM_NBF, "auth_time")
+REQUIRED_CLAIMS: Final = frozenset({CLAIM_EXP, CLAIM_IAT})
+STRING_CLAIMS: Final = (
+    CLAIM_ISS,
+    CLAIM_SUB,
+    CLAIM_TOKEN_USE,
+    CLAIM_CLIENT_ID,
+    CLAIM_SCOPE,
+    CLAIM_USERNAME,
+    CLAIM_COGNITO_USERNAME,
+)
+
+# Limits.
+DEFAULT_MAX_TOKEN_BYTES: Final = 8 * 1024
+DEFAULT_CACHE_SIZE: Final = 4096
+HEADER_CACHE_SIZE: Final = 64
+MAX_HEADER_SEGMENT_CHARS: Final = 1024
+JWKS_MAX_BYTES: Final = 64 * 1024
+JWKS_CONNECT_TIMEOUT: Final = 1.5
+JWKS_READ_TIMEOUT: Final = 3.0
+JWKS_COOLDOWN: Final = 10.0
+JWKS_MAX_KEYS: Final = 64
+MIN_RSA_BITS: Final = 2048
+
+ENV_NO_EXTENSIONS: Final = "FASTCOGNITO_NO_EXTENSIONS"

@@ -1,0 +1,421 @@
+"""The hot path in pure Python: the twin of ``_verify.pyx``.
+
+Both twins accept and reject exactly the same inputs and raise the same classes; a change to one
+lands in the other in the same commit. This one runs where the extension is not built
+(``FASTCOGNITO_NO_EXTENSIONS=1``, PyPy) and is what type checkers read.
+"""
+
+from __future__ import annotations
+
+import binascii
+import json
+import math
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+from cryptography.hazmat.primitives.hashes import SHA256
+
+from ._constants import (
+    ALLOWED_ALGORITHMS,
+    B64URL_ALPHABET,
+    CLAIM_AUD,
+    CLAIM_CLIENT_ID,
+    CLAIM_EXP,
+    CLAIM_GROUPS,
+    CLAIM_IAT,
+    CLAIM_ISS,
+    CLAIM_NBF,
+    CLAIM_SCOPE,
+    CLAIM_TOKEN_USE,
+    FORBIDDEN_HEADER_PARAMETERS,
+    HEADER_CACHE_SIZE,
+    MAX_HEADER_SEGMENT_CHARS,
+    NUMERIC_CLAIMS,
+    REQUIRED_CLAIMS,
+    STRING_CLAIMS,
+    TOKEN_USES,
+)
+from .claims import Claims
+from .exceptions import (
+    ExpiredTokenError,
+    InvalidClientError,
+    InvalidIssuerError,
+    InvalidSignatureError,
+    InvalidTokenUseError,
+    MalformedTokenError,
+    MissingGroupError,
+    MissingScopeError,
+    NotYetValidError,
+    UnsupportedAlgorithmError,
+)
+
+__all__ = ["CacheInfo", "ClaimsCache", "VerifierCore", "b64url_decode", "decode_header"]
+
+_PKCS1V15 = PKCS1v15()
+_SHA256 = SHA256()
+
+# 256-entry table: the 6-bit value of each base64url character, -1 for every other byte.
+_B64_VALUES = [-1] * 256
+for _index, _char in enumerate(B64URL_ALPHABET):
+    _B64_VALUES[ord(_char)] = _index
+_B64_TO_STANDARD = bytes.maketrans(b"-_", b"+/")
+_B64_PADDING = (b"", b"", b"==", b"=")
+_B64URL_SEGMENT = re.compile(r"[A-Za-z0-9_-]*\Z")
+
+
+class CacheInfo(NamedTuple):
+    hits: int
+    misses: int
+    size: int
+    maxsize: int
+
+
+def b64url_decode(segment: str) -> bytes:
+    """Strict base64url (RFC 4648 §5, as RFC 7515 §2 uses it): no padding, nothing outside the
+    alphabet, and canonical trailing bits (RFC 4648 §3.5), so one value has one encoding."""
+    remainder = len(segment) % 4
+    if remainder == 1:
+        raise MalformedTokenError("a segment is not valid base64url: impossible length")
+    if _B64URL_SEGMENT.match(segment) is None:
+        raise MalformedTokenError("a segment is not valid base64url: character outside the alphabet")
+    if remainder:
+        last = _B64_VALUES[ord(segment[-1])]
+        # 2 chars carry 12 bits for 8 (4 unused), 3 carry 18 for 16 (2 unused): unused must be 0.
+        if last & (0x0F if remainder == 2 else 0x03):
+            raise MalformedTokenError("a segment is not valid base64url: non-canonical trailing bits")
+    return binascii.a2b_base64(segment.encode("ascii").translate(_B64_TO_STANDARD) + _B64_PADDING[remainder])
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise ValueError("duplicate member name")
+    return result
+
+
+def _decode_json_object(raw: bytes, what: str, *, unique: bool) -> dict[str, Any]:
+    # RFC 7519 §7.2 / RFC 7515 §5.2: UTF-8 JSON objects. json.loads(bytes) would also guess
+    # UTF-16/32, so decode UTF-8 strictly first. NaN and Infinity are not JSON (RFC 8259 §6).
+    try:
+        text = raw.decode("utf-8")
+        value = json.loads(
+            text,
+            parse_constant=_reject_constant,
+            object_pairs_hook=_unique_object if unique else None,
+        )
+    except (UnicodeDecodeError, ValueError, RecursionError) as err:
+        raise MalformedTokenError(f"the {what} is not valid JSON") from err
+    if type(value) is not dict:
+        raise MalformedTokenError(f"the {what} is not a JSON object")
+    return value
+
+
+def decode_header(segment: str) -> str:
+    """Decode and check a header segment; return its ``kid``."""
+    if len(segment) > MAX_HEADER_SEGMENT_CHARS:
+        raise MalformedTokenError("the header is too large")
+    header = _decode_json_object(b64url_decode(segment), "header", unique=True)
+    for name in FORBIDDEN_HEADER_PARAMETERS:
+        if name in header:
+            raise MalformedTokenError(f"the header parameter {name!r} is not accepted")
+    alg = header.get("alg")
+    if alg is None:
+        raise UnsupportedAlgorithmError("the header has no alg")
+    if type(alg) is not str:
+        raise MalformedTokenError("the header's alg is not a string")
+    if alg not in ALLOWED_ALGORITHMS:
+        raise UnsupportedAlgorithmError(f"the algorithm {alg[:16]!r} is not allowed; only RS256 is")
+    kid = header.get("kid")
+    if kid is None:
+        raise MalformedTokenError("the header has no kid")
+    if type(kid) is not str or not kid:
+        raise MalformedTokenError("the header's kid is not a non-empty string")
+    return kid
+
+
+def _is_number(value: object) -> bool:
+    kind = type(value)
+    if kind is int:
+        return True
+    return kind is float and math.isfinite(value)  # type: ignore[arg-type]
+
+
+def _check_claim_types(claims: dict[str, Any]) -> None:
+    # RFC 7519 §2 NumericDate: a JSON number; booleans, strings and non-finite values are not.
+    for name in NUMERIC_CLAIMS:
+        if name in claims:
+            if not _is_number(claims[name]):
+                raise MalformedTokenError(f"the claim {name!r} is not a finite number")
+        elif name in REQUIRED_CLAIMS:
+            raise MalformedTokenError(f"the claim {name!r} is missing")
+    for name in STRING_CLAIMS:
+        if name in claims and type(claims[name]) is not str:
+            raise MalformedTokenError(f"the claim {name!r} is not a string")
+    aud = claims.get(CLAIM_AUD)
+    if aud is not None and type(aud) is not str:
+        if type(aud) is not list or not all(type(item) is str for item in aud):
+            raise MalformedTokenError("the claim 'aud' is not a string or a list of strings")
+    groups = claims.get(CLAIM_GROUPS)
+    if groups is not None:
+        if type(groups) is not list or not all(type(item) is str for item in groups):
+            raise MalformedTokenError("the claim 'cognito:groups' is not a list of strings")
+
+
+class ClaimsCache:
+    """Bounded LRU of verified claims, keyed by the whole token (its hash, then full equality).
+
+    Entries live until ``exp`` plus leeway; an expired or not-yet-valid entry is never returned.
+    Safe under threads.
+    """
+
+    __slots__ = ("maxsize", "hits", "misses", "_entries", "_lock")
+
+    def __init__(self, maxsize: int) -> None:
+        self.maxsize = maxsize
+        self.hits = 0
+        self.misses = 0
+        self._entries: OrderedDict[str, tuple[Claims, float, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, token: str, now: float) -> Claims | None:
+        with self._lock:
+            entry = self._entries.get(token)
+            if entry is not None:
+                if entry[2] <= now < entry[1]:
+                    self._entries.move_to_end(token)
+                    self.hits += 1
+                    return entry[0]
+                del self._entries[token]
+            self.misses += 1
+            return None
+
+    def put(self, token: str, claims: Claims, expires_at: float, not_before: float) -> None:
+        if self.maxsize <= 0:
+            return
+        with self._lock:
+            entries = self._entries
+            entries[token] = (claims, expires_at, not_before)
+            entries.move_to_end(token)
+            while len(entries) > self.maxsize:
+                entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self.hits = 0
+            self.misses = 0
+
+    def info(self) -> CacheInfo:
+        with self._lock:
+            return CacheInfo(self.hits, self.misses, len(self._entries), self.maxsize)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+class VerifierCore:
+    """Steps 1 to 8 of the verification contract (DESIGN.md §3), minus the network.
+
+    ``pools`` maps each trusted issuer to its key source: an object with a ``by_kid`` dict (kid to
+    ``cryptography`` RSA public key) read on the fast path, and ``get_key(kid)`` that may refresh
+    and raises ``KeyNotFoundError`` or ``JWKSError``.
+    """
+
+    __slots__ = (
+        "_pools",
+        "_single_issuer",
+        "_single_source",
+        "_leeway",
+        "_token_use",
+        "_clients",
+        "_groups",
+        "_scopes",
+        "_custom_check",
+        "_max_token_bytes",
+        "_cache",
+        "_clock",
+        "_headers",
+    )
+
+    def __init__(
+        self,
+        *,
+        pools: Mapping[str, Any],
+        leeway: float,
+        token_use: str | None,
+        clients: frozenset[str] | None,
+        groups: frozenset[str] | None,
+        scopes: frozenset[str] | None,
+        custom_check: Callable[[Claims], object] | None,
+        max_token_bytes: int,
+        cache: ClaimsCache | None,
+        clock: Callable[[], float],
+    ) -> None:
+        self._pools = dict(pools)
+        if len(self._pools) == 1:
+            ((self._single_issuer, self._single_source),) = self._pools.items()
+        else:
+            self._single_issuer = None
+            self._single_source = None
+        self._leeway = float(leeway)
+        self._token_use = token_use
+        self._clients = clients
+        self._groups = groups
+        self._scopes = scopes
+        self._custom_check = custom_check
+        self._max_token_bytes = max_token_bytes
+        self._cache = cache
+        self._clock = clock
+        self._headers: dict[str, str] = {}
+
+    def _kid(self, segment: str) -> str:
+        # Cognito signs every token of a pool with one of two keys, so the same few header
+        # segments recur; a checked segment maps to its kid without decoding it again.
+        kid = self._headers.get(segment)
+        if kid is None:
+            kid = decode_header(segment)
+            if len(self._headers) >= HEADER_CACHE_SIZE:
+                self._headers.clear()
+            self._headers[segment] = kid
+        return kid
+
+    def verify(self, token: str | bytes) -> Claims:
+        # 1. Type and size.
+        if type(token) is not str:
+            if isinstance(token, (bytes, bytearray)):
+                if len(token) > self._max_token_bytes:
+                    raise MalformedTokenError("the token is larger than the allowed size")
+                if not token.isascii():
+                    raise MalformedTokenError("the token is not ASCII")
+                token = token.decode("ascii")
+            elif isinstance(token, str):
+                token = str(token)
+            else:
+                raise MalformedTokenError("the token is not a str or bytes")
+        if len(token) > self._max_token_bytes:
+            raise MalformedTokenError("the token is larger than the allowed size")
+        if not token.isascii():
+            raise MalformedTokenError("the token is not ASCII")
+        now = self._clock()
+
+        # 2. Cache: the exact same token, not expired.
+        cache = self._cache
+        if cache is not None:
+            claims = cache.get(token, now)
+            if claims is not None:
+                return claims
+
+        # 3. Exactly three non-empty segments, each strict base64url (RFC 7515 §7.1).
+        first = token.find(".")
+        second = token.find(".", first + 1) if first >= 0 else -1
+        if second < 0 or token.find(".", second + 1) >= 0:
+            raise MalformedTokenError("the token does not have exactly three segments")
+        if first == 0 or second == first + 1 or second == len(token) - 1:
+            raise MalformedTokenError("the token has an empty segment")
+        header_segment = token[:first]
+        payload = b64url_decode(token[first + 1 : second])
+        signature = b64url_decode(token[second + 1 :])
+        # 4. Header.
+        kid = self._kid(header_segment)
+
+        # 5. Key, from the pool the token names (several pools: peek at `iss`, checked again
+        # after the signature).
+        decoded: dict[str, Any] | None = None
+        source = self._single_source
+        issuer = self._single_issuer
+        if source is None:
+            decoded = _decode_json_object(payload, "payload", unique=False)
+            iss = decoded.get(CLAIM_ISS)
+            source = self._pools.get(iss) if type(iss) is str else None
+            if source is None:
+                raise InvalidIssuerError(
+                    "the token's issuer is not a trusted user pool",
+                    claim=CLAIM_ISS,
+                    actual=iss,
+                    expected=sorted(self._pools),
+                )
+            issuer = iss
+        key = source.by_kid.get(kid)
+        if key is None:
+            key = source.get_key(kid)
+
+        # 6. Signature over the exact ASCII bytes of `header.payload` (RFC 7515 §5.2).
+        try:
+            key.verify(signature, token[:second].encode("ascii"), _PKCS1V15, _SHA256)
+        except InvalidSignature:
+            raise InvalidSignatureError() from None
+
+        # 7. Claims, only now that they are signed.
+        if decoded is None:
+            decoded = _decode_json_object(payload, "payload", unique=False)
+        _check_claim_types(decoded)
+        leeway = self._leeway
+        exp = decoded[CLAIM_EXP]
+        if not now < exp + leeway:
+            raise ExpiredTokenError(claim=CLAIM_EXP, actual=exp, expected=f"> {now - leeway}")
+        iat = decoded[CLAIM_IAT]
+        if iat > now + leeway:
+            raise NotYetValidError(
+                "the token was issued in the future", claim=CLAIM_IAT, actual=iat, expected=f"<= {now + leeway}"
+            )
+        not_before = iat
+        nbf = decoded.get(CLAIM_NBF)
+        if nbf is not None:
+            if nbf > now + leeway:
+                raise NotYetValidError(claim=CLAIM_NBF, actual=nbf, expected=f"<= {now + leeway}")
+            if nbf > not_before:
+                not_before = nbf
+        iss = decoded.get(CLAIM_ISS)
+        if iss != issuer:
+            raise InvalidIssuerError(claim=CLAIM_ISS, actual=iss, expected=issuer)
+        token_use = decoded.get(CLAIM_TOKEN_USE)
+        if token_use not in TOKEN_USES or (self._token_use is not None and token_use != self._token_use):
+            raise InvalidTokenUseError(
+                claim=CLAIM_TOKEN_USE, actual=token_use, expected=self._token_use or sorted(TOKEN_USES)
+            )
+        clients = self._clients
+        if clients is not None:
+            if token_use == "access":
+                client_claim = CLAIM_CLIENT_ID
+                client = decoded.get(CLAIM_CLIENT_ID)
+                allowed = client in clients
+            else:
+                client_claim = CLAIM_AUD
+                client = decoded.get(CLAIM_AUD)
+                if type(client) is list:
+                    allowed = any(item in clients for item in client)
+                else:
+                    allowed = client in clients
+            if not allowed:
+                raise InvalidClientError(claim=client_claim, actual=client, expected=sorted(clients))
+        groups = self._groups
+        if groups is not None:
+            have = decoded.get(CLAIM_GROUPS) or ()
+            if groups.isdisjoint(have):
+                raise MissingGroupError(claim=CLAIM_GROUPS, actual=list(have), expected=sorted(groups))
+        scopes = self._scopes
+        if scopes is not None:
+            scope = decoded.get(CLAIM_SCOPE)
+            have_scopes = scope.split() if scope else ()
+            if scopes.isdisjoint(have_scopes):
+                raise MissingScopeError(claim=CLAIM_SCOPE, actual=scope, expected=sorted(scopes))
+        claims = Claims(decoded)
+        if self._custom_check is not None:
+            self._custom_check(claims)
+
+        # 8. Cache until exp (plus leeway).
+        if cache is not None:
+            cache.put(token, claims, exp + leeway, not_before - leeway)
+        return claims
+
+    def clear_header_cache(self) -> None:
+        self._headers.clear()

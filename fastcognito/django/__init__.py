@@ -1,0 +1,1 @@
+"""Django integration (see DESIGN.md §6)."""

@@ -1,0 +1,1 @@
+"""Django REST Framework integration (see DESIGN.md §6)."""

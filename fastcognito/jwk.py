@@ -1,0 +1,124 @@
+"""Keys: one JWK to a ``cryptography`` RSA public key, and a ``KeySet`` built once per JWKS."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey, RSAPublicNumbers
+
+from ._constants import ALLOWED_ALGORITHMS, JWKS_MAX_KEYS, MIN_RSA_BITS
+from ._impl import b64url_decode
+from .exceptions import JWKSError, KeyNotFoundError, MalformedTokenError
+
+__all__ = ["KeySet", "load_rsa_public_key"]
+
+logger = logging.getLogger("fastcognito.jwk")
+
+
+def _b64_uint(jwk: Mapping[str, Any], name: str) -> int:
+    # RFC 7518 §6.3.1: Base64urlUInt, big-endian, no leading zero octets beyond the first.
+    value = jwk.get(name)
+    if type(value) is not str or not value:
+        raise JWKSError(f"the key's {name!r} is missing or not a string")
+    try:
+        raw = b64url_decode(value)
+    except MalformedTokenError as err:
+        raise JWKSError(f"the key's {name!r} is not base64url") from err
+    return int.from_bytes(raw, "big")
+
+
+def load_rsa_public_key(jwk: Mapping[str, Any]) -> RSAPublicKey:
+    """Validate one JWK (RFC 7517 §4, RFC 7518 §6.3) and load it; raises ``JWKSError``.
+
+    Only RSA signing keys for RS256 of at least 2048 bits are accepted (RFC 8725 §3.5).
+    """
+    if not isinstance(jwk, Mapping):
+        raise JWKSError("a key is not a JSON object")
+    if jwk.get("kty") != "RSA":
+        raise JWKSError("the key is not an RSA key")
+    use = jwk.get("use")
+    if use is not None and use != "sig":
+        raise JWKSError("the key is not a signing key")
+    alg = jwk.get("alg")
+    if alg is not None and alg not in ALLOWED_ALGORITHMS:
+        raise JWKSError("the key is not for RS256")
+    key_ops = jwk.get("key_ops")
+    if key_ops is not None and (not isinstance(key_ops, list) or "verify" not in key_ops):
+        raise JWKSError("the key may not verify signatures")
+    if any(name in jwk for name in ("d", "p", "q", "dp", "dq", "qi")):
+        # A published private key is a leak; never use it, and say so.
+        raise JWKSError("the key carries private parameters")
+    modulus = _b64_uint(jwk, "n")
+    exponent = _b64_uint(jwk, "e")
+    if modulus.bit_length() < MIN_RSA_BITS:
+        raise JWKSError(f"the key is shorter than {MIN_RSA_BITS} bits")
+    if exponent < 3 or exponent % 2 == 0:
+        raise JWKSError("the key's exponent is not valid")
+    try:
+        return RSAPublicNumbers(exponent, modulus).public_key()
+    except ValueError as err:
+        raise JWKSError("the key is not a valid RSA public key") from err
+
+
+class KeySet(Mapping[str, RSAPublicKey]):
+    """An immutable kid-to-key mapping, built once per JWKS document.
+
+    It is also the key source of an offline pool: ``get_key`` never fetches.
+    """
+
+    __slots__ = ("by_kid",)
+
+    by_kid: dict[str, RSAPublicKey]
+
+    def __init__(self, keys: Mapping[str, RSAPublicKey] | None = None) -> None:
+        self.by_kid = dict(keys or {})
+
+    @classmethod
+    def from_jwks(cls, document: object) -> KeySet:
+        """Build from a JWKS document (RFC 7517 §5). Unusable keys are skipped with a warning.
+
+        Raises ``JWKSError`` when the document is not a JWKS or holds no usable key.
+        """
+        if not isinstance(document, Mapping):
+            raise JWKSError("the JWKS is not a JSON object")
+        entries = document.get("keys")
+        if not isinstance(entries, list):
+            raise JWKSError("the JWKS has no 'keys' list")
+        if len(entries) > JWKS_MAX_KEYS:
+            raise JWKSError(f"the JWKS has more than {JWKS_MAX_KEYS} keys")
+        keys: dict[str, RSAPublicKey] = {}
+        for position, entry in enumerate(entries):
+            kid = entry.get("kid") if isinstance(entry, Mapping) else None
+            if type(kid) is not str or not kid:
+                logger.warning("skipping JWKS key #%d: it has no string kid", position)
+                continue
+            if kid in keys:
+                logger.warning("skipping JWKS key %r: its kid is used twice", kid)
+                continue
+            try:
+                keys[kid] = load_rsa_public_key(entry)
+            except JWKSError as err:
+                logger.warning("skipping JWKS key %r: %s", kid, err)
+        if not keys:
+            raise JWKSError("the JWKS holds no usable RS256 key")
+        return cls(keys)
+
+    def get_key(self, kid: str) -> RSAPublicKey:
+        key = self.by_kid.get(kid)
+        if key is None:
+            raise KeyNotFoundError()
+        return key
+
+    def __getitem__(self, kid: str) -> RSAPublicKey:
+        return self.by_kid[kid]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.by_kid)
+
+    def __len__(self) -> int:
+        return len(self.by_kid)
+
+    def __repr__(self) -> str:
+        return f"KeySet(kids={sorted(self.by_kid)!r})"

@@ -1,0 +1,299 @@
+"""Pipeline: ``CognitoVerifier`` ties the twin, the keys, the JWKS client and the cache together."""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import re
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any, Union
+from urllib.parse import urlsplit
+
+import requests
+
+from . import _impl
+from ._constants import (
+    DEFAULT_CACHE_SIZE,
+    DEFAULT_MAX_TOKEN_BYTES,
+    JWKS_CONNECT_TIMEOUT,
+    JWKS_COOLDOWN,
+    JWKS_READ_TIMEOUT,
+    TOKEN_USES,
+)
+from ._impl import CacheInfo
+from .claims import Claims
+from .exceptions import ConfigurationError, JWKSError
+from .jwk import KeySet
+from .jwks import JWKSClient
+
+__all__ = ["CognitoVerifier", "UserPool", "default_issuer", "parse_user_pool_id"]
+
+# A Cognito user pool id is `<region>_<id>` (e.g. `eu-west-1_AbC123xyz`).
+_USER_POOL_ID = re.compile(r"(?P<region>[a-z]{2}(?:-[a-z]+)+-\d{1,2})_[0-9A-Za-z]+")
+
+
+class _Required:
+    def __repr__(self) -> str:
+        return "<required>"
+
+
+_REQUIRED: Any = _Required()
+
+
+def parse_user_pool_id(user_pool_id: object) -> str:
+    """Return the region of a well-formed user pool id; raise ``ConfigurationError`` otherwise."""
+    if not isinstance(user_pool_id, str):
+        raise ConfigurationError(f"user_pool_id must be a string like 'eu-west-1_AbC123', got {type(user_pool_id).__name__}")
+    match = _USER_POOL_ID.fullmatch(user_pool_id)
+    if match is None:
+        raise ConfigurationError(
+            f"user_pool_id {user_pool_id!r} is not of the form '<region>_<id>', e.g. 'eu-west-1_AbC123'"
+        )
+    return match.group("region")
+
+
+def default_issuer(user_pool_id: str, region: str | None = None) -> str:
+    """The issuer Cognito puts in ``iss``: ``https://cognito-idp.{region}.amazonaws.com/{pool}``."""
+    pool_region = parse_user_pool_id(user_pool_id)
+    return f"https://cognito-idp.{region or pool_region}.amazonaws.com/{user_pool_id}"
+
+
+@dataclass(frozen=True)
+class UserPool:
+    """One trusted user pool, for verifiers that trust several or that need per-pool URLs.
+
+    ``issuer`` and ``jwks_url`` default to Cognito's; set them apart for emulators and proxies.
+    ``jwks`` is a JWKS document for offline use: nothing is ever fetched for this pool.
+    """
+
+    user_pool_id: str
+    region: str | None = None
+    issuer: str | None = None
+    jwks_url: str | None = None
+    jwks: Mapping[str, Any] | None = None
+
+
+PoolSpec = Union[str, UserPool]
+
+
+def _is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_url(name: str, url: object) -> str:
+    if not isinstance(url, str) or not url:
+        raise ConfigurationError(f"{name} must be a non-empty string")
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return url
+    if parts.scheme == "http" and _is_loopback(parts.hostname):
+        return url  # emulators on this machine (moto, cognito-local)
+    raise ConfigurationError(
+        f"{name} must be an https URL (plain http is accepted only for localhost), got {url!r}"
+    )
+
+
+def _string_set(name: str, value: object, *, allow_none: bool) -> frozenset[str] | None:
+    if value is None:
+        if allow_none:
+            return None
+        raise ConfigurationError(f"{name} may not be None")
+    items: Iterable[object] = (value,) if isinstance(value, str) else value  # type: ignore[assignment]
+    try:
+        result = frozenset(items)
+    except TypeError:
+        raise ConfigurationError(f"{name} must be a string or a collection of strings") from None
+    if not result or not all(isinstance(item, str) and item for item in result):
+        raise ConfigurationError(f"{name} must be a non-empty string or a non-empty collection of them")
+    return result  # type: ignore[return-value]
+
+
+def _number(name: str, value: object, *, minimum: float = 0) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ConfigurationError(f"{name} must be a finite number, got {value!r}")
+    if value < minimum:
+        raise ConfigurationError(f"{name} must be at least {minimum}, got {value!r}")
+    return float(value)
+
+
+def _integer(name: str, value: object, *, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigurationError(f"{name} must be an integer of at least {minimum}, got {value!r}")
+    return value
+
+
+class CognitoVerifier:
+    """Verifies Cognito JWTs: ``verify(token) -> Claims`` or a ``TokenError`` subclass.
+
+    ``client_id`` and ``token_use`` are required; pass ``None`` to skip that check on purpose.
+    See DESIGN.md §3 for the steps, in order.
+    """
+
+    def __init__(
+        self,
+        user_pool_id: PoolSpec | Sequence[PoolSpec],
+        *,
+        client_id: str | Iterable[str] | None = _REQUIRED,
+        token_use: str | None = _REQUIRED,
+        region: str | None = None,
+        issuer: str | None = None,
+        jwks_url: str | None = None,
+        leeway: float = 0,
+        groups: str | Iterable[str] | None = None,
+        scopes: str | Iterable[str] | None = None,
+        cache_size: int = DEFAULT_CACHE_SIZE,
+        jwks: Mapping[str, Any] | None = None,
+        max_token_bytes: int = DEFAULT_MAX_TOKEN_BYTES,
+        jwks_cooldown: float = JWKS_COOLDOWN,
+        jwks_timeout: tuple[float, float] = (JWKS_CONNECT_TIMEOUT, JWKS_READ_TIMEOUT),
+        custom_check: Callable[[Claims], object] | None = None,
+        session: requests.Session | None = None,
+        clock: Callable[[], float] = time.time,
+        _impl_module: ModuleType | None = None,
+    ) -> None:
+        if client_id is _REQUIRED:
+            raise ConfigurationError(
+                "client_id is required: the app client id(s) tokens must be issued to, "
+                "or client_id=None to accept any client on purpose"
+            )
+        if token_use is _REQUIRED:
+            raise ConfigurationError(
+                "token_use is required: 'access' or 'id', or token_use=None to accept both on purpose"
+            )
+        if token_use is not None and token_use not in TOKEN_USES:
+            raise ConfigurationError(f"token_use must be 'access', 'id' or None, got {token_use!r}")
+        twin = _impl_module if _impl_module is not None else _impl.twin
+
+        self.client_ids = _string_set("client_id", client_id, allow_none=True)
+        self.token_use = token_use
+        self.leeway = _number("leeway", leeway)
+        self.groups = _string_set("groups", groups, allow_none=True)
+        self.scopes = _string_set("scopes", scopes, allow_none=True)
+        cache_size = _integer("cache_size", cache_size, minimum=0)
+        max_token_bytes = _integer("max_token_bytes", max_token_bytes, minimum=64)
+        jwks_cooldown = _number("jwks_cooldown", jwks_cooldown)
+        if custom_check is not None and not callable(custom_check):
+            raise ConfigurationError("custom_check must be callable")
+        if not callable(clock):
+            raise ConfigurationError("clock must be callable")
+        if session is None:
+            session = requests.Session()
+
+        pools = self._pool_specs(user_pool_id, region=region, issuer=issuer, jwks_url=jwks_url, jwks=jwks)
+        self.pools: dict[str, UserPool] = {}
+        self._sources: dict[str, KeySet | JWKSClient] = {}
+        for pool in pools:
+            pool_region = parse_user_pool_id(pool.user_pool_id)
+            if pool.region is not None and pool.region != pool_region:
+                raise ConfigurationError(
+                    f"region {pool.region!r} differs from the region of user pool {pool.user_pool_id!r}"
+                )
+            pool_issuer = _check_url("issuer", pool.issuer or default_issuer(pool.user_pool_id))
+            pool_jwks_url = _check_url("jwks_url", pool.jwks_url or f"{pool_issuer}/.well-known/jwks.json")
+            if pool_issuer in self.pools:
+                raise ConfigurationError(f"the issuer {pool_issuer!r} is configured twice")
+            source: KeySet | JWKSClient
+            if pool.jwks is not None:
+                try:
+                    source = KeySet.from_jwks(pool.jwks)
+                except JWKSError as err:
+                    raise ConfigurationError(f"the jwks of user pool {pool.user_pool_id!r}: {err}") from err
+            else:
+                source = JWKSClient(
+                    pool_jwks_url, session=session, timeout=jwks_timeout, cooldown=jwks_cooldown
+                )
+            self.pools[pool_issuer] = UserPool(
+                pool.user_pool_id, pool_region, pool_issuer, pool_jwks_url, pool.jwks
+            )
+            self._sources[pool_issuer] = source
+
+        self._cache = twin.ClaimsCache(cache_size) if cache_size else None
+        self._cache_size = cache_size
+        self._core = twin.VerifierCore(
+            pools=self._sources,
+            leeway=self.leeway,
+            token_use=token_use,
+            clients=self.client_ids,
+            groups=self.groups,
+            scopes=self.scopes,
+            custom_check=custom_check,
+            max_token_bytes=max_token_bytes,
+            cache=self._cache,
+            clock=clock,
+        )
+        # The bound method of the core, so a call costs no extra Python frame.
+        self.verify = self._core.verify  # type: ignore[method-assign]
+
+    @staticmethod
+    def _pool_specs(
+        user_pool_id: object,
+        *,
+        region: str | None,
+        issuer: str | None,
+        jwks_url: str | None,
+        jwks: Mapping[str, Any] | None,
+    ) -> list[UserPool]:
+        if isinstance(user_pool_id, (str, UserPool)):
+            specs: list[object] = [user_pool_id]
+        elif isinstance(user_pool_id, Sequence) and user_pool_id:
+            specs = list(user_pool_id)
+        else:
+            raise ConfigurationError("user_pool_id must be a pool id, a UserPool, or a non-empty list of them")
+        several = len(specs) > 1
+        if several and (issuer is not None or jwks_url is not None or jwks is not None):
+            raise ConfigurationError(
+                "with several user pools, set issuer, jwks_url and jwks per pool with UserPool(...)"
+            )
+        pools = []
+        for spec in specs:
+            if isinstance(spec, UserPool):
+                if not several and (issuer or jwks_url or jwks is not None or region):
+                    raise ConfigurationError("set issuer, jwks_url, jwks and region on the UserPool itself")
+                pools.append(spec)
+            elif isinstance(spec, str):
+                pools.append(UserPool(spec, region, issuer, jwks_url, jwks))
+            else:
+                parse_user_pool_id(spec)
+        return pools
+
+    def verify(self, token: str | bytes) -> Claims:
+        """Verify ``token`` and return its claims; raise a ``TokenError`` (401) or ``JWKSError``
+        (503). Replaced per instance by the core's bound method."""
+        return self._core.verify(token)  # pragma: no cover
+
+    def hydrate(self) -> None:
+        """Fetch every pool's JWKS now, instead of on the first token. Raises ``JWKSError``."""
+        for source in self._sources.values():
+            if isinstance(source, JWKSClient):
+                source.hydrate()
+
+    def cache_info(self) -> CacheInfo:
+        """Hits, misses, current size and maximum size of the claims cache."""
+        if self._cache is None:
+            return CacheInfo(0, 0, 0, 0)
+        return self._cache.info()
+
+    def clear_cache(self) -> None:
+        if self._cache is not None:
+            self._cache.clear()
+
+    @property
+    def jwks_clients(self) -> dict[str, JWKSClient]:
+        """The JWKS client of each issuer fetched over the network (offline pools have none)."""
+        return {iss: src for iss, src in self._sources.items() if isinstance(src, JWKSClient)}
+
+    def __repr__(self) -> str:
+        return (
+            f"CognitoVerifier(issuers={list(self.pools)!r}, token_use={self.token_use!r}, "
+            f"client_id={sorted(self.client_ids) if self.client_ids is not None else None!r})"
+        )
