@@ -21,7 +21,7 @@ $(DEPS_STAMP): requirements/test.in $(CONSTRAINTS)
 # Build the extension and install the package itself (not editable: the suite tests the
 # installed, compiled build, as users get it).
 install: $(DEPS_STAMP)
-	$(PIP) install -q --no-build-isolation --no-deps --force-reinstall .
+	flock $(VENV)/.install.lock $(PIP) install -q --no-build-isolation --no-deps --force-reinstall .
 	cd tests && ../$(PY) -c "import fastcognito, sys; sys.exit(0 if fastcognito.EXTENSION_ACTIVE else 'the extension did not build')"
 
 # The whole suite, both twins. pytest's exit status 5 (nothing collected) is a failure here:
