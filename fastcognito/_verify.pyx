@@ -1,20 +1,27 @@
-"""The hot path in pure Python: the twin of ``_verify.pyx``.
+# cython: boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+# Safe here because every index below is checked against the buffer length by hand, no index is
+# negative, and no division has a zero or negative divisor.
+"""The hot path, compiled: the twin of ``_verify_py.py``.
 
-Both twins accept and reject exactly the same inputs and raise the same classes; a change to one
-lands in the other in the same commit. This one runs where the extension is not built
-(``FASTCOGNITO_NO_EXTENSIONS=1``, PyPy) and is what type checkers read.
+Both twins accept and reject exactly the same inputs and raise the same classes with the same
+messages; a change to one lands in the other in the same commit. tests/test_twin_parity.py holds
+them to it.
 """
 
-from __future__ import annotations
+cimport cython
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
+from cpython.dict cimport PyDict_DelItem, PyDict_GetItem, PyDict_Next, PyDict_SetItem, PyDict_Size
+from cpython.float cimport PyFloat_AS_DOUBLE
+from cpython.list cimport PyList_AsTuple, PyList_GET_ITEM, PyList_GET_SIZE
+from cpython.object cimport PyObject
+from libc.math cimport isfinite
+from libc.stdint cimport uint64_t
+from libc.string cimport memchr, memcmp, memcpy
 
-import binascii
 import json
 import math
-import re
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple
+import os
+from collections import namedtuple
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
@@ -40,7 +47,7 @@ from ._constants import (
     STRING_CLAIMS,
     TOKEN_USES,
 )
-from .claims import Claims
+from .claims import Claims, _freeze
 from .exceptions import (
     ExpiredTokenError,
     InvalidClientError,
@@ -54,64 +61,215 @@ from .exceptions import (
     UnsupportedAlgorithmError,
 )
 
+cdef extern from "Python.h":
+    # Macros over a ready str (every str is ready since 3.12; before, only deprecated legacy
+    # APIs make unready ones). An ASCII str stores one byte per character.
+    bint PyUnicode_IS_ASCII(object)
+    Py_ssize_t PyUnicode_GET_LENGTH(object)
+    int PyUnicode_KIND(object)
+    void* PyUnicode_DATA(object)
+    object PyUnicode_DecodeASCII(const char*, Py_ssize_t, const char*)
+    object PyLong_FromUnsignedLongLong(unsigned long long)
+    object PyLong_FromLongLong(long long)
+    double PyLong_AsDouble(object) except? -1.0
+    object PyUnicode_New(Py_ssize_t, Py_UCS4)
+
+
 __all__ = ["CacheInfo", "ClaimsCache", "VerifierCore", "b64url_decode", "decode_header"]
 
-_PKCS1V15 = PKCS1v15()
-_SHA256 = SHA256()
+CacheInfo = namedtuple("CacheInfo", ["hits", "misses", "size", "maxsize"])
+
+cdef object _PKCS1V15 = PKCS1v15()
+cdef object _SHA256 = SHA256()
+cdef object _InvalidSignature = InvalidSignature
+cdef object _Claims = Claims
+cdef object _new_object = object.__new__
+cdef object _set_claims_data = Claims.__dict__["_data"].__set__
 
 # 256-entry table: the 6-bit value of each base64url character, -1 for every other byte.
-_B64_VALUES = [-1] * 256
-for _index, _char in enumerate(B64URL_ALPHABET):
-    _B64_VALUES[ord(_char)] = _index
-_B64_TO_STANDARD = bytes.maketrans(b"-_", b"+/")
-_B64_PADDING = (b"", b"", b"==", b"=")
-_B64URL_SEGMENT = re.compile(r"[A-Za-z0-9_-]*\Z")
+cdef signed char _B64_VALUES[256]
+cdef Py_ssize_t _i
+for _i in range(256):
+    _B64_VALUES[_i] = -1
+for _i in range(len(B64URL_ALPHABET)):
+    _B64_VALUES[ord(B64URL_ALPHABET[_i])] = <signed char>_i
+
+cdef str _B64_LENGTH = "a segment is not valid base64url: impossible length"
+cdef str _B64_ALPHABET = "a segment is not valid base64url: character outside the alphabet"
+cdef str _B64_TRAILING = "a segment is not valid base64url: non-canonical trailing bits"
+
+# The seed of the claims cache's token hash, fresh in every process.
+cdef uint64_t _HASH_SEED = int.from_bytes(os.urandom(8), "little")
 
 
-class CacheInfo(NamedTuple):
-    hits: int
-    misses: int
-    size: int
-    maxsize: int
-
-
-def b64url_decode(segment: str) -> bytes:
-    """Strict base64url (RFC 4648 §5, as RFC 7515 §2 uses it): no padding, nothing outside the
-    alphabet, and canonical trailing bits (RFC 4648 §3.5), so one value has one encoding."""
-    remainder = len(segment) % 4
-    if remainder == 1:
-        raise MalformedTokenError("a segment is not valid base64url: impossible length")
-    if _B64URL_SEGMENT.match(segment) is None:
-        raise MalformedTokenError("a segment is not valid base64url: character outside the alphabet")
-    if remainder:
-        last = _B64_VALUES[ord(segment[-1])]
-        # 2 chars carry 12 bits for 8 (4 unused), 3 carry 18 for 16 (2 unused): unused must be 0.
-        if last & (0x0F if remainder == 2 else 0x03):
-            raise MalformedTokenError("a segment is not valid base64url: non-canonical trailing bits")
-    return binascii.a2b_base64(segment.encode("ascii").translate(_B64_TO_STANDARD) + _B64_PADDING[remainder])
-
-
-def _reject_constant(name: str) -> Any:
+def _reject_constant(name):
     raise ValueError(f"{name} is not JSON")
 
 
-def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def _unique_object(pairs):
     result = dict(pairs)
     if len(result) != len(pairs):
         raise ValueError("duplicate member name")
     return result
 
 
-def _decode_json_object(raw: bytes, what: str, *, unique: bool) -> dict[str, Any]:
+# Built once: json.loads with any keyword builds a new JSONDecoder on every call.
+# NaN and Infinity are not JSON (RFC 8259 §6); header members must be unique (RFC 7515 §5.2).
+cdef object _PAYLOAD_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+cdef object _HEADER_DECODER = json.JSONDecoder(parse_constant=_reject_constant, object_pairs_hook=_unique_object)
+cdef object _PAYLOAD_SCAN = _PAYLOAD_DECODER.scan_once
+
+# Returned by the fast JSON parser for any input it leaves to the json module.
+cdef object _NOT_HANDLED = object()
+
+
+# --- base64url (RFC 4648 §5) ----------------------------------------------------------------
+
+
+cdef inline Py_ssize_t _b64url_decoded_size(Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t rest = n & 3
+    return (n >> 2) * 3 + (rest - 1 if rest else 0)
+
+
+cdef int _b64url_decode_into(const unsigned char* src, Py_ssize_t n, unsigned char* dst) noexcept nogil:
+    """Decode ``n`` characters (``n % 4 != 1``) into ``dst``. One pass checks the alphabet and the
+    trailing bits: 0 is valid, 1 a character outside the alphabet, 2 non-canonical trailing bits."""
+    cdef Py_ssize_t i = 0
+    cdef Py_ssize_t full = n - (n & 3)
+    cdef int a, b, c, d
+    cdef unsigned int v
+    while i < full:
+        a = _B64_VALUES[src[i]]
+        b = _B64_VALUES[src[i + 1]]
+        c = _B64_VALUES[src[i + 2]]
+        d = _B64_VALUES[src[i + 3]]
+        # Every value is -1 or 0..63, so one sign test finds an invalid character.
+        if (a | b | c | d) < 0:
+            return 1
+        v = (<unsigned int>a << 18) | (<unsigned int>b << 12) | (<unsigned int>c << 6) | <unsigned int>d
+        dst[0] = <unsigned char>(v >> 16)
+        dst[1] = <unsigned char>(v >> 8)
+        dst[2] = <unsigned char>v
+        dst += 3
+        i += 4
+    if n - full == 2:
+        a = _B64_VALUES[src[i]]
+        b = _B64_VALUES[src[i + 1]]
+        if (a | b) < 0:
+            return 1
+        # 2 chars carry 12 bits for 8: the 4 unused bits must be 0 (RFC 4648 §3.5).
+        if b & 0x0F:
+            return 2
+        dst[0] = <unsigned char>((a << 2) | (b >> 4))
+    elif n - full == 3:
+        a = _B64_VALUES[src[i]]
+        b = _B64_VALUES[src[i + 1]]
+        c = _B64_VALUES[src[i + 2]]
+        if (a | b | c) < 0:
+            return 1
+        # 3 chars carry 18 bits for 16: the 2 unused bits must be 0.
+        if c & 0x03:
+            return 2
+        dst[0] = <unsigned char>((a << 2) | (b >> 4))
+        dst[1] = <unsigned char>(((b & 0x0F) << 4) | (c >> 2))
+    return 0
+
+
+cdef bytes _b64url_decode_ascii(const char* src, Py_ssize_t n):
+    """Strict base64url of ``n`` ASCII bytes, raising ``MalformedTokenError``."""
+    if (n & 3) == 1:
+        raise MalformedTokenError(_B64_LENGTH)
+    cdef bytes out = PyBytes_FromStringAndSize(NULL, _b64url_decoded_size(n))
+    cdef int status = _b64url_decode_into(<const unsigned char*>src, n, <unsigned char*>PyBytes_AS_STRING(out))
+    if status == 1:
+        raise MalformedTokenError(_B64_ALPHABET)
+    if status == 2:
+        raise MalformedTokenError(_B64_TRAILING)
+    return out
+
+
+# --- the token hash of the claims cache -----------------------------------------------------
+
+
+cdef inline uint64_t _load64(const unsigned char* p) noexcept nogil:
+    # Byte by byte: portable for any alignment and endianness; compilers fuse it into one load.
+    return (<uint64_t>p[0] | (<uint64_t>p[1] << 8) | (<uint64_t>p[2] << 16) | (<uint64_t>p[3] << 24)
+            | (<uint64_t>p[4] << 32) | (<uint64_t>p[5] << 40) | (<uint64_t>p[6] << 48)
+            | (<uint64_t>p[7] << 56))
+
+
+cdef inline uint64_t _mix(uint64_t h) noexcept nogil:
+    # The 64-bit finaliser of MurmurHash3.
+    h ^= h >> 33
+    h *= 0xFF51AFD7ED558CCDULL
+    h ^= h >> 33
+    h *= 0xC4CEB9FE1A85EC53ULL
+    h ^= h >> 33
+    return h
+
+
+cdef uint64_t _token_hash(const unsigned char* p, Py_ssize_t n) noexcept nogil:
+    """A seeded multiply-rotate hash of the token's bytes, four lanes wide.
+
+    Python's str hash (SipHash) costs more than the rest of a cache hit on a 1 KiB token; this
+    one a fifth of it. It only spreads keys in the cache's dict: a hit still compares the whole
+    token, and only verified tokens are stored, so a collision costs a miss, never a wrong hit.
+    """
+    cdef uint64_t k = 0x9E3779B97F4A7C15ULL
+    cdef uint64_t h0 = _HASH_SEED ^ <uint64_t>n
+    cdef uint64_t h1 = h0 + k
+    cdef uint64_t h2 = h1 + k
+    cdef uint64_t h3 = h2 + k
+    cdef Py_ssize_t i = 0
+    cdef unsigned char tail[8]
+    cdef Py_ssize_t j
+    while i + 32 <= n:
+        h0 = (h0 ^ _load64(p + i)) * 0x87C37B91114253D5ULL
+        h1 = (h1 ^ _load64(p + i + 8)) * 0x87C37B91114253D5ULL
+        h2 = (h2 ^ _load64(p + i + 16)) * 0x87C37B91114253D5ULL
+        h3 = (h3 ^ _load64(p + i + 24)) * 0x87C37B91114253D5ULL
+        h0 = (h0 << 31) | (h0 >> 33)
+        h1 = (h1 << 31) | (h1 >> 33)
+        h2 = (h2 << 31) | (h2 >> 33)
+        h3 = (h3 << 31) | (h3 >> 33)
+        i += 32
+    while i + 8 <= n:
+        h0 = (h0 ^ _load64(p + i)) * 0x87C37B91114253D5ULL
+        h0 = (h0 << 31) | (h0 >> 33)
+        i += 8
+    if i < n:
+        for j in range(8):
+            tail[j] = p[i + j] if i + j < n else 0
+        h1 = (h1 ^ _load64(tail)) * 0x87C37B91114253D5ULL
+    return _mix(_mix(h0) ^ _mix(h1 + 1) ^ _mix(h2 + 2) ^ _mix(h3 + 3))
+
+
+cdef inline uint64_t _str_hash(str text) noexcept:
+    # Equal strs have the same kind and the same bytes (CPython's canonical representation).
+    return _token_hash(
+        <const unsigned char*>PyUnicode_DATA(text),
+        PyUnicode_GET_LENGTH(text) * PyUnicode_KIND(text),
+    ) ^ <uint64_t>PyUnicode_KIND(text)
+
+
+# --- JSON -----------------------------------------------------------------------------------
+
+
+cdef object _decode_json_object(bytes raw, str what, bint unique):
     # RFC 7519 §7.2 / RFC 7515 §5.2: UTF-8 JSON objects. json.loads(bytes) would also guess
-    # UTF-16/32, so decode UTF-8 strictly first. NaN and Infinity are not JSON (RFC 8259 §6).
+    # UTF-16/32, so decode UTF-8 strictly first.
+    cdef Py_ssize_t end
     try:
         text = raw.decode("utf-8")
-        value = json.loads(
-            text,
-            parse_constant=_reject_constant,
-            object_pairs_hook=_unique_object if unique else None,
-        )
+        if unique:
+            value = _HEADER_DECODER.decode(text)
+        else:
+            try:
+                value, end = _PAYLOAD_SCAN(text, 0)
+            except StopIteration:
+                end = -1
+            if end != len(text):
+                value = _PAYLOAD_DECODER.decode(text)
     except (UnicodeDecodeError, ValueError, RecursionError) as err:
         raise MalformedTokenError(f"the {what} is not valid JSON") from err
     if type(value) is not dict:
@@ -119,110 +277,383 @@ def _decode_json_object(raw: bytes, what: str, *, unique: bool) -> dict[str, Any
     return value
 
 
-def decode_header(segment: str) -> str:
-    """Decode and check a header segment; return its ``kid``."""
-    if len(segment) > MAX_HEADER_SEGMENT_CHARS:
-        raise MalformedTokenError("the header is too large")
-    header = _decode_json_object(b64url_decode(segment), "header", unique=True)
-    for name in FORBIDDEN_HEADER_PARAMETERS:
-        if name in header:
-            raise MalformedTokenError(f"the header parameter {name!r} is not accepted")
-    alg = header.get("alg")
-    if alg is None:
-        raise UnsupportedAlgorithmError("the header has no alg")
-    if type(alg) is not str:
-        raise MalformedTokenError("the header's alg is not a string")
-    if alg not in ALLOWED_ALGORITHMS:
-        raise UnsupportedAlgorithmError(f"the algorithm {alg[:16]!r} is not allowed; only RS256 is")
-    kid = header.get("kid")
-    if kid is None:
-        raise MalformedTokenError("the header has no kid")
-    if type(kid) is not str or not kid:
-        raise MalformedTokenError("the header's kid is not a non-empty string")
-    return kid
+cdef inline str _ascii_str(const unsigned char* p, Py_ssize_t n):
+    cdef str text = PyUnicode_New(n, 127)
+    memcpy(PyUnicode_DATA(text), p, n)
+    return text
 
 
-def _is_number(value: object) -> bool:
-    kind = type(value)
-    if kind is int:
+cdef inline str _memo_str(tuple memo, Py_ssize_t index, const unsigned char* p, Py_ssize_t n):
+    # The tokens of one pool repeat their member names (and issuer, client, token_use...) in
+    # the same order: reuse the str of the previous payload when the bytes match. Its hash is
+    # cached too, which the dict insert then skips.
+    cdef object candidate
+    if index < len(memo):
+        candidate = memo[index]
+        if (
+            type(candidate) is str
+            and PyUnicode_GET_LENGTH(candidate) == n
+            and memcmp(PyUnicode_DATA(candidate), p, n) == 0
+        ):
+            return <str>candidate
+    return _ascii_str(p, n)
+
+
+# 1 for the bytes a string may hold on the fast path: printable ASCII but '"' and '\\'.
+cdef unsigned char _PLAIN[256]
+for _i in range(256):
+    _PLAIN[_i] = 0x20 <= _i < 0x7F and _i != 0x22 and _i != 0x5C
+
+
+cdef Py_ssize_t _scan_string(const unsigned char* s, Py_ssize_t n, Py_ssize_t start) noexcept nogil:
+    """The index of the closing quote of the string whose first character is s[start], or -1
+    when it holds anything but printable ASCII without escapes (left to the json module)."""
+    cdef Py_ssize_t i = start
+    while i < n and _PLAIN[s[i]]:
+        i += 1
+    if i < n and s[i] == 0x22:  # "
+        return i
+    return -1
+
+
+cdef object _fast_scalar(const unsigned char* s, Py_ssize_t n, Py_ssize_t* pos):
+    """A string, an integer of at most 18 digits, true, false or null at s[pos[0]]."""
+    cdef Py_ssize_t i = pos[0]
+    cdef Py_ssize_t end
+    cdef unsigned char ch = s[i]
+    cdef long long value = 0
+    cdef Py_ssize_t digits = 0
+    cdef bint negative = False
+    if ch == 0x22:
+        end = _scan_string(s, n, i + 1)
+        if end < 0:
+            return _NOT_HANDLED
+        pos[0] = end + 1
+        return _ascii_str(s + i + 1, end - i - 1)
+    if ch == 0x2D or 0x30 <= ch <= 0x39:
+        if ch == 0x2D:
+            negative = True
+            i += 1
+            if i >= n:
+                return _NOT_HANDLED
+        if s[i] == 0x30:
+            i += 1
+        else:
+            while i < n and 0x30 <= s[i] <= 0x39:
+                value = value * 10 + (s[i] - 0x30)
+                digits += 1
+                i += 1
+            if digits == 0 or digits > 18:
+                return _NOT_HANDLED
+        # A fraction, an exponent or a digit after a leading zero: the json module decides.
+        if i < n and (s[i] == 0x2E or s[i] == 0x65 or s[i] == 0x45 or 0x30 <= s[i] <= 0x39):
+            return _NOT_HANDLED
+        pos[0] = i
+        return PyLong_FromLongLong(-value if negative else value)
+    if ch == 0x74 and i + 4 <= n and memcmp(s + i, b"true", 4) == 0:
+        pos[0] = i + 4
         return True
-    return kind is float and math.isfinite(value)  # type: ignore[arg-type]
+    if ch == 0x66 and i + 5 <= n and memcmp(s + i, b"false", 5) == 0:
+        pos[0] = i + 5
+        return False
+    if ch == 0x6E and i + 4 <= n and memcmp(s + i, b"null", 4) == 0:
+        pos[0] = i + 4
+        return None
+    return _NOT_HANDLED
 
 
-def _check_claim_types(claims: dict[str, Any]) -> None:
+# Member names and string values of the last payload parsed, alternating; see _memo_str.
+cdef tuple _MEMO = ()
+
+
+cdef object _fast_json_object(const unsigned char* s, Py_ssize_t n):
+    """The payload's JSON object, when it is the compact kind Cognito writes.
+
+    Handles one object without whitespace whose values are strings of printable ASCII without
+    escapes, integers of up to 18 digits, true, false, null, or arrays of those. It returns
+    exactly what json.loads would (duplicate names: the last value, at the first position);
+    anything else returns _NOT_HANDLED and goes to the json module, so the two agree by
+    construction.
+    """
+    global _MEMO
+    cdef Py_ssize_t pos = 1
+    cdef Py_ssize_t end
+    cdef Py_ssize_t index = 0
+    cdef object key, value, item
+    cdef list array
+    cdef tuple memo = _MEMO
+    cdef list seen = None
+    if n < 2 or s[0] != 0x7B or s[n - 1] != 0x7D:  # { ... }
+        return _NOT_HANDLED
+    cdef dict result = {}
+    if n == 2:
+        return result
+    while True:
+        if pos >= n or s[pos] != 0x22:
+            return _NOT_HANDLED
+        end = _scan_string(s, n, pos + 1)
+        if end < 0 or end + 1 >= n or s[end + 1] != 0x3A:  # :
+            return _NOT_HANDLED
+        key = _memo_str(memo, index, s + pos + 1, end - pos - 1)
+        pos = end + 2
+        if pos >= n:
+            return _NOT_HANDLED
+        if s[pos] == 0x22:
+            end = _scan_string(s, n, pos + 1)
+            if end < 0:
+                return _NOT_HANDLED
+            value = _memo_str(memo, index + 1, s + pos + 1, end - pos - 1)
+            pos = end + 1
+        elif s[pos] == 0x5B:  # [
+            array = []
+            pos += 1
+            if pos < n and s[pos] == 0x5D:  # ]
+                pos += 1
+            else:
+                while True:
+                    if pos >= n:
+                        return _NOT_HANDLED
+                    item = _fast_scalar(s, n, &pos)
+                    if item is _NOT_HANDLED:
+                        return _NOT_HANDLED
+                    array.append(item)
+                    if pos >= n:
+                        return _NOT_HANDLED
+                    if s[pos] == 0x2C:  # ,
+                        pos += 1
+                    elif s[pos] == 0x5D:
+                        pos += 1
+                        break
+                    else:
+                        return _NOT_HANDLED
+            value = array
+        else:
+            value = _fast_scalar(s, n, &pos)
+            if value is _NOT_HANDLED:
+                return _NOT_HANDLED
+        PyDict_SetItem(result, key, value)
+        # Record this payload's names and strings only from the first difference with the memo.
+        if seen is None and (
+            index + 1 >= len(memo)
+            or memo[index] is not key
+            or memo[index + 1] is not (value if type(value) is str else None)
+        ):
+            seen = list(memo[:index])
+        if seen is not None:
+            seen.append(key)
+            seen.append(value if type(value) is str else None)
+        index += 2
+        if pos >= n:
+            return _NOT_HANDLED
+        if s[pos] == 0x2C:
+            pos += 1
+        elif s[pos] == 0x7D and pos == n - 1:
+            if seen is not None and index <= 128:
+                _MEMO = tuple(seen)
+            return result
+        else:
+            return _NOT_HANDLED
+
+
+cdef dict _decode_payload(bytes raw):
+    cdef object value = _fast_json_object(
+        <const unsigned char*>PyBytes_AS_STRING(raw), len(raw)
+    )
+    if value is _NOT_HANDLED:
+        value = _decode_json_object(raw, "payload", False)
+    return <dict>value
+
+
+# --- claims -----------------------------------------------------------------------------------
+
+
+cdef bint _is_number(object value) except -1:
+    if type(value) is float:
+        return isfinite(PyFloat_AS_DOUBLE(value))
+    if type(value) is int:
+        # The time checks compare as floats; an int too large for one is not a usable date.
+        try:
+            PyLong_AsDouble(value)
+        except OverflowError:
+            return False
+        return True
+    return False
+
+
+cdef int _check_claim_types(dict claims) except -1:
     # RFC 7519 §2 NumericDate: a JSON number; booleans, strings and non-finite values are not.
+    cdef PyObject* found
     for name in NUMERIC_CLAIMS:
-        if name in claims:
-            if not _is_number(claims[name]):
+        found = PyDict_GetItem(claims, name)
+        if found is not NULL:
+            if not _is_number(<object>found):
                 raise MalformedTokenError(f"the claim {name!r} is not a finite number")
         elif name in REQUIRED_CLAIMS:
             raise MalformedTokenError(f"the claim {name!r} is missing")
     for name in STRING_CLAIMS:
-        if name in claims and type(claims[name]) is not str:
+        found = PyDict_GetItem(claims, name)
+        if found is not NULL and type(<object>found) is not str:
             raise MalformedTokenError(f"the claim {name!r} is not a string")
     aud = claims.get(CLAIM_AUD)
     if aud is not None and type(aud) is not str:
         if type(aud) is not list or not all(type(item) is str for item in aud):
             raise MalformedTokenError("the claim 'aud' is not a string or a list of strings")
-    groups = claims.get(CLAIM_GROUPS)
-    if groups is not None:
+    # Present means a list: `null` would pass for "no groups" and break Claims.groups.
+    if CLAIM_GROUPS in claims:
+        groups = claims[CLAIM_GROUPS]
         if type(groups) is not list or not all(type(item) is str for item in groups):
             raise MalformedTokenError("the claim 'cognito:groups' is not a list of strings")
+    return 0
 
 
-class ClaimsCache:
+cdef object _new_claims(dict data):
+    """``Claims(data)`` without its Python loop: lists of scalars (all the fast JSON parser
+    makes) become tuples here, any other container goes through the same ``_freeze``."""
+    cdef Py_ssize_t pos = 0
+    cdef Py_ssize_t i
+    cdef PyObject* key
+    cdef PyObject* value
+    cdef object item
+    cdef bint flat
+    while PyDict_Next(data, &pos, &key, &value):
+        if isinstance(<object>value, list):
+            flat = True
+            for i in range(PyList_GET_SIZE(<object>value)):
+                item = <object>PyList_GET_ITEM(<object>value, i)
+                if isinstance(item, (list, dict)):
+                    flat = False
+                    break
+            # Replacing the value of an existing key is allowed while iterating.
+            PyDict_SetItem(data, <object>key, PyList_AsTuple(<object>value) if flat else _freeze(<object>value))
+        elif isinstance(<object>value, dict):
+            PyDict_SetItem(data, <object>key, _freeze(<object>value))
+    claims = _new_object(_Claims)
+    _set_claims_data(claims, data)
+    return claims
+
+
+# --- the claims cache -------------------------------------------------------------------------
+
+
+@cython.final
+@cython.no_gc
+cdef class _Entry:
+    # prev/next are borrowed: the cache's dict owns every entry, the cache owns the root.
+    cdef PyObject* prev
+    cdef PyObject* next
+    cdef object key
+    cdef str token
+    cdef object claims
+    cdef double expires_at
+    cdef double not_before
+
+
+cdef inline void _unlink(_Entry entry) noexcept:
+    (<_Entry>entry.prev).next = entry.next
+    (<_Entry>entry.next).prev = entry.prev
+
+
+cdef inline void _link_last(_Entry root, _Entry entry) noexcept:
+    entry.prev = root.prev
+    entry.next = <PyObject*>root
+    (<_Entry>root.prev).next = <PyObject*>entry
+    root.prev = <PyObject*>entry
+
+
+@cython.final
+cdef class ClaimsCache:
     """Bounded LRU of verified claims, keyed by the whole token (its hash, then full equality).
 
     Entries live until ``exp`` plus leeway; an expired or not-yet-valid entry is never returned.
-    Safe under threads.
+    Safe under threads: no method lets the interpreter switch threads between changes to the
+    entries (no Python code runs: the keys are ints, entries are not tracked by the garbage
+    collector), so the GIL alone serialises them.
     """
 
-    __slots__ = ("maxsize", "hits", "misses", "_entries", "_lock")
+    cdef public Py_ssize_t maxsize
+    cdef public Py_ssize_t hits
+    cdef public Py_ssize_t misses
+    cdef dict _entries
+    cdef _Entry _root
 
-    def __init__(self, maxsize: int) -> None:
+    def __init__(self, maxsize):
         self.maxsize = maxsize
         self.hits = 0
         self.misses = 0
-        self._entries: OrderedDict[str, tuple[Claims, float, float]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._entries = {}
+        self._root = _Entry()
+        self._root.prev = self._root.next = <PyObject*>self._root
 
-    def get(self, token: str, now: float) -> Claims | None:
-        with self._lock:
-            entry = self._entries.get(token)
-            if entry is not None:
-                if entry[2] <= now < entry[1]:
-                    self._entries.move_to_end(token)
+    cdef object _get(self, str token, uint64_t token_hash, double now):
+        cdef object key = PyLong_FromUnsignedLongLong(token_hash)
+        cdef PyObject* found = PyDict_GetItem(self._entries, key)
+        cdef _Entry entry
+        if found is not NULL:
+            entry = <_Entry>found
+            if entry.token == token:
+                if entry.not_before <= now < entry.expires_at:
+                    _unlink(entry)
+                    _link_last(self._root, entry)
                     self.hits += 1
-                    return entry[0]
-                del self._entries[token]
-            self.misses += 1
-            return None
+                    return entry.claims
+                _unlink(entry)
+                PyDict_DelItem(self._entries, key)
+        self.misses += 1
+        return None
 
-    def put(self, token: str, claims: Claims, expires_at: float, not_before: float) -> None:
+    cdef int _put(self, str token, uint64_t token_hash, object claims, double expires_at,
+                  double not_before) except -1:
         if self.maxsize <= 0:
-            return
-        with self._lock:
-            entries = self._entries
-            entries[token] = (claims, expires_at, not_before)
-            entries.move_to_end(token)
-            while len(entries) > self.maxsize:
-                entries.popitem(last=False)
+            return 0
+        cdef object key = PyLong_FromUnsignedLongLong(token_hash)
+        cdef PyObject* found = PyDict_GetItem(self._entries, key)
+        cdef _Entry entry
+        cdef _Entry oldest
+        if found is not NULL:
+            # The same token again, or (once in 2**64) another one with its hash: replace.
+            entry = <_Entry>found
+            _unlink(entry)
+        else:
+            entry = _Entry()
+            entry.key = key
+            PyDict_SetItem(self._entries, key, entry)
+        entry.token = token
+        entry.claims = claims
+        entry.expires_at = expires_at
+        entry.not_before = not_before
+        _link_last(self._root, entry)
+        while PyDict_Size(self._entries) > self.maxsize:
+            oldest = <_Entry>self._root.next
+            _unlink(oldest)
+            PyDict_DelItem(self._entries, oldest.key)
+        return 0
 
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-            self.hits = 0
-            self.misses = 0
+    def get(self, str token not None, double now):
+        return self._get(token, _str_hash(token), now)
 
-    def info(self) -> CacheInfo:
-        with self._lock:
-            return CacheInfo(self.hits, self.misses, len(self._entries), self.maxsize)
+    def put(self, str token not None, claims, double expires_at, double not_before):
+        self._put(token, _str_hash(token), claims, expires_at, not_before)
 
-    def __len__(self) -> int:
-        return len(self._entries)
+    def clear(self):
+        entries = self._entries
+        self._root.prev = self._root.next = <PyObject*>self._root
+        self._entries = {}
+        self.hits = 0
+        self.misses = 0
+        del entries
+
+    def info(self):
+        return CacheInfo(self.hits, self.misses, PyDict_Size(self._entries), self.maxsize)
+
+    def __len__(self):
+        return PyDict_Size(self._entries)
 
 
-class VerifierCore:
+# --- the verifier -----------------------------------------------------------------------------
+
+
+@cython.final
+cdef class VerifierCore:
     """Steps 1 to 8 of the verification contract (DESIGN.md §3), minus the network.
 
     ``pools`` maps each trusted issuer to its key source: an object with a ``by_kid`` dict (kid to
@@ -230,36 +661,36 @@ class VerifierCore:
     and raises ``KeyNotFoundError`` or ``JWKSError``.
     """
 
-    __slots__ = (
-        "_pools",
-        "_single_issuer",
-        "_single_source",
-        "_leeway",
-        "_token_use",
-        "_clients",
-        "_groups",
-        "_scopes",
-        "_custom_check",
-        "_max_token_bytes",
-        "_cache",
-        "_clock",
-        "_headers",
-    )
+    cdef dict _pools
+    cdef object _single_issuer
+    cdef object _single_source
+    cdef double _leeway
+    cdef object _token_use
+    cdef object _clients
+    cdef object _groups
+    cdef object _scopes
+    cdef object _custom_check
+    cdef Py_ssize_t _max_token_bytes
+    cdef ClaimsCache _cache
+    cdef object _clock
+    cdef dict _headers
+    # (segment, kid) of the last header seen, checked before the dict without slicing the token.
+    cdef tuple _last_header
 
     def __init__(
         self,
         *,
-        pools: Mapping[str, Any],
-        leeway: float,
-        token_use: str | None,
-        clients: frozenset[str] | None,
-        groups: frozenset[str] | None,
-        scopes: frozenset[str] | None,
-        custom_check: Callable[[Claims], object] | None,
-        max_token_bytes: int,
-        cache: ClaimsCache | None,
-        clock: Callable[[], float],
-    ) -> None:
+        pools,
+        leeway,
+        token_use,
+        clients,
+        groups,
+        scopes,
+        custom_check,
+        max_token_bytes,
+        cache,
+        clock,
+    ):
         self._pools = dict(pools)
         if len(self._pools) == 1:
             ((self._single_issuer, self._single_source),) = self._pools.items()
@@ -275,20 +706,39 @@ class VerifierCore:
         self._max_token_bytes = max_token_bytes
         self._cache = cache
         self._clock = clock
-        self._headers: dict[str, str] = {}
+        self._headers = {}
+        self._last_header = None
 
-    def _kid(self, segment: str) -> str:
+    cdef str _kid(self, str token, const char* buf, Py_ssize_t length):
         # Cognito signs every token of a pool with one of two keys, so the same few header
         # segments recur; a checked segment maps to its kid without decoding it again.
-        kid = self._headers.get(segment)
-        if kid is None:
+        cdef tuple last = self._last_header
+        cdef str segment
+        if last is not None:
+            segment = <str>last[0]
+            if PyUnicode_GET_LENGTH(segment) == length and memcmp(PyUnicode_DATA(segment), buf, length) == 0:
+                return <str>last[1]
+        segment = token[:length]
+        cdef PyObject* found = PyDict_GetItem(self._headers, segment)
+        cdef str kid
+        if found is not NULL:
+            kid = <str>found
+        else:
             kid = decode_header(segment)
             if len(self._headers) >= HEADER_CACHE_SIZE:
                 self._headers.clear()
             self._headers[segment] = kid
+        self._last_header = (segment, kid)
         return kid
 
-    def verify(self, token: str | bytes) -> Claims:
+    def verify(self, token):
+        cdef Py_ssize_t length, first, second
+        cdef const char* buf
+        cdef const char* dot
+        cdef double now, leeway, expires_at, not_before, nbf_at
+        cdef uint64_t token_hash = 0
+        cdef dict decoded = None
+
         # 1. Type and size.
         if type(token) is not str:
             if isinstance(token, (bytes, bytearray)):
@@ -301,39 +751,47 @@ class VerifierCore:
                 token = str(token)
             else:
                 raise MalformedTokenError("the token is not a str or bytes")
-        if len(token) > self._max_token_bytes:
+        length = PyUnicode_GET_LENGTH(token)
+        if length > self._max_token_bytes:
             raise MalformedTokenError("the token is larger than the allowed size")
-        if not token.isascii():
+        if not PyUnicode_IS_ASCII(token):
             raise MalformedTokenError("the token is not ASCII")
+        # An ASCII str holds its characters as one byte each, which are also its ASCII bytes.
+        buf = <const char*>PyUnicode_DATA(token)
         now = self._clock()
 
         # 2. Cache: the exact same token, not expired.
-        cache = self._cache
+        cdef ClaimsCache cache = self._cache
         if cache is not None:
-            claims = cache.get(token, now)
+            token_hash = _token_hash(<const unsigned char*>buf, length) ^ 1  # ^ kind, as _str_hash
+            claims = cache._get(token, token_hash, now)
             if claims is not None:
                 return claims
 
         # 3. Exactly three non-empty segments, each strict base64url (RFC 7515 §7.1).
-        first = token.find(".")
-        second = token.find(".", first + 1) if first >= 0 else -1
-        if second < 0 or token.find(".", second + 1) >= 0:
+        dot = <const char*>memchr(buf, 0x2E, length)
+        if dot is NULL:
             raise MalformedTokenError("the token does not have exactly three segments")
-        if first == 0 or second == first + 1 or second == len(token) - 1:
+        first = dot - buf
+        dot = <const char*>memchr(buf + first + 1, 0x2E, length - first - 1)
+        if dot is NULL:
+            raise MalformedTokenError("the token does not have exactly three segments")
+        second = dot - buf
+        if memchr(buf + second + 1, 0x2E, length - second - 1) is not NULL:
+            raise MalformedTokenError("the token does not have exactly three segments")
+        if first == 0 or second == first + 1 or second == length - 1:
             raise MalformedTokenError("the token has an empty segment")
-        header_segment = token[:first]
-        payload = b64url_decode(token[first + 1 : second])
-        signature = b64url_decode(token[second + 1 :])
+        payload = _b64url_decode_ascii(buf + first + 1, second - first - 1)
+        signature = _b64url_decode_ascii(buf + second + 1, length - second - 1)
         # 4. Header.
-        kid = self._kid(header_segment)
+        kid = self._kid(token, buf, first)
 
         # 5. Key, from the pool the token names (several pools: peek at `iss`, checked again
         # after the signature).
-        decoded: dict[str, Any] | None = None
         source = self._single_source
         issuer = self._single_issuer
         if source is None:
-            decoded = _decode_json_object(payload, "payload", unique=False)
+            decoded = _decode_payload(payload)
             iss = decoded.get(CLAIM_ISS)
             source = self._pools.get(iss) if type(iss) is str else None
             if source is None:
@@ -350,30 +808,33 @@ class VerifierCore:
 
         # 6. Signature over the exact ASCII bytes of `header.payload` (RFC 7515 §5.2).
         try:
-            key.verify(signature, token[:second].encode("ascii"), _PKCS1V15, _SHA256)
-        except InvalidSignature:
+            key.verify(signature, PyBytes_FromStringAndSize(buf, second), _PKCS1V15, _SHA256)
+        except _InvalidSignature:
             raise InvalidSignatureError() from None
 
         # 7. Claims, only now that they are signed.
         if decoded is None:
-            decoded = _decode_json_object(payload, "payload", unique=False)
+            decoded = _decode_payload(payload)
         _check_claim_types(decoded)
         leeway = self._leeway
+        # NumericDates compare as C doubles, exactly as the pure twin compares floats.
         exp = decoded[CLAIM_EXP]
-        if not now < exp + leeway:
+        expires_at = <double>exp + leeway
+        if not now < expires_at:
             raise ExpiredTokenError(claim=CLAIM_EXP, actual=exp, expected=f"> {now - leeway}")
         iat = decoded[CLAIM_IAT]
-        if iat > now + leeway:
+        not_before = <double>iat
+        if not_before > now + leeway:
             raise NotYetValidError(
                 "the token was issued in the future", claim=CLAIM_IAT, actual=iat, expected=f"<= {now + leeway}"
             )
-        not_before = iat
         nbf = decoded.get(CLAIM_NBF)
         if nbf is not None:
-            if nbf > now + leeway:
+            nbf_at = <double>nbf
+            if nbf_at > now + leeway:
                 raise NotYetValidError(claim=CLAIM_NBF, actual=nbf, expected=f"<= {now + leeway}")
-            if nbf > not_before:
-                not_before = nbf
+            if nbf_at > not_before:
+                not_before = nbf_at
         iss = decoded.get(CLAIM_ISS)
         if iss != issuer:
             raise InvalidIssuerError(claim=CLAIM_ISS, actual=iss, expected=issuer)
@@ -408,14 +869,54 @@ class VerifierCore:
             have_scopes = scope.split() if scope else ()
             if scopes.isdisjoint(have_scopes):
                 raise MissingScopeError(claim=CLAIM_SCOPE, actual=scope, expected=sorted(scopes))
-        claims = Claims(decoded)
+        claims = _new_claims(decoded)
         if self._custom_check is not None:
             self._custom_check(claims)
 
         # 8. Cache until exp (plus leeway).
         if cache is not None:
-            cache.put(token, claims, exp + leeway, not_before - leeway)
+            cache._put(token, token_hash, claims, expires_at, not_before - leeway)
         return claims
 
-    def clear_header_cache(self) -> None:
+    def clear_header_cache(self):
         self._headers.clear()
+        self._last_header = None
+
+
+### Public API ###
+
+
+def b64url_decode(segment):
+    """Strict base64url (RFC 4648 §5, as RFC 7515 §2 uses it): no padding, nothing outside the
+    alphabet, and canonical trailing bits (RFC 4648 §3.5), so one value has one encoding."""
+    if not isinstance(segment, str):
+        raise TypeError("b64url_decode() takes a str")
+    cdef Py_ssize_t length = PyUnicode_GET_LENGTH(segment)
+    if (length & 3) == 1:
+        raise MalformedTokenError(_B64_LENGTH)
+    if not PyUnicode_IS_ASCII(segment):
+        raise MalformedTokenError(_B64_ALPHABET)
+    return _b64url_decode_ascii(<const char*>PyUnicode_DATA(segment), length)
+
+
+def decode_header(segment):
+    """Decode and check a header segment; return its ``kid``."""
+    if len(segment) > MAX_HEADER_SEGMENT_CHARS:
+        raise MalformedTokenError("the header is too large")
+    header = _decode_json_object(b64url_decode(segment), "header", True)
+    for name in FORBIDDEN_HEADER_PARAMETERS:
+        if name in header:
+            raise MalformedTokenError(f"the header parameter {name!r} is not accepted")
+    alg = header.get("alg")
+    if alg is None:
+        raise UnsupportedAlgorithmError("the header has no alg")
+    if type(alg) is not str:
+        raise MalformedTokenError("the header's alg is not a string")
+    if alg not in ALLOWED_ALGORITHMS:
+        raise UnsupportedAlgorithmError(f"the algorithm {alg[:16]!r} is not allowed; only RS256 is")
+    kid = header.get("kid")
+    if kid is None:
+        raise MalformedTokenError("the header has no kid")
+    if type(kid) is not str or not kid:
+        raise MalformedTokenError("the header's kid is not a non-empty string")
+    return kid

@@ -11,6 +11,7 @@ import binascii
 import json
 import math
 import re
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
@@ -63,7 +64,9 @@ _SHA256 = SHA256()
 _B64_VALUES = [-1] * 256
 for _index, _char in enumerate(B64URL_ALPHABET):
     _B64_VALUES[ord(_char)] = _index
-_B64_TO_STANDARD = bytes.maketrans(b"-_", b"+/")
+# base64url to standard base64; the standard-only characters (and padding) become "*", which
+# strict a2b_base64 rejects, so one C pass checks the alphabet.
+_B64_TO_STANDARD = bytes.maketrans(b"-_+/=", b"+/***")
 _B64_PADDING = (b"", b"", b"==", b"=")
 _B64URL_SEGMENT = re.compile(r"[A-Za-z0-9_-]*\Z")
 
@@ -78,17 +81,30 @@ class CacheInfo(NamedTuple):
 def b64url_decode(segment: str) -> bytes:
     """Strict base64url (RFC 4648 §5, as RFC 7515 §2 uses it): no padding, nothing outside the
     alphabet, and canonical trailing bits (RFC 4648 §3.5), so one value has one encoding."""
+    if not isinstance(segment, str):
+        raise TypeError("b64url_decode() takes a str")
     remainder = len(segment) % 4
     if remainder == 1:
         raise MalformedTokenError("a segment is not valid base64url: impossible length")
-    if _B64URL_SEGMENT.match(segment) is None:
+    if not segment.isascii():
         raise MalformedTokenError("a segment is not valid base64url: character outside the alphabet")
+    standard = segment.encode("ascii").translate(_B64_TO_STANDARD) + _B64_PADDING[remainder]
+    if sys.version_info >= (3, 11):
+        try:
+            decoded = binascii.a2b_base64(standard, strict_mode=True)
+        except binascii.Error:
+            raise MalformedTokenError(
+                "a segment is not valid base64url: character outside the alphabet"
+            ) from None
+    else:  # pragma: no cover - Python 3.10 has no strict mode
+        if _B64URL_SEGMENT.match(segment) is None:
+            raise MalformedTokenError("a segment is not valid base64url: character outside the alphabet")
+        decoded = binascii.a2b_base64(standard)
     if remainder:
-        last = _B64_VALUES[ord(segment[-1])]
         # 2 chars carry 12 bits for 8 (4 unused), 3 carry 18 for 16 (2 unused): unused must be 0.
-        if last & (0x0F if remainder == 2 else 0x03):
+        if _B64_VALUES[ord(segment[-1])] & (0x0F if remainder == 2 else 0x03):
             raise MalformedTokenError("a segment is not valid base64url: non-canonical trailing bits")
-    return binascii.a2b_base64(segment.encode("ascii").translate(_B64_TO_STANDARD) + _B64_PADDING[remainder])
+    return decoded
 
 
 def _reject_constant(name: str) -> Any:
@@ -102,16 +118,29 @@ def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+# Built once: json.loads with any keyword builds a new JSONDecoder on every call.
+# NaN and Infinity are not JSON (RFC 8259 §6); header members must be unique (RFC 7515 §5.2).
+_PAYLOAD_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+_HEADER_DECODER = json.JSONDecoder(parse_constant=_reject_constant, object_pairs_hook=_unique_object)
+_PAYLOAD_SCAN: Callable[[str, int], tuple[Any, int]] = _PAYLOAD_DECODER.scan_once  # type: ignore[attr-defined]
+
+
 def _decode_json_object(raw: bytes, what: str, *, unique: bool) -> dict[str, Any]:
     # RFC 7519 §7.2 / RFC 7515 §5.2: UTF-8 JSON objects. json.loads(bytes) would also guess
-    # UTF-16/32, so decode UTF-8 strictly first. NaN and Infinity are not JSON (RFC 8259 §6).
+    # UTF-16/32, so decode UTF-8 strictly first.
     try:
         text = raw.decode("utf-8")
-        value = json.loads(
-            text,
-            parse_constant=_reject_constant,
-            object_pairs_hook=_unique_object if unique else None,
-        )
+        if unique:
+            value = _HEADER_DECODER.decode(text)
+        else:
+            # The scanner alone, when the text is one value without surrounding whitespace;
+            # anything else goes through decode(), which also reports the error.
+            try:
+                value, end = _PAYLOAD_SCAN(text, 0)
+            except StopIteration:
+                end = -1
+            if end != len(text):
+                value = _PAYLOAD_DECODER.decode(text)
     except (UnicodeDecodeError, ValueError, RecursionError) as err:
         raise MalformedTokenError(f"the {what} is not valid JSON") from err
     if type(value) is not dict:
@@ -144,9 +173,16 @@ def decode_header(segment: str) -> str:
 
 def _is_number(value: object) -> bool:
     kind = type(value)
+    if kind is float:
+        return math.isfinite(value)  # type: ignore[arg-type]
     if kind is int:
+        # The time checks compare as floats; an int too large for one is not a usable date.
+        try:
+            float(value)  # type: ignore[arg-type]
+        except OverflowError:
+            return False
         return True
-    return kind is float and math.isfinite(value)  # type: ignore[arg-type]
+    return False
 
 
 def _check_claim_types(claims: dict[str, Any]) -> None:
@@ -164,8 +200,9 @@ def _check_claim_types(claims: dict[str, Any]) -> None:
     if aud is not None and type(aud) is not str:
         if type(aud) is not list or not all(type(item) is str for item in aud):
             raise MalformedTokenError("the claim 'aud' is not a string or a list of strings")
-    groups = claims.get(CLAIM_GROUPS)
-    if groups is not None:
+    # Present means a list: `null` would pass for "no groups" and break Claims.groups.
+    if CLAIM_GROUPS in claims:
+        groups = claims[CLAIM_GROUPS]
         if type(groups) is not list or not all(type(item) is str for item in groups):
             raise MalformedTokenError("the claim 'cognito:groups' is not a list of strings")
 
@@ -261,6 +298,8 @@ class VerifierCore:
         clock: Callable[[], float],
     ) -> None:
         self._pools = dict(pools)
+        self._single_issuer: str | None
+        self._single_source: Any
         if len(self._pools) == 1:
             ((self._single_issuer, self._single_source),) = self._pools.items()
         else:
@@ -305,7 +344,7 @@ class VerifierCore:
             raise MalformedTokenError("the token is larger than the allowed size")
         if not token.isascii():
             raise MalformedTokenError("the token is not ASCII")
-        now = self._clock()
+        now = float(self._clock())
 
         # 2. Cache: the exact same token, not expired.
         cache = self._cache
@@ -359,21 +398,24 @@ class VerifierCore:
             decoded = _decode_json_object(payload, "payload", unique=False)
         _check_claim_types(decoded)
         leeway = self._leeway
+        # NumericDates compare as floats, exactly as the compiled twin compares C doubles.
         exp = decoded[CLAIM_EXP]
-        if not now < exp + leeway:
+        expires_at = float(exp) + leeway
+        if not now < expires_at:
             raise ExpiredTokenError(claim=CLAIM_EXP, actual=exp, expected=f"> {now - leeway}")
         iat = decoded[CLAIM_IAT]
-        if iat > now + leeway:
+        not_before = float(iat)
+        if not_before > now + leeway:
             raise NotYetValidError(
                 "the token was issued in the future", claim=CLAIM_IAT, actual=iat, expected=f"<= {now + leeway}"
             )
-        not_before = iat
         nbf = decoded.get(CLAIM_NBF)
         if nbf is not None:
-            if nbf > now + leeway:
+            nbf_at = float(nbf)
+            if nbf_at > now + leeway:
                 raise NotYetValidError(claim=CLAIM_NBF, actual=nbf, expected=f"<= {now + leeway}")
-            if nbf > not_before:
-                not_before = nbf
+            if nbf_at > not_before:
+                not_before = nbf_at
         iss = decoded.get(CLAIM_ISS)
         if iss != issuer:
             raise InvalidIssuerError(claim=CLAIM_ISS, actual=iss, expected=issuer)
@@ -414,7 +456,7 @@ class VerifierCore:
 
         # 8. Cache until exp (plus leeway).
         if cache is not None:
-            cache.put(token, claims, exp + leeway, not_before - leeway)
+            cache.put(token, claims, expires_at, not_before - leeway)
         return claims
 
     def clear_header_cache(self) -> None:

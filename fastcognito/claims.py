@@ -12,13 +12,18 @@ from typing import Any, NoReturn
 
 __all__ = ["Claims"]
 
+_CONTAINERS = (list, dict)
+
 
 def _freeze(value: Any) -> Any:
     # JSON gives dicts, lists and scalars; nested containers become read-only too.
     if isinstance(value, dict):
         return _FrozenDict(value)
     if isinstance(value, list):
-        return tuple(_freeze(item) for item in value)
+        for item in value:
+            if isinstance(item, _CONTAINERS):
+                return tuple([_freeze(element) for element in value])
+        return tuple(value)
     return value
 
 
@@ -48,48 +53,65 @@ class Claims(Mapping[str, Any]):
     ``scope``, ``client_id`` the access token's ``client_id`` or the id token's ``aud``.
     """
 
-    __slots__ = (
-        "_data",
-        "sub",
-        "username",
-        "groups",
-        "scopes",
-        "token_use",
-        "client_id",
-        "exp",
-        "issuer",
-    )
+    # The accessors are computed on first use: most requests read one or two of them, and
+    # building all of them up front cost more than the rest of a cache hit.
+    __slots__ = ("_data", "_scopes")
 
-    sub: str | None
-    username: str | None
-    groups: tuple[str, ...]
-    scopes: frozenset[str]
-    token_use: str | None
-    client_id: str | None
-    exp: float
-    issuer: str
+    _data: dict[str, Any]
+    _scopes: frozenset[str]
 
     def __init__(self, data: dict[str, Any]) -> None:
         # The twins hand over a fresh dict from the JSON decoder that nobody else holds, with
         # types they have checked already; only nested containers need freezing.
         for key, value in data.items():
-            if isinstance(value, (list, dict)):
+            if isinstance(value, _CONTAINERS):
                 data[key] = _freeze(value)
-        set_ = object.__setattr__
-        set_(self, "_data", data)
-        set_(self, "sub", data.get("sub"))
-        set_(self, "username", data.get("username", data.get("cognito:username")))
-        set_(self, "groups", tuple(data.get("cognito:groups", ())))
-        scope = data.get("scope")
-        set_(self, "scopes", frozenset(scope.split()) if isinstance(scope, str) else frozenset())
-        set_(self, "token_use", data.get("token_use"))
+        object.__setattr__(self, "_data", data)
+
+    @property
+    def sub(self) -> str | None:
+        return self._data.get("sub")
+
+    @property
+    def username(self) -> str | None:
+        data = self._data
+        return data.get("username", data.get("cognito:username"))
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        return tuple(self._data.get("cognito:groups") or ())
+
+    @property
+    def scopes(self) -> frozenset[str]:
+        try:
+            return self._scopes
+        except AttributeError:
+            scope = self._data.get("scope")
+            scopes = frozenset(scope.split()) if isinstance(scope, str) else frozenset()
+            # Idempotent, so two threads racing here store equal values.
+            object.__setattr__(self, "_scopes", scopes)
+            return scopes
+
+    @property
+    def token_use(self) -> str | None:
+        return self._data.get("token_use")
+
+    @property
+    def client_id(self) -> str | None:
+        data = self._data
         client = data.get("client_id")
         if client is None:
             aud = data.get("aud")
             client = aud if isinstance(aud, str) or aud is None else (aud[0] if aud else None)
-        set_(self, "client_id", client)
-        set_(self, "exp", data["exp"])
-        set_(self, "issuer", data["iss"])
+        return client
+
+    @property
+    def exp(self) -> float:
+        return self._data["exp"]  # type: ignore[no-any-return]
+
+    @property
+    def issuer(self) -> str:
+        return self._data["iss"]  # type: ignore[no-any-return]
 
     def __getitem__(self, key: str) -> Any:
         return self._data[key]
@@ -116,7 +138,8 @@ class Claims(Mapping[str, Any]):
         if isinstance(other, Claims):
             return self._data == other._data
         if isinstance(other, Mapping):
-            return self._data == dict(other)
+            # Equal to the plain JSON form too: lists there, read-only sequences here.
+            return _thaw(self._data) == _thaw(other)  # type: ignore[no-any-return]
         return NotImplemented
 
     __hash__ = None  # type: ignore[assignment]
@@ -135,7 +158,7 @@ class Claims(Mapping[str, Any]):
 
     def to_dict(self) -> dict[str, Any]:
         """A plain, mutable deep copy of the claims (lists for arrays)."""
-        return _thaw(self._data)
+        return _thaw(self._data)  # type: ignore[no-any-return]
 
 
 def _thaw(value: Any) -> Any:

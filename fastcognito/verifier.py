@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 from urllib.parse import urlsplit
 
 import requests
@@ -28,6 +28,9 @@ from .claims import Claims
 from .exceptions import ConfigurationError, JWKSError
 from .jwk import KeySet
 from .jwks import JWKSClient
+
+if TYPE_CHECKING:
+    from . import _verify_py
 
 __all__ = ["CognitoVerifier", "UserPool", "default_issuer", "parse_user_pool_id"]
 
@@ -159,6 +162,7 @@ class CognitoVerifier:
         custom_check: Callable[[Claims], object] | None = None,
         session: requests.Session | None = None,
         clock: Callable[[], float] = time.time,
+        jwks_clock: Callable[[], float] = time.monotonic,
         _impl_module: ModuleType | None = None,
     ) -> None:
         if client_id is _REQUIRED:
@@ -170,7 +174,7 @@ class CognitoVerifier:
             raise ConfigurationError(
                 "token_use is required: 'access' or 'id', or token_use=None to accept both on purpose"
             )
-        if token_use is not None and token_use not in TOKEN_USES:
+        if token_use is not None and (not isinstance(token_use, str) or token_use not in TOKEN_USES):
             raise ConfigurationError(f"token_use must be 'access', 'id' or None, got {token_use!r}")
         twin = _impl_module if _impl_module is not None else _impl.twin
 
@@ -186,6 +190,14 @@ class CognitoVerifier:
             raise ConfigurationError("custom_check must be callable")
         if not callable(clock):
             raise ConfigurationError("clock must be callable")
+        if not callable(jwks_clock):
+            raise ConfigurationError("jwks_clock must be callable")
+        if not (isinstance(jwks_timeout, tuple) and len(jwks_timeout) == 2):
+            raise ConfigurationError("jwks_timeout must be a (connect, read) pair of seconds")
+        jwks_timeout = (
+            _number("jwks_timeout", jwks_timeout[0], minimum=0.001),
+            _number("jwks_timeout", jwks_timeout[1], minimum=0.001),
+        )
         if session is None:
             session = requests.Session()
 
@@ -210,16 +222,21 @@ class CognitoVerifier:
                     raise ConfigurationError(f"the jwks of user pool {pool.user_pool_id!r}: {err}") from err
             else:
                 source = JWKSClient(
-                    pool_jwks_url, session=session, timeout=jwks_timeout, cooldown=jwks_cooldown
+                    pool_jwks_url,
+                    session=session,
+                    timeout=jwks_timeout,
+                    cooldown=jwks_cooldown,
+                    clock=jwks_clock,
                 )
             self.pools[pool_issuer] = UserPool(
                 pool.user_pool_id, pool_region, pool_issuer, pool_jwks_url, pool.jwks
             )
             self._sources[pool_issuer] = source
 
-        self._cache = twin.ClaimsCache(cache_size) if cache_size else None
+        # Both twins have one API; type checkers read the pure one's.
+        self._cache: _verify_py.ClaimsCache | None = twin.ClaimsCache(cache_size) if cache_size else None
         self._cache_size = cache_size
-        self._core = twin.VerifierCore(
+        self._core: _verify_py.VerifierCore = twin.VerifierCore(
             pools=self._sources,
             leeway=self.leeway,
             token_use=token_use,

@@ -1,0 +1,74 @@
+"""Typed public API of the compiled hot path (``_verify.pyx``), the twin of ``_verify_py.py``.
+
+Both twins expose exactly these names with these signatures; tests/test_twin_parity.py checks it.
+"""
+
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
+
+from .claims import Claims
+
+__all__ = ["CacheInfo", "ClaimsCache", "VerifierCore", "b64url_decode", "decode_header"]
+
+class CacheInfo(NamedTuple):
+    """Counters of a ``ClaimsCache``: hits, misses, current size, maximum size."""
+
+    hits: int
+    misses: int
+    size: int
+    maxsize: int
+
+class ClaimsCache:
+    """Bounded LRU of verified claims, keyed by the whole token (its hash, then full equality).
+
+    Entries live until ``exp`` plus leeway; an expired or not-yet-valid entry is never returned.
+    Safe under threads.
+    """
+
+    maxsize: int
+    hits: int
+    misses: int
+    def __init__(self, maxsize: int) -> None: ...
+    def get(self, token: str, now: float) -> Claims | None:
+        """The claims stored for exactly ``token`` if ``not_before <= now < expires_at``."""
+    def put(self, token: str, claims: Claims, expires_at: float, not_before: float) -> None:
+        """Store ``claims`` for ``token``, evicting the least recently used beyond ``maxsize``."""
+    def clear(self) -> None:
+        """Drop every entry and reset the counters."""
+    def info(self) -> CacheInfo: ...
+    def __len__(self) -> int: ...
+
+class VerifierCore:
+    """Steps 1 to 8 of the verification contract (DESIGN.md §3), minus the network.
+
+    ``pools`` maps each trusted issuer to its key source: an object with a ``by_kid`` dict (kid
+    to ``cryptography`` RSA public key) and ``get_key(kid)`` that may refresh.
+    """
+
+    def __init__(
+        self,
+        *,
+        pools: Mapping[str, Any],
+        leeway: float,
+        token_use: str | None,
+        clients: frozenset[str] | None,
+        groups: frozenset[str] | None,
+        scopes: frozenset[str] | None,
+        custom_check: Callable[[Claims], object] | None,
+        max_token_bytes: int,
+        cache: ClaimsCache | None,
+        clock: Callable[[], float],
+    ) -> None: ...
+    def verify(self, token: str | bytes) -> Claims:
+        """Verify ``token``; return its claims or raise a ``TokenError`` subclass (or
+        ``JWKSError`` from the key source)."""
+    def clear_header_cache(self) -> None:
+        """Forget the decoded header segments."""
+
+def b64url_decode(segment: str) -> bytes:
+    """Strict base64url (RFC 4648 §5): no padding, nothing outside the alphabet, canonical
+    trailing bits. Raises ``MalformedTokenError``; ``TypeError`` for a non-str."""
+
+def decode_header(segment: str) -> str:
+    """Decode and check a JWS header segment (RS256 only, no ``crit``/``jku``/``x5u``/``jwk``/
+    ``x5c``); return its ``kid``. Raises ``MalformedTokenError`` or ``UnsupportedAlgorithmError``."""
