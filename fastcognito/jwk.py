@@ -16,9 +16,14 @@ __all__ = ["KeySet", "load_rsa_public_key"]
 
 logger = logging.getLogger("fastcognito.jwk")
 
+# A kid comes from the network; a log line quotes no more of it than this.
+_LOGGED_KID_CHARS = 80
+
 
 def _b64_uint(jwk: Mapping[str, Any], name: str) -> int:
-    # RFC 7518 §6.3.1: Base64urlUInt, big-endian, no leading zero octets beyond the first.
+    # RFC 7518 §6.3.1 / RFC 7518 §2: Base64urlUInt, big-endian. A leading zero octet, which
+    # RFC 7518 §2 forbids but some libraries emit, is tolerated: it does not change the value,
+    # and the bit length checks below run on the value.
     value = jwk.get(name)
     if type(value) is not str or not value:
         raise JWKSError(f"the key's {name!r} is missing or not a string")
@@ -36,16 +41,18 @@ def load_rsa_public_key(jwk: Mapping[str, Any]) -> RSAPublicKey:
     """
     if not isinstance(jwk, Mapping):
         raise JWKSError("a key is not a JSON object")
+    # Members are compared by type first: a JSON list or object is unhashable, and a set
+    # lookup on it would raise TypeError instead of skipping the key.
     if jwk.get("kty") != "RSA":
         raise JWKSError("the key is not an RSA key")
     use = jwk.get("use")
-    if use is not None and use != "sig":
+    if use is not None and use != "sig":  # RFC 7517 §4.2
         raise JWKSError("the key is not a signing key")
     alg = jwk.get("alg")
-    if alg is not None and alg not in ALLOWED_ALGORITHMS:
+    if alg is not None and (type(alg) is not str or alg not in ALLOWED_ALGORITHMS):  # RFC 7517 §4.4
         raise JWKSError("the key is not for RS256")
     key_ops = jwk.get("key_ops")
-    if key_ops is not None and (not isinstance(key_ops, list) or "verify" not in key_ops):
+    if key_ops is not None and (type(key_ops) is not list or "verify" not in key_ops):  # RFC 7517 §4.3
         raise JWKSError("the key may not verify signatures")
     if any(name in jwk for name in ("d", "p", "q", "dp", "dq", "qi")):
         # A published private key is a leak; never use it, and say so.
@@ -54,6 +61,9 @@ def load_rsa_public_key(jwk: Mapping[str, Any]) -> RSAPublicKey:
     exponent = _b64_uint(jwk, "e")
     if modulus.bit_length() < MIN_RSA_BITS:
         raise JWKSError(f"the key is shorter than {MIN_RSA_BITS} bits")
+    if modulus % 2 == 0:
+        # An RSA modulus is a product of odd primes; cryptography (OpenSSL 3) loads even ones.
+        raise JWKSError("the key's modulus is not valid")
     if exponent < 3 or exponent % 2 == 0:
         raise JWKSError("the key's exponent is not valid")
     try:
@@ -95,12 +105,12 @@ class KeySet(Mapping[str, RSAPublicKey]):
                 logger.warning("skipping JWKS key #%d: it has no string kid", position)
                 continue
             if kid in keys:
-                logger.warning("skipping JWKS key %r: its kid is used twice", kid)
+                logger.warning("skipping JWKS key %r: its kid is used twice", kid[:_LOGGED_KID_CHARS])
                 continue
             try:
                 keys[kid] = load_rsa_public_key(entry)
             except JWKSError as err:
-                logger.warning("skipping JWKS key %r: %s", kid, err)
+                logger.warning("skipping JWKS key %r: %s", kid[:_LOGGED_KID_CHARS], err)
         if not keys:
             raise JWKSError("the JWKS holds no usable RS256 key")
         return cls(keys)

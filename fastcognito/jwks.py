@@ -7,10 +7,12 @@ good key set.
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import threading
 import time
+import zlib
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -28,6 +30,30 @@ __all__ = ["JWKSClient"]
 logger = logging.getLogger("fastcognito.jwks")
 
 _MAX_REDIRECTS = 3
+_CHUNK_BYTES = 8192
+# Only what _read_body can inflate under a cap; identity is always acceptable (RFC 9110 §12.5.3).
+_REQUEST_HEADERS = {"Accept": "application/json", "Accept-Encoding": "gzip"}
+_NETWORK_ERRORS = (
+    requests.RequestException,
+    urllib3.exceptions.HTTPError,
+    http.client.HTTPException,
+    OSError,  # socket errors, and ssl.SSLError
+    zlib.error,
+    ValueError,  # URL parsing (LocationParseError), IDNA (UnicodeError), chunk sizes
+)
+
+
+def _origin(url: str) -> tuple[str, str]:
+    # Scheme and host[:port]: a redirect may change the path only, never the host, the port
+    # or https to http.
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
+
+
+def _total_timeout(timeout: float | tuple[float, float]) -> float:
+    if isinstance(timeout, tuple):
+        return float(sum(timeout))
+    return 2 * float(timeout)
 
 
 def _reject_constant(name: str) -> Any:
@@ -61,7 +87,9 @@ class JWKSClient:
         self.fetches = 0
         self._has_keys = False
         self._last_attempt: float | None = None
-        self._last_error: JWKSError | None = None
+        # The message only: a stored exception would keep its traceback's frames (and the
+        # token in a caller's locals) alive until the next good fetch.
+        self._last_error: str | None = None
         self._fetch_lock = threading.Lock()
 
     def get_key(self, kid: str) -> RSAPublicKey:
@@ -90,7 +118,9 @@ class JWKSClient:
             if key is not None:
                 return key
             if not self._has_keys:
-                raise self._last_error or JWKSError()
+                # A new exception per caller: one stored instance raised from many threads
+                # would grow its traceback with every raise.
+                raise JWKSError(self._last_error)
         raise KeyNotFoundError()
 
     def refresh(self) -> KeySet:
@@ -113,7 +143,7 @@ class JWKSClient:
         try:
             keyset = KeySet.from_jwks(self._download())
         except JWKSError as err:
-            self._last_error = err
+            self._last_error = err.message
             logger.warning("could not refresh the JWKS of %s: %s", self.url, err)
             raise
         self.by_kid = keyset.by_kid
@@ -123,15 +153,18 @@ class JWKSClient:
 
     def _download(self) -> Any:
         url = self.url
-        origin = urlsplit(url)[:2]
+        origin = _origin(url)
+        # The read timeout bounds each socket read, not the whole body: a server that trickles
+        # one byte per read would hold the fetch (and every thread waiting for it) for hours.
+        deadline = time.monotonic() + _total_timeout(self.timeout)
         try:
             for _ in range(_MAX_REDIRECTS + 1):
                 with self.session.get(
-                    url, timeout=self.timeout, allow_redirects=False, stream=True
+                    url, timeout=self.timeout, allow_redirects=False, stream=True, headers=_REQUEST_HEADERS
                 ) as response:
                     if response.is_redirect:
                         target = urljoin(url, response.headers.get("location", ""))
-                        if urlsplit(target)[:2] != origin:
+                        if _origin(target) != origin:
                             raise JWKSError("the JWKS URL redirects to another host")
                         url = target
                         continue
@@ -140,18 +173,57 @@ class JWKSClient:
                     declared = response.headers.get("content-length")
                     if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
                         raise JWKSError(f"the JWKS is larger than {self.max_bytes} bytes")
-                    body = response.raw.read(self.max_bytes + 1, decode_content=True)
-                    if len(body) > self.max_bytes:
-                        raise JWKSError(f"the JWKS is larger than {self.max_bytes} bytes")
+                    body = self._read_body(response, deadline)
                     break
             else:
                 raise JWKSError("the JWKS URL redirects too often")
-        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as err:
+        except _NETWORK_ERRORS as err:
+            # Whatever breaks while connecting or mid-stream is an unavailable JWKS (503), not
+            # a crash of the request that needed the key.
             raise JWKSError(f"the JWKS could not be fetched: {type(err).__name__}") from err
         try:
             return json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
         except (UnicodeDecodeError, ValueError, RecursionError) as err:
             raise JWKSError("the JWKS is not valid JSON") from err
+
+    def _read_body(self, response: requests.Response, deadline: float) -> bytes:
+        """The body, at most ``max_bytes`` both as sent and once inflated.
+
+        The raw bytes are read undecoded and inflated here with an output cap, so a small gzip
+        body that inflates to gigabytes is refused after ``max_bytes``, whatever the version of
+        urllib3. Only gzip is offered (``Accept-Encoding``) and accepted.
+        """
+        limit = self.max_bytes
+        encoding = response.headers.get("content-encoding", "").strip().lower()
+        inflater: Any = None
+        if encoding in ("gzip", "x-gzip"):
+            inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)  # RFC 1952 framing only
+        elif encoding not in ("", "identity"):
+            raise JWKSError("the JWKS is sent with a content encoding other than gzip")
+        raw = response.raw
+        # read1 returns after one socket read, so the deadline is checked between reads; read()
+        # (urllib3 1.x has no read1) waits for a whole chunk, which a trickle can stretch.
+        read = getattr(raw, "read1", None) or raw.read
+        body = bytearray()
+        received = 0
+        while True:
+            chunk = read(_CHUNK_BYTES, decode_content=False)
+            if not chunk:
+                break
+            received += len(chunk)
+            if received > limit:
+                raise JWKSError(f"the JWKS is larger than {limit} bytes")
+            if inflater is not None:
+                # max_length: inflate at most one byte past the cap, however much the input holds.
+                chunk = inflater.decompress(chunk, limit + 1 - len(body))
+            body += chunk
+            if len(body) > limit:
+                raise JWKSError(f"the JWKS is larger than {limit} bytes")
+            if time.monotonic() > deadline:
+                raise JWKSError("the JWKS download took too long")
+        if inflater is not None and (not inflater.eof or inflater.unused_data):
+            raise JWKSError("the JWKS's gzip stream is truncated or followed by other data")
+        return bytes(body)
 
     def __repr__(self) -> str:
         return f"JWKSClient(url={self.url!r}, kids={sorted(self.by_kid)!r})"

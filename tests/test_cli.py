@@ -1,0 +1,357 @@
+"""``python -m fastcognito``: run as a subprocess of the installed package, from outside the repo."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import CLIENT_ID, ISSUER, KID, OTHER_ISSUER, POOL_ID, CognitoPool, TokenFactory, Twin
+from pytest_httpserver import HTTPServer
+
+NOT_VERIFIED = "NOTHING WAS VERIFIED"
+
+
+def run(
+    *args: str, stdin: str | None = None, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "fastcognito", *args],
+        input=stdin if stdin is not None else "",
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env if env is not None else dict(os.environ),
+        timeout=60,
+    )
+
+
+def assert_token_not_echoed(result: subprocess.CompletedProcess[str], token: str) -> None:
+    for stream in (result.stdout, result.stderr):
+        assert token not in stream
+        assert token.split(".")[2] not in stream
+
+
+def moto_args(cognito: CognitoPool, token_use: str = "access", *extra: str) -> list[str]:
+    return [
+        "--user-pool-id",
+        cognito.pool_id,
+        "--client-id",
+        cognito.client_id,
+        "--token-use",
+        token_use,
+        "--issuer",
+        cognito.issuer,
+        "--jwks-url",
+        cognito.jwks_url,
+        *extra,
+    ]
+
+
+# --- verify against moto --------------------------------------------------------------------------
+
+
+def test_verify_a_moto_access_token(twin: Twin, cognito: CognitoPool, tmp_path: Path) -> None:
+    token = cognito.login("alice")["AccessToken"]
+    env = dict(os.environ)
+    env.pop("FASTCOGNITO_NO_EXTENSIONS", None)
+    if twin.name == "py":
+        env["FASTCOGNITO_NO_EXTENSIONS"] = "1"
+    result = run("verify", token, *moto_args(cognito), cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "Header (verified):" in result.stdout
+    assert '"kid": "dummy"' in result.stdout
+    assert '"username": "alice"' in result.stdout
+    assert '"admins"' in result.stdout
+    assert re.search(r"exp: 20\S+\+00:00 \(in (59 min|1 h 0 min)\)", result.stdout)
+    assert result.stdout.rstrip().endswith("Verdict: OK")
+    assert result.stderr == ""
+    assert_token_not_echoed(result, token)
+
+
+@pytest.mark.parametrize("token_argument", [[], ["-"]], ids=["omitted", "dash"])
+def test_verify_reads_the_token_from_stdin(
+    cognito: CognitoPool, tmp_path: Path, token_argument: list[str]
+) -> None:
+    token = cognito.login("bob")["IdToken"]
+    result = run("verify", *token_argument, *moto_args(cognito, "id"), stdin=f"{token}\n", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert '"cognito:username": "bob"' in result.stdout
+    assert "Verdict: OK" in result.stdout
+    assert_token_not_echoed(result, token)
+
+
+def test_verify_accepts_a_pasted_authorization_header(cognito: CognitoPool, tmp_path: Path) -> None:
+    token = cognito.login("alice")["AccessToken"]
+    result = run("verify", *moto_args(cognito), stdin=f"Bearer {token}\n", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+
+
+def test_verify_rejects_a_token_of_another_client(cognito: CognitoPool, tmp_path: Path) -> None:
+    other = cognito.new_client()
+    token = cognito.login("alice", client_id=other)["AccessToken"]
+    result = run("verify", token, *moto_args(cognito), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "Claims (NOT verified):" in result.stdout
+    assert "Verdict: REJECTED (invalid_client)" in result.stdout
+    assert f"got {other!r}" in result.stdout
+    assert "REJECTED (invalid_client)" in result.stderr
+    assert_token_not_echoed(result, token)
+
+
+def test_verify_with_client_none_and_any_token_use(cognito: CognitoPool, tmp_path: Path) -> None:
+    other = cognito.new_client()
+    tokens = cognito.login("alice", client_id=other)
+    for token in (tokens["AccessToken"], tokens["IdToken"]):
+        result = run(
+            "verify", token, "--user-pool-id", cognito.pool_id, "--client-id", "none", "--token-use", "any",
+            "--issuer", cognito.issuer, "--jwks-url", cognito.jwks_url, cwd=tmp_path,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+
+
+def test_verify_rejects_the_wrong_token_use(cognito: CognitoPool, tmp_path: Path) -> None:
+    token = cognito.login("alice")["IdToken"]
+    result = run("verify", token, *moto_args(cognito, "access"), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "REJECTED (invalid_token_use)" in result.stdout
+
+
+def test_verify_checks_groups(cognito: CognitoPool, tmp_path: Path) -> None:
+    bob = cognito.login("bob")["AccessToken"]
+    result = run("verify", bob, *moto_args(cognito, "access", "--group", "admins"), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "REJECTED (missing_group)" in result.stdout
+
+
+def test_verify_json_output(cognito: CognitoPool, tmp_path: Path) -> None:
+    token = cognito.login("alice")["AccessToken"]
+    result = run("verify", token, *moto_args(cognito, "access", "--json"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["verified"] is True
+    assert document["verdict"] == "ok"
+    assert document["code"] is None
+    assert document["header"]["kid"] == "dummy"
+    assert document["header"]["alg"] == "RS256"
+    assert document["claims"]["username"] == "alice"
+    assert document["claims"]["iss"] == cognito.issuer
+    assert document["times"]["exp"].startswith(time.strftime("%Y-", time.gmtime(document["claims"]["exp"])))
+
+    rejected = run("verify", token, *moto_args(cognito, "id", "--json"), cwd=tmp_path)
+    assert rejected.returncode == 1
+    document = json.loads(rejected.stdout)
+    assert document["verified"] is False
+    assert document["verdict"] == "rejected"
+    assert document["code"] == "invalid_token_use"
+    assert document["claim"] == "token_use"
+    assert_token_not_echoed(rejected, token)
+
+
+# --- verify against a local JWKS server and locally signed tokens -----------------------------------
+
+
+def local_args(url: str, *extra: str) -> list[str]:
+    return ["--user-pool-id", POOL_ID, "--client-id", CLIENT_ID, "--token-use", "access", "--jwks-url", url, *extra]
+
+
+def test_verify_with_a_jwks_server_and_leeway(
+    httpserver: HTTPServer, jwks_document: dict[str, Any], tokens: TokenFactory, tmp_path: Path
+) -> None:
+    httpserver.expect_request("/cli/jwks.json").respond_with_json(jwks_document)
+    url = httpserver.url_for("/cli/jwks.json")
+    now = int(time.time())
+    expired = tokens.access(exp=now - 30, iat=now - 3600)
+    result = run("verify", expired, *local_args(url), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "Verdict: REJECTED (expired)" in result.stdout
+    assert "exp: " in result.stdout and " ago)" in result.stdout
+    assert_token_not_echoed(result, expired)
+    assert run("verify", expired, *local_args(url, "--leeway", "300"), cwd=tmp_path).returncode == 0
+
+
+def test_verify_reports_an_unavailable_jwks(
+    httpserver: HTTPServer, tokens: TokenFactory, tmp_path: Path
+) -> None:
+    httpserver.expect_request("/down/jwks.json").respond_with_data("down", status=503)
+    token = tokens.access()
+    result = run("verify", token, *local_args(httpserver.url_for("/down/jwks.json")), cwd=tmp_path)
+    assert result.returncode == 3
+    assert "JWKS UNAVAILABLE (jwks_unavailable)" in result.stdout
+    assert "HTTP 503" in result.stderr
+    assert_token_not_echoed(result, token)
+
+
+def test_verify_offline_with_a_jwks_file(
+    jwks_document: dict[str, Any], tokens: TokenFactory, tmp_path: Path
+) -> None:
+    jwks_file = tmp_path / "jwks.json"
+    jwks_file.write_text(json.dumps(jwks_document))
+    token = tokens.access()
+    args = ["--user-pool-id", POOL_ID, "--client-id", CLIENT_ID, "--token-use", "access"]
+    result = run("verify", token, *args, "--jwks-file", str(jwks_file), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert f'"kid": "{KID}"' in result.stdout
+    assert f'"iss": "{ISSUER}"' in result.stdout
+
+    forged = tokens.access()[:-4] + "AAAA"
+    result = run("verify", forged, *args, "--jwks-file", str(jwks_file), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "REJECTED (invalid_signature)" in result.stdout
+
+
+def test_verify_rejects_a_malformed_token(jwks_document: dict[str, Any], tmp_path: Path) -> None:
+    jwks_file = tmp_path / "jwks.json"
+    jwks_file.write_text(json.dumps(jwks_document))
+    result = run(
+        "verify", "not-a-token", "--user-pool-id", POOL_ID, "--client-id", CLIENT_ID, "--token-use", "access",
+        "--jwks-file", str(jwks_file), cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "REJECTED (malformed)" in result.stdout
+    assert "could not decode" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--client-id", CLIENT_ID, "--token-use", "access"], "--user-pool-id"),
+        (["--user-pool-id", POOL_ID, "--token-use", "access"], "--client-id"),
+        (["--user-pool-id", POOL_ID, "--client-id", CLIENT_ID], "--token-use"),
+        (["--user-pool-id", POOL_ID, "--client-id", CLIENT_ID, "--token-use", "both"], "invalid choice"),
+        (["--user-pool-id", "not-a-pool", "--client-id", CLIENT_ID, "--token-use", "id"], "not of the form"),
+        (["--user-pool-id", POOL_ID, "--client-id", "none", "--client-id", "x", "--token-use", "id"], "cannot be combined"),
+        (["--user-pool-id", POOL_ID, "--client-id", CLIENT_ID, "--token-use", "id", "--jwks-url",
+          "http://jwks.example/keys"], "https URL"),
+        (["--user-pool-id", POOL_ID, "--client-id", CLIENT_ID, "--token-use", "id", "--leeway", "-5"], "leeway"),
+        (["--user-pool-id", POOL_ID, "--client-id", CLIENT_ID, "--token-use", "id", "--jwks-file",
+          "/nonexistent/jwks.json"], "cannot read the JWKS file"),
+        (["--user-pool-id", POOL_ID, "--client-id", CLIENT_ID, "--token-use", "id", "--jwks-file", "x",
+          "--jwks-url", "https://a.example/j"], "not allowed with"),
+    ],
+)
+def test_usage_and_configuration_errors_exit_2(
+    tokens: TokenFactory, tmp_path: Path, args: list[str], message: str
+) -> None:
+    token = tokens.access()
+    result = run("verify", token, *args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert_token_not_echoed(result, token)
+
+
+def test_an_empty_stdin_is_a_usage_error(tmp_path: Path) -> None:
+    result = run("verify", "--user-pool-id", POOL_ID, "--client-id", CLIENT_ID, "--token-use", "id",
+                 stdin="\n", cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 2
+    assert "no token given" in result.stderr
+
+
+def test_argument_errors_never_echo_a_token(tokens: TokenFactory, tmp_path: Path) -> None:
+    token = tokens.access()
+    args = ["--user-pool-id", POOL_ID, "--client-id", CLIENT_ID, "--token-use", "access"]
+    result = run("verify", token, token, *args, cwd=tmp_path)
+    assert "unrecognized arguments" in result.stderr
+    assert result.returncode == 2
+    assert "<token>" in result.stderr
+    assert_token_not_echoed(result, token)
+
+
+# --- inspect --------------------------------------------------------------------------------------
+
+
+def test_inspect_decodes_and_says_nothing_was_verified(cognito: CognitoPool, tmp_path: Path) -> None:
+    token = cognito.login("alice")["AccessToken"]
+    result = run("inspect", token, cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stdout.splitlines()[0].startswith(NOT_VERIFIED)
+    assert NOT_VERIFIED in result.stderr
+    assert "Header (unverified):" in result.stdout
+    assert '"kid": "dummy"' in result.stdout
+    assert '"username": "alice"' in result.stdout
+    for name in ("exp", "iat", "auth_time"):
+        assert f"  {name}: 20" in result.stdout
+    assert "+00:00" in result.stdout
+    assert_token_not_echoed(result, token)
+
+
+def test_inspect_reads_stdin_and_needs_no_key(rsa_key2: Any, tmp_path: Path) -> None:
+    # Signed by a key nobody trusts: inspect decodes it all the same, and says so.
+    token = TokenFactory(rsa_key2, "unknown").access(exp=0, iat=0)
+    result = run("inspect", stdin=token, cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stdout.splitlines()[0].startswith(NOT_VERIFIED)
+    assert '"kid": "unknown"' in result.stdout
+    assert "exp: 1970-01-01T00:00:00+00:00" in result.stdout
+    assert " ago)" in result.stdout
+    assert_token_not_echoed(result, token)
+
+
+@pytest.mark.parametrize("token", ["abc", "a.b", "eyJhbGciOiJSUzI1NiJ9.!!!.sig", "e30.e30=.x"])
+def test_inspect_of_an_undecodable_token_exits_1(token: str, tmp_path: Path) -> None:
+    result = run("inspect", token, cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stdout.splitlines()[0].startswith(NOT_VERIFIED)
+    assert "could not decode" in result.stdout
+
+
+def test_inspect_refuses_nan(tokens: TokenFactory, tmp_path: Path) -> None:
+    token = tokens.raw({"alg": "RS256", "kid": KID}, b'{"exp": NaN}')
+    result = run("inspect", token, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "not UTF-8 JSON" in result.stdout
+
+
+# --- packaging ------------------------------------------------------------------------------------
+
+
+def test_the_cli_imports_no_django(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "from fastcognito import cli\n"
+        "try:\n"
+        "    cli.main(['inspect', 'e30.e30.x'])\n"
+        "finally:\n"
+        "    assert not [m for m in sys.modules if m.split('.')[0] in ('django', 'rest_framework')]\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert NOT_VERIFIED in result.stdout
+
+
+def test_the_console_script_is_installed(tmp_path: Path) -> None:
+    script = Path(sys.executable).parent / "fastcognito"
+    result = subprocess.run([str(script), "--help"], capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert result.returncode == 0
+    assert "verify" in result.stdout and "inspect" in result.stdout
+    assert "3  JWKS unavailable" in result.stdout
+
+
+def test_a_token_given_as_an_option_value_is_masked(tokens: TokenFactory, tmp_path: Path) -> None:
+    token = tokens.access()
+    result = run("verify", "--user-pool-id", token, "--client-id", CLIENT_ID, "--token-use", "id", stdin=token,
+                 cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 2
+    assert "user_pool_id '<token>' is not of the form" in result.stderr
+    assert_token_not_echoed(result, token)
+
+
+def test_a_rejection_names_the_expected_issuer(
+    jwks_document: dict[str, Any], tokens: TokenFactory, tmp_path: Path
+) -> None:
+    jwks_file = tmp_path / "jwks.json"
+    jwks_file.write_text(json.dumps(jwks_document))
+    token = tokens.access(iss=OTHER_ISSUER)
+    result = run(
+        "verify", token, "--user-pool-id", POOL_ID, "--client-id", CLIENT_ID, "--token-use", "access",
+        "--jwks-file", str(jwks_file), cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "REJECTED (invalid_issuer)" in result.stdout
+    assert f"got {OTHER_ISSUER!r}, expected {ISSUER!r}" in result.stdout
