@@ -1,1 +1,13 @@
-"""Django integration (see DESIGN.md §6)."""
+"""Django integration (see DESIGN.md §6): settings, ``CognitoUser``, ``CognitoMiddleware``.
+
+Add ``"fastcognito.django"`` to ``INSTALLED_APPS`` for the system checks, the OpenAPI extension
+and ``PREFETCH_JWKS``. Importing this package reads no settings.
+"""
+
+from __future__ import annotations
+
+from .conf import fastcognito_settings
+from .middleware import CognitoMiddleware, cognito_login_required
+from .user import CognitoUser
+
+__all__ = ["CognitoMiddleware", "CognitoUser", "cognito_login_required", "fastcognito_settings"]

@@ -1,0 +1,53 @@
+"""Django settings of the Django/DRF tests (loaded by tests/django/conftest.py).
+
+FASTCOGNITO here is a valid base; tests point JWKS_URL at a real local server with
+override_settings (the fixture ``fastcognito_config``).
+"""
+
+from conftest import CLIENT_ID, POOL_ID
+
+SECRET_KEY = "fastcognito-tests-only-not-a-secret"
+DEBUG = False
+USE_TZ = True
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+ROOT_URLCONF = "djtest_urls"
+DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
+
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "rest_framework",
+    "drf_spectacular",
+    "fastcognito.django",
+]
+
+MIDDLEWARE = [
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "fastcognito.django.CognitoMiddleware",
+]
+
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "fastcognito-tests"}}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["fastcognito.drf.CognitoAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {"TITLE": "fastcognito tests", "DISABLE_ERRORS_AND_WARNINGS": True}
+
+FASTCOGNITO = {
+    "USER_POOL_ID": POOL_ID,
+    "CLIENT_ID": CLIENT_ID,
+    "TOKEN_USE": "access",
+    # A closed port: nothing is fetched unless a test points JWKS_URL at its server.
+    "JWKS_URL": "http://127.0.0.1:9/jwks.json",
+    "STAFF_GROUPS": ["editors"],
+    "SUPERUSER_GROUPS": ["admins"],
+    "GROUP_PERMISSIONS": {"editors": ["blog.add_post", "blog.change_post"], "readers": ["blog.view_post"]},
+}

@@ -1,0 +1,128 @@
+"""System checks: each misconfiguration of FASTCOGNITO has its own id and a clear message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from conftest import CLIENT_ID, POOL_ID
+from django.core import checks
+from django.test import override_settings
+
+BASE = {"USER_POOL_ID": POOL_ID, "CLIENT_ID": CLIENT_ID}
+CSRF = "django.middleware.csrf.CsrfViewMiddleware"
+AUTH = "django.contrib.auth.middleware.AuthenticationMiddleware"
+OURS = "fastcognito.django.CognitoMiddleware"
+
+
+def ids(**fastcognito: Any) -> list[str]:
+    with override_settings(FASTCOGNITO=fastcognito):
+        return [message.id for message in checks.run_checks(tags=["fastcognito"])]
+
+
+def messages(**fastcognito: Any) -> list[Any]:
+    with override_settings(FASTCOGNITO=fastcognito):
+        return list(checks.run_checks(tags=["fastcognito"]))
+
+
+def test_valid_settings_pass() -> None:
+    assert ids(**BASE) == []
+    assert ids(**{**BASE, "TOKEN_USE": None, "CLIENT_ID": None}) == []
+    assert ids(**{**BASE, "CLIENT_ID": [CLIENT_ID, "second"], "COOKIE_NAME": "accessToken", "PREFETCH_JWKS": True}) == []
+
+
+def test_the_project_settings_pass() -> None:
+    assert checks.run_checks(tags=["fastcognito"]) == []
+
+
+def test_checks_run_with_manage_py_check() -> None:
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    with override_settings(FASTCOGNITO={"USER_POOL_ID": POOL_ID}):
+        with pytest.raises(SystemCheckError, match=r"fastcognito\.E005"):
+            call_command("check")
+
+
+def test_not_a_dict() -> None:
+    with override_settings(FASTCOGNITO=["USER_POOL_ID"]):
+        assert [m.id for m in checks.run_checks(tags=["fastcognito"])] == ["fastcognito.E001"]
+
+
+def test_unknown_key_suggests_the_close_one() -> None:
+    (message,) = messages(**BASE, STAF_GROUPS=["ops"])
+    assert message.id == "fastcognito.E002"
+    assert "'STAF_GROUPS'" in message.msg and "'STAFF_GROUPS'" in message.hint
+
+
+@pytest.mark.parametrize(
+    ("fastcognito", "expected"),
+    [
+        ({"CLIENT_ID": CLIENT_ID}, "fastcognito.E003"),
+        ({**BASE, "USER_POOL_ID": "not-a-pool"}, "fastcognito.E004"),
+        ({**BASE, "USER_POOL_ID": 42}, "fastcognito.E004"),
+        ({"USER_POOL_ID": POOL_ID}, "fastcognito.E005"),
+        ({**BASE, "CLIENT_ID": []}, "fastcognito.E006"),
+        ({**BASE, "CLIENT_ID": 7}, "fastcognito.E006"),
+        ({**BASE, "TOKEN_USE": "refresh"}, "fastcognito.E007"),
+        ({**BASE, "USER_CLASS": "no.such.Module"}, "fastcognito.E008"),
+        ({**BASE, "USER_CLASS": "fastcognito.django.conf.SETTINGS_NAME"}, "fastcognito.E008"),
+        ({**BASE, "COOKIE_NAME": ""}, "fastcognito.E009"),
+        ({**BASE, "AUTH_HEADER_TYPES": ()}, "fastcognito.E011"),
+        ({**BASE, "AUTH_HEADER_TYPES": ("Bearer token",)}, "fastcognito.E011"),
+        ({**BASE, "STAFF_GROUPS": 3}, "fastcognito.E012"),
+        ({**BASE, "SUPERUSER_GROUPS": [None]}, "fastcognito.E012"),
+        ({**BASE, "GROUP_PERMISSIONS": {"editors": "blog.add_post"}}, "fastcognito.E013"),
+        ({**BASE, "GROUP_PERMISSIONS": {"editors": ["add_post"]}}, "fastcognito.E013"),
+        ({**BASE, "GROUP_PERMISSIONS": ["blog.add_post"]}, "fastcognito.E013"),
+        ({**BASE, "PREFETCH_JWKS": "yes"}, "fastcognito.E014"),
+        ({**BASE, "HOSTED_UI": "https://auth.example.com"}, "fastcognito.E015"),
+        ({**BASE, "WWW_AUTHENTICATE_REALM": 'a"b'}, "fastcognito.E016"),
+        ({**BASE, "ISSUER": "http://cognito.example.com/pool"}, "fastcognito.E017"),
+        ({**BASE, "JWKS_URL": "ftp://127.0.0.1/jwks.json"}, "fastcognito.E017"),
+        ({**BASE, "REGION": "us-east-1"}, "fastcognito.E017"),
+        ({**BASE, "LEEWAY": -1}, "fastcognito.E017"),
+        ({**BASE, "LEEWAY": "5"}, "fastcognito.E017"),
+        ({**BASE, "CACHE_SIZE": -1}, "fastcognito.E017"),
+        ({**BASE, "GROUPS": []}, "fastcognito.E017"),
+        ({**BASE, "SCOPES": [1]}, "fastcognito.E017"),
+        ({**BASE, "MAX_TOKEN_BYTES": 10}, "fastcognito.E017"),
+        ({**BASE, "JWKS_COOLDOWN": float("nan")}, "fastcognito.E017"),
+    ],
+)
+def test_each_misconfiguration_has_its_id(fastcognito: dict[str, Any], expected: str) -> None:
+    found = messages(**fastcognito)
+    assert [m.id for m in found] == [expected], [m.msg for m in found]
+    assert all(isinstance(m, checks.Error) and m.msg and m.hint for m in found)
+
+
+def test_cookie_source_without_csrf_middleware() -> None:
+    from django.conf import settings
+
+    without_csrf = [name for name in settings.MIDDLEWARE if name != CSRF]
+    with override_settings(MIDDLEWARE=without_csrf):
+        assert ids(**BASE, COOKIE_NAME="accessToken") == ["fastcognito.E010"]
+        assert ids(**BASE) == []
+
+
+def test_middleware_order() -> None:
+    with override_settings(MIDDLEWARE=[OURS, AUTH]):
+        found = checks.run_checks(tags=["fastcognito"])
+    assert [m.id for m in found] == ["fastcognito.E018"]
+    with override_settings(MIDDLEWARE=[AUTH, OURS]):
+        assert checks.run_checks(tags=["fastcognito"]) == []
+    with override_settings(MIDDLEWARE=[OURS]):
+        assert checks.run_checks(tags=["fastcognito"]) == []
+
+
+def test_environment_fallbacks_satisfy_the_checks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_COGNITO_USER_POOL_ID", POOL_ID)
+    monkeypatch.setenv("AWS_COGNITO_APP_CLIENT_ID", CLIENT_ID)
+    assert ids() == []
+    monkeypatch.setenv("AWS_COGNITO_REGION", "us-east-1")
+    assert ids() == ["fastcognito.E017"]
+
+
+def test_several_problems_are_all_reported() -> None:
+    found = ids(USER_POOL_ID="bad", TOKEN_USE="both", COOKIE_NAME="", TYPO=1)
+    assert found == ["fastcognito.E002", "fastcognito.E004", "fastcognito.E005", "fastcognito.E007", "fastcognito.E009"]

@@ -1,0 +1,161 @@
+"""FASTCOGNITO: lazy reads, defaults, environment fallbacks, reload in place, the app config."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import CLIENT_ID, POOL_ID
+from django.apps import apps
+from django.test import override_settings
+
+from fastcognito import ConfigurationError
+from fastcognito.django import CognitoUser, fastcognito_settings
+from fastcognito.django.conf import DEFAULTS, FastCognitoSettings
+
+
+def test_defaults() -> None:
+    conf = FastCognitoSettings({"USER_POOL_ID": POOL_ID}, environ={})
+    assert conf.TOKEN_USE == "access"
+    assert conf.AUTH_HEADER_TYPES == ("Bearer",)
+    assert conf.COOKIE_NAME is None
+    assert conf.USER_CLASS is CognitoUser
+    assert conf.PREFETCH_JWKS is False
+    assert conf.HOSTED_UI is None
+    assert conf.LEEWAY == 0
+    assert conf.STAFF_GROUPS == () and conf.SUPERUSER_GROUPS == ()
+    assert conf.GROUP_PERMISSIONS == {}
+    assert conf.WWW_AUTHENTICATE_REALM == "api"
+    with pytest.raises(ConfigurationError, match="client_id is required"):
+        conf.build_verifier()
+
+
+def test_unknown_attribute() -> None:
+    with pytest.raises(AttributeError, match="unknown fastcognito setting 'COOKIE'"):
+        fastcognito_settings.COOKIE  # noqa: B018
+
+
+def test_single_strings_become_tuples() -> None:
+    conf = FastCognitoSettings({"AUTH_HEADER_TYPES": "JWT", "STAFF_GROUPS": "ops"}, environ={})
+    assert conf.AUTH_HEADER_TYPES == ("JWT",) and conf.STAFF_GROUPS == ("ops",)
+
+
+def test_user_class_import_error_is_a_configuration_error() -> None:
+    conf = FastCognitoSettings({"USER_CLASS": "no.such.User"}, environ={})
+    with pytest.raises(ConfigurationError, match="cannot be imported"):
+        conf.USER_CLASS  # noqa: B018
+
+
+def test_djognito_environment_fallbacks() -> None:
+    environ = {
+        "AWS_COGNITO_USER_POOL_ID": POOL_ID,
+        "AWS_COGNITO_REGION": "eu-west-1",
+        "AWS_COGNITO_APP_CLIENT_ID": CLIENT_ID,
+        "ACCESS_TOKEN_KEY": "accessToken",
+    }
+    conf = FastCognitoSettings({}, environ=environ)
+    assert (conf.USER_POOL_ID, conf.REGION, conf.CLIENT_ID, conf.COOKIE_NAME) == (
+        POOL_ID,
+        "eu-west-1",
+        CLIENT_ID,
+        "accessToken",
+    )
+    assert conf.build_verifier().client_ids == frozenset({CLIENT_ID})
+    # FASTCOGNITO wins over the environment, even with an explicit None.
+    conf = FastCognitoSettings({"CLIENT_ID": None, "COOKIE_NAME": None}, environ=environ)
+    assert conf.CLIENT_ID is None and conf.COOKIE_NAME is None
+
+
+def test_environment_is_read_on_reload(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_COGNITO_APP_CLIENT_ID", "from-the-environment")
+    with override_settings(FASTCOGNITO={"USER_POOL_ID": POOL_ID}):
+        assert fastcognito_settings.CLIENT_ID == "from-the-environment"
+
+
+def test_reload_in_place_under_override_settings() -> None:
+    settings_object = fastcognito_settings
+    before = fastcognito_settings.CLIENT_ID
+    with override_settings(FASTCOGNITO={"USER_POOL_ID": POOL_ID, "CLIENT_ID": "changed", "COOKIE_NAME": "c"}):
+        assert fastcognito_settings is settings_object
+        assert fastcognito_settings.CLIENT_ID == "changed"
+        assert fastcognito_settings.COOKIE_NAME == "c"
+        assert fastcognito_settings.verifier.client_ids == frozenset({"changed"})
+    assert fastcognito_settings.CLIENT_ID == before
+    assert fastcognito_settings.COOKIE_NAME is None
+    assert fastcognito_settings.verifier.client_ids == frozenset({CLIENT_ID})
+
+
+def test_other_settings_do_not_reload() -> None:
+    verifier = fastcognito_settings.verifier
+    with override_settings(DEBUG=True):
+        assert fastcognito_settings.verifier is verifier
+
+
+def test_verifier_is_built_once_across_threads() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    fastcognito_settings.reload()
+    with ThreadPoolExecutor(8) as pool:
+        built = set(pool.map(lambda _: id(fastcognito_settings.verifier), range(64)))
+    assert len(built) == 1
+
+
+def test_import_reads_no_settings() -> None:
+    # A fresh interpreter without any Django settings: importing must not touch them.
+    code = (
+        "import fastcognito.django, fastcognito.django.apps, fastcognito.django.checks;"
+        "from django.conf import settings; assert not settings.configured; print('ok')"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parent.parent, timeout=60
+    )
+    assert result.stdout.strip() == "ok", result.stderr
+
+
+def test_every_documented_key_has_a_default() -> None:
+    for key in (
+        "USER_POOL_ID", "REGION", "CLIENT_ID", "TOKEN_USE", "ISSUER", "JWKS_URL", "LEEWAY", "CACHE_SIZE",
+        "AUTH_HEADER_TYPES", "COOKIE_NAME", "STAFF_GROUPS", "SUPERUSER_GROUPS", "GROUP_PERMISSIONS",
+        "USER_CLASS", "PREFETCH_JWKS", "HOSTED_UI",
+    ):  # fmt: skip
+        assert key in DEFAULTS
+
+
+# --- the app config --------------------------------------------------------------------------
+
+
+def test_app_config_is_installed() -> None:
+    config = apps.get_app_config("fastcognito")
+    assert config.name == "fastcognito.django"
+
+
+def test_prefetch_jwks_hydrates_at_ready(fastcognito_config: Any, httpserver: Any) -> None:
+    fastcognito_config(PREFETCH_JWKS=True)
+    apps.get_app_config("fastcognito").ready()
+    assert len(httpserver.log) == 1
+    assert all(client.by_kid for client in fastcognito_settings.verifier.jwks_clients.values())
+
+
+def test_prefetch_is_off_by_default(fastcognito_config: Any, httpserver: Any) -> None:
+    assert apps.get_app_config("fastcognito").prefetch_jwks() is False
+    assert len(httpserver.log) == 0
+
+
+def test_prefetch_with_jwks_down_only_warns(
+    fastcognito_config: Any, closed_port_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    fastcognito_config(PREFETCH_JWKS=True, JWKS_URL=closed_port_url)
+    with caplog.at_level(logging.WARNING, logger="fastcognito"):
+        assert apps.get_app_config("fastcognito").prefetch_jwks() is False
+    assert any("could not prefetch the JWKS (jwks_unavailable)" in r.getMessage() for r in caplog.records)
+
+
+def test_prefetch_with_bad_settings_only_warns(caplog: pytest.LogCaptureFixture) -> None:
+    with override_settings(FASTCOGNITO={"USER_POOL_ID": POOL_ID, "PREFETCH_JWKS": True}):
+        with caplog.at_level(logging.WARNING, logger="fastcognito"):
+            assert apps.get_app_config("fastcognito").prefetch_jwks() is False
+    assert any("(configuration)" in r.getMessage() for r in caplog.records)
