@@ -50,9 +50,16 @@ def parse_authorization_header(header: str, header_types: tuple[str, ...]) -> st
     return token
 
 
-def token_from_request(request: Any, conf: FastCognitoSettings = fastcognito_settings) -> RawToken | None:
-    """The header token if the header has one of our types, else the cookie token, else ``None``."""
-    header = get_authorization_header(request)
+def token_from_request(
+    request: Any, conf: FastCognitoSettings = fastcognito_settings, header: str | None = None
+) -> RawToken | None:
+    """The header token if the header has one of our types, else the cookie token, else ``None``.
+
+    ``header`` is the ``Authorization`` header when the caller has read it already (DRF's
+    overridable ``get_header``); otherwise it is read from ``request``.
+    """
+    if header is None:
+        header = get_authorization_header(request)
     if header is not None:
         token = parse_authorization_header(header, conf.AUTH_HEADER_TYPES)
         if token is not None:

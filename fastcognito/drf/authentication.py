@@ -18,7 +18,7 @@ from ..claims import Claims
 from ..exceptions import FastCognitoError, JWKSError, TokenError
 from ..django.conf import FastCognitoSettings, fastcognito_settings
 from ..django.messages import message_for
-from ..django.tokens import RawToken, get_authorization_header, parse_authorization_header
+from ..django.tokens import RawToken, get_authorization_header, token_from_request
 from ..verifier import CognitoVerifier
 
 __all__ = ["CognitoAuthentication", "InvalidToken", "KeysUnavailable"]
@@ -105,17 +105,7 @@ class CognitoAuthentication(BaseAuthentication):
 
         Raises ``MalformedTokenError`` for a header of our type without a well-formed token.
         """
-        header = self.get_header(request)
-        if header is not None:
-            token = parse_authorization_header(header, self.settings.AUTH_HEADER_TYPES)
-            if token is not None:
-                return RawToken(token, "header")
-        cookie_name = self.settings.COOKIE_NAME
-        if cookie_name:
-            value = request.COOKIES.get(cookie_name)
-            if value:
-                return RawToken(value, "cookie")
-        return None
+        return token_from_request(request, self.settings, self.get_header(request))
 
     def get_verifier(self) -> CognitoVerifier:
         return self.settings.verifier
