@@ -13,10 +13,11 @@ from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from cpython.dict cimport PyDict_DelItem, PyDict_GetItem, PyDict_Next, PyDict_SetItem, PyDict_Size
 from cpython.float cimport PyFloat_AS_DOUBLE
 from cpython.list cimport PyList_AsTuple, PyList_GET_ITEM, PyList_GET_SIZE
+from cpython.tuple cimport PyTuple_GET_ITEM
 from cpython.object cimport PyObject
 from libc.math cimport isfinite
 from libc.stdint cimport uint64_t
-from libc.string cimport memchr, memcmp, memcpy
+from libc.string cimport memchr, memcmp, memcpy, memset
 
 import json
 import math
@@ -74,6 +75,35 @@ cdef extern from "Python.h":
     double PyLong_AsDouble(object) except? -1.0
     object PyUnicode_New(Py_ssize_t, Py_UCS4)
 
+cdef extern from *:
+    # A dict with room for n items. _PyDict_NewPresized is in every CPython this builds for;
+    # elsewhere a plain dict does the same job, resizing as it fills.
+    """
+    #if !defined(PYPY_VERSION) && !defined(Py_LIMITED_API) && PY_VERSION_HEX < 0x030E0000
+    #define __fastcognito_dict_presized(n) _PyDict_NewPresized(n)
+    #else
+    #define __fastcognito_dict_presized(n) PyDict_New()
+    #endif
+    """
+    dict _dict_presized "__fastcognito_dict_presized"(Py_ssize_t)
+
+cdef extern from *:
+    # What object.__new__(cls) then setting a slot through its member descriptor do, for a
+    # concrete class with __slots__ (Claims), without the two Python-level calls.
+    """
+    static PyObject* __fastcognito_new_with_slot(PyObject* cls, PyObject* slot, PyObject* value) {
+        PyTypeObject* type = (PyTypeObject*)cls;
+        PyObject* obj = type->tp_alloc(type, 0);
+        if (obj == NULL) return NULL;
+        if (Py_TYPE(slot)->tp_descr_set(slot, obj, value) < 0) {
+            Py_DECREF(obj);
+            return NULL;
+        }
+        return obj;
+    }
+    """
+    object _new_with_slot "__fastcognito_new_with_slot"(object cls, object slot, object value)
+
 
 __all__ = ["CacheInfo", "ClaimsCache", "VerifierCore", "b64url_decode", "decode_header"]
 
@@ -83,8 +113,8 @@ cdef object _PKCS1V15 = PKCS1v15()
 cdef object _SHA256 = SHA256()
 cdef object _InvalidSignature = InvalidSignature
 cdef object _Claims = Claims
-cdef object _new_object = object.__new__
-cdef object _set_claims_data = Claims.__dict__["_data"].__set__
+# The member descriptor of the `_data` slot.
+cdef object _CLAIMS_DATA_SLOT = Claims.__dict__["_data"]
 
 # 256-entry table: the 6-bit value of each base64url character, -1 for every other byte.
 cdef signed char _B64_VALUES[256]
@@ -316,7 +346,142 @@ cdef Py_ssize_t _scan_string(const unsigned char* s, Py_ssize_t n, Py_ssize_t st
     return -1
 
 
-cdef object _fast_scalar(const unsigned char* s, Py_ssize_t n, Py_ssize_t* pos):
+# --- claim types (step 7) --------------------------------------------------------------------
+
+# What the type checks see in a claim's value.
+cdef enum:
+    _ABSENT = 0
+    _NUMBER = 1    # an int or a finite float, held as a C double
+    _STRING = 2
+    _STR_LIST = 3  # an array of strings, empty included
+    _NULL = 4
+    _OTHER = 5
+
+# What each checked claim must be.
+cdef enum:
+    _MUST_NUMBER = 0
+    _MUST_STRING = 1
+    _MUST_AUD = 2
+    _MUST_GROUPS = 3
+
+cdef enum:
+    _MAX_CHECKED = 24
+
+cdef struct _ClaimKinds:
+    # Indexed like _CHECKED_NAMES; number is set for the kind _NUMBER only.
+    unsigned char kind[_MAX_CHECKED]
+    double number[_MAX_CHECKED]
+
+
+# The claims step 7 checks, in the order _verify_py._check_claim_types checks them.
+cdef tuple _CHECKED_NAMES = (*NUMERIC_CLAIMS, *STRING_CLAIMS, CLAIM_AUD, CLAIM_GROUPS)
+cdef tuple _CHECKED_BYTES = tuple([name.encode("ascii") for name in _CHECKED_NAMES])
+cdef Py_ssize_t _N_CHECKED = len(_CHECKED_NAMES)
+cdef const unsigned char* _CHECKED_PTR[_MAX_CHECKED]
+cdef Py_ssize_t _CHECKED_LEN[_MAX_CHECKED]
+cdef unsigned char _CHECKED_MUST[_MAX_CHECKED]
+cdef bint _CHECKED_REQUIRED[_MAX_CHECKED]
+if (
+    _N_CHECKED > _MAX_CHECKED
+    or len(set(_CHECKED_NAMES)) != _N_CHECKED
+    or not {CLAIM_EXP, CLAIM_IAT} <= REQUIRED_CLAIMS <= set(NUMERIC_CLAIMS)
+    or CLAIM_NBF not in NUMERIC_CLAIMS
+):
+    raise ImportError("fastcognito._constants does not fit the compiled claim checks")
+for _i in range(_N_CHECKED):
+    _CHECKED_PTR[_i] = <const unsigned char*>PyBytes_AS_STRING(_CHECKED_BYTES[_i])
+    _CHECKED_LEN[_i] = len(_CHECKED_BYTES[_i])
+    _CHECKED_REQUIRED[_i] = _CHECKED_NAMES[_i] in REQUIRED_CLAIMS
+    if _i < len(NUMERIC_CLAIMS):
+        _CHECKED_MUST[_i] = _MUST_NUMBER
+    elif _i < len(NUMERIC_CLAIMS) + len(STRING_CLAIMS):
+        _CHECKED_MUST[_i] = _MUST_STRING
+    elif _CHECKED_NAMES[_i] == CLAIM_AUD:
+        _CHECKED_MUST[_i] = _MUST_AUD
+    else:
+        _CHECKED_MUST[_i] = _MUST_GROUPS
+cdef Py_ssize_t _EXP = _CHECKED_NAMES.index(CLAIM_EXP)
+cdef Py_ssize_t _IAT = _CHECKED_NAMES.index(CLAIM_IAT)
+cdef Py_ssize_t _NBF = _CHECKED_NAMES.index(CLAIM_NBF)
+
+
+cdef unsigned char _checked_id(const unsigned char* p, Py_ssize_t n) noexcept nogil:
+    """1 + the index in _CHECKED_NAMES of the member name p[:n], or 0 for a name not checked."""
+    cdef Py_ssize_t i
+    for i in range(_N_CHECKED):
+        if _CHECKED_LEN[i] == n and memcmp(_CHECKED_PTR[i], p, n) == 0:
+            return <unsigned char>(i + 1)
+    return 0
+
+
+cdef unsigned char _kind_of(object value, double* number) except 255:
+    cdef Py_ssize_t i
+    if value is None:
+        return _NULL
+    if type(value) is str:
+        return _STRING
+    if type(value) is float:
+        number[0] = PyFloat_AS_DOUBLE(value)
+        return _NUMBER if isfinite(number[0]) else _OTHER
+    if type(value) is int:
+        # The time checks compare as floats; an int too large for one is not a usable date.
+        try:
+            number[0] = PyLong_AsDouble(value)
+        except OverflowError:
+            return _OTHER
+        return _NUMBER
+    if type(value) is list:
+        for i in range(PyList_GET_SIZE(value)):
+            if type(<object>PyList_GET_ITEM(value, i)) is not str:
+                return _OTHER
+        return _STR_LIST
+    return _OTHER
+
+
+cdef int _kinds_from_dict(dict claims, _ClaimKinds* kinds) except -1:
+    cdef Py_ssize_t i
+    cdef PyObject* found
+    for i in range(_N_CHECKED):
+        found = PyDict_GetItem(claims, <object>PyTuple_GET_ITEM(_CHECKED_NAMES, i))
+        kinds.kind[i] = _ABSENT if found is NULL else _kind_of(<object>found, &kinds.number[i])
+    return 0
+
+
+cdef int _check_claim_kinds(const _ClaimKinds* kinds) except -1:
+    # RFC 7519 §2 NumericDate: a JSON number; booleans, strings and non-finite values are not.
+    cdef Py_ssize_t i
+    cdef unsigned char kind, must
+    for i in range(_N_CHECKED):
+        kind = kinds.kind[i]
+        must = _CHECKED_MUST[i]
+        if must == _MUST_NUMBER:
+            if kind == _ABSENT:
+                if _CHECKED_REQUIRED[i]:
+                    raise MalformedTokenError(f"the claim {_CHECKED_NAMES[i]!r} is missing")
+            elif kind != _NUMBER:
+                raise MalformedTokenError(f"the claim {_CHECKED_NAMES[i]!r} is not a finite number")
+        elif must == _MUST_STRING:
+            if kind != _ABSENT and kind != _STRING:
+                raise MalformedTokenError(f"the claim {_CHECKED_NAMES[i]!r} is not a string")
+        elif must == _MUST_AUD:
+            if kind != _ABSENT and kind != _NULL and kind != _STRING and kind != _STR_LIST:
+                raise MalformedTokenError(f"the claim {_CHECKED_NAMES[i]!r} is not a string or a list of strings")
+        elif kind != _ABSENT and kind != _STR_LIST:
+            # Present means a list: `null` would pass for "no groups" and break Claims.groups.
+            raise MalformedTokenError(f"the claim {_CHECKED_NAMES[i]!r} is not a list of strings")
+    return 0
+
+
+cdef inline object _as_list(object value):
+    # The fast JSON parser makes tuples of arrays; errors report them as the JSON form, a list.
+    return list(value) if type(value) is tuple else value
+
+
+# --- the payload ------------------------------------------------------------------------------
+
+
+cdef object _fast_scalar(const unsigned char* s, Py_ssize_t n, Py_ssize_t* pos, unsigned char* kind,
+                         double* number):
     """A string, an integer of at most 18 digits, true, false or null at s[pos[0]]."""
     cdef Py_ssize_t i = pos[0]
     cdef Py_ssize_t end
@@ -329,6 +494,7 @@ cdef object _fast_scalar(const unsigned char* s, Py_ssize_t n, Py_ssize_t* pos):
         if end < 0:
             return _NOT_HANDLED
         pos[0] = end + 1
+        kind[0] = _STRING
         return _ascii_str(s + i + 1, end - i - 1)
     if ch == 0x2D or 0x30 <= ch <= 0x39:
         if ch == 0x2D:
@@ -349,43 +515,63 @@ cdef object _fast_scalar(const unsigned char* s, Py_ssize_t n, Py_ssize_t* pos):
         if i < n and (s[i] == 0x2E or s[i] == 0x65 or s[i] == 0x45 or 0x30 <= s[i] <= 0x39):
             return _NOT_HANDLED
         pos[0] = i
-        return PyLong_FromLongLong(-value if negative else value)
+        if negative:
+            value = -value
+        kind[0] = _NUMBER
+        # Exact: at most 18 digits, and rounded to nearest as PyLong_AsDouble rounds.
+        number[0] = <double>value
+        return PyLong_FromLongLong(value)
     if ch == 0x74 and i + 4 <= n and memcmp(s + i, b"true", 4) == 0:
         pos[0] = i + 4
+        kind[0] = _OTHER
         return True
     if ch == 0x66 and i + 5 <= n and memcmp(s + i, b"false", 5) == 0:
         pos[0] = i + 5
+        kind[0] = _OTHER
         return False
     if ch == 0x6E and i + 4 <= n and memcmp(s + i, b"null", 4) == 0:
         pos[0] = i + 4
+        kind[0] = _NULL
         return None
     return _NOT_HANDLED
 
 
-# Member names and string values of the last payload parsed, alternating; see _memo_str.
-cdef tuple _MEMO = ()
+# The last payload parsed: its member names and string values, alternating (see _memo_str),
+# and the bytes of the _checked_id of each of its names. One tuple, read once per parse, so
+# the two always belong together.
+cdef tuple _MEMO = ((), b"")
 
 
-cdef object _fast_json_object(const unsigned char* s, Py_ssize_t n):
-    """The payload's JSON object, when it is the compact kind Cognito writes.
+cdef object _fast_json_object(const unsigned char* s, Py_ssize_t n, _ClaimKinds* kinds):
+    """The payload's JSON object, when it is the compact kind Cognito writes, with the kinds of
+    its checked claims filled in (``kinds`` starts all _ABSENT).
 
     Handles one object without whitespace whose values are strings of printable ASCII without
     escapes, integers of up to 18 digits, true, false, null, or arrays of those. It returns
-    exactly what json.loads would (duplicate names: the last value, at the first position);
-    anything else returns _NOT_HANDLED and goes to the json module, so the two agree by
-    construction.
+    what json.loads would (duplicate names: the last value, at the first position), but with
+    tuples for arrays, as Claims holds them; anything else returns _NOT_HANDLED and goes to the
+    json module, so the two agree by construction.
     """
     global _MEMO
     cdef Py_ssize_t pos = 1
     cdef Py_ssize_t end
     cdef Py_ssize_t index = 0
+    cdef Py_ssize_t pair
     cdef object key, value, item
     cdef list array
-    cdef tuple memo = _MEMO
+    cdef tuple memo_pair = _MEMO
+    cdef tuple memo = <tuple>memo_pair[0]
+    cdef bytes memo_ids = <bytes>memo_pair[1]
+    cdef Py_ssize_t memo_pairs = len(memo_ids)
     cdef list seen = None
+    cdef unsigned char ids[64]
+    cdef unsigned char cid, value_kind, item_kind
+    cdef double number = 0.0
+    cdef double item_number
     if n < 2 or s[0] != 0x7B or s[n - 1] != 0x7D:  # { ... }
         return _NOT_HANDLED
-    cdef dict result = {}
+    # Sized for the previous payload's members: one table, no resizing while it fills.
+    cdef dict result = _dict_presized(memo_pairs)
     if n == 2:
         return result
     while True:
@@ -395,6 +581,13 @@ cdef object _fast_json_object(const unsigned char* s, Py_ssize_t n):
         if end < 0 or end + 1 >= n or s[end + 1] != 0x3A:  # :
             return _NOT_HANDLED
         key = _memo_str(memo, index, s + pos + 1, end - pos - 1)
+        pair = index >> 1
+        if pair < memo_pairs and <PyObject*>key == PyTuple_GET_ITEM(memo, index):
+            cid = <unsigned char>PyBytes_AS_STRING(memo_ids)[pair]
+        else:
+            cid = _checked_id(s + pos + 1, end - pos - 1)
+        if pair < 64:
+            ids[pair] = cid
         pos = end + 2
         if pos >= n:
             return _NOT_HANDLED
@@ -403,9 +596,11 @@ cdef object _fast_json_object(const unsigned char* s, Py_ssize_t n):
             if end < 0:
                 return _NOT_HANDLED
             value = _memo_str(memo, index + 1, s + pos + 1, end - pos - 1)
+            value_kind = _STRING
             pos = end + 1
         elif s[pos] == 0x5B:  # [
             array = []
+            value_kind = _STR_LIST
             pos += 1
             if pos < n and s[pos] == 0x5D:  # ]
                 pos += 1
@@ -413,9 +608,11 @@ cdef object _fast_json_object(const unsigned char* s, Py_ssize_t n):
                 while True:
                     if pos >= n:
                         return _NOT_HANDLED
-                    item = _fast_scalar(s, n, &pos)
+                    item = _fast_scalar(s, n, &pos, &item_kind, &item_number)
                     if item is _NOT_HANDLED:
                         return _NOT_HANDLED
+                    if item_kind != _STRING:
+                        value_kind = _OTHER
                     array.append(item)
                     if pos >= n:
                         return _NOT_HANDLED
@@ -426,12 +623,16 @@ cdef object _fast_json_object(const unsigned char* s, Py_ssize_t n):
                         break
                     else:
                         return _NOT_HANDLED
-            value = array
+            value = PyList_AsTuple(array)
         else:
-            value = _fast_scalar(s, n, &pos)
+            value = _fast_scalar(s, n, &pos, &value_kind, &number)
             if value is _NOT_HANDLED:
                 return _NOT_HANDLED
         PyDict_SetItem(result, key, value)
+        if cid:
+            # A repeated name overwrites: the last value counts, as in the dict.
+            kinds.kind[cid - 1] = value_kind
+            kinds.number[cid - 1] = number
         # Record this payload's names and strings only from the first difference with the memo.
         if seen is None and (
             index + 1 >= len(memo)
@@ -449,73 +650,41 @@ cdef object _fast_json_object(const unsigned char* s, Py_ssize_t n):
             pos += 1
         elif s[pos] == 0x7D and pos == n - 1:
             if seen is not None and index <= 128:
-                _MEMO = tuple(seen)
+                _MEMO = (tuple(seen), PyBytes_FromStringAndSize(<const char*>ids, index >> 1))
             return result
         else:
             return _NOT_HANDLED
 
 
-cdef dict _decode_payload(bytes raw):
+cdef dict _decode_payload(bytes raw, _ClaimKinds* kinds, bint* frozen):
+    """The payload's claims, with ``kinds`` filled in; ``frozen`` tells whether its arrays are
+    tuples already (the fast parser's) or lists still (the json module's)."""
+    memset(kinds, 0, sizeof(_ClaimKinds))
     cdef object value = _fast_json_object(
-        <const unsigned char*>PyBytes_AS_STRING(raw), len(raw)
+        <const unsigned char*>PyBytes_AS_STRING(raw), len(raw), kinds
     )
-    if value is _NOT_HANDLED:
-        value = _decode_json_object(raw, "payload", False)
+    if value is not _NOT_HANDLED:
+        frozen[0] = True
+        return <dict>value
+    value = _decode_json_object(raw, "payload", False)
+    _kinds_from_dict(<dict>value, kinds)
+    frozen[0] = False
     return <dict>value
 
 
 # --- claims -----------------------------------------------------------------------------------
 
 
-cdef bint _is_number(object value) except -1:
-    if type(value) is float:
-        return isfinite(PyFloat_AS_DOUBLE(value))
-    if type(value) is int:
-        # The time checks compare as floats; an int too large for one is not a usable date.
-        try:
-            PyLong_AsDouble(value)
-        except OverflowError:
-            return False
-        return True
-    return False
-
-
-cdef int _check_claim_types(dict claims) except -1:
-    # RFC 7519 §2 NumericDate: a JSON number; booleans, strings and non-finite values are not.
-    cdef PyObject* found
-    for name in NUMERIC_CLAIMS:
-        found = PyDict_GetItem(claims, name)
-        if found is not NULL:
-            if not _is_number(<object>found):
-                raise MalformedTokenError(f"the claim {name!r} is not a finite number")
-        elif name in REQUIRED_CLAIMS:
-            raise MalformedTokenError(f"the claim {name!r} is missing")
-    for name in STRING_CLAIMS:
-        found = PyDict_GetItem(claims, name)
-        if found is not NULL and type(<object>found) is not str:
-            raise MalformedTokenError(f"the claim {name!r} is not a string")
-    aud = claims.get(CLAIM_AUD)
-    if aud is not None and type(aud) is not str:
-        if type(aud) is not list or not all(type(item) is str for item in aud):
-            raise MalformedTokenError("the claim 'aud' is not a string or a list of strings")
-    # Present means a list: `null` would pass for "no groups" and break Claims.groups.
-    if CLAIM_GROUPS in claims:
-        groups = claims[CLAIM_GROUPS]
-        if type(groups) is not list or not all(type(item) is str for item in groups):
-            raise MalformedTokenError("the claim 'cognito:groups' is not a list of strings")
-    return 0
-
-
-cdef object _new_claims(dict data):
-    """``Claims(data)`` without its Python loop: lists of scalars (all the fast JSON parser
-    makes) become tuples here, any other container goes through the same ``_freeze``."""
+cdef object _new_claims(dict data, bint frozen):
+    """``Claims(data)`` without its Python loop: lists of scalars become tuples here, any other
+    container goes through the same ``_freeze``; ``frozen`` data has no list or dict left."""
     cdef Py_ssize_t pos = 0
     cdef Py_ssize_t i
     cdef PyObject* key
     cdef PyObject* value
     cdef object item
     cdef bint flat
-    while PyDict_Next(data, &pos, &key, &value):
+    while not frozen and PyDict_Next(data, &pos, &key, &value):
         if isinstance(<object>value, list):
             flat = True
             for i in range(PyList_GET_SIZE(<object>value)):
@@ -527,9 +696,7 @@ cdef object _new_claims(dict data):
             PyDict_SetItem(data, <object>key, PyList_AsTuple(<object>value) if flat else _freeze(<object>value))
         elif isinstance(<object>value, dict):
             PyDict_SetItem(data, <object>key, _freeze(<object>value))
-    claims = _new_object(_Claims)
-    _set_claims_data(claims, data)
-    return claims
+    return _new_with_slot(_Claims, _CLAIMS_DATA_SLOT, data)
 
 
 # --- the claims cache -------------------------------------------------------------------------
@@ -738,6 +905,8 @@ cdef class VerifierCore:
         cdef double now, leeway, expires_at, not_before, nbf_at
         cdef uint64_t token_hash = 0
         cdef dict decoded = None
+        cdef _ClaimKinds kinds
+        cdef bint frozen = False
 
         # 1. Type and size.
         if type(token) is not str:
@@ -791,14 +960,14 @@ cdef class VerifierCore:
         source = self._single_source
         issuer = self._single_issuer
         if source is None:
-            decoded = _decode_payload(payload)
+            decoded = _decode_payload(payload, &kinds, &frozen)
             iss = decoded.get(CLAIM_ISS)
             source = self._pools.get(iss) if type(iss) is str else None
             if source is None:
                 raise InvalidIssuerError(
                     "the token's issuer is not a trusted user pool",
                     claim=CLAIM_ISS,
-                    actual=iss,
+                    actual=_as_list(iss),
                     expected=sorted(self._pools),
                 )
             issuer = iss
@@ -814,25 +983,25 @@ cdef class VerifierCore:
 
         # 7. Claims, only now that they are signed.
         if decoded is None:
-            decoded = _decode_payload(payload)
-        _check_claim_types(decoded)
+            decoded = _decode_payload(payload, &kinds, &frozen)
+        _check_claim_kinds(&kinds)
         leeway = self._leeway
         # NumericDates compare as C doubles, exactly as the pure twin compares floats.
-        exp = decoded[CLAIM_EXP]
-        expires_at = <double>exp + leeway
+        expires_at = kinds.number[_EXP] + leeway
         if not now < expires_at:
-            raise ExpiredTokenError(claim=CLAIM_EXP, actual=exp, expected=f"> {now - leeway}")
-        iat = decoded[CLAIM_IAT]
-        not_before = <double>iat
+            raise ExpiredTokenError(claim=CLAIM_EXP, actual=decoded[CLAIM_EXP], expected=f"> {now - leeway}")
+        not_before = kinds.number[_IAT]
         if not_before > now + leeway:
             raise NotYetValidError(
-                "the token was issued in the future", claim=CLAIM_IAT, actual=iat, expected=f"<= {now + leeway}"
+                "the token was issued in the future",
+                claim=CLAIM_IAT,
+                actual=decoded[CLAIM_IAT],
+                expected=f"<= {now + leeway}",
             )
-        nbf = decoded.get(CLAIM_NBF)
-        if nbf is not None:
-            nbf_at = <double>nbf
+        if kinds.kind[_NBF] != _ABSENT:
+            nbf_at = kinds.number[_NBF]
             if nbf_at > now + leeway:
-                raise NotYetValidError(claim=CLAIM_NBF, actual=nbf, expected=f"<= {now + leeway}")
+                raise NotYetValidError(claim=CLAIM_NBF, actual=decoded[CLAIM_NBF], expected=f"<= {now + leeway}")
             if nbf_at > not_before:
                 not_before = nbf_at
         iss = decoded.get(CLAIM_ISS)
@@ -852,12 +1021,12 @@ cdef class VerifierCore:
             else:
                 client_claim = CLAIM_AUD
                 client = decoded.get(CLAIM_AUD)
-                if type(client) is list:
+                if type(client) is list or type(client) is tuple:
                     allowed = any(item in clients for item in client)
                 else:
                     allowed = client in clients
             if not allowed:
-                raise InvalidClientError(claim=client_claim, actual=client, expected=sorted(clients))
+                raise InvalidClientError(claim=client_claim, actual=_as_list(client), expected=sorted(clients))
         groups = self._groups
         if groups is not None:
             have = decoded.get(CLAIM_GROUPS) or ()
@@ -869,7 +1038,7 @@ cdef class VerifierCore:
             have_scopes = scope.split() if scope else ()
             if scopes.isdisjoint(have_scopes):
                 raise MissingScopeError(claim=CLAIM_SCOPE, actual=scope, expected=sorted(scopes))
-        claims = _new_claims(decoded)
+        claims = _new_claims(decoded, frozen)
         if self._custom_check is not None:
             self._custom_check(claims)
 

@@ -185,25 +185,36 @@ def _is_number(value: object) -> bool:
     return False
 
 
+_MISSING: Any = object()
+# Every int up to 2**53 is a float exactly; larger ones take _is_number's overflow test.
+_EXACT_INT = 2**53
+# `_ONLY_STR.issuperset(map(type, items))`: every item is exactly a str, without a generator.
+_ONLY_STR = frozenset({str})
+
+
 def _check_claim_types(claims: dict[str, Any]) -> None:
+    get = claims.get
     # RFC 7519 §2 NumericDate: a JSON number; booleans, strings and non-finite values are not.
     for name in NUMERIC_CLAIMS:
-        if name in claims:
-            if not _is_number(claims[name]):
+        value = get(name, _MISSING)
+        if value is _MISSING:
+            if name in REQUIRED_CLAIMS:
+                raise MalformedTokenError(f"the claim {name!r} is missing")
+        elif type(value) is not int or not -_EXACT_INT <= value <= _EXACT_INT:
+            if not _is_number(value):
                 raise MalformedTokenError(f"the claim {name!r} is not a finite number")
-        elif name in REQUIRED_CLAIMS:
-            raise MalformedTokenError(f"the claim {name!r} is missing")
     for name in STRING_CLAIMS:
-        if name in claims and type(claims[name]) is not str:
+        # Absent reads as "" (fine); present must be a str (`null` is not).
+        if type(get(name, "")) is not str:
             raise MalformedTokenError(f"the claim {name!r} is not a string")
-    aud = claims.get(CLAIM_AUD)
+    aud = get(CLAIM_AUD)
     if aud is not None and type(aud) is not str:
-        if type(aud) is not list or not all(type(item) is str for item in aud):
+        if type(aud) is not list or not _ONLY_STR.issuperset(map(type, aud)):
             raise MalformedTokenError("the claim 'aud' is not a string or a list of strings")
     # Present means a list: `null` would pass for "no groups" and break Claims.groups.
-    if CLAIM_GROUPS in claims:
-        groups = claims[CLAIM_GROUPS]
-        if type(groups) is not list or not all(type(item) is str for item in groups):
+    groups = get(CLAIM_GROUPS, _MISSING)
+    if groups is not _MISSING:
+        if type(groups) is not list or not _ONLY_STR.issuperset(map(type, groups)):
             raise MalformedTokenError("the claim 'cognito:groups' is not a list of strings")
 
 
