@@ -9,7 +9,9 @@ from __future__ import annotations
 import base64
 import json
 import platform
+import random
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,8 @@ ISSUER = f"https://cognito-idp.eu-west-1.amazonaws.com/{POOL_ID}"
 CLIENT_ID = "benchclient0123456789abcde"
 KID = "bench-key-1"
 RESULTS = Path(__file__).with_name("results.md")
+# How many different tokens the distinct-token rows cycle through.
+DISTINCT_TOKENS = 256
 
 
 def b64url(data: bytes) -> str:
@@ -63,6 +67,8 @@ class BenchToken:
             "jti": "abcdefab-cdef-4abc-8def-abcdefabcdef",
             "username": "alice",
         }
+        self.claims = claims
+        self._distinct: list[tuple[str, bytes, bytes]] = []
         header = {"kid": KID, "alg": "RS256"}
         self.signing_input = (
             b64url(json.dumps(header, separators=(",", ":")).encode())
@@ -71,6 +77,31 @@ class BenchToken:
         ).encode("ascii")
         self.signature = self.private_key.sign(self.signing_input, padding.PKCS1v15(), hashes.SHA256())
         self.token = f"{self.signing_input.decode('ascii')}.{b64url(self.signature)}"
+
+    def distinct(self, count: int = DISTINCT_TOKENS) -> list[tuple[str, bytes, bytes]]:
+        """``count`` tokens of different users and sessions, as real traffic brings: each differs
+        in every per-token claim (sub, username, jti, origin_jti, event_id, iat, exp). Returns
+        (token, signing input, signature) triples."""
+        if len(self._distinct) < count:
+            now = int(time.time())
+            header = b64url(json.dumps({"kid": KID, "alg": "RS256"}, separators=(",", ":")).encode())
+            for index in range(len(self._distinct), count):
+                claims = dict(self.claims)
+                claims.update(
+                    sub=str(uuid.UUID(int=random.getrandbits(128), version=4)),
+                    username=f"user{index:05d}",
+                    jti=str(uuid.UUID(int=random.getrandbits(128), version=4)),
+                    origin_jti=str(uuid.UUID(int=random.getrandbits(128), version=4)),
+                    event_id=str(uuid.UUID(int=random.getrandbits(128), version=4)),
+                    iat=now - index,
+                    auth_time=now - index,
+                    exp=now - index + 24 * 3600,
+                )
+                payload = b64url(json.dumps(claims, separators=(",", ":")).encode())
+                signing_input = f"{header}.{payload}".encode("ascii")
+                signature = self.private_key.sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
+                self._distinct.append((f"{header}.{payload}.{b64url(signature)}", signing_input, signature))
+        return self._distinct[:count]
 
     def fresh_copies(self, count: int) -> list[str]:
         """New str objects equal to the token, none with its hash computed yet (as a request's
@@ -97,12 +128,17 @@ class Results:
         self.medians[name] = stats.stats.median / per_round
 
     def table(self) -> str:
-        baseline = self.medians.get("raw RSA verify (baseline)")
+        # Each row is compared with the baseline of its own group: distinct tokens or one token.
+        baselines = {
+            "distinct": self.medians.get("raw RSA verify, distinct tokens (baseline)"),
+            "one": self.medians.get("raw RSA verify, one token (baseline)"),
+        }
         lines = [
             "| case | median (us) | ratio to raw RSA verify |",
             "|---|---:|---:|",
         ]
         for name, median in self.medians.items():
+            baseline = baselines["distinct" if "distinct" in name else "one"]
             ratio = f"{median / baseline:.4f}x" if baseline else "-"
             lines.append(f"| {name} | {median * 1e6:.3f} | {ratio} |")
         return "\n".join(lines)
@@ -125,7 +161,8 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     RESULTS.write_text(
         "# Benchmark results\n\n"
         f"Python {platform.python_version()} on {platform.machine()} ({platform.processor() or 'unknown cpu'}); "
-        "written by `make bench`. Hit rows verify fresh str copies of the token (its hash not yet "
-        "computed), as a new request brings; the same-object rows reuse one str.\n\n"
+        "written by `make bench`. Distinct-token rows cycle through 256 tokens of different users "
+        "(as real traffic), one-token rows verify one token again and again; hit rows verify fresh "
+        "str copies (hash not yet computed), as a new request brings.\n\n"
         f"{table}\n"
     )

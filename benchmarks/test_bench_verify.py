@@ -1,5 +1,6 @@
-"""Verification speed, all in one process with one token: raw RSA verify as the baseline, then
-fastcognito's compiled and pure twins (cold and cache hit) and PyJWT doing the same checks.
+"""Verification speed, all in one process: raw RSA verify as the baseline, then fastcognito's
+compiled and pure twins (cold and cache hit) and PyJWT doing the same checks. The distinct-token
+group cycles through tokens of different users, as real traffic; the one-token group repeats one.
 
 No timing assertions: `make bench` prints the medians and their ratios to the baseline.
 """
@@ -20,6 +21,7 @@ from fastcognito.jwk import load_rsa_public_key
 
 TWINS = {"compiled": _verify, "pure": _verify_py}
 FRESH_COPIES = 2000
+ROUNDS = 30
 
 
 def _verifier(bench_token: BenchToken, twin: str, cache_size: int) -> CognitoVerifier:
@@ -36,13 +38,57 @@ def _verifier(bench_token: BenchToken, twin: str, cache_size: int) -> CognitoVer
     return verifier
 
 
+@pytest.mark.benchmark(group="distinct")
+def test_raw_rsa_verify_distinct(benchmark: Any, bench_token: BenchToken, results: Results) -> None:
+    key = load_rsa_public_key(bench_token.jwks["keys"][0])
+    padding, algorithm = PKCS1v15(), SHA256()
+    pairs = [(signature, signing_input) for _, signing_input, signature in bench_token.distinct()]
+    verify = key.verify
+
+    def verify_all() -> None:
+        for signature, signing_input in pairs:
+            verify(signature, signing_input, padding, algorithm)
+
+    benchmark.pedantic(verify_all, rounds=ROUNDS, iterations=1, warmup_rounds=1)
+    results.record("raw RSA verify, distinct tokens (baseline)", benchmark, per_round=len(pairs))
+
+
+@pytest.mark.benchmark(group="distinct")
+@pytest.mark.parametrize("twin", ["compiled", "pure"])
+def test_cold_verify_distinct(benchmark: Any, bench_token: BenchToken, results: Results, twin: str) -> None:
+    verifier = _verifier(bench_token, twin, cache_size=0)
+    tokens = [token for token, _, _ in bench_token.distinct()]
+    verify = verifier.verify
+
+    def verify_all() -> None:
+        for token in tokens:
+            verify(token)
+
+    benchmark.pedantic(verify_all, rounds=ROUNDS, iterations=1, warmup_rounds=1)
+    assert verifier.verify(tokens[-1])["username"] == f"user{len(tokens) - 1:05d}"
+    results.record(f"{twin} cold verify, distinct tokens", benchmark, per_round=len(tokens))
+
+
+@pytest.mark.benchmark(group="distinct")
+def test_pyjwt_decode_distinct(benchmark: Any, bench_token: BenchToken, results: Results) -> None:
+    decode = _pyjwt_decode(bench_token)
+    tokens = [token for token, _, _ in bench_token.distinct()]
+
+    def decode_all() -> None:
+        for token in tokens:
+            decode(token)
+
+    benchmark.pedantic(decode_all, rounds=ROUNDS, iterations=1, warmup_rounds=1)
+    results.record("PyJWT jwt.decode, distinct tokens (same checks)", benchmark, per_round=len(tokens))
+
+
 @pytest.mark.benchmark(group="verify")
 def test_raw_rsa_verify(benchmark: Any, bench_token: BenchToken, results: Results) -> None:
     key = load_rsa_public_key(bench_token.jwks["keys"][0])
     padding, algorithm = PKCS1v15(), SHA256()
     signature, signing_input = bench_token.signature, bench_token.signing_input
     benchmark(key.verify, signature, signing_input, padding, algorithm)
-    results.record("raw RSA verify (baseline)", benchmark)
+    results.record("raw RSA verify, one token (baseline)", benchmark)
 
 
 @pytest.mark.benchmark(group="verify")
@@ -51,7 +97,7 @@ def test_cold_verify(benchmark: Any, bench_token: BenchToken, results: Results, 
     verifier = _verifier(bench_token, twin, cache_size=0)
     claims = benchmark(verifier.verify, bench_token.token)
     assert isinstance(claims, Claims)
-    results.record(f"{twin} cold verify (no cache, key loaded)", benchmark)
+    results.record(f"{twin} cold verify, one token", benchmark)
 
 
 @pytest.mark.benchmark(group="verify")
@@ -83,8 +129,7 @@ def test_cache_hit_same_str(benchmark: Any, bench_token: BenchToken, results: Re
     results.record(f"{twin} cache hit (same str object)", benchmark)
 
 
-@pytest.mark.benchmark(group="verify")
-def test_pyjwt_decode(benchmark: Any, bench_token: BenchToken, results: Results) -> None:
+def _pyjwt_decode(bench_token: BenchToken) -> Callable[[str], dict[str, Any]]:
     key = load_rsa_public_key(bench_token.jwks["keys"][0])
 
     # Cognito access tokens carry `client_id`, not `aud`: PyJWT checks the rest, then the client.
@@ -100,7 +145,11 @@ def test_pyjwt_decode(benchmark: Any, bench_token: BenchToken, results: Results)
             raise jwt.InvalidTokenError("wrong client or token_use")
         return claims
 
-    decode_: Callable[[str], dict[str, Any]] = decode
-    claims = benchmark(decode_, bench_token.token)
+    return decode
+
+
+@pytest.mark.benchmark(group="verify")
+def test_pyjwt_decode(benchmark: Any, bench_token: BenchToken, results: Results) -> None:
+    claims = benchmark(_pyjwt_decode(bench_token), bench_token.token)
     assert claims["client_id"] == CLIENT_ID
-    results.record("PyJWT jwt.decode (same checks)", benchmark)
+    results.record("PyJWT jwt.decode, one token (same checks)", benchmark)

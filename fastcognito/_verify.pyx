@@ -313,20 +313,30 @@ cdef inline str _ascii_str(const unsigned char* p, Py_ssize_t n):
     return text
 
 
-cdef inline str _memo_str(tuple memo, Py_ssize_t index, const unsigned char* p, Py_ssize_t n):
-    # The tokens of one pool repeat their member names (and issuer, client, token_use...) in
-    # the same order: reuse the str of the previous payload when the bytes match. Its hash is
-    # cached too, which the dict insert then skips.
+cdef inline Py_ssize_t _memo_end(tuple memo, Py_ssize_t index, const unsigned char* s, Py_ssize_t n,
+                                  Py_ssize_t start) noexcept:
+    """The index of the closing quote of the string whose first character is s[start] when it is
+    exactly memo[index], or -1.
+
+    The tokens of one pool repeat their member names (and issuer, client, token_use...) in the
+    same order: reuse the str of the previous payload when the bytes match, with its hash cached
+    too, which the dict insert then skips. Every str in the memo came from _ascii_str over bytes
+    _scan_string passed (plain printable ASCII, one byte a character), so equal bytes followed
+    by '"' are what _scan_string would find, and it need not look at them again.
+    """
     cdef object candidate
+    cdef Py_ssize_t length
     if index < len(memo):
         candidate = memo[index]
-        if (
-            type(candidate) is str
-            and PyUnicode_GET_LENGTH(candidate) == n
-            and memcmp(PyUnicode_DATA(candidate), p, n) == 0
-        ):
-            return <str>candidate
-    return _ascii_str(p, n)
+        if type(candidate) is str:
+            length = PyUnicode_GET_LENGTH(candidate)
+            if (
+                start + length < n
+                and s[start + length] == 0x22
+                and memcmp(PyUnicode_DATA(candidate), s + start, length) == 0
+            ):
+                return start + length
+    return -1
 
 
 # 1 for the bytes a string may hold on the fast path: printable ASCII but '"' and '\\'.
@@ -536,7 +546,7 @@ cdef object _fast_scalar(const unsigned char* s, Py_ssize_t n, Py_ssize_t* pos, 
     return _NOT_HANDLED
 
 
-# The last payload parsed: its member names and string values, alternating (see _memo_str),
+# The last payload parsed: its member names and string values, alternating (see _memo_end),
 # and the bytes of the _checked_id of each of its names. One tuple, read once per parse, so
 # the two always belong together.
 cdef tuple _MEMO = ((), b"")
@@ -577,10 +587,16 @@ cdef object _fast_json_object(const unsigned char* s, Py_ssize_t n, _ClaimKinds*
     while True:
         if pos >= n or s[pos] != 0x22:
             return _NOT_HANDLED
-        end = _scan_string(s, n, pos + 1)
-        if end < 0 or end + 1 >= n or s[end + 1] != 0x3A:  # :
+        end = _memo_end(memo, index, s, n, pos + 1)
+        if end >= 0:
+            key = memo[index]
+        else:
+            end = _scan_string(s, n, pos + 1)
+            if end < 0:
+                return _NOT_HANDLED
+            key = _ascii_str(s + pos + 1, end - pos - 1)
+        if end + 1 >= n or s[end + 1] != 0x3A:  # :
             return _NOT_HANDLED
-        key = _memo_str(memo, index, s + pos + 1, end - pos - 1)
         pair = index >> 1
         if pair < memo_pairs and <PyObject*>key == PyTuple_GET_ITEM(memo, index):
             cid = <unsigned char>PyBytes_AS_STRING(memo_ids)[pair]
@@ -592,10 +608,14 @@ cdef object _fast_json_object(const unsigned char* s, Py_ssize_t n, _ClaimKinds*
         if pos >= n:
             return _NOT_HANDLED
         if s[pos] == 0x22:
-            end = _scan_string(s, n, pos + 1)
-            if end < 0:
-                return _NOT_HANDLED
-            value = _memo_str(memo, index + 1, s + pos + 1, end - pos - 1)
+            end = _memo_end(memo, index + 1, s, n, pos + 1)
+            if end >= 0:
+                value = memo[index + 1]
+            else:
+                end = _scan_string(s, n, pos + 1)
+                if end < 0:
+                    return _NOT_HANDLED
+                value = _ascii_str(s + pos + 1, end - pos - 1)
             value_kind = _STRING
             pos = end + 1
         elif s[pos] == 0x5B:  # [
@@ -816,6 +836,45 @@ cdef class ClaimsCache:
         return PyDict_Size(self._entries)
 
 
+# --- errors, out of line ---------------------------------------------------------------------
+# VerifierCore.verify raises from some twenty places. Built inline (a global lookup, a keyword
+# dict, an f-string, each with its own cleanup) those errors made verify ~37 KB of machine code
+# with the cold paths between the hot ones, and a cold verify then evicted part of the RSA check's
+# own code and data from the CPU caches. Each helper below has several callers, so the C compiler
+# keeps it out of line and verify shrinks to the hot path plus one call per error.
+
+
+cdef int _malformed(str message) except -1:
+    raise MalformedTokenError(message)
+
+
+cdef int _claim_error(object cls, str message, str claim, object actual, object expected) except -1:
+    # message None: the class's default message, as when the pure twin passes none.
+    raise cls(message, claim=claim, actual=actual, expected=expected)
+
+
+cdef str _bound(str op, double value):
+    # The `expected` of a time check: formats the float as the pure twin's f-string does.
+    return f"{op} {value}"
+
+
+cdef int _check_signature(object key, bytes signature, bytes signing_input) except -1:
+    try:
+        key.verify(signature, signing_input, _PKCS1V15, _SHA256)
+    except _InvalidSignature:
+        raise InvalidSignatureError() from None
+    return 0
+
+
+cdef bint _any_in(object items, object allowed) except -1:
+    # any(item in allowed for item in items), without the generator: a generator expression
+    # in verify made Cython allocate a closure scope on every call, error or not.
+    for item in items:
+        if item in allowed:
+            return True
+    return False
+
+
 # --- the verifier -----------------------------------------------------------------------------
 
 
@@ -912,19 +971,19 @@ cdef class VerifierCore:
         if type(token) is not str:
             if isinstance(token, (bytes, bytearray)):
                 if len(token) > self._max_token_bytes:
-                    raise MalformedTokenError("the token is larger than the allowed size")
+                    _malformed("the token is larger than the allowed size")
                 if not token.isascii():
-                    raise MalformedTokenError("the token is not ASCII")
+                    _malformed("the token is not ASCII")
                 token = token.decode("ascii")
             elif isinstance(token, str):
                 token = str(token)
             else:
-                raise MalformedTokenError("the token is not a str or bytes")
+                _malformed("the token is not a str or bytes")
         length = PyUnicode_GET_LENGTH(token)
         if length > self._max_token_bytes:
-            raise MalformedTokenError("the token is larger than the allowed size")
+            _malformed("the token is larger than the allowed size")
         if not PyUnicode_IS_ASCII(token):
-            raise MalformedTokenError("the token is not ASCII")
+            _malformed("the token is not ASCII")
         # An ASCII str holds its characters as one byte each, which are also its ASCII bytes.
         buf = <const char*>PyUnicode_DATA(token)
         now = self._clock()
@@ -940,16 +999,16 @@ cdef class VerifierCore:
         # 3. Exactly three non-empty segments, each strict base64url (RFC 7515 §7.1).
         dot = <const char*>memchr(buf, 0x2E, length)
         if dot is NULL:
-            raise MalformedTokenError("the token does not have exactly three segments")
+            _malformed("the token does not have exactly three segments")
         first = dot - buf
         dot = <const char*>memchr(buf + first + 1, 0x2E, length - first - 1)
         if dot is NULL:
-            raise MalformedTokenError("the token does not have exactly three segments")
+            _malformed("the token does not have exactly three segments")
         second = dot - buf
         if memchr(buf + second + 1, 0x2E, length - second - 1) is not NULL:
-            raise MalformedTokenError("the token does not have exactly three segments")
+            _malformed("the token does not have exactly three segments")
         if first == 0 or second == first + 1 or second == length - 1:
-            raise MalformedTokenError("the token has an empty segment")
+            _malformed("the token has an empty segment")
         payload = _b64url_decode_ascii(buf + first + 1, second - first - 1)
         signature = _b64url_decode_ascii(buf + second + 1, length - second - 1)
         # 4. Header.
@@ -964,11 +1023,12 @@ cdef class VerifierCore:
             iss = decoded.get(CLAIM_ISS)
             source = self._pools.get(iss) if type(iss) is str else None
             if source is None:
-                raise InvalidIssuerError(
+                _claim_error(
+                    InvalidIssuerError,
                     "the token's issuer is not a trusted user pool",
-                    claim=CLAIM_ISS,
-                    actual=_as_list(iss),
-                    expected=sorted(self._pools),
+                    CLAIM_ISS,
+                    _as_list(iss),
+                    sorted(self._pools),
                 )
             issuer = iss
         key = source.by_kid.get(kid)
@@ -976,10 +1036,7 @@ cdef class VerifierCore:
             key = source.get_key(kid)
 
         # 6. Signature over the exact ASCII bytes of `header.payload` (RFC 7515 §5.2).
-        try:
-            key.verify(signature, PyBytes_FromStringAndSize(buf, second), _PKCS1V15, _SHA256)
-        except _InvalidSignature:
-            raise InvalidSignatureError() from None
+        _check_signature(key, signature, PyBytes_FromStringAndSize(buf, second))
 
         # 7. Claims, only now that they are signed.
         if decoded is None:
@@ -989,28 +1046,29 @@ cdef class VerifierCore:
         # NumericDates compare as C doubles, exactly as the pure twin compares floats.
         expires_at = kinds.number[_EXP] + leeway
         if not now < expires_at:
-            raise ExpiredTokenError(claim=CLAIM_EXP, actual=decoded[CLAIM_EXP], expected=f"> {now - leeway}")
+            _claim_error(ExpiredTokenError, None, CLAIM_EXP, decoded[CLAIM_EXP], _bound(">", now - leeway))
         not_before = kinds.number[_IAT]
         if not_before > now + leeway:
-            raise NotYetValidError(
+            _claim_error(
+                NotYetValidError,
                 "the token was issued in the future",
-                claim=CLAIM_IAT,
-                actual=decoded[CLAIM_IAT],
-                expected=f"<= {now + leeway}",
+                CLAIM_IAT,
+                decoded[CLAIM_IAT],
+                _bound("<=", now + leeway),
             )
         if kinds.kind[_NBF] != _ABSENT:
             nbf_at = kinds.number[_NBF]
             if nbf_at > now + leeway:
-                raise NotYetValidError(claim=CLAIM_NBF, actual=decoded[CLAIM_NBF], expected=f"<= {now + leeway}")
+                _claim_error(NotYetValidError, None, CLAIM_NBF, decoded[CLAIM_NBF], _bound("<=", now + leeway))
             if nbf_at > not_before:
                 not_before = nbf_at
         iss = decoded.get(CLAIM_ISS)
         if iss != issuer:
-            raise InvalidIssuerError(claim=CLAIM_ISS, actual=iss, expected=issuer)
+            _claim_error(InvalidIssuerError, None, CLAIM_ISS, iss, issuer)
         token_use = decoded.get(CLAIM_TOKEN_USE)
         if token_use not in TOKEN_USES or (self._token_use is not None and token_use != self._token_use):
-            raise InvalidTokenUseError(
-                claim=CLAIM_TOKEN_USE, actual=token_use, expected=self._token_use or sorted(TOKEN_USES)
+            _claim_error(
+                InvalidTokenUseError, None, CLAIM_TOKEN_USE, token_use, self._token_use or sorted(TOKEN_USES)
             )
         clients = self._clients
         if clients is not None:
@@ -1022,22 +1080,22 @@ cdef class VerifierCore:
                 client_claim = CLAIM_AUD
                 client = decoded.get(CLAIM_AUD)
                 if type(client) is list or type(client) is tuple:
-                    allowed = any(item in clients for item in client)
+                    allowed = _any_in(client, clients)
                 else:
                     allowed = client in clients
             if not allowed:
-                raise InvalidClientError(claim=client_claim, actual=_as_list(client), expected=sorted(clients))
+                _claim_error(InvalidClientError, None, client_claim, _as_list(client), sorted(clients))
         groups = self._groups
         if groups is not None:
             have = decoded.get(CLAIM_GROUPS) or ()
             if groups.isdisjoint(have):
-                raise MissingGroupError(claim=CLAIM_GROUPS, actual=list(have), expected=sorted(groups))
+                _claim_error(MissingGroupError, None, CLAIM_GROUPS, list(have), sorted(groups))
         scopes = self._scopes
         if scopes is not None:
             scope = decoded.get(CLAIM_SCOPE)
             have_scopes = scope.split() if scope else ()
             if scopes.isdisjoint(have_scopes):
-                raise MissingScopeError(claim=CLAIM_SCOPE, actual=scope, expected=sorted(scopes))
+                _claim_error(MissingScopeError, None, CLAIM_SCOPE, scope, sorted(scopes))
         claims = _new_claims(decoded, frozen)
         if self._custom_check is not None:
             self._custom_check(claims)
