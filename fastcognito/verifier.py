@@ -210,8 +210,13 @@ class CognitoVerifier:
                 raise ConfigurationError(
                     f"region {pool.region!r} differs from the region of user pool {pool.user_pool_id!r}"
                 )
-            pool_issuer = _check_url("issuer", pool.issuer or default_issuer(pool.user_pool_id))
-            pool_jwks_url = _check_url("jwks_url", pool.jwks_url or f"{pool_issuer}/.well-known/jwks.json")
+            # Only None means "Cognito's default": an empty string is a mistake, not a request for it.
+            pool_issuer = _check_url(
+                "issuer", default_issuer(pool.user_pool_id) if pool.issuer is None else pool.issuer
+            )
+            pool_jwks_url = _check_url(
+                "jwks_url", f"{pool_issuer}/.well-known/jwks.json" if pool.jwks_url is None else pool.jwks_url
+            )
             if pool_issuer in self.pools:
                 raise ConfigurationError(f"the issuer {pool_issuer!r} is configured twice")
             source: KeySet | JWKSClient

@@ -148,6 +148,7 @@ def test_bad_groups_and_scopes(make_verifier: MakeVerifier, option: str, value: 
         "http://127.0.0.1.nip.io/jwks.json",
         "http://10.0.0.1/jwks.json",
         "http://0.0.0.0/jwks.json",
+        "",
         5,
     ],
 )
