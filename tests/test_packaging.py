@@ -73,6 +73,7 @@ def test_sdist_carries_the_cython_source_and_not_the_generated_c(sdist: Path) ->
     assert "fastcognito/_verify_py.py" in names
     assert "fastcognito/py.typed" in names
     assert "setup.py" in names and "pyproject.toml" in names
+    assert "LICENSE" in names
     assert "fastcognito/_verify.c" not in names
     assert not any(name.endswith((".so", ".pyd")) for name in names)
 
