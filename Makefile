@@ -5,9 +5,14 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
 CONSTRAINTS := requirements/constraints.txt
 DEPS_STAMP := $(VENV)/.deps-stamp
+# ministack (the managed-login emulator of the sign-in tests) pins botocore exactly, which clashes
+# with moto's: it gets its own virtual environment, every package pinned, installed without
+# dependency resolution so nothing unpinned slips in.
+MINISTACK_VENV ?= .venv-ministack
+MINISTACK_STAMP := $(MINISTACK_VENV)/.deps-stamp
 PYTEST_ARGS ?=
 
-.PHONY: venv install test test-core bench demo lock typecheck clean
+.PHONY: venv install ministack test test-core bench demo lock typecheck clean
 
 venv: $(DEPS_STAMP)
 
@@ -18,6 +23,13 @@ $(DEPS_STAMP): requirements/test.in $(CONSTRAINTS)
 	$(PIP) install -q -c $(CONSTRAINTS) -r requirements/test.in
 	touch $@
 
+ministack: $(MINISTACK_STAMP)
+
+$(MINISTACK_STAMP): requirements/ministack.txt
+	test -x $(MINISTACK_VENV)/bin/python || $(PYTHON) -m venv $(MINISTACK_VENV)
+	$(MINISTACK_VENV)/bin/python -m pip --disable-pip-version-check install -q --no-deps -r requirements/ministack.txt
+	touch $@
+
 # Build the extension and install the package itself (not editable: the suite tests the
 # installed, compiled build, as users get it).
 install: $(DEPS_STAMP)
@@ -26,7 +38,7 @@ install: $(DEPS_STAMP)
 
 # The whole suite, both twins. pytest's exit status 5 (nothing collected) is a failure here:
 # a run that tested nothing is not green.
-test: install
+test: install ministack
 	$(VENV)/bin/pytest $(PYTEST_ARGS) ; \
 	status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing on purpose"; exit 1; fi; \

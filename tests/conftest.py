@@ -340,3 +340,8 @@ def cognito(moto_url: str) -> Iterator[CognitoPool]:
         yield pool
     finally:
         requests.post(f"{moto_url}/moto-api/reset", timeout=10)
+
+
+# --- ministack: the managed-login endpoints (tests/ministack_server.py) --------------------------
+
+from ministack_server import cognito_app, ministack  # noqa: E402,F401  (session fixtures)

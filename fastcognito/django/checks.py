@@ -17,6 +17,7 @@ from .._constants import TOKEN_USES
 from ..exceptions import ConfigurationError
 from ..verifier import CognitoVerifier, parse_user_pool_id
 from .conf import DEFAULTS, ENVIRONMENT_FALLBACKS, SETTINGS_NAME, UNSET, FastCognitoSettings
+from .hosted_ui import check_hosted_ui  # noqa: F401  (registers the HOSTED_UI checks, E101 and up)
 
 __all__ = ["check_settings", "check_middleware"]
 
