@@ -127,7 +127,11 @@ def set_cookie(
     ``response.cookies``; each extra path gets its own key there, and the same name on the wire.
     """
     path = path or config.cookie_path
-    key = name if path == config.cookie_path or name not in response.cookies else f"{name}\x00{path}"
+    key = name
+    index = 0
+    while key in response.cookies and response.cookies[key]["path"] != path:
+        index += 1
+        key = f"{name}:{index}"  # ':' is legal in a Morsel key, and never in our cookie names
     response.set_cookie(
         key,
         value,

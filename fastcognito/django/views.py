@@ -19,6 +19,7 @@ from typing import Any
 from django.core import signing
 from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http.request import RawPostDataException
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -79,10 +80,12 @@ def _wants_json(request: HttpRequest) -> bool:
     return "application/json" in accept and "text/html" not in accept
 
 
-def error_answer(request: HttpRequest, error: FastCognitoError, *, page: bool = False) -> HttpResponse:
+def error_answer(
+    request: HttpRequest, error: FastCognitoError, *, page: bool = False, status: int | None = None
+) -> HttpResponse:
     """``{"detail", "code"}`` with the error's status; a small HTML page instead for a browser
     navigation (``page=True``) unless it asked for JSON."""
-    status = _status(error)
+    status = status or _status(error)
     detail = _detail(error)
     response: HttpResponse
     if page and not _wants_json(request):
@@ -272,7 +275,8 @@ def refresh(request: HttpRequest) -> HttpResponse:
     try:
         signed = _verify(config, config.client.refresh(refresh_token), None)
     except (InvalidGrantError, TokenError) as err:
-        response = error_answer(request, err)
+        # 401, not the callback's 400: the credential (the refresh token) is what was refused.
+        response = error_answer(request, err, status=401)
         clear_token_cookies(request, response, config)
         return response
     response = JsonResponse({"expires_in": signed.tokens.expires_in, "rotated": signed.tokens.refresh_token is not None})
@@ -322,9 +326,11 @@ def signin(request: HttpRequest) -> HttpResponse:
     answer; repeated failures per user and per address are throttled through Django's cache.
     """
     config = _config()
+    if request.content_type != "application/json":
+        raise SignInRequestError("the body must be application/json")
     try:
         body = json.loads(request.body or b"null")
-    except ValueError as err:
+    except (ValueError, RawPostDataException) as err:
         raise SignInRequestError("the body is not JSON") from err
     username = body.get("username") if isinstance(body, dict) else None
     password = body.get("password") if isinstance(body, dict) else None
