@@ -26,6 +26,7 @@ from django.utils.functional import SimpleLazyObject
 
 from ..claims import Claims
 from ..exceptions import FastCognitoError, JWKSError, TokenError
+from .autorefresh import arefresh_expired_access, refresh_expired_access
 from .conf import fastcognito_settings
 from .tokens import RawToken, token_from_request
 
@@ -63,12 +64,16 @@ class CognitoMiddleware:
     def __call__(self, request: HttpRequest) -> Any:
         if self.async_mode:
             return self.__acall__(request)
+        finish = refresh_expired_access(request)
         self.process_request(request)
-        return self.get_response(request)
+        response = self.get_response(request)
+        return finish(response) if finish else response
 
     async def __acall__(self, request: HttpRequest) -> HttpResponse:
+        finish = await arefresh_expired_access(request)
         self.process_request(request)
-        return await cast(Callable[[HttpRequest], Awaitable[HttpResponse]], self.get_response)(request)
+        response = await cast(Callable[[HttpRequest], Awaitable[HttpResponse]], self.get_response)(request)
+        return finish(response) if finish else response
 
     # --- steps -------------------------------------------------------------------------------
 

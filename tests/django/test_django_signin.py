@@ -602,3 +602,73 @@ def test_failures_per_address_are_throttled(configure: Callable[..., None]) -> N
 def test_not_configured_answers_503_not_500() -> None:
     answer = Client().get("/auth/login/", HTTP_ACCEPT="application/json")
     assert answer.status_code == 503 and answer.json()["code"] == "configuration"
+
+
+# --- automatic refresh in CognitoMiddleware -----------------------------------------------------------
+
+
+def signed_in_by_password(browser: Client) -> None:
+    answer = signin(browser, "alice", PASSWORD)
+    assert answer.status_code == 200, answer.content
+
+
+def test_auto_refresh_when_the_access_cookie_is_gone(configure: Callable[..., None]) -> None:
+    configure(AUTO_REFRESH=True)
+    browser = Client()
+    answer = signin(browser, "alice", PASSWORD)
+    assert cookie(answer, REFRESH, "/")["httponly"]  # the middleware needs it on every path
+    del browser.cookies[ACCESS]  # what the browser does at the token's exp (the cookie's Max-Age)
+    refreshed = browser.get(PROTECTED)
+    assert refreshed.status_code == 200, refreshed.content
+    new_access = cookie(refreshed, ACCESS)
+    assert new_access.value and new_access["httponly"] and new_access["max-age"] > 3000
+    assert browser.get(PROTECTED).status_code == 200
+    assert not browser.get(PROTECTED).cookies  # a valid access cookie: no refresh
+
+
+def test_auto_refresh_with_a_refused_refresh_token_signs_out(configure: Callable[..., None]) -> None:
+    configure(AUTO_REFRESH=True)
+    browser = Client()
+    browser.cookies[REFRESH] = "unknown-refresh-token"
+    answer = browser.get(PROTECTED)
+    assert answer.status_code == 401
+    assert_no_login(answer)
+    assert cookie(answer, REFRESH, "/").value == ""
+
+
+def test_auto_refresh_with_cognito_down_keeps_the_cookies(configure: Callable[..., None]) -> None:
+    configure(AUTO_REFRESH=True)
+    browser = Client()
+    signed_in_by_password(browser)
+    del browser.cookies[ACCESS]
+    configure(AUTO_REFRESH=True, DOMAIN=closed_url())
+    answer = browser.get(PROTECTED)
+    assert answer.status_code == 401 and not answer.cookies
+
+
+def test_no_auto_refresh_by_default(configure: Callable[..., None]) -> None:
+    configure()
+    browser = Client()
+    signed_in_by_password(browser)
+    del browser.cookies[ACCESS]
+    browser.cookies[REFRESH] = browser.cookies[REFRESH].value  # even if the cookie reached every path
+    answer = browser.get(PROTECTED)
+    assert answer.status_code == 401 and not answer.cookies
+
+
+def test_auto_refresh_in_async_stacks(configure: Callable[..., None]) -> None:
+    import asyncio
+
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from fastcognito.django.autorefresh import arefresh_expired_access
+
+    configure(AUTO_REFRESH=True)
+    browser = Client()
+    signed_in_by_password(browser)
+    request = RequestFactory().get(PROTECTED)
+    request.COOKIES[REFRESH] = browser.cookies[REFRESH].value
+    finish = asyncio.run(arefresh_expired_access(request))
+    assert finish is not None and request.COOKIES[ACCESS]
+    assert cookie(finish(HttpResponse()), ACCESS).value == request.COOKIES[ACCESS]
