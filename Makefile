@@ -48,7 +48,7 @@ bench: install
 	$(VENV)/bin/pytest benchmarks --benchmark-only --benchmark-columns=min,median,mean,rounds $(PYTEST_ARGS) ; \
 	status=$$?; [ $$status -eq 5 ] && { echo "no benchmarks collected"; exit 1; }; exit $$status
 
-demo: install
+demo: install ministack
 	$(PY) examples/demo.py
 
 typecheck: $(DEPS_STAMP)
