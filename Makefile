@@ -39,6 +39,8 @@ install: $(DEPS_STAMP)
 # The whole suite, both twins. pytest's exit status 5 (nothing collected) is a failure here:
 # a run that tested nothing is not green.
 test: install ministack
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  echo "NOTE: chromium/chromedriver not found: the browser sign-in test (tests/test_browser_signin.py) is SKIPPED; .ci/run installs them (Debian: chromium chromium-driver)"
 	$(VENV)/bin/pytest $(PYTEST_ARGS) ; \
 	status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing on purpose"; exit 1; fi; \
