@@ -30,6 +30,7 @@ from django.views.decorators.http import require_GET, require_POST
 from ..exceptions import (
     ConfigurationError,
     FastCognitoError,
+    InvalidCredentialsError,
     InvalidGrantError,
     InvalidStateError,
     JWKSError,
@@ -352,9 +353,9 @@ def signin(request: HttpRequest) -> HttpResponse:
         raise SignInThrottledError(retry_after=config.signin_failure_window)
     try:
         tokens = config.client.initiate_auth(username, password)
-    except SignInError as err:
-        if err.status == 401:
-            _count_failure(cache, (user_key, address_key), config.signin_failure_window)
+    except InvalidCredentialsError:
+        # Only wrong passwords count: a challenge means the password was right.
+        _count_failure(cache, (user_key, address_key), config.signin_failure_window)
         raise
     signed = _verify(config, tokens, None)
     cache.delete(user_key)

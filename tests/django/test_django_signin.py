@@ -269,6 +269,24 @@ def forge_state(browser: Client, authorize_url: str, **changes: str) -> None:
     browser.cookies[name]["path"] = "/auth/callback/"
 
 
+def test_expired_state_cookie(configure: Callable[..., None]) -> None:
+    import time
+
+    class SignedAnHourAgo(signing.TimestampSigner):
+        def timestamp(self) -> str:
+            return signing.b62_encode(int(time.time()) - 3600)
+
+    configure()
+    browser = Client()
+    authorize_url = start_login(browser)
+    _, name = state_cookie_name(authorize_url)
+    payload = signing.loads(browser.cookies[name].value, salt=STATE_SALT)
+    browser.cookies[name] = SignedAnHourAgo(salt=STATE_SALT).sign_object(payload, compress=True)
+    answer = finish_login(browser, authorize_url)
+    assert answer.status_code == 400 and b"invalid_state" in answer.content
+    assert_no_login(answer)
+
+
 def test_wrong_verifier_is_invalid_grant(configure: Callable[..., None]) -> None:
     configure()
     browser = Client()
@@ -558,10 +576,11 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(configure: Callable
 
 
 def test_new_password_required(configure: Callable[..., None], cognito_app: CognitoApp) -> None:
-    configure()
-    answer = signin(Client(), cognito_app.new_password_username, TEMPORARY_PASSWORD)
-    assert answer.status_code == 401 and answer.json()["code"] == "challenge_required"
-    assert not answer.cookies
+    configure(SIGNIN_MAX_FAILURES=2)
+    for _ in range(3):  # the password is right: challenges never count towards the throttle
+        answer = signin(Client(), cognito_app.new_password_username, TEMPORARY_PASSWORD)
+        assert answer.status_code == 401 and answer.json()["code"] == "challenge_required"
+        assert not answer.cookies
 
 
 @pytest.mark.parametrize(
