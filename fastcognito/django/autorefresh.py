@@ -52,6 +52,15 @@ def _needs_refresh(request: HttpRequest, config: hosted_ui.HostedUIConfig) -> bo
 def refresh_expired_access(request: HttpRequest) -> Finish | None:
     """Refresh once when needed (see the module). Returns what to apply to the response, or
     ``None`` when nothing was done."""
+    # Every request of every site with CognitoMiddleware passes here: when the feature is off,
+    # answer from the parsed settings without another call.
+    cached = hosted_ui._cached
+    if cached and (cached[0] is None or not cached[0].auto_refresh):
+        return None
+    return _refresh(request)
+
+
+def _refresh(request: HttpRequest) -> Finish | None:
     config = _enabled_config()
     if config is None or not _needs_refresh(request, config):
         return None
@@ -85,7 +94,8 @@ def refresh_expired_access(request: HttpRequest) -> Finish | None:
 
 async def arefresh_expired_access(request: HttpRequest) -> Finish | None:
     """``refresh_expired_access`` for async stacks: the network call runs off the event loop."""
-    if _enabled_config() is None:
+    cached = hosted_ui._cached
+    if (cached and (cached[0] is None or not cached[0].auto_refresh)) or _enabled_config() is None:
         return None
     result: Any = await sync_to_async(refresh_expired_access, thread_sensitive=False)(request)
     return result  # type: ignore[no-any-return]
