@@ -39,11 +39,13 @@ from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from ._constants import (
+    CLAIM_GROUPS,
     DEFAULT_CACHE_SIZE,
     FORBIDDEN_HEADER_PARAMETERS,
     JWKS_CONNECT_TIMEOUT,
     JWKS_COOLDOWN,
     JWKS_READ_TIMEOUT,
+    STRING_CLAIMS,
 )
 from ._impl import b64url_decode, twin
 from .claims import Claims
@@ -443,6 +445,17 @@ class AlbVerifier:
         return kid
 
     def _check_claims(self, claims: dict[str, Any], now: float) -> tuple[float, float]:
+        # The claims Claims and CognitoUser read as strings or a list of strings must be so:
+        # a string `cognito:groups` would otherwise become a tuple of its letters.
+        for name in STRING_CLAIMS:
+            if type(claims.get(name, "")) is not str:
+                raise MalformedTokenError(f"the claim {name!r} is not a string")
+        groups = claims.get(CLAIM_GROUPS, [])
+        if type(groups) is not list or not all(type(group) is str for group in groups):
+            raise MalformedTokenError(f"the claim {CLAIM_GROUPS!r} is not a list of strings")
+        aud = claims.get("aud", "")
+        if type(aud) is not str and (type(aud) is not list or not all(type(item) is str for item in aud)):
+            raise MalformedTokenError("the claim 'aud' is not a string or a list of strings")
         leeway = self.leeway
         exp = _numeric_date(claims, "exp", required=True)
         assert exp is not None
