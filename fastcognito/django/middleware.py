@@ -111,12 +111,49 @@ class CognitoMiddleware:
 
         async def auser() -> Any:
             if not resolved:
-                # A JWKS fetch may block on the network; keep it off the event loop.
-                await sync_to_async(resolve, thread_sensitive=False)()
+                user = await self._aauthenticate(request, raw_token)
+                if not resolved:
+                    resolved.append(user)
             return resolved[0]
 
         anyreq.user = SimpleLazyObject(resolve)
         anyreq.auser = auser
+
+    async def aget_claims(self, raw_token: RawToken) -> Claims:
+        """``get_claims`` for async stacks: ``averify``, which verifies a cached token or a held key
+        on the loop and fetches a missing key off it. An overridden ``get_claims`` runs in a
+        worker thread instead, since it may block."""
+        if type(self).get_claims is not CognitoMiddleware.get_claims:
+            return await sync_to_async(self.get_claims, thread_sensitive=False)(raw_token)
+        return await fastcognito_settings.verifier.averify(raw_token.value)
+
+    async def _aauthenticate(self, request: HttpRequest, raw_token: RawToken) -> Any:
+        try:
+            claims = await self.aget_claims(raw_token)
+        except (TokenError, JWKSError) as err:
+            logger.debug("token rejected: %s", err.code)
+            cast(Any, request).cognito_error = err
+            return _anonymous_user()
+        if self._user_steps_may_block():
+            return await sync_to_async(self._user_for, thread_sensitive=False)(claims, request)
+        return self._user_for(claims, request)
+
+    def _user_steps_may_block(self) -> bool:
+        # Our own steps build a CognitoUser from the claims alone; anything else may query a
+        # database, which Django forbids on the event loop.
+        from .user import CognitoUser
+
+        cls = type(self)
+        return (
+            cls.get_user is not CognitoMiddleware.get_user
+            or cls.attach_attributes is not CognitoMiddleware.attach_attributes
+            or fastcognito_settings.USER_CLASS is not CognitoUser
+        )
+
+    def _user_for(self, claims: Claims, request: HttpRequest) -> Any:
+        user = self.get_user(claims)
+        self.attach_attributes(user, request)
+        return user
 
     def _authenticate(self, request: HttpRequest, raw_token: RawToken) -> Any:
         try:
