@@ -273,6 +273,9 @@ class AlbKeyClient:
                     raise KeyNotFoundError()
                 if response.status_code != 200:
                     raise JWKSError(f"the ALB key server answered HTTP {response.status_code}")
+                if response.headers.get("content-encoding", "identity").strip().lower() != "identity":
+                    # Only identity was asked for; inflating a reply could outgrow the cap.
+                    raise JWKSError("the ALB key is sent with a content encoding")
                 body = bytearray()
                 for chunk in response.iter_content(1024):
                     body += chunk

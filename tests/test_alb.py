@@ -309,8 +309,12 @@ def test_concurrent_misses_share_one_fetch(
             ),
             "not a P-256",
         ),
+        (
+            lambda server: server.respond_with_data(b"\x1f\x8b", headers={"Content-Encoding": "gzip"}),
+            "content encoding",
+        ),
     ],
-    ids=["5xx", "redirect", "garbage", "oversized", "p384", "rsa"],
+    ids=["5xx", "redirect", "garbage", "oversized", "p384", "rsa", "gzip"],
 )
 def test_key_server_faults_are_jwks_errors(
     httpserver: HTTPServer,
