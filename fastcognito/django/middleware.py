@@ -28,6 +28,7 @@ from ..claims import Claims
 from ..exceptions import FastCognitoError, JWKSError, TokenError
 from .conf import fastcognito_settings
 from .tokens import RawToken, token_from_request
+from .user import CognitoUser
 
 __all__ = ["CognitoMiddleware", "cognito_login_required", "error_response"]
 
@@ -57,6 +58,12 @@ class CognitoMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
         self.get_response = get_response
         self.async_mode = iscoroutinefunction(get_response)
+        cls = type(self)
+        self._claims_overridden = cls.get_claims is not CognitoMiddleware.get_claims
+        self._steps_overridden = (
+            cls.get_user is not CognitoMiddleware.get_user
+            or cls.attach_attributes is not CognitoMiddleware.attach_attributes
+        )
         if self.async_mode:
             markcoroutinefunction(self)
 
@@ -123,7 +130,7 @@ class CognitoMiddleware:
         """``get_claims`` for async stacks: ``averify``, which verifies a cached token or a held key
         on the loop and fetches a missing key off it. An overridden ``get_claims`` runs in a
         worker thread instead, since it may block."""
-        if type(self).get_claims is not CognitoMiddleware.get_claims:
+        if self._claims_overridden:
             return await sync_to_async(self.get_claims, thread_sensitive=False)(raw_token)
         return await fastcognito_settings.verifier.averify(raw_token.value)
 
@@ -141,14 +148,7 @@ class CognitoMiddleware:
     def _user_steps_may_block(self) -> bool:
         # Our own steps build a CognitoUser from the claims alone; anything else may query a
         # database, which Django forbids on the event loop.
-        from .user import CognitoUser
-
-        cls = type(self)
-        return (
-            cls.get_user is not CognitoMiddleware.get_user
-            or cls.attach_attributes is not CognitoMiddleware.attach_attributes
-            or fastcognito_settings.USER_CLASS is not CognitoUser
-        )
+        return self._steps_overridden or fastcognito_settings.USER_CLASS is not CognitoUser
 
     def _user_for(self, claims: Claims, request: HttpRequest) -> Any:
         user = self.get_user(claims)
