@@ -130,7 +130,12 @@ def _strings(name: str, value: object, *, allow_none: bool) -> frozenset[str] | 
 
 
 def _number(name: str, value: object, minimum: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value == value or value < minimum:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not value == value
+        or value < minimum
+    ):
         raise ConfigurationError(f"{name} must be a number of at least {minimum}, got {value!r}")
     if value == float("inf"):
         raise ConfigurationError(f"{name} must be finite")
@@ -240,7 +245,7 @@ class AlbKeyClient:
                 self._failed_at = self._clock()
                 self._last_error = err.message
                 logger.warning("could not fetch the ALB key %s: %s", kid, err)
-                raise self._missing_error()
+                raise self._missing_error() from None
             self._failed_at = None
             self._last_error = None
             keys = dict(self.by_kid)
@@ -343,7 +348,9 @@ class AlbVerifier:
             )
         (arn_region,) = regions
         if region is not None and region != arn_region:
-            raise ConfigurationError(f"region {region!r} differs from the Region of the ALB ARNs ({arn_region!r})")
+            raise ConfigurationError(
+                f"region {region!r} differs from the Region of the ALB ARNs ({arn_region!r})"
+            )
         self.arns = arns
         self.region = arn_region
         self.client_ids = _strings("client_id", client_id, allow_none=True)
@@ -352,24 +359,38 @@ class AlbVerifier:
         if isinstance(cache_size, bool) or not isinstance(cache_size, int) or cache_size < 0:
             raise ConfigurationError(f"cache_size must be an integer of at least 0, got {cache_size!r}")
         if isinstance(max_token_bytes, bool) or not isinstance(max_token_bytes, int) or max_token_bytes < 64:
-            raise ConfigurationError(f"max_token_bytes must be an integer of at least 64, got {max_token_bytes!r}")
+            raise ConfigurationError(
+                f"max_token_bytes must be an integer of at least 64, got {max_token_bytes!r}"
+            )
         self.max_token_bytes = max_token_bytes
         if not (isinstance(key_timeout, tuple) and len(key_timeout) == 2):
             raise ConfigurationError("key_timeout must be a (connect, read) pair of seconds")
-        timeout = (_number("key_timeout", key_timeout[0], 0.001), _number("key_timeout", key_timeout[1], 0.001))
+        timeout = (
+            _number("key_timeout", key_timeout[0], 0.001),
+            _number("key_timeout", key_timeout[1], 0.001),
+        )
         if not callable(clock) or not callable(key_clock):
             raise ConfigurationError("clock and key_clock must be callable")
         self._clock = clock
         base = ALB_KEYS_URL.format(region=arn_region) if keys_url is None else keys_url
         parts = urlsplit(base) if isinstance(base, str) else None
-        if parts is None or not parts.hostname or not (
-            parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1"))
+        if (
+            parts is None
+            or not parts.hostname
+            or not (
+                parts.scheme == "https"
+                or (parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1"))
+            )
         ):
             raise ConfigurationError(
                 f"keys_url must be an https URL (plain http is accepted only for localhost), got {base!r}"
             )
         self.keys = AlbKeyClient(
-            base, session=session, timeout=timeout, cooldown=_number("key_cooldown", key_cooldown, 0), clock=key_clock
+            base,
+            session=session,
+            timeout=timeout,
+            cooldown=_number("key_cooldown", key_cooldown, 0),
+            clock=key_clock,
         )
         self._cache = twin.ClaimsCache(cache_size) if cache_size else None
 
@@ -409,7 +430,9 @@ class AlbVerifier:
         key = self.keys.by_kid.get(kid)
         if key is None:
             key = self.keys.get_key(kid)
-        der = encode_dss_signature(int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big"))
+        der = encode_dss_signature(
+            int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
+        )
         try:
             # The exact bytes that were signed, padding included.
             key.verify(der, f"{header_segment}.{payload_segment}".encode("ascii"), _ECDSA_SHA256)
@@ -443,7 +466,9 @@ class AlbVerifier:
             client = header.get("client")
             if type(client) is not str or client not in self.client_ids:
                 raise InvalidClientError(
-                    claim="client", actual=client if type(client) is str else None, expected=sorted(self.client_ids)
+                    claim="client",
+                    actual=client if type(client) is str else None,
+                    expected=sorted(self.client_ids),
                 )
         return kid
 

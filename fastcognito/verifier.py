@@ -102,9 +102,13 @@ def _regions(value: object, pool_region: str) -> tuple[str, ...]:
     regions: list[str] = []
     for region in items:
         if not isinstance(region, str) or _REGION.fullmatch(region) is None:
-            raise ConfigurationError(f"additional_regions holds {region!r}, which is not an AWS region like 'eu-west-1'")
+            raise ConfigurationError(
+                f"additional_regions holds {region!r}, which is not an AWS region like 'eu-west-1'"
+            )
         if region == pool_region or region in regions:
-            raise ConfigurationError(f"additional_regions names {region!r} twice (the pool's own region counts)")
+            raise ConfigurationError(
+                f"additional_regions names {region!r} twice (the pool's own region counts)"
+            )
         regions.append(region)
     return tuple(regions)
 
@@ -359,7 +363,8 @@ class CognitoVerifier:
             for pool_issuer in pool_issuers:
                 pool_issuer = _check_url("issuer", pool_issuer)
                 pool_jwks_url = _check_url(
-                    "jwks_url", f"{pool_issuer}/.well-known/jwks.json" if pool.jwks_url is None else pool.jwks_url
+                    "jwks_url",
+                    f"{pool_issuer}/.well-known/jwks.json" if pool.jwks_url is None else pool.jwks_url,
                 )
                 if pool_issuer in self.pools:
                     raise ConfigurationError(f"the issuer {pool_issuer!r} is configured twice")
@@ -522,7 +527,11 @@ class CognitoVerifier:
             raise JWKSError("; ".join(message for pool_id in missing for message in failures[pool_id]))
         for pool_id, messages in failures.items():
             for message in messages:
-                logger.info("user pool %s: no JWKS at one of its issuers (%s); its other issuers answered", pool_id, message)
+                logger.info(
+                    "user pool %s: no JWKS at one of its issuers (%s); its other issuers answered",
+                    pool_id,
+                    message,
+                )
 
     def cache_info(self) -> CacheInfo:
         """Hits, misses, current size and maximum size of the claims cache."""

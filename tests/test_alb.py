@@ -8,11 +8,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from alb_tokens import ALB_KID, ARN, CLIENT, ISSUER, OTHER_ARN, AlbTokens, b64, pem, segment
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from alb_tokens import ALB_KID, ARN, CLIENT, ISSUER, OTHER_ARN, AlbTokens, b64, pem, segment
 from fastcognito import (
     AlbVerifier,
     Claims,
@@ -29,6 +29,7 @@ from fastcognito import (
     UnsupportedAlgorithmError,
 )
 
+
 @pytest.fixture(scope="module")
 def alb_key() -> ec.EllipticCurvePrivateKey:
     return ec.generate_private_key(ec.SECP256R1())
@@ -41,7 +42,9 @@ def alb(alb_key: ec.EllipticCurvePrivateKey) -> AlbTokens:
 
 @pytest.fixture
 def key_server(httpserver: HTTPServer, alb_key: ec.EllipticCurvePrivateKey) -> HTTPServer:
-    httpserver.expect_request(f"/{ALB_KID}").respond_with_data(pem(alb_key), content_type="application/x-pem-file")
+    httpserver.expect_request(f"/{ALB_KID}").respond_with_data(
+        pem(alb_key), content_type="application/x-pem-file"
+    )
     return httpserver
 
 
@@ -85,7 +88,9 @@ def test_a_valid_token_verifies_and_its_key_is_fetched_once(
 def test_bytes_and_several_arns_clients_and_issuers(
     key_server: HTTPServer, make_alb: Callable[..., AlbVerifier], alb: AlbTokens
 ) -> None:
-    verifier = make_alb(alb_arn=[OTHER_ARN, ARN], client_id=["x", CLIENT], issuer=[ISSUER, "https://idp.example"])
+    verifier = make_alb(
+        alb_arn=[OTHER_ARN, ARN], client_id=["x", CLIENT], issuer=[ISSUER, "https://idp.example"]
+    )
     assert verifier.verify(alb.token().encode("ascii")).sub
     assert verifier.verify(alb.token(header=alb.header(signer=OTHER_ARN))).sub
 
@@ -94,7 +99,9 @@ def test_checks_skipped_only_on_purpose(
     key_server: HTTPServer, make_alb: Callable[..., AlbVerifier], alb: AlbTokens
 ) -> None:
     verifier = make_alb(client_id=None, issuer=None)
-    assert verifier.verify(alb.token(header=alb.header(client="anyone"), claims=alb.claims(iss="https://x"))).sub
+    assert verifier.verify(
+        alb.token(header=alb.header(client="anyone"), claims=alb.claims(iss="https://x"))
+    ).sub
 
 
 def test_the_default_key_url_is_the_regions_public_key_endpoint() -> None:
@@ -152,12 +159,24 @@ def test_header_rejections_fetch_nothing(
         lambda token: token.split(".")[0] + "==." + ".".join(token.split(".")[1:]),
         lambda token: token.split(".")[0].rstrip("=") + "=." + ".".join(token.split(".")[1:]),
         lambda token: "=" + token,
-        lambda token: token.replace("-", "+").replace("_", "/") if ("-" in token or "_" in token) else "+" + token,
+        lambda token: (
+            token.replace("-", "+").replace("_", "/") if ("-" in token or "_" in token) else "+" + token
+        ),
         lambda token: token + "é",
         lambda token: "x" * 20000,
         lambda token: 42,
     ],
-    ids=["four-segments", "empty-segment", "extra-padding", "short-padding", "leading-pad", "std-b64", "non-ascii", "size", "type"],
+    ids=[
+        "four-segments",
+        "empty-segment",
+        "extra-padding",
+        "short-padding",
+        "leading-pad",
+        "std-b64",
+        "non-ascii",
+        "size",
+        "type",
+    ],
 )
 def test_malformed_tokens(
     httpserver: HTTPServer, make_alb: Callable[..., AlbVerifier], alb: AlbTokens, mangle: Callable[[str], Any]
@@ -171,7 +190,9 @@ def test_malformed_tokens(
 # --- rejected after the key ------------------------------------------------------------------
 
 
-def test_signature_failures(key_server: HTTPServer, make_alb: Callable[..., AlbVerifier], alb: AlbTokens) -> None:
+def test_signature_failures(
+    key_server: HTTPServer, make_alb: Callable[..., AlbVerifier], alb: AlbTokens
+) -> None:
     verifier = make_alb()
     header, payload, signature = alb.token().split(".")
     forged = segment(alb.claims(username="mallory"), True)
@@ -231,7 +252,9 @@ def test_claim_rejections(
         make_alb().verify(alb.token(claims=full))
 
 
-def test_payload_must_be_a_json_object(key_server: HTTPServer, make_alb: Callable[..., AlbVerifier], alb: AlbTokens) -> None:
+def test_payload_must_be_a_json_object(
+    key_server: HTTPServer, make_alb: Callable[..., AlbVerifier], alb: AlbTokens
+) -> None:
     for payload in (b64(b"[1]"), b64(b"{"), b64(b'{"exp": NaN}')):
         with pytest.raises(MalformedTokenError):
             make_alb().verify(alb.token(claims=payload))
@@ -296,7 +319,10 @@ def test_concurrent_misses_share_one_fetch(
     ("respond", "message"),
     [
         (lambda server: server.respond_with_data("boom", status=500), "HTTP 500"),
-        (lambda server: server.respond_with_data("", status=302, headers={"Location": "/elsewhere"}), "HTTP 302"),
+        (
+            lambda server: server.respond_with_data("", status=302, headers={"Location": "/elsewhere"}),
+            "HTTP 302",
+        ),
         (lambda server: server.respond_with_data("not a key"), "not a PEM"),
         (lambda server: server.respond_with_data("x" * 5000), "larger than"),
         (
@@ -354,8 +380,16 @@ BOTH = {"client_id": CLIENT, "issuer": ISSUER}
     [
         (ARN, {"client_id": CLIENT}, "issuer is required"),
         (ARN, {"issuer": ISSUER}, "client_id is required"),
-        ("arn:aws:elasticloadbalancing:eu-west-1:123:loadbalancer/app/x/1", BOTH, "not an Application Load Balancer"),
-        ("arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/net/x/1", BOTH, "not an Application"),
+        (
+            "arn:aws:elasticloadbalancing:eu-west-1:123:loadbalancer/app/x/1",
+            BOTH,
+            "not an Application Load Balancer",
+        ),
+        (
+            "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/net/x/1",
+            BOTH,
+            "not an Application",
+        ),
         ([], BOTH, "non-empty"),
         (42, BOTH, "string or a collection"),
         ([ARN, ARN.replace("eu-west-1", "us-east-1")], BOTH, "several Regions"),

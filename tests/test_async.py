@@ -17,12 +17,11 @@ from typing import Any
 import pytest
 import requests
 import uvicorn
+from conftest import CLIENT_ID, POOL_ID, TokenFactory, Twin
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from fastcognito import CognitoVerifier, JWKSError, KeyNotFoundError, TokenError
-
-from conftest import CLIENT_ID, POOL_ID, TokenFactory, Twin
 
 JWKS_PATH = "/pool/.well-known/jwks.json"
 
@@ -131,7 +130,7 @@ def test_rejections_match_verify(twin: Twin, jwks_document: dict[str, Any], toke
         with pytest.raises(TokenError) as sync_error:
             verifier.verify(token)
         with pytest.raises(TokenError) as async_error:
-            run(lambda: verifier.averify(token))
+            run(lambda token=token: verifier.averify(token))
         assert type(async_error.value) is type(sync_error.value)
 
 
@@ -186,7 +185,9 @@ def asgi_app(verifier: CognitoVerifier) -> Callable[..., Awaitable[None]]:
                 status, body = 503, err.code.encode()
             else:
                 status, body = 200, str(claims.sub).encode()
-        await send({"type": "http.response.start", "status": status, "headers": [(b"content-type", b"text/plain")]})
+        await send(
+            {"type": "http.response.start", "status": status, "headers": [(b"content-type", b"text/plain")]}
+        )
         await send({"type": "http.response.body", "body": body})
 
     return app
@@ -241,7 +242,9 @@ def test_other_requests_are_served_while_the_jwks_is_slow(
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
         pending = [
-            pool.submit(requests.get, f"{base}/verify", headers={"Authorization": f"Bearer {token}"}, timeout=60)
+            pool.submit(
+                requests.get, f"{base}/verify", headers={"Authorization": f"Bearer {token}"}, timeout=60
+            )
             for _ in range(3)
         ]
         assert jwks_requested.wait(30), "the JWKS was never requested"

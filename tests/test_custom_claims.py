@@ -9,10 +9,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pytest
+from conftest import TokenFactory
 
 from fastcognito import CognitoVerifier, MalformedTokenError
-
-from conftest import TokenFactory
 
 CUSTOM: dict[str, Any] = {
     "tenant_id": 42,
@@ -24,7 +23,7 @@ CUSTOM: dict[str, Any] = {
     "admin": True,
     "blocked": False,
     "nothing": None,
-    "label": "caf\u00e9 \u2603 \"quoted\" \\ / \n",
+    "label": 'caf\u00e9 \u2603 "quoted" \\ / \n',
     "empty_list": [],
     "empty_object": {},
     "roles": ["reader", "writer"],
@@ -52,7 +51,7 @@ def assert_same_json(actual: Any, expected: Any) -> None:
     elif isinstance(expected, list):
         assert isinstance(actual, Sequence) and not isinstance(actual, str | list)
         assert len(actual) == len(expected)
-        for item, want in zip(actual, expected):
+        for item, want in zip(actual, expected, strict=True):
             assert_same_json(item, want)
     else:
         assert type(actual) is type(expected)
@@ -77,7 +76,9 @@ def test_custom_claims_keep_their_json_types(
     assert pickle.loads(pickle.dumps(claims)) == claims
 
 
-def test_custom_claims_are_read_only(make_verifier: Callable[..., CognitoVerifier], tokens: TokenFactory) -> None:
+def test_custom_claims_are_read_only(
+    make_verifier: Callable[..., CognitoVerifier], tokens: TokenFactory
+) -> None:
     claims = make_verifier().verify(tokens.access(**CUSTOM))
     profile: Any = claims["profile"]
     roles: Any = claims["roles"]
@@ -109,7 +110,9 @@ def test_claims_named_like_accessors_do_not_change_them(
 
 
 @pytest.mark.parametrize("depth", [1, 2, 16, 32])
-def test_deep_nesting(make_verifier: Callable[..., CognitoVerifier], tokens: TokenFactory, depth: int) -> None:
+def test_deep_nesting(
+    make_verifier: Callable[..., CognitoVerifier], tokens: TokenFactory, depth: int
+) -> None:
     value = nested(depth)
     claims = make_verifier().verify(tokens.access(deep=value))
     assert_same_json(claims["deep"], value)
@@ -121,7 +124,10 @@ def test_deep_nesting(make_verifier: Callable[..., CognitoVerifier], tokens: Tok
     [(600, None), (1000, 16 * 1024), (12000, 128 * 1024)],
 )
 def test_large_arrays_within_the_size_cap(
-    make_verifier: Callable[..., CognitoVerifier], tokens: TokenFactory, count: int, max_token_bytes: int | None
+    make_verifier: Callable[..., CognitoVerifier],
+    tokens: TokenFactory,
+    count: int,
+    max_token_bytes: int | None,
 ) -> None:
     options = {} if max_token_bytes is None else {"max_token_bytes": max_token_bytes}
     verifier = make_verifier(**options)

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 import requests.adapters
+from conftest import CLIENT_ID, KID, KID2, POOL_ID, TokenFactory, Twin, rsa_jwk
 from cryptography.hazmat.primitives.asymmetric import rsa
 from pytest_httpserver import HTTPServer
 
@@ -28,8 +29,6 @@ from fastcognito import (
     default_issuer,
 )
 from fastcognito.verifier import cognito_issuers
-
-from conftest import CLIENT_ID, KID, KID2, POOL_ID, TokenFactory, Twin, rsa_jwk
 
 ORIGINAL = f"https://cognito-idp.eu-west-1.amazonaws.com/{POOL_ID}"
 UPDATED = f"https://issuer-cognito-idp.eu-west-1.amazonaws.com/{POOL_ID}"
@@ -190,9 +189,7 @@ def test_offline_jwks_serves_every_issuer_of_the_pool(
     assert verifier.jwks_clients == {}
 
 
-def test_user_pool_sets_its_own_form(
-    twin: Twin, jwks_document: dict[str, Any], tokens: TokenFactory
-) -> None:
+def test_user_pool_sets_its_own_form(twin: Twin, jwks_document: dict[str, Any], tokens: TokenFactory) -> None:
     other_pool = "us-east-1_OtherPool9"
     other_updated = f"https://issuer-cognito-idp.us-east-1.amazonaws.com/{other_pool}"
     verifier = twin.verifier(

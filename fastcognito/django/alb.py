@@ -58,7 +58,9 @@ def build_alb_verifier(conf: FastCognitoSettings = fastcognito_settings) -> AlbV
             f"{SETTINGS_NAME}['ALB'] has unknown keys {unknown}; known: {sorted(ALB_SETTINGS)}"
         )
     if "ARNS" not in alb:
-        raise ConfigurationError(f"{SETTINGS_NAME}['ALB']['ARNS'] is not set: the ARNs of the trusted load balancers")
+        raise ConfigurationError(
+            f"{SETTINGS_NAME}['ALB']['ARNS'] is not set: the ARNs of the trusted load balancers"
+        )
     options = {ALB_SETTINGS[key]: value for key, value in alb.items() if key != "ARNS"}
     try:
         return AlbVerifier(alb["ARNS"], **options)

@@ -116,9 +116,13 @@ def load_jwks_setting(value: Any) -> Mapping[str, Any] | None:
         with open(path, "rb") as file:
             raw = file.read(JWKS_MAX_BYTES + 1)
     except OSError as err:
-        raise ConfigurationError(f"{SETTINGS_NAME}['JWKS'] file {path!r} cannot be read: {err.strerror}") from err
+        raise ConfigurationError(
+            f"{SETTINGS_NAME}['JWKS'] file {path!r} cannot be read: {err.strerror}"
+        ) from err
     if len(raw) > JWKS_MAX_BYTES:
-        raise ConfigurationError(f"{SETTINGS_NAME}['JWKS'] file {path!r} is larger than {JWKS_MAX_BYTES} bytes")
+        raise ConfigurationError(
+            f"{SETTINGS_NAME}['JWKS'] file {path!r} is larger than {JWKS_MAX_BYTES} bytes"
+        )
     try:
         document = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as err:
@@ -135,7 +139,8 @@ def jwks_timeout_setting(value: Any) -> Any:
     if isinstance(value, (list, tuple)) and len(value) == 2:
         return tuple(value)
     raise ConfigurationError(
-        f"{SETTINGS_NAME}['JWKS_TIMEOUT'] must be a number of seconds or a (connect, read) pair, got {value!r}"
+        f"{SETTINGS_NAME}['JWKS_TIMEOUT'] must be a number of seconds or a (connect, read) pair, "
+        f"got {value!r}"
     )
 
 

@@ -31,7 +31,9 @@ def ids(**fastcognito: Any) -> list[str]:
 
 
 def test_issuer_form_and_replica_regions() -> None:
-    with override_settings(FASTCOGNITO={**BASE, "ISSUER_FORM": "both", "ADDITIONAL_REGIONS": ["eu-central-1"]}):
+    with override_settings(
+        FASTCOGNITO={**BASE, "ISSUER_FORM": "both", "ADDITIONAL_REGIONS": ["eu-central-1"]}
+    ):
         verifier = fastcognito_settings.verifier
         assert sorted(verifier.pools) == sorted([ORIGINAL, REPLICA, UPDATED])
         assert verifier.jwks_clients[UPDATED].url == f"{UPDATED}/.well-known/jwks.json"
@@ -52,7 +54,9 @@ def test_offline_jwks_document_and_file(
             assert ids(**{**BASE, "JWKS": value}) == []
 
 
-@pytest.mark.parametrize(("value", "expected"), [(2, (2.0, 2.0)), ((0.5, 4), (0.5, 4.0)), ([1, 2], (1.0, 2.0))])
+@pytest.mark.parametrize(
+    ("value", "expected"), [(2, (2.0, 2.0)), ((0.5, 4), (0.5, 4.0)), ([1, 2], (1.0, 2.0))]
+)
 def test_jwks_timeout(value: Any, expected: tuple[float, float]) -> None:
     with override_settings(FASTCOGNITO={**BASE, "JWKS_TIMEOUT": value}):
         (client,) = fastcognito_settings.verifier.jwks_clients.values()
