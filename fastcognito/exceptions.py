@@ -24,6 +24,7 @@ __all__ = [
     "MissingGroupError",
     "MissingScopeError",
     "JWKSError",
+    "InvalidSignerError",
 ]
 
 
@@ -157,6 +158,13 @@ class JWKSError(FastCognitoError):
 
     code = "jwks_unavailable"
     default_message = "the signing keys are unavailable"
+
+
+class InvalidSignerError(ClaimError):
+    """An ALB token's ``signer`` is not one of the allowed load balancer ARNs."""
+
+    code = "invalid_signer"
+    default_message = "the token was signed by a load balancer that is not trusted"
 
 
 # --- sign-in flows (fastcognito.oauth) ---------------------------------------------------------

@@ -6,6 +6,7 @@ Registered by the app config ``fastcognito.django``. Each check reads the settin
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -14,12 +15,21 @@ from django.core.checks import CheckMessage, Error, register
 from django.utils.module_loading import import_string
 
 from .._constants import TOKEN_USES
-from ..exceptions import ConfigurationError
-from ..verifier import CognitoVerifier, parse_user_pool_id
-from .conf import DEFAULTS, ENVIRONMENT_FALLBACKS, SETTINGS_NAME, UNSET, FastCognitoSettings
+from ..exceptions import ConfigurationError, JWKSError
+from ..jwk import KeySet
+from ..verifier import ISSUER_FORMS, CognitoVerifier, cognito_issuers, parse_user_pool_id
+from .conf import (
+    DEFAULTS,
+    ENVIRONMENT_FALLBACKS,
+    SETTINGS_NAME,
+    UNSET,
+    FastCognitoSettings,
+    jwks_timeout_setting,
+    load_jwks_setting,
+)
 from .hosted_ui import check_hosted_ui  # noqa: F401  (registers the HOSTED_UI checks, E101 and up)
 
-__all__ = ["check_settings", "check_middleware"]
+__all__ = ["check_settings", "check_middleware", "check_token_source_settings"]
 
 CSRF_MIDDLEWARE = "django.middleware.csrf.CsrfViewMiddleware"
 AUTH_MIDDLEWARE = "django.contrib.auth.middleware.AuthenticationMiddleware"
@@ -202,7 +212,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
             )
         )
 
-    if pool_ok and client_ok and token_use_ok:
+    if pool_ok and client_ok and token_use_ok and not _token_source_errors(conf):
         # What remains (REGION, ISSUER, JWKS_URL, LEEWAY, CACHE_SIZE, GROUPS, SCOPES, JWKS_COOLDOWN,
         # MAX_TOKEN_BYTES) is checked by building the verifier itself: no fetch happens.
         try:
@@ -228,3 +238,84 @@ def check_middleware(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
             )
         ]
     return []
+
+
+# --- issuer forms, replica Regions, offline keys, JWKS timeouts, ALB (E130-E139) ----------------
+
+
+def _token_source_errors(conf: FastCognitoSettings) -> list[CheckMessage]:
+    errors: list[CheckMessage] = []
+    form = conf.raw("ISSUER_FORM")
+    form_ok = isinstance(form, str) and form in ISSUER_FORMS
+    if not form_ok:
+        errors.append(
+            _error(
+                f"{SETTINGS_NAME}['ISSUER_FORM'] is {form!r}.",
+                "Use 'original' (https://cognito-idp...), 'updated' (https://issuer-cognito-idp...), "
+                "or 'both' while the pool switches.",
+                130,
+            )
+        )
+    regions = conf.raw("ADDITIONAL_REGIONS")
+    pool = conf.raw("USER_POOL_ID")
+    if form_ok and isinstance(pool, str):
+        try:
+            parse_user_pool_id(pool)
+        except ConfigurationError:
+            pass  # reported by check_settings
+        else:
+            try:
+                cognito_issuers(pool, issuer_form=form, additional_regions=() if regions is None else regions)
+            except ConfigurationError as err:
+                errors.append(
+                    _error(
+                        f"{SETTINGS_NAME}['ADDITIONAL_REGIONS']: {err}.",
+                        "List the replica Regions of a multi-Region pool, e.g. ['eu-central-1'].",
+                        131,
+                    )
+                )
+    try:
+        document = load_jwks_setting(conf.raw("JWKS"))
+        if document is not None:
+            try:
+                KeySet.from_jwks(document)
+            except JWKSError as err:
+                raise ConfigurationError(f"{SETTINGS_NAME}['JWKS'] is not a usable JWKS: {err}") from err
+    except ConfigurationError as err:
+        errors.append(
+            _error(f"{err}.", "Give a JWKS document (a dict with 'keys') or the path of a JSON file.", 132)
+        )
+    try:
+        timeout = jwks_timeout_setting(conf.raw("JWKS_TIMEOUT"))
+        if not all(
+            isinstance(part, (int, float)) and not isinstance(part, bool) and 0.001 <= part < math.inf
+            for part in timeout
+        ):
+            raise ConfigurationError(f"{SETTINGS_NAME}['JWKS_TIMEOUT'] must hold positive finite seconds")
+    except ConfigurationError as err:
+        errors.append(_error(f"{err}.", "e.g. 'JWKS_TIMEOUT': (1.5, 3.0) or 'JWKS_TIMEOUT': 2.", 133))
+    if conf.raw("ALB") is not None:
+        from .alb import build_alb_verifier
+
+        try:
+            build_alb_verifier(conf)
+        except ConfigurationError as err:
+            errors.append(
+                _error(
+                    f"{SETTINGS_NAME}['ALB'] cannot build an ALB verifier: {err}.",
+                    "See 'ALB tokens' in docs/tokens.md.",
+                    134,
+                )
+            )
+    return errors
+
+
+@register("fastcognito")
+def check_token_source_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """``ISSUER_FORM``, ``ADDITIONAL_REGIONS``, ``JWKS``, ``JWKS_TIMEOUT`` and ``ALB``."""
+    user = getattr(settings, SETTINGS_NAME, None)
+    if user is None:
+        user = {}
+    if not isinstance(user, Mapping):
+        return []  # reported by check_settings
+    return _token_source_errors(FastCognitoSettings(user))

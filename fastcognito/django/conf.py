@@ -9,6 +9,7 @@ object sees the new values: the object is never rebound.
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from collections.abc import Mapping
@@ -18,7 +19,14 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
 
-from .._constants import DEFAULT_CACHE_SIZE, DEFAULT_MAX_TOKEN_BYTES, JWKS_COOLDOWN
+from .._constants import (
+    DEFAULT_CACHE_SIZE,
+    DEFAULT_MAX_TOKEN_BYTES,
+    JWKS_CONNECT_TIMEOUT,
+    JWKS_COOLDOWN,
+    JWKS_MAX_BYTES,
+    JWKS_READ_TIMEOUT,
+)
 from ..exceptions import ConfigurationError
 from ..verifier import CognitoVerifier
 
@@ -59,6 +67,20 @@ DEFAULTS: dict[str, Any] = {
     "WWW_AUTHENTICATE_REALM": "api",
 }
 
+# Issuer forms, replica Regions, offline keys, JWKS timeouts and ALB tokens (issue 12). Kept in
+# their own block; ``token_source_options`` turns them into CognitoVerifier keywords.
+TOKEN_SOURCE_DEFAULTS: dict[str, Any] = {
+    "ISSUER_FORM": "original",
+    "ADDITIONAL_REGIONS": (),
+    # A JWKS document (a dict), or the path of a JSON file holding one: nothing is ever fetched.
+    "JWKS": None,
+    # Seconds: one number for both, or a (connect, read) pair.
+    "JWKS_TIMEOUT": (JWKS_CONNECT_TIMEOUT, JWKS_READ_TIMEOUT),
+    # The AlbVerifier of fastcognito.drf.alb / fastcognito.django.alb; see docs/tokens.md.
+    "ALB": None,
+}
+DEFAULTS.update(TOKEN_SOURCE_DEFAULTS)
+
 IMPORT_STRINGS = frozenset({"USER_CLASS"})
 
 # Djognito read its configuration from these environment variables. They count only for keys
@@ -78,6 +100,48 @@ def _strings(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,)
     return tuple(value)
+
+
+def load_jwks_setting(value: Any) -> Mapping[str, Any] | None:
+    """``FASTCOGNITO["JWKS"]``: a JWKS document, or the path of a JSON file holding one."""
+    if value is None or isinstance(value, Mapping):
+        return value
+    if not isinstance(value, (str, os.PathLike)) or not os.fspath(value):
+        raise ConfigurationError(
+            f"{SETTINGS_NAME}['JWKS'] must be a JWKS document (a dict) or the path of a JSON file, "
+            f"got {type(value).__name__}"
+        )
+    path = os.fspath(value)
+    try:
+        with open(path, "rb") as file:
+            raw = file.read(JWKS_MAX_BYTES + 1)
+    except OSError as err:
+        raise ConfigurationError(
+            f"{SETTINGS_NAME}['JWKS'] file {path!r} cannot be read: {err.strerror}"
+        ) from err
+    if len(raw) > JWKS_MAX_BYTES:
+        raise ConfigurationError(
+            f"{SETTINGS_NAME}['JWKS'] file {path!r} is larger than {JWKS_MAX_BYTES} bytes"
+        )
+    try:
+        document = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as err:
+        raise ConfigurationError(f"{SETTINGS_NAME}['JWKS'] file {path!r} is not JSON: {err}") from err
+    if not isinstance(document, dict):
+        raise ConfigurationError(f"{SETTINGS_NAME}['JWKS'] file {path!r} does not hold a JSON object")
+    return document
+
+
+def jwks_timeout_setting(value: Any) -> Any:
+    """``FASTCOGNITO["JWKS_TIMEOUT"]``: one number for both timeouts, or a (connect, read) pair."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return (value, value)
+    if isinstance(value, (list, tuple)) and len(value) == 2:
+        return tuple(value)
+    raise ConfigurationError(
+        f"{SETTINGS_NAME}['JWKS_TIMEOUT'] must be a number of seconds or a (connect, read) pair, "
+        f"got {value!r}"
+    )
 
 
 class FastCognitoSettings:
@@ -170,11 +234,23 @@ class FastCognitoSettings:
             "jwks_cooldown": self.JWKS_COOLDOWN,
             "max_token_bytes": self.MAX_TOKEN_BYTES,
         }
+        options.update(self.token_source_options())
         client_id = self.CLIENT_ID
         if client_id is not UNSET:
             # A missing CLIENT_ID is left out on purpose: CognitoVerifier then names it required.
             options["client_id"] = client_id
         return options
+
+    def token_source_options(self) -> dict[str, Any]:
+        """The ``CognitoVerifier`` keywords of ``ISSUER_FORM``, ``ADDITIONAL_REGIONS``, ``JWKS`` and
+        ``JWKS_TIMEOUT``. Reads the ``JWKS`` file; raises ``ConfigurationError``."""
+        regions = self.ADDITIONAL_REGIONS
+        return {
+            "issuer_form": self.ISSUER_FORM,
+            "additional_regions": () if regions is None else regions,
+            "jwks": load_jwks_setting(self.JWKS),
+            "jwks_timeout": jwks_timeout_setting(self.JWKS_TIMEOUT),
+        }
 
     def build_verifier(self) -> CognitoVerifier:
         """A new verifier from the current settings; raises ``ConfigurationError``."""
