@@ -34,6 +34,23 @@ def _error(msg: str, hint: str | None, number: int) -> Error:
     return Error(msg, hint=hint or DOCS, obj=SETTINGS_NAME, id=f"fastcognito.E{number:03d}")
 
 
+def _env_hint(key: str) -> str:
+    """`` (or the environment variable X)`` for keys with an environment fallback."""
+    names = ENVIRONMENT_FALLBACKS.get(key, ())
+    if not names:
+        return ""
+    return f" (or the environment variable {' or '.join(names)})"
+
+
+def _suggest_key(key: object) -> str:
+    """A hint for an unknown key: the known key it most likely means (case-insensitively)."""
+    text = str(key)
+    if text.upper() in DEFAULTS:
+        return f"Did you mean {text.upper()!r}? Keys are upper case."
+    close = difflib.get_close_matches(text.upper(), DEFAULTS, n=1)
+    return f"Did you mean {close[0]!r}?" if close else f"Known keys: {', '.join(sorted(DEFAULTS))}."
+
+
 def _is_string_collection(value: object, *, allow_empty: bool = True) -> bool:
     if isinstance(value, str):
         return bool(value)
@@ -56,9 +73,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
 
     for key in user:
         if key not in DEFAULTS:
-            close = difflib.get_close_matches(str(key), DEFAULTS, n=1)
-            hint = f"Did you mean {close[0]!r}?" if close else f"Known keys: {', '.join(sorted(DEFAULTS))}."
-            errors.append(_error(f"{SETTINGS_NAME} has an unknown key {key!r}.", hint, 2))
+            errors.append(_error(f"{SETTINGS_NAME} has an unknown key {key!r}.", _suggest_key(key), 2))
 
     pool = conf.raw("USER_POOL_ID")
     pool_ok = False
@@ -66,8 +81,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
         errors.append(
             _error(
                 f"{SETTINGS_NAME}['USER_POOL_ID'] is not set.",
-                "Set it to your user pool id, e.g. 'eu-west-1_AbC123' "
-                f"(or the environment variable {ENVIRONMENT_FALLBACKS['USER_POOL_ID']}).",
+                f"Set it to your user pool id, e.g. 'eu-west-1_AbC123'{_env_hint('USER_POOL_ID')}.",
                 3,
             )
         )
@@ -76,7 +90,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
             parse_user_pool_id(pool)
             pool_ok = True
         except ConfigurationError as err:
-            errors.append(_error(f"{SETTINGS_NAME}['USER_POOL_ID']: {err}.", None, 4))
+            errors.append(_error(f"{conf.describe('USER_POOL_ID')}: {err}.", None, 4))
 
     client_id = conf.raw("CLIENT_ID")
     client_ok = False
@@ -84,15 +98,16 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
         errors.append(
             _error(
                 f"{SETTINGS_NAME}['CLIENT_ID'] is not set: no policy for which app clients to accept.",
-                "Set the app client id (or a list of them) that tokens must be issued to, or "
-                "CLIENT_ID=None to accept tokens of every app client of the pool on purpose.",
+                "Set the app client id (or a list of them) that tokens must be issued to"
+                f"{_env_hint('CLIENT_ID')}, or CLIENT_ID=None to accept tokens of every app client "
+                "of the pool on purpose.",
                 5,
             )
         )
     elif client_id is not None and not _is_string_collection(client_id, allow_empty=False):
         errors.append(
             _error(
-                f"{SETTINGS_NAME}['CLIENT_ID'] must be a string, a non-empty list of strings or None, "
+                f"{conf.describe('CLIENT_ID')} must be a string, a non-empty list of strings or None, "
                 f"got {client_id!r}.",
                 None,
                 6,
@@ -102,7 +117,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
         client_ok = True
 
     token_use = conf.raw("TOKEN_USE")
-    token_use_ok = token_use is None or token_use in TOKEN_USES
+    token_use_ok = token_use is None or (isinstance(token_use, str) and token_use in TOKEN_USES)
     if not token_use_ok:
         errors.append(
             _error(
@@ -118,7 +133,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
             user_class = import_string(user_class)
         if not callable(user_class):
             raise ImportError("it is not callable")
-    except ImportError as err:
+    except Exception as err:  # noqa: BLE001  (an import path can fail with any exception)
         errors.append(
             _error(
                 f"{SETTINGS_NAME}['USER_CLASS'] = {conf.raw('USER_CLASS')!r} cannot be used: {err}.",
@@ -132,12 +147,12 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     if cookie_name is not None:
         if not isinstance(cookie_name, str) or not cookie_name:
             errors.append(
-                _error(f"{SETTINGS_NAME}['COOKIE_NAME'] must be a non-empty string or None.", None, 9)
+                _error(f"{conf.describe('COOKIE_NAME')} must be a non-empty string or None.", None, 9)
             )
         elif CSRF_MIDDLEWARE not in (getattr(settings, "MIDDLEWARE", None) or ()):
             errors.append(
                 _error(
-                    f"{SETTINGS_NAME}['COOKIE_NAME'] reads tokens from a cookie, but {CSRF_MIDDLEWARE} "
+                    f"{conf.describe('COOKIE_NAME')} reads tokens from a cookie, but {CSRF_MIDDLEWARE} "
                     "is not in MIDDLEWARE.",
                     "A browser sends cookies with cross-site requests: add the CSRF middleware, "
                     "or set COOKIE_NAME=None to read tokens from the Authorization header only.",
@@ -184,8 +199,20 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
             )
         )
 
-    if not isinstance(conf.raw("PREFETCH_JWKS"), bool):
-        errors.append(_error(f"{SETTINGS_NAME}['PREFETCH_JWKS'] must be True or False.", None, 14))
+    prefetch, prefetch_fatal = conf.raw("PREFETCH_JWKS"), conf.raw("PREFETCH_JWKS_FATAL")
+    if not isinstance(prefetch, bool) or not isinstance(prefetch_fatal, bool):
+        errors.append(
+            _error(f"{SETTINGS_NAME}['PREFETCH_JWKS'] and ['PREFETCH_JWKS_FATAL'] must be True or False.", None, 14)
+        )
+    elif prefetch_fatal and not prefetch:
+        errors.append(
+            _error(
+                f"{SETTINGS_NAME}['PREFETCH_JWKS_FATAL'] is True but PREFETCH_JWKS is False: nothing is "
+                "prefetched, so nothing can fail.",
+                "Set PREFETCH_JWKS=True as well, or drop PREFETCH_JWKS_FATAL.",
+                14,
+            )
+        )
 
     hosted_ui = conf.raw("HOSTED_UI")
     if hosted_ui is not None and not isinstance(hosted_ui, Mapping):
@@ -202,12 +229,20 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
         )
 
     if pool_ok and client_ok and token_use_ok:
-        # What remains (REGION, ISSUER, JWKS_URL, LEEWAY, CACHE_SIZE, GROUPS, SCOPES, JWKS_COOLDOWN,
-        # MAX_TOKEN_BYTES) is checked by building the verifier itself: no fetch happens.
+        # What remains (REGION, ISSUER, JWKS_URL, JWKS, LEEWAY, CACHE_SIZE, GROUPS, SCOPES,
+        # JWKS_COOLDOWN, MAX_TOKEN_BYTES) is checked by building the verifier itself: no fetch
+        # happens. Any exception is a rejection: a check that crashes reports nothing useful.
         try:
             CognitoVerifier(pool, **conf.verifier_options())
-        except (ConfigurationError, TypeError, ValueError) as err:
-            errors.append(_error(f"{SETTINGS_NAME} cannot build a verifier: {err}.", None, 17))
+        except Exception as err:  # noqa: BLE001
+            reason = str(err) if isinstance(err, ConfigurationError) else f"{type(err).__name__}: {err}"
+            from_env = [
+                f"{key} from {source}"
+                for key in ENVIRONMENT_FALLBACKS
+                if (source := conf.source(key)) not in (None, "settings")
+            ]
+            hint = f"Values taken from the environment: {', '.join(from_env)}." if from_env else None
+            errors.append(_error(f"{SETTINGS_NAME} cannot build a verifier: {reason}.", hint, 17))
     return errors
 
 
