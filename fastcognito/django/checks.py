@@ -6,6 +6,7 @@ Registered by the app config ``fastcognito.django``. Each check reads the settin
 from __future__ import annotations
 
 import difflib
+import inspect
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -14,6 +15,7 @@ from django.core.checks import CheckMessage, Error, register
 from django.utils.module_loading import import_string
 
 from .._constants import TOKEN_USES
+from ..claims import Claims
 from ..exceptions import ConfigurationError
 from ..verifier import CognitoVerifier, parse_user_pool_id
 from .conf import DEFAULTS, ENVIRONMENT_FALLBACKS, SETTINGS_NAME, UNSET, FastCognitoSettings
@@ -32,6 +34,15 @@ DOCS = "see the FASTCOGNITO settings reference in the README"
 
 def _error(msg: str, hint: str | None, number: int) -> Error:
     return Error(msg, hint=hint or DOCS, obj=SETTINGS_NAME, id=f"fastcognito.E{number:03d}")
+
+
+def _show(value: object) -> str:
+    """``repr(value)``, short, and never an exception: the check must report, not crash."""
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001
+        return f"<a {type(value).__name__} that cannot be shown>"
+    return text if len(text) <= 80 else f"{text[:77]}..."
 
 
 def _env_hint(key: str) -> str:
@@ -73,7 +84,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
 
     for key in user:
         if key not in DEFAULTS:
-            errors.append(_error(f"{SETTINGS_NAME} has an unknown key {key!r}.", _suggest_key(key), 2))
+            errors.append(_error(f"{SETTINGS_NAME} has an unknown key {_show(key)}.", _suggest_key(key), 2))
 
     pool = conf.raw("USER_POOL_ID")
     pool_ok = False
@@ -108,7 +119,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
         errors.append(
             _error(
                 f"{conf.describe('CLIENT_ID')} must be a string, a non-empty list of strings or None, "
-                f"got {client_id!r}.",
+                f"got {_show(client_id)}.",
                 None,
                 6,
             )
@@ -121,7 +132,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     if not token_use_ok:
         errors.append(
             _error(
-                f"{SETTINGS_NAME}['TOKEN_USE'] is {token_use!r}, not a known token use.",
+                f"{SETTINGS_NAME}['TOKEN_USE'] is {_show(token_use)}, not a known token use.",
                 "Use 'access' (APIs), 'id', or None to accept both on purpose.",
                 7,
             )
@@ -131,14 +142,22 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     try:
         if isinstance(user_class, str):
             user_class = import_string(user_class)
-        if not callable(user_class):
-            raise ImportError("it is not callable")
+        # DRF's permissions and Django's views read user.is_authenticated: anything else would
+        # fail per request, as a 500.
+        if not inspect.isclass(user_class) or not hasattr(user_class, "is_authenticated"):
+            raise ImportError("it is not a user class (a class with is_authenticated)")
+        try:
+            inspect.signature(user_class).bind(Claims({}))
+        except ValueError:
+            pass  # no signature to read (some builtins): it may still work
+        except TypeError as err:
+            raise ImportError(f"it cannot be called with the claims alone ({err})") from None
     except Exception as err:  # noqa: BLE001  (an import path can fail with any exception)
         errors.append(
             _error(
-                f"{SETTINGS_NAME}['USER_CLASS'] = {conf.raw('USER_CLASS')!r} cannot be used: {err}.",
-                "Give the import path of a class called with the token's claims, "
-                "e.g. 'fastcognito.django.CognitoUser'.",
+                f"{SETTINGS_NAME}['USER_CLASS'] = {_show(conf.raw('USER_CLASS'))} cannot be used: {err}.",
+                "Give the import path of a user class called with the token's claims, "
+                "e.g. 'fastcognito.django.CognitoUser' or a subclass.",
                 8,
             )
         )
@@ -168,7 +187,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
         errors.append(
             _error(
                 f"{SETTINGS_NAME}['AUTH_HEADER_TYPES'] must be a non-empty list of words, "
-                f"e.g. ('Bearer',), got {header_types!r}.",
+                f"e.g. ('Bearer',), got {_show(header_types)}.",
                 None,
                 11,
             )
@@ -219,10 +238,13 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
         errors.append(_error(f"{SETTINGS_NAME}['HOSTED_UI'] must be a dict or None.", None, 15))
 
     realm = conf.raw("WWW_AUTHENTICATE_REALM")
-    if not isinstance(realm, str) or not realm or '"' in realm or "\\" in realm:
+    # RFC 7235 §2.2: the realm is a quoted-string in a header, so printable ASCII only.
+    if not isinstance(realm, str) or not realm or not (realm.isascii() and realm.isprintable()) or any(
+        char in realm for char in '"\\'
+    ):
         errors.append(
             _error(
-                f"{SETTINGS_NAME}['WWW_AUTHENTICATE_REALM'] must be a non-empty string without quotes.",
+                f"{SETTINGS_NAME}['WWW_AUTHENTICATE_REALM'] must be a non-empty string of printable ASCII without quotes.",
                 None,
                 16,
             )
