@@ -18,6 +18,7 @@ from django.test import Client, override_settings
 from fastcognito.django.apps import startup_errors
 from fastcognito.django.checks import check_settings
 from fastcognito.django.conf import DEFAULTS
+from fastcognito.testing import FakeUserPool
 
 
 def _two_arguments(first: Any, second: Any) -> None:
@@ -58,12 +59,12 @@ def _requests(client: Client, token: str) -> list[int]:
 
 
 @pytest.mark.parametrize("key", KEYS)
-def test_every_hostile_value_is_an_error_or_works(key: str, fastcognito_config: Any, tokens: Any) -> None:
+def test_every_hostile_value_is_an_error_or_works(key: str, fake_cognito_settings: FakeUserPool) -> None:
     from django.conf import settings
 
-    base = dict(settings.FASTCOGNITO)
+    base = dict(settings.FASTCOGNITO)  # the project's, pointed at the fake pool (offline keys)
     config = apps.get_app_config("fastcognito")
-    token = tokens.access()
+    token = fake_cognito_settings.make_token()
     outcomes = {"rejected": 0, "accepted": 0}
     for value in HOSTILE_VALUES:
         with override_settings(FASTCOGNITO={**base, key: value}):
