@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -175,6 +176,39 @@ def test_without_the_app_the_first_request_fails_loudly(tmp_path: Path, tokens: 
     output = log.read_text()
     assert "ImproperlyConfigured: fastcognito's authentication class and middleware need " in output
     assert "'fastcognito.django' in INSTALLED_APPS" in output
+
+
+@pytest.mark.slow
+def test_an_asgi_application_refuses_to_load_with_invalid_settings() -> None:
+    # What uvicorn, daphne and hypercorn do first: build the ASGI application.
+    code = "from django.core.asgi import get_asgi_application; get_asgi_application()"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=PROJECT, env=project_env(INVALID), capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 1
+    assert "ImproperlyConfigured: FASTCOGNITO is invalid" in result.stderr
+
+
+@pytest.mark.slow
+def test_runserver_prefetches_once_in_its_serving_child(httpserver: Any, jwks_document: Any, tmp_path: Path) -> None:
+    httpserver.expect_request("/jwks.json").respond_with_json(jwks_document)
+    settings = {**VALID, "JWKS_URL": httpserver.url_for("/jwks.json"), "PREFETCH_JWKS": True}
+    port = free_port()
+    log = tmp_path / "runserver.log"
+    with open(log, "wb") as out:
+        # With the autoreloader: a parent process that only watches files, and a child that serves.
+        process = subprocess.Popen(
+            [sys.executable, "-m", "django", "runserver", f"127.0.0.1:{port}", "--skip-checks"],
+            cwd=PROJECT, env=project_env(settings), stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+    try:
+        assert wait_ready(process, f"http://127.0.0.1:{port}") == 200, log.read_text()
+        assert len(httpserver.log) == 1
+    finally:
+        # The group holds the parent and its serving child, and nothing else.
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=10)
 
 
 # --- in process -------------------------------------------------------------------------------
