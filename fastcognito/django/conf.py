@@ -5,6 +5,11 @@
 then from ``DEFAULTS``, and caches it on the object. ``setting_changed`` (``override_settings``)
 clears those cached attributes and the verifier in place, so every module that imported the
 object sees the new values: the object is never rebound.
+
+The app config validates these settings and builds the verifier at start-up. Used without the
+app in ``INSTALLED_APPS``, the first read of ``fastcognito_settings`` (the first request through
+``CognitoAuthentication`` or ``CognitoMiddleware``) raises ``ImproperlyConfigured``: settings that
+nothing has checked are never used.
 """
 
 from __future__ import annotations
