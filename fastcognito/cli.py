@@ -108,7 +108,9 @@ def _build_parser() -> argparse.ArgumentParser:
     verify.add_argument(
         "--user-pool-id", help="e.g. eu-west-1_AbC123xyz (required; default: $AWS_COGNITO_USER_POOL_ID)"
     )
-    verify.add_argument("--region", help="only to be explicit: must match the pool id (default: $AWS_COGNITO_REGION)")
+    verify.add_argument(
+        "--region", help="only to be explicit: must match the pool id (default: $AWS_COGNITO_REGION)"
+    )
     verify.add_argument(
         "--client-id",
         action="append",

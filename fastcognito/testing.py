@@ -115,11 +115,8 @@ class FakeUserPool:
     def jwks(self) -> dict[str, Any]:
         """The public JWKS document of the pool's key (RFC 7517), as Cognito publishes it."""
         numbers = self.key.public_key().public_numbers()
-        return {
-            "keys": [
-                {"alg": "RS256", "e": _uint(numbers.e), "kid": self.kid, "kty": "RSA", "n": _uint(numbers.n), "use": "sig"}
-            ]
-        }
+        key = {"alg": "RS256", "e": _uint(numbers.e), "kid": self.kid, "kty": "RSA", "n": _uint(numbers.n)}
+        return {"keys": [{**key, "use": "sig"}]}
 
     @contextlib.contextmanager
     def serve(self) -> Iterator[str]:

@@ -131,9 +131,7 @@ class FastCognitoConfig(AppConfig):
                 ) from err
             logger.warning("fastcognito could not prefetch the JWKS (%s): %s", err.code, err)
             return False
-        logger.info(
-            "fastcognito prefetched the JWKS of %s",
-            ", ".join(str(pool.jwks_url) for pool in verifier.pools.values() if pool.jwks is None) or "(offline)",
-        )
+        urls = [str(pool.jwks_url) for pool in verifier.pools.values() if pool.jwks is None]
+        logger.info("fastcognito prefetched the JWKS of %s", ", ".join(urls) or "(offline)")
         return True
 

@@ -221,7 +221,9 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     prefetch, prefetch_fatal = conf.raw("PREFETCH_JWKS"), conf.raw("PREFETCH_JWKS_FATAL")
     if not isinstance(prefetch, bool) or not isinstance(prefetch_fatal, bool):
         errors.append(
-            _error(f"{SETTINGS_NAME}['PREFETCH_JWKS'] and ['PREFETCH_JWKS_FATAL'] must be True or False.", None, 14)
+            _error(
+                f"{SETTINGS_NAME}['PREFETCH_JWKS'] and ['PREFETCH_JWKS_FATAL'] must be True or False.", None, 14
+            )
         )
     elif prefetch_fatal and not prefetch:
         errors.append(
@@ -244,7 +246,8 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     ):
         errors.append(
             _error(
-                f"{SETTINGS_NAME}['WWW_AUTHENTICATE_REALM'] must be a non-empty string of printable ASCII without quotes.",
+                f"{SETTINGS_NAME}['WWW_AUTHENTICATE_REALM'] must be a non-empty string of printable ASCII "
+                "without quotes.",
                 None,
                 16,
             )
