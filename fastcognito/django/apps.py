@@ -28,6 +28,9 @@ CHECK_TAG = "fastcognito"
 # Management commands that go on to serve requests; every other command (migrate, collectstatic,
 # check, shell...) never verifies a token, so it has no use for the keys.
 SERVING_COMMANDS = frozenset({"runserver", "runserver_plus", "testserver"})
+# Commands for looking at a broken configuration: they run on invalid settings, and `check`
+# reports the same errors itself, as its usual report (and exit status 1).
+DIAGNOSTIC_COMMANDS = frozenset({"check", "diffsettings", "help", "--help", "-h", "version", "--version"})
 
 
 def startup_errors() -> list[str]:
@@ -66,11 +69,15 @@ def running_command_argv() -> tuple[str, ...] | None:
     return tuple(str(arg) for arg in getattr(frame.f_locals.get("self"), "argv", None) or ("django-admin",))
 
 
+def _command(argv: Sequence[str]) -> str:
+    return argv[1] if len(argv) > 1 else "help"
+
+
 def serves_requests(argv: Sequence[str] | None) -> bool:
     """Whether a process running the command ``argv`` (``None``: no command) serves requests."""
     if argv is None:
         return True
-    command = argv[1] if len(argv) > 1 else "help"
+    command = _command(argv)
     if command not in SERVING_COMMANDS:
         return False
     from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
@@ -85,11 +92,16 @@ class FastCognitoConfig(AppConfig):
     verbose_name = "fastcognito"
 
     def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the system checks)
+
         if importlib.util.find_spec("drf_spectacular") is not None:
             from ..drf import spectacular  # noqa: F401  (registers the OpenAPI extension)
 
+        argv = running_command_argv()
+        if argv is not None and _command(argv) in DIAGNOSTIC_COMMANDS:
+            return
         self.validate_settings()
-        if serves_requests(running_command_argv()):
+        if serves_requests(argv):
             self.prefetch_jwks()
 
     def validate_settings(self) -> CognitoVerifier:

@@ -131,6 +131,19 @@ def test_a_management_command_refuses_to_run_with_invalid_settings() -> None:
 
 
 @pytest.mark.slow
+def test_check_and_help_still_run_on_invalid_settings() -> None:
+    # `check` gives its usual report of the same errors; `help` and `diffsettings` help find them.
+    result = django_command("check", env=project_env(INVALID))
+    assert result.returncode == 1
+    assert "SystemCheckError: System check identified some issues" in result.stderr
+    assert "ImproperlyConfigured" not in result.stderr
+    for line in expected_check_lines(INVALID):
+        assert line in result.stderr
+    assert django_command("diffsettings", env=project_env(INVALID)).returncode == 0
+    assert django_command("help", env=project_env(INVALID)).returncode == 0
+
+
+@pytest.mark.slow
 def test_gunicorn_prefetches_and_management_commands_do_not(httpserver: Any, jwks_document: Any, tmp_path: Path) -> None:
     httpserver.expect_request("/jwks.json").respond_with_json(jwks_document)
     settings = {**VALID, "JWKS_URL": httpserver.url_for("/jwks.json"), "PREFETCH_JWKS": True}
