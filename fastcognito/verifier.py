@@ -20,6 +20,7 @@ from ._constants import (
     DEFAULT_MAX_TOKEN_BYTES,
     JWKS_CONNECT_TIMEOUT,
     JWKS_COOLDOWN,
+    JWKS_MAX_AGE,
     JWKS_READ_TIMEOUT,
     TOKEN_USES,
 )
@@ -158,6 +159,7 @@ class CognitoVerifier:
         jwks: Mapping[str, Any] | None = None,
         max_token_bytes: int = DEFAULT_MAX_TOKEN_BYTES,
         jwks_cooldown: float = JWKS_COOLDOWN,
+        jwks_max_age: float = JWKS_MAX_AGE,
         jwks_timeout: tuple[float, float] = (JWKS_CONNECT_TIMEOUT, JWKS_READ_TIMEOUT),
         custom_check: Callable[[Claims], object] | None = None,
         session: requests.Session | None = None,
@@ -186,6 +188,7 @@ class CognitoVerifier:
         cache_size = _integer("cache_size", cache_size, minimum=0)
         max_token_bytes = _integer("max_token_bytes", max_token_bytes, minimum=64)
         jwks_cooldown = _number("jwks_cooldown", jwks_cooldown)
+        jwks_max_age = _number("jwks_max_age", jwks_max_age, minimum=0.001)
         if custom_check is not None and not callable(custom_check):
             raise ConfigurationError("custom_check must be callable")
         if not callable(clock):
@@ -232,6 +235,7 @@ class CognitoVerifier:
                     timeout=jwks_timeout,
                     cooldown=jwks_cooldown,
                     clock=jwks_clock,
+                    max_age=jwks_max_age,
                 )
             self.pools[pool_issuer] = UserPool(
                 pool.user_pool_id, pool_region, pool_issuer, pool_jwks_url, pool.jwks
@@ -241,6 +245,11 @@ class CognitoVerifier:
         # Both twins have one API; type checkers read the pure one's.
         self._cache: _verify_py.ClaimsCache | None = twin.ClaimsCache(cache_size) if cache_size else None
         self._cache_size = cache_size
+        if self._cache is not None:
+            for source in self._sources.values():
+                if isinstance(source, JWKSClient):
+                    # A key dropped by a refresh takes its cached tokens with it.
+                    source.on_keys_removed(self._cache.drop_entries)
         self._core: _verify_py.VerifierCore = twin.VerifierCore(
             pools=self._sources,
             leeway=self.leeway,
