@@ -7,7 +7,7 @@ CONSTRAINTS := requirements/constraints.txt
 DEPS_STAMP := $(VENV)/.deps-stamp
 PYTEST_ARGS ?=
 
-.PHONY: venv install test test-core bench demo lock typecheck clean
+.PHONY: venv install test test-core bench demo lock typecheck clean fuzz soak test-asan
 
 venv: $(DEPS_STAMP)
 
@@ -35,6 +35,16 @@ test: install
 bench: install
 	$(VENV)/bin/pytest benchmarks --benchmark-only --benchmark-columns=min,median,mean,rounds $(PYTEST_ARGS) ; \
 	status=$$?; [ $$status -eq 5 ] && { echo "no benchmarks collected"; exit 1; }; exit $$status
+
+# Differential fuzzing of the twins (tests/fuzz/) for FUZZ_SECONDS: new inputs go to
+# FUZZ_DIR/corpus, crashes and divergences to FUZZ_DIR/crash-*. `make test` runs a 60 s slice.
+FUZZ_SECONDS ?= 600
+FUZZ_DIR ?= build/fuzz
+fuzz: install
+	mkdir -p $(FUZZ_DIR)/corpus
+	cd $(FUZZ_DIR) && $(CURDIR)/$(PY) $(CURDIR)/tests/fuzz/fuzz_verify.py -max_total_time=$(FUZZ_SECONDS) \
+	  -timeout=20 -rss_limit_mb=2048 -artifact_prefix=$(abspath $(FUZZ_DIR))/ \
+	  $(abspath $(FUZZ_DIR))/corpus $(CURDIR)/tests/fuzz/corpus
 
 demo: install
 	$(PY) examples/demo.py

@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parents[2]
 CYTHON_DIRECTIVES = "language_level=3,embedsignature=True,binding=True"
 
 
-def build(out: Path, cflags: list[str], ldflags: list[str] = [], cc: str | None = None) -> Path:
+def build(out: Path, cflags: list[str], ldflags: tuple[str, ...] | list[str] = (), cc: str | None = None) -> Path:
     """Copy the package into ``out`` and compile ``_verify`` there; return the package copy."""
     package = out / "fastcognito"
     if package.exists():
