@@ -46,6 +46,19 @@ fuzz: install
 	  -timeout=20 -rss_limit_mb=2048 -artifact_prefix=$(abspath $(FUZZ_DIR))/ \
 	  $(abspath $(FUZZ_DIR))/corpus $(CURDIR)/tests/fuzz/corpus
 
+# Threads, a small cache, expiring tokens and a rotating, sometimes failing JWKS on 127.0.0.1,
+# counting wrong answers and fetches; then a million mixed verifies with RSS and tracemalloc
+# required flat after a warm-up. Both twins. `make test` runs a 10 s soak per twin.
+SOAK_SECONDS ?= 120
+LEAK_VERIFIES ?= 1000000
+soak: install
+	for twin in c py; do \
+	  $(PY) tests/soak/soak.py soak --twin $$twin --seconds $(SOAK_SECONDS) --threads 16 || exit 1; \
+	done
+	for twin in c py; do \
+	  $(PY) tests/soak/soak.py leak --twin $$twin --verifies $(LEAK_VERIFIES) || exit 1; \
+	done
+
 demo: install
 	$(PY) examples/demo.py
 
