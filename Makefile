@@ -65,7 +65,7 @@ soak: install
 ASAN_CC ?= gcc
 ASAN_DIR ?= build/asan
 ASAN_TESTS ?= tests/test_malformed.py tests/test_cache.py tests/test_claims_checks.py tests/test_claims_object.py \
-  tests/test_twin_parity.py tests/test_jwks.py tests/fuzz/test_fuzz.py
+  tests/test_twin_parity.py tests/test_jwks.py tests/fuzz/test_fuzz_corpus.py
 test-asan: install
 	$(PY) tests/sanitizers/build_extension.py $(ASAN_DIR) --cc $(ASAN_CC) \
 	  --cflags="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
@@ -74,7 +74,7 @@ test-asan: install
 	  LD_PRELOAD="$$($(ASAN_CC) -print-file-name=libasan.so) $$($(ASAN_CC) -print-file-name=libubsan.so)" \
 	  ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1; \
 	cd tests && ../$(PY) -c "import sys, fastcognito._verify as v; sys.exit(0 if v.__file__.startswith('$(abspath $(ASAN_DIR))') else 'not the sanitized build: ' + v.__file__)" && cd .. && \
-	$(VENV)/bin/pytest --capture=sys -p no:faulthandler -k "not atheris" $(ASAN_TESTS) && \
+	$(VENV)/bin/pytest --capture=sys -p no:faulthandler $(ASAN_TESTS) && \
 	$(PY) tests/fuzz/differential.py tests/fuzz/corpus $$(test -d build/fuzz/corpus && echo build/fuzz/corpus)
 
 demo: install
