@@ -12,7 +12,7 @@ MINISTACK_VENV ?= .venv-ministack
 MINISTACK_STAMP := $(MINISTACK_VENV)/.deps-stamp
 PYTEST_ARGS ?=
 
-.PHONY: venv install ministack test test-core bench demo lock typecheck clean
+.PHONY: venv install ministack test test-core bench demo lock typecheck clean fuzz soak test-asan
 
 venv: $(DEPS_STAMP)
 
@@ -49,6 +49,47 @@ test: install ministack
 bench: install
 	$(VENV)/bin/pytest benchmarks --benchmark-only --benchmark-columns=min,median,mean,rounds $(PYTEST_ARGS) ; \
 	status=$$?; [ $$status -eq 5 ] && { echo "no benchmarks collected"; exit 1; }; exit $$status
+
+# Differential fuzzing of the twins (tests/fuzz/) for FUZZ_SECONDS: new inputs go to
+# FUZZ_DIR/corpus, crashes and divergences to FUZZ_DIR/crash-*. `make test` runs a 60 s slice.
+FUZZ_SECONDS ?= 600
+FUZZ_DIR ?= build/fuzz
+fuzz: install
+	mkdir -p $(FUZZ_DIR)/corpus
+	cd $(FUZZ_DIR) && $(CURDIR)/$(PY) $(CURDIR)/tests/fuzz/fuzz_verify.py -max_total_time=$(FUZZ_SECONDS) \
+	  -timeout=20 -rss_limit_mb=2048 -artifact_prefix=$(abspath $(FUZZ_DIR))/ \
+	  $(abspath $(FUZZ_DIR))/corpus $(CURDIR)/tests/fuzz/corpus
+
+# Threads, a small cache, expiring tokens and a rotating, sometimes failing JWKS on 127.0.0.1,
+# counting wrong answers and fetches; then a million mixed verifies with RSS and tracemalloc
+# required flat after a warm-up. Both twins. `make test` runs a 10 s soak per twin.
+SOAK_SECONDS ?= 120
+LEAK_VERIFIES ?= 1000000
+soak: install
+	for twin in c py; do \
+	  $(PY) tests/soak/soak.py soak --twin $$twin --seconds $(SOAK_SECONDS) --threads 16 || exit 1; \
+	done
+	for twin in c py; do \
+	  $(PY) tests/soak/soak.py leak --twin $$twin --verifies $(LEAK_VERIFIES) || exit 1; \
+	done
+
+# The compiled twin built with AddressSanitizer and UBSan (gcc; Debian's gcc ships libasan and
+# libubsan) into build/asan, then the hot-path tests and the fuzz corpus run against it.
+# PYTHONMALLOC=malloc: objects freed into pymalloc's arenas would hide a use-after-free.
+ASAN_CC ?= gcc
+ASAN_DIR ?= build/asan
+ASAN_TESTS ?= tests/test_malformed.py tests/test_cache.py tests/test_claims_checks.py tests/test_claims_object.py \
+  tests/test_twin_parity.py tests/test_jwks.py tests/fuzz/test_fuzz_corpus.py
+test-asan: install
+	$(PY) tests/sanitizers/build_extension.py $(ASAN_DIR) --cc $(ASAN_CC) \
+	  --cflags="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
+	  --ldflags="-fsanitize=address,undefined"
+	export PYTHONPATH=$(abspath $(ASAN_DIR)) PYTHONMALLOC=malloc \
+	  LD_PRELOAD="$$($(ASAN_CC) -print-file-name=libasan.so) $$($(ASAN_CC) -print-file-name=libubsan.so)" \
+	  ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1; \
+	cd tests && ../$(PY) -c "import sys, fastcognito._verify as v; sys.exit(0 if v.__file__.startswith('$(abspath $(ASAN_DIR))') else 'not the sanitized build: ' + v.__file__)" && cd .. && \
+	$(VENV)/bin/pytest --capture=sys -p no:faulthandler $(ASAN_TESTS) && \
+	$(PY) tests/fuzz/differential.py tests/fuzz/corpus $$(test -d build/fuzz/corpus && echo build/fuzz/corpus)
 
 demo: install ministack
 	$(PY) examples/demo.py

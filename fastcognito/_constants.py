@@ -51,10 +51,16 @@ DEFAULT_MAX_TOKEN_BYTES: Final = 8 * 1024
 DEFAULT_CACHE_SIZE: Final = 4096
 HEADER_CACHE_SIZE: Final = 64
 MAX_HEADER_SEGMENT_CHARS: Final = 1024
+# Arrays and objects nested deeper than this are refused before any JSON parser (all recursive)
+# sees them: the same answer on every interpreter, whatever its recursion limit or stack depth.
+MAX_JSON_DEPTH: Final = 64
 JWKS_MAX_BYTES: Final = 64 * 1024
 JWKS_CONNECT_TIMEOUT: Final = 1.5
 JWKS_READ_TIMEOUT: Final = 3.0
 JWKS_COOLDOWN: Final = 10.0
+# A key set older than this is fetched again on its next use, so a key removed from the pool's
+# JWKS stops being trusted within about this long, cached tokens included.
+JWKS_MAX_AGE: Final = 3600.0
 JWKS_MAX_KEYS: Final = 64
 MIN_RSA_BITS: Final = 2048
 

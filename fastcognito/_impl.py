@@ -31,6 +31,7 @@ ClaimsCache = twin.ClaimsCache
 VerifierCore = twin.VerifierCore
 b64url_decode = twin.b64url_decode
 decode_header = twin.decode_header
+json_too_deep = twin.json_too_deep
 
 __all__ = [
     "EXTENSION_ACTIVE",
@@ -39,5 +40,6 @@ __all__ = [
     "VerifierCore",
     "b64url_decode",
     "decode_header",
+    "json_too_deep",
     "twin",
 ]

@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 
 from .claims import Claims
 
-__all__ = ["CacheInfo", "ClaimsCache", "VerifierCore", "b64url_decode", "decode_header"]
+__all__ = ["CacheInfo", "ClaimsCache", "VerifierCore", "b64url_decode", "decode_header", "json_too_deep"]
 
 class CacheInfo(NamedTuple):
     """Counters of a ``ClaimsCache``: hits, misses, current size, maximum size."""
@@ -22,7 +22,8 @@ class ClaimsCache:
     """Bounded LRU of verified claims, keyed by the whole token (its hash, then full equality).
 
     Entries live until ``exp`` plus leeway; an expired or not-yet-valid entry is never returned.
-    Safe under threads.
+    Safe under threads, and under finalizers that call it again: what a method removes is
+    released only once the cache is consistent. One cache serves one verifier.
     """
 
     maxsize: int
@@ -33,6 +34,10 @@ class ClaimsCache:
         """The claims stored for exactly ``token`` if ``not_before <= now < expires_at``."""
     def put(self, token: str, claims: Claims, expires_at: float, not_before: float) -> None:
         """Store ``claims`` for ``token``, evicting the least recently used beyond ``maxsize``."""
+    def discard(self, token: str) -> None:
+        """Drop the entry of ``token``, if any."""
+    def drop_entries(self) -> None:
+        """Drop every entry; the counters stay."""
     def clear(self) -> None:
         """Drop every entry and reset the counters."""
     def info(self) -> CacheInfo: ...
@@ -42,7 +47,10 @@ class VerifierCore:
     """Steps 1 to 8 of the verification contract (DESIGN.md §3), minus the network.
 
     ``pools`` maps each trusted issuer to its key source: an object with a ``by_kid`` dict (kid
-    to ``cryptography`` RSA public key) and ``get_key(kid)`` that may refresh.
+    to ``cryptography`` RSA public key), replaced whole when the keys change, and
+    ``key_for(kid)`` that may refresh and returns the key with the seconds its key set may be
+    trusted without asking again. ``cache``, if given, must not serve another core
+    (``ConfigurationError``). ``custom_check`` runs on every accepted token, cache hits included.
     """
 
     def __init__(
@@ -72,3 +80,7 @@ def b64url_decode(segment: str) -> bytes:
 def decode_header(segment: str) -> str:
     """Decode and check a JWS header segment (RS256 only, no ``crit``/``jku``/``x5u``/``jwk``/
     ``x5c``); return its ``kid``. Raises ``MalformedTokenError`` or ``UnsupportedAlgorithmError``."""
+
+def json_too_deep(text: str) -> bool:
+    """Whether arrays and objects nest more than ``MAX_JSON_DEPTH`` deep anywhere in ``text``
+    (brackets inside strings do not count)."""

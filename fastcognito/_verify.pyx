@@ -43,6 +43,7 @@ from ._constants import (
     FORBIDDEN_HEADER_PARAMETERS,
     HEADER_CACHE_SIZE,
     MAX_HEADER_SEGMENT_CHARS,
+    MAX_JSON_DEPTH,
     NUMERIC_CLAIMS,
     REQUIRED_CLAIMS,
     STRING_CLAIMS,
@@ -50,6 +51,7 @@ from ._constants import (
 )
 from .claims import Claims, _freeze
 from .exceptions import (
+    ConfigurationError,
     ExpiredTokenError,
     InvalidClientError,
     InvalidIssuerError,
@@ -105,7 +107,7 @@ cdef extern from *:
     object _new_with_slot "__fastcognito_new_with_slot"(object cls, object slot, object value)
 
 
-__all__ = ["CacheInfo", "ClaimsCache", "VerifierCore", "b64url_decode", "decode_header"]
+__all__ = ["CacheInfo", "ClaimsCache", "VerifierCore", "b64url_decode", "decode_header", "json_too_deep"]
 
 CacheInfo = namedtuple("CacheInfo", ["hits", "misses", "size", "maxsize"])
 
@@ -285,12 +287,56 @@ cdef inline uint64_t _str_hash(str text) noexcept:
 # --- JSON -----------------------------------------------------------------------------------
 
 
+cdef Py_ssize_t _MAX_JSON_DEPTH = MAX_JSON_DEPTH
+
+
+cdef bint _json_too_deep(const unsigned char* s, Py_ssize_t n) noexcept nogil:
+    """Whether arrays and objects nest more than MAX_JSON_DEPTH deep in the UTF-8 text s[:n].
+
+    The state machine of _verify_py.json_too_deep, over bytes: every character it looks at is
+    ASCII, and no byte of a multi-byte UTF-8 sequence is, so both see the same structure.
+    """
+    cdef Py_ssize_t i
+    cdef Py_ssize_t openers = 0
+    cdef Py_ssize_t depth = 0
+    cdef bint in_string = False
+    cdef unsigned char ch
+    for i in range(n):
+        if s[i] == 0x5B or s[i] == 0x7B:
+            openers += 1
+    if openers <= _MAX_JSON_DEPTH:
+        return False
+    i = 0
+    while i < n:
+        ch = s[i]
+        if in_string:
+            if ch == 0x5C:  # backslash: the next character is escaped
+                i += 1
+            elif ch == 0x22:
+                in_string = False
+        elif ch == 0x22:
+            in_string = True
+        elif ch == 0x5B or ch == 0x7B:
+            depth += 1
+            if depth > _MAX_JSON_DEPTH:
+                return True
+        elif ch == 0x5D or ch == 0x7D:
+            depth -= 1
+        i += 1
+    return False
+
+
 cdef object _decode_json_object(bytes raw, str what, bint unique):
     # RFC 7519 §7.2 / RFC 7515 §5.2: UTF-8 JSON objects. json.loads(bytes) would also guess
     # UTF-16/32, so decode UTF-8 strictly first.
     cdef Py_ssize_t end
     try:
         text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise MalformedTokenError(f"the {what} is not valid JSON") from err
+    if _json_too_deep(<const unsigned char*>PyBytes_AS_STRING(raw), len(raw)):
+        raise MalformedTokenError(f"the {what} nests arrays or objects more than {MAX_JSON_DEPTH} deep")
+    try:
         if unique:
             value = _HEADER_DECODER.decode(text)
         else:
@@ -300,7 +346,7 @@ cdef object _decode_json_object(bytes raw, str what, bint unique):
                 end = -1
             if end != len(text):
                 value = _PAYLOAD_DECODER.decode(text)
-    except (UnicodeDecodeError, ValueError, RecursionError) as err:
+    except (ValueError, RecursionError) as err:
         raise MalformedTokenError(f"the {what} is not valid JSON") from err
     if type(value) is not dict:
         raise MalformedTokenError(f"the {what} is not a JSON object")
@@ -516,10 +562,14 @@ cdef object _fast_scalar(const unsigned char* s, Py_ssize_t n, Py_ssize_t* pos, 
             i += 1
         else:
             while i < n and 0x30 <= s[i] <= 0x39:
+                # The cap before the arithmetic: 18 digits always fit a long long, a 19th may
+                # overflow it, and signed overflow is undefined behaviour in C.
+                if digits == 18:
+                    return _NOT_HANDLED
                 value = value * 10 + (s[i] - 0x30)
                 digits += 1
                 i += 1
-            if digits == 0 or digits > 18:
+            if digits == 0:
                 return _NOT_HANDLED
         # A fraction, an exponent or a digit after a leading zero: the json module decides.
         if i < n and (s[i] == 0x2E or s[i] == 0x65 or s[i] == 0x45 or 0x30 <= s[i] <= 0x39):
@@ -747,6 +797,15 @@ cdef inline void _link_last(_Entry root, _Entry entry) noexcept:
     root.prev = <PyObject*>entry
 
 
+cdef void _release_in_order(list released) noexcept:
+    # Least recently used first, one at a time, as the pure twin does: a finalizer that calls
+    # the cache back then sees the same cache in both twins. A finalizer's own errors are
+    # reported by the interpreter as unraisable, as for any finalizer.
+    cdef Py_ssize_t index
+    for index in range(len(released)):
+        released[index] = None
+
+
 @cython.final
 cdef class ClaimsCache:
     """Bounded LRU of verified claims, keyed by the whole token (its hash, then full equality).
@@ -754,7 +813,10 @@ cdef class ClaimsCache:
     Entries live until ``exp`` plus leeway; an expired or not-yet-valid entry is never returned.
     Safe under threads: no method lets the interpreter switch threads between changes to the
     entries (no Python code runs: the keys are ints, entries are not tracked by the garbage
-    collector), so the GIL alone serialises them.
+    collector), so the GIL alone serialises them. The one exception is releasing an object,
+    which can run a finalizer that calls the cache again: every method holds what it removes
+    until the list and the dict agree again, and lets go of it only then.
+    One cache serves one verifier: ``VerifierCore`` refuses a cache that another one holds.
     """
 
     cdef public Py_ssize_t maxsize
@@ -762,6 +824,7 @@ cdef class ClaimsCache:
     cdef public Py_ssize_t misses
     cdef dict _entries
     cdef _Entry _root
+    cdef bint _bound
 
     def __init__(self, maxsize):
         self.maxsize = maxsize
@@ -793,13 +856,18 @@ cdef class ClaimsCache:
         if self.maxsize <= 0:
             return 0
         cdef object key = PyLong_FromUnsignedLongLong(token_hash)
+        # Allocated before any change: an allocation may start the garbage collector.
+        cdef list released = []
         cdef PyObject* found = PyDict_GetItem(self._entries, key)
         cdef _Entry entry
         cdef _Entry oldest
         if found is not NULL:
-            # The same token again, or (once in 2**64) another one with its hash: replace.
+            # The same token again, or (once in 2**64) another one with its hash: replace. The
+            # old token and claims are released with `released`, once the list is whole again.
             entry = <_Entry>found
             _unlink(entry)
+            released.append(entry.token)
+            released.append(entry.claims)
         else:
             entry = _Entry()
             entry.key = key
@@ -812,7 +880,30 @@ cdef class ClaimsCache:
         while PyDict_Size(self._entries) > self.maxsize:
             oldest = <_Entry>self._root.next
             _unlink(oldest)
+            released.append(oldest)
             PyDict_DelItem(self._entries, oldest.key)
+        oldest = entry = None
+        _release_in_order(released)
+        return 0
+
+    cdef list _take_all(self):
+        # Every entry, least recently used first, with the cache left empty.
+        cdef list released = []
+        cdef PyObject* node = self._root.next
+        while node != <PyObject*>self._root:
+            released.append(<_Entry>node)
+            node = (<_Entry>node).next
+        self._root.prev = self._root.next = <PyObject*>self._root
+        entries = self._entries
+        self._entries = {}
+        # The entries outlive their dict here: `released` holds each of them.
+        del entries
+        return released
+
+    cdef int _bind(self) except -1:
+        if self._bound:
+            raise ConfigurationError("this ClaimsCache already serves another verifier; give each its own")
+        self._bound = True
         return 0
 
     def get(self, str token not None, double now):
@@ -821,13 +912,25 @@ cdef class ClaimsCache:
     def put(self, str token not None, claims, double expires_at, double not_before):
         self._put(token, _str_hash(token), claims, expires_at, not_before)
 
+    def discard(self, str token not None):
+        cdef object key = PyLong_FromUnsignedLongLong(_str_hash(token))
+        cdef PyObject* found = PyDict_GetItem(self._entries, key)
+        cdef _Entry entry
+        if found is not NULL:
+            entry = <_Entry>found
+            if entry.token == token:
+                _unlink(entry)
+                PyDict_DelItem(self._entries, key)
+        # `entry` holds the removed entry until here.
+
+    def drop_entries(self):
+        _release_in_order(self._take_all())
+
     def clear(self):
-        entries = self._entries
-        self._root.prev = self._root.next = <PyObject*>self._root
-        self._entries = {}
+        released = self._take_all()
         self.hits = 0
         self.misses = 0
-        del entries
+        _release_in_order(released)
 
     def info(self):
         return CacheInfo(self.hits, self.misses, PyDict_Size(self._entries), self.maxsize)
@@ -883,8 +986,9 @@ cdef class VerifierCore:
     """Steps 1 to 8 of the verification contract (DESIGN.md §3), minus the network.
 
     ``pools`` maps each trusted issuer to its key source: an object with a ``by_kid`` dict (kid to
-    ``cryptography`` RSA public key) read on the fast path, and ``get_key(kid)`` that may refresh
-    and raises ``KeyNotFoundError`` or ``JWKSError``.
+    ``cryptography`` RSA public key), replaced whole when the keys change, and ``key_for(kid)``
+    that may refresh and returns the key with the seconds its key set may be trusted without
+    asking again, or raises ``KeyNotFoundError`` or ``JWKSError``.
     """
 
     cdef dict _pools
@@ -930,6 +1034,8 @@ cdef class VerifierCore:
         self._scopes = scopes
         self._custom_check = custom_check
         self._max_token_bytes = max_token_bytes
+        if cache is not None:
+            (<ClaimsCache?>cache)._bind()
         self._cache = cache
         self._clock = clock
         self._headers = {}
@@ -961,7 +1067,7 @@ cdef class VerifierCore:
         cdef Py_ssize_t length, first, second
         cdef const char* buf
         cdef const char* dot
-        cdef double now, leeway, expires_at, not_before, nbf_at
+        cdef double now, leeway, expires_at, not_before, nbf_at, trusted_for
         cdef uint64_t token_hash = 0
         cdef dict decoded = None
         cdef _ClaimKinds kinds
@@ -994,6 +1100,10 @@ cdef class VerifierCore:
             token_hash = _token_hash(<const unsigned char*>buf, length) ^ 1  # ^ kind, as _str_hash
             claims = cache._get(token, token_hash, now)
             if claims is not None:
+                # A hit has passed the time checks (in _get); a denylist or a disabled-user
+                # check must still see every use of the token, not only its first.
+                if self._custom_check is not None:
+                    self._custom_check(claims)
                 return claims
 
         # 3. Exactly three non-empty segments, each strict base64url (RFC 7515 §7.1).
@@ -1031,9 +1141,7 @@ cdef class VerifierCore:
                     sorted(self._pools),
                 )
             issuer = iss
-        key = source.by_kid.get(kid)
-        if key is None:
-            key = source.get_key(kid)
+        key, trusted_for = source.key_for(kid)
 
         # 6. Signature over the exact ASCII bytes of `header.payload` (RFC 7515 §5.2).
         _check_signature(key, signature, PyBytes_FromStringAndSize(buf, second))
@@ -1100,9 +1208,14 @@ cdef class VerifierCore:
         if self._custom_check is not None:
             self._custom_check(claims)
 
-        # 8. Cache until exp (plus leeway).
-        if cache is not None:
-            cache._put(token, token_hash, claims, expires_at, not_before - leeway)
+        # 8. Cache until exp (plus leeway), or until the key set must be checked again if that
+        # comes first: a hit never looks at the key, so the entry must end when trust in it does.
+        if cache is not None and trusted_for > 0:
+            cache._put(token, token_hash, claims, min(expires_at, now + trusted_for), not_before - leeway)
+            if source.by_kid.get(kid) is not key:
+                # A refresh removed or replaced the key while this token was being verified,
+                # after it dropped the cached claims of that key: drop this entry too.
+                cache.discard(token)
         return claims
 
     def clear_header_cache(self):
@@ -1147,3 +1260,10 @@ def decode_header(segment):
     if type(kid) is not str or not kid:
         raise MalformedTokenError("the header's kid is not a non-empty string")
     return kid
+
+
+def json_too_deep(text):
+    """Whether arrays and objects nest more than ``MAX_JSON_DEPTH`` deep anywhere in ``text``
+    (brackets inside strings do not count)."""
+    cdef bytes raw = (<str?>text).encode("utf-8", "surrogatepass")
+    return _json_too_deep(<const unsigned char*>PyBytes_AS_STRING(raw), len(raw))

@@ -36,6 +36,7 @@ from ._constants import (
     FORBIDDEN_HEADER_PARAMETERS,
     HEADER_CACHE_SIZE,
     MAX_HEADER_SEGMENT_CHARS,
+    MAX_JSON_DEPTH,
     NUMERIC_CLAIMS,
     REQUIRED_CLAIMS,
     STRING_CLAIMS,
@@ -43,6 +44,7 @@ from ._constants import (
 )
 from .claims import Claims
 from .exceptions import (
+    ConfigurationError,
     ExpiredTokenError,
     InvalidClientError,
     InvalidIssuerError,
@@ -55,7 +57,7 @@ from .exceptions import (
     UnsupportedAlgorithmError,
 )
 
-__all__ = ["CacheInfo", "ClaimsCache", "VerifierCore", "b64url_decode", "decode_header"]
+__all__ = ["CacheInfo", "ClaimsCache", "VerifierCore", "b64url_decode", "decode_header", "json_too_deep"]
 
 _PKCS1V15 = PKCS1v15()
 _SHA256 = SHA256()
@@ -124,12 +126,53 @@ _PAYLOAD_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 _HEADER_DECODER = json.JSONDecoder(parse_constant=_reject_constant, object_pairs_hook=_unique_object)
 _PAYLOAD_SCAN: Callable[[str, int], tuple[Any, int]] = _PAYLOAD_DECODER.scan_once  # type: ignore[attr-defined]
 
+# The characters that can change the nesting depth or the string state of JSON text.
+_JSON_STRUCTURE = re.compile(r'["\\\[\]{}]')
+
+
+def json_too_deep(text: str) -> bool:
+    """Whether arrays and objects nest more than ``MAX_JSON_DEPTH`` deep anywhere in ``text``.
+
+    Every JSON parser at hand recurses once per level, so the depth they can take depends on the
+    interpreter and on how deep the caller's stack already is; this count does not. Brackets
+    inside strings do not count. The compiled twin runs the same state machine over the bytes.
+    """
+    if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
+        return False  # too few openers to nest that deep: the common case, two C scans
+    depth = 0
+    in_string = False
+    escaped_until = -1
+    for match in _JSON_STRUCTURE.finditer(text):
+        index = match.start()
+        if index < escaped_until:
+            continue  # the character after a backslash inside a string
+        char = match.group()
+        if in_string:
+            if char == "\\":
+                escaped_until = index + 2
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char == "[" or char == "{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return True
+        elif char == "]" or char == "}":
+            depth -= 1
+    return False
+
 
 def _decode_json_object(raw: bytes, what: str, *, unique: bool) -> dict[str, Any]:
     # RFC 7519 §7.2 / RFC 7515 §5.2: UTF-8 JSON objects. json.loads(bytes) would also guess
     # UTF-16/32, so decode UTF-8 strictly first.
     try:
         text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise MalformedTokenError(f"the {what} is not valid JSON") from err
+    if json_too_deep(text):
+        raise MalformedTokenError(f"the {what} nests arrays or objects more than {MAX_JSON_DEPTH} deep")
+    try:
         if unique:
             value = _HEADER_DECODER.decode(text)
         else:
@@ -141,7 +184,7 @@ def _decode_json_object(raw: bytes, what: str, *, unique: bool) -> dict[str, Any
                 end = -1
             if end != len(text):
                 value = _PAYLOAD_DECODER.decode(text)
-    except (UnicodeDecodeError, ValueError, RecursionError) as err:
+    except (ValueError, RecursionError) as err:
         raise MalformedTokenError(f"the {what} is not valid JSON") from err
     if type(value) is not dict:
         raise MalformedTokenError(f"the {what} is not a JSON object")
@@ -218,21 +261,32 @@ def _check_claim_types(claims: dict[str, Any]) -> None:
             raise MalformedTokenError("the claim 'cognito:groups' is not a list of strings")
 
 
+def _release_in_order(released: list[Any]) -> None:
+    # Least recently used first, one at a time, as the compiled twin does: a finalizer that
+    # calls the cache back then sees the same cache in both twins.
+    for index in range(len(released)):
+        released[index] = None
+
+
 class ClaimsCache:
     """Bounded LRU of verified claims, keyed by the whole token (its hash, then full equality).
 
     Entries live until ``exp`` plus leeway; an expired or not-yet-valid entry is never returned.
-    Safe under threads.
+    Safe under threads. One cache serves one verifier: ``VerifierCore`` refuses a cache that
+    another one holds, so claims accepted under one configuration never answer for another.
     """
 
-    __slots__ = ("maxsize", "hits", "misses", "_entries", "_lock")
+    __slots__ = ("maxsize", "hits", "misses", "_entries", "_lock", "_bound")
 
     def __init__(self, maxsize: int) -> None:
         self.maxsize = maxsize
         self.hits = 0
         self.misses = 0
         self._entries: OrderedDict[str, tuple[Claims, float, float]] = OrderedDict()
-        self._lock = threading.Lock()
+        # Every method drops the objects it removes only after releasing the lock: dropping the
+        # last reference to one can run Python code (a finalizer) that calls the cache again.
+        self._lock = threading.RLock()
+        self._bound = False
 
     def get(self, token: str, now: float) -> Claims | None:
         with self._lock:
@@ -242,25 +296,44 @@ class ClaimsCache:
                     self._entries.move_to_end(token)
                     self.hits += 1
                     return entry[0]
+                # `entry` keeps the stale claims alive until after the lock is released.
                 del self._entries[token]
             self.misses += 1
-            return None
+        return None
 
     def put(self, token: str, claims: Claims, expires_at: float, not_before: float) -> None:
         if self.maxsize <= 0:
             return
+        evicted: list[object] = []
         with self._lock:
             entries = self._entries
+            # The entry it replaces, if any, is dropped after the lock, like evicted ones.
+            evicted.append(entries.pop(token, None))
             entries[token] = (claims, expires_at, not_before)
-            entries.move_to_end(token)
             while len(entries) > self.maxsize:
-                entries.popitem(last=False)
+                evicted.append(entries.popitem(last=False)[1])
+        _release_in_order(evicted)
+
+    def discard(self, token: str) -> None:
+        """Drop the entry of ``token``, if any."""
+        with self._lock:
+            entry = self._entries.pop(token, None)
+        del entry
+
+    def drop_entries(self) -> None:
+        """Drop every entry; the counters stay."""
+        with self._lock:
+            released = list(self._entries.values())
+            self._entries = OrderedDict()
+        _release_in_order(released)
 
     def clear(self) -> None:
         with self._lock:
-            self._entries.clear()
+            released = list(self._entries.values())
+            self._entries = OrderedDict()
             self.hits = 0
             self.misses = 0
+        _release_in_order(released)
 
     def info(self) -> CacheInfo:
         with self._lock:
@@ -269,13 +342,20 @@ class ClaimsCache:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def _bind(self) -> None:
+        with self._lock:
+            if self._bound:
+                raise ConfigurationError("this ClaimsCache already serves another verifier; give each its own")
+            self._bound = True
+
 
 class VerifierCore:
     """Steps 1 to 8 of the verification contract (DESIGN.md §3), minus the network.
 
     ``pools`` maps each trusted issuer to its key source: an object with a ``by_kid`` dict (kid to
-    ``cryptography`` RSA public key) read on the fast path, and ``get_key(kid)`` that may refresh
-    and raises ``KeyNotFoundError`` or ``JWKSError``.
+    ``cryptography`` RSA public key), replaced whole when the keys change, and ``key_for(kid)``
+    that may refresh and returns the key with the seconds its key set may be trusted without
+    asking again, or raises ``KeyNotFoundError`` or ``JWKSError``.
     """
 
     __slots__ = (
@@ -323,6 +403,8 @@ class VerifierCore:
         self._scopes = scopes
         self._custom_check = custom_check
         self._max_token_bytes = max_token_bytes
+        if cache is not None:
+            cache._bind()
         self._cache = cache
         self._clock = clock
         self._headers: dict[str, str] = {}
@@ -362,6 +444,10 @@ class VerifierCore:
         if cache is not None:
             claims = cache.get(token, now)
             if claims is not None:
+                # A hit has passed the time checks (in get); a denylist or a disabled-user
+                # check must still see every use of the token, not only its first.
+                if self._custom_check is not None:
+                    self._custom_check(claims)
                 return claims
 
         # 3. Exactly three non-empty segments, each strict base64url (RFC 7515 §7.1).
@@ -394,9 +480,7 @@ class VerifierCore:
                     expected=sorted(self._pools),
                 )
             issuer = iss
-        key = source.by_kid.get(kid)
-        if key is None:
-            key = source.get_key(kid)
+        key, trusted_for = source.key_for(kid)
 
         # 6. Signature over the exact ASCII bytes of `header.payload` (RFC 7515 §5.2).
         try:
@@ -465,9 +549,14 @@ class VerifierCore:
         if self._custom_check is not None:
             self._custom_check(claims)
 
-        # 8. Cache until exp (plus leeway).
-        if cache is not None:
-            cache.put(token, claims, expires_at, not_before - leeway)
+        # 8. Cache until exp (plus leeway), or until the key set must be checked again if that
+        # comes first: a hit never looks at the key, so the entry must end when trust in it does.
+        if cache is not None and trusted_for > 0:
+            cache.put(token, claims, min(expires_at, now + trusted_for), not_before - leeway)
+            if source.by_kid.get(kid) is not key:
+                # A refresh removed or replaced the key while this token was being verified,
+                # after it dropped the cached claims of that key: drop this entry too.
+                cache.discard(token)
         return claims
 
     def clear_header_cache(self) -> None:

@@ -6,8 +6,13 @@ public home.
 - Per verifier instance, bounded by ``maxsize`` (0 disables it), least recently used first out.
 - Keyed by the whole token: its hash finds the entry, full equality confirms it. Never the
   signature alone, never a prefix.
-- Entries expire at ``exp`` plus leeway and are dropped when found expired.
-- Failures are never stored; stored ``Claims`` are immutable; safe under threads.
+- Entries expire at ``exp`` plus leeway, or sooner when the key set that vouched for them must
+  be checked again (``jwks_max_age``); they are dropped when found expired, and all of them when
+  a JWKS refresh drops or replaces a key.
+- Failures are never stored; stored ``Claims`` are immutable; safe under threads, and under
+  finalizers that call the cache back (what a method removes is released once it is consistent).
+- One cache serves one verifier: a second ``VerifierCore`` given the same cache is refused, so
+  claims accepted under one configuration never answer for another.
 """
 
 from __future__ import annotations

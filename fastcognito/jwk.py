@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -125,6 +126,11 @@ class KeySet(Mapping[str, RSAPublicKey]):
         if key is None:
             raise KeyNotFoundError()
         return key
+
+    def key_for(self, kid: str) -> tuple[RSAPublicKey, float]:
+        """The key for ``kid`` and how long it may be trusted: for ever, since nothing replaces
+        an offline key set."""
+        return self.get_key(kid), math.inf
 
     def __getitem__(self, kid: str) -> RSAPublicKey:
         return self.by_kid[kid]

@@ -1,8 +1,10 @@
 """Network: ``JWKSClient`` fetches a pool's JWKS and keeps it.
 
-No expiry: the key set is refreshed when a token names an unknown ``kid``, at most once per
-``cooldown`` seconds, with concurrent misses sharing one fetch. A failed fetch keeps the last
-good key set.
+The key set is refreshed when a token names an unknown ``kid``, and on its first use after it
+is ``max_age`` seconds old (stale while revalidate: one caller fetches, the others keep using
+the set they have). At most one refresh per ``cooldown`` seconds; concurrent misses share one
+fetch. A failed fetch keeps the last good key set. A refresh that drops or replaces a key tells
+its listeners, so the claims cache forgets the tokens it vouched for.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import http.client
 import json
 import logging
+import contextvars
+import math
 import threading
 import time
 import zlib
@@ -21,7 +25,8 @@ import requests
 import urllib3.exceptions
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
-from ._constants import JWKS_CONNECT_TIMEOUT, JWKS_COOLDOWN, JWKS_MAX_BYTES, JWKS_READ_TIMEOUT
+from ._constants import JWKS_CONNECT_TIMEOUT, JWKS_COOLDOWN, JWKS_MAX_AGE, JWKS_MAX_BYTES, JWKS_READ_TIMEOUT
+from ._impl import json_too_deep
 from .exceptions import JWKSError, KeyNotFoundError
 from .jwk import KeySet
 
@@ -41,6 +46,22 @@ _NETWORK_ERRORS = (
     zlib.error,
     ValueError,  # URL parsing (LocationParseError), IDNA (UnicodeError), chunk sizes
 )
+
+
+# Set by ``CognitoVerifier.averify`` around its call into the core: where a fetch would block,
+# ``key_for`` raises ``FetchNeeded`` instead, and averify fetches in a worker thread. A context
+# variable, so it holds for that task alone: threads and other tasks fetch as usual.
+no_fetch_here: contextvars.ContextVar[bool] = contextvars.ContextVar("fastcognito_no_fetch_here", default=False)
+
+
+class FetchNeeded(Exception):
+    """``key_for`` would have to fetch (an unknown kid, or a stale set nobody is refreshing),
+    and ``no_fetch_here`` is set. Internal: never leaves ``averify``."""
+
+    def __init__(self, client: JWKSClient, kid: str) -> None:
+        super().__init__(kid)
+        self.client = client
+        self.kid = kid
 
 
 def _origin(url: str) -> tuple[str, str]:
@@ -64,7 +85,8 @@ class JWKSClient:
     """Fetches and caches the JWKS at ``url``. Thread-safe.
 
     ``by_kid`` is the current kid-to-key dict; it is replaced whole, never changed in place, so
-    readers need no lock.
+    readers need no lock. A key whose JWK is unchanged by a refresh keeps its object, so
+    ``by_kid.get(kid) is key`` tells that a key is still trusted.
     """
 
     def __init__(
@@ -76,21 +98,79 @@ class JWKSClient:
         cooldown: float = JWKS_COOLDOWN,
         max_bytes: int = JWKS_MAX_BYTES,
         clock: Callable[[], float] = time.monotonic,
+        max_age: float = JWKS_MAX_AGE,
     ) -> None:
         self.url = url
         self.session = session if session is not None else requests.Session()
         self.timeout = timeout
         self.cooldown = cooldown
         self.max_bytes = max_bytes
+        self.max_age = max_age
         self._clock = clock
         self.by_kid: dict[str, RSAPublicKey] = {}
         self.fetches = 0
         self._has_keys = False
+        # When the current key set goes stale, on `clock`.
+        self._fresh_until = -math.inf
+        self._removal_listeners: list[Callable[[], object]] = []
         self._last_attempt: float | None = None
         # The message only: a stored exception would keep its traceback's frames (and the
         # token in a caller's locals) alive until the next good fetch.
         self._last_error: str | None = None
         self._fetch_lock = threading.Lock()
+
+    def key_for(self, kid: str) -> tuple[RSAPublicKey, float]:
+        """The key for ``kid``, and for how many seconds its key set may be trusted without
+        asking again (what the claims cache keeps a token for, at most).
+
+        A stale key set is refreshed first, by one caller; the others, and everyone while a
+        failed refresh cools down, keep the last good set. Raises ``KeyNotFoundError`` when the
+        kid is unknown even after a refresh (or was dropped by one), ``JWKSError`` when no key
+        set could ever be fetched.
+        """
+        key = self.by_kid.get(kid)
+        if key is not None:
+            remaining = self._fresh_until - self._clock()
+            if remaining > 0:
+                return key, remaining
+            if no_fetch_here.get() and not self._cooling_down() and not self._fetch_lock.locked():
+                raise FetchNeeded(self, kid)
+            self._revalidate()
+            key = self.by_kid.get(kid)
+            if key is None:
+                raise KeyNotFoundError()
+        else:
+            if no_fetch_here.get():
+                raise FetchNeeded(self, kid)
+            key = self.get_key(kid)
+        return key, self._trusted_for()
+
+    def on_keys_removed(self, callback: Callable[[], object]) -> None:
+        """Call ``callback()`` after every refresh that drops or replaces a key."""
+        self._removal_listeners.append(callback)
+
+    def _revalidate(self) -> None:
+        # Stale while revalidate: whoever gets the lock without waiting fetches; the others go
+        # on with the set they have rather than queue behind the network.
+        if self._cooling_down() or not self._fetch_lock.acquire(blocking=False):
+            return
+        try:
+            if self._clock() >= self._fresh_until and not self._cooling_down():
+                try:
+                    self._refresh_locked()
+                except JWKSError:
+                    pass  # logged in _refresh_locked; the last good set stays.
+        finally:
+            self._fetch_lock.release()
+
+    def _trusted_for(self) -> float:
+        now = self._clock()
+        remaining = self._fresh_until - now
+        if remaining > 0:
+            return remaining
+        # Stale because a refresh failed or is under way: until the next one may start.
+        last = self._last_attempt
+        return 0.0 if last is None else max(0.0, last + self.cooldown - now)
 
     def get_key(self, kid: str) -> RSAPublicKey:
         """The key for ``kid``, refreshing the JWKS once if it is unknown.
@@ -129,8 +209,8 @@ class JWKSClient:
             return self._refresh_locked()
 
     def hydrate(self) -> None:
-        """Fetch the key set unless one is held already."""
-        if not self._has_keys:
+        """Fetch the key set unless a fresh one is held already."""
+        if not self._has_keys or self._clock() >= self._fresh_until:
             self.refresh()
 
     def _cooling_down(self) -> bool:
@@ -138,7 +218,7 @@ class JWKSClient:
         return last is not None and self._clock() - last < self.cooldown
 
     def _refresh_locked(self) -> KeySet:
-        self._last_attempt = self._clock()
+        started = self._last_attempt = self._clock()
         self.fetches += 1
         try:
             keyset = KeySet.from_jwks(self._download(), source=f"the JWKS at {self.url}")
@@ -146,9 +226,24 @@ class JWKSClient:
             self._last_error = err.message
             logger.warning("could not refresh the JWKS of %s: %s", self.url, err)
             raise
-        self.by_kid = keyset.by_kid
+        old = self.by_kid
+        by_kid = {
+            kid: old[kid] if kid in old and old[kid].public_numbers() == key.public_numbers() else key
+            for kid, key in keyset.by_kid.items()
+        }
+        removed = [kid for kid, key in old.items() if by_kid.get(kid) is not key]
+        self.by_kid = by_kid
+        self._fresh_until = started + self.max_age
         self._has_keys = True
         self._last_error = None
+        if removed:
+            logger.info(
+                "the JWKS of %s dropped or replaced %d key(s); tokens they signed are refused from now on",
+                self.url,
+                len(removed),
+            )
+            for listener in self._removal_listeners:
+                listener()
         return keyset
 
     def _download(self) -> Any:
@@ -182,7 +277,10 @@ class JWKSClient:
             # a crash of the request that needed the key.
             raise JWKSError(f"the JWKS could not be fetched: {type(err).__name__}") from err
         try:
-            return json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
+            text = body.decode("utf-8")
+            if json_too_deep(text):
+                raise ValueError("nested too deeply")
+            return json.loads(text, parse_constant=_reject_constant)
         except (UnicodeDecodeError, ValueError, RecursionError) as err:
             raise JWKSError("the JWKS is not valid JSON") from err
 

@@ -23,6 +23,7 @@ from ._constants import (
     DEFAULT_MAX_TOKEN_BYTES,
     JWKS_CONNECT_TIMEOUT,
     JWKS_COOLDOWN,
+    JWKS_MAX_AGE,
     JWKS_READ_TIMEOUT,
     TOKEN_USES,
 )
@@ -30,7 +31,7 @@ from ._impl import CacheInfo
 from .claims import Claims
 from .exceptions import ConfigurationError, FastCognitoError, JWKSError, KeyNotFoundError
 from .jwk import KeySet
-from .jwks import JWKSClient
+from .jwks import FetchNeeded, JWKSClient, no_fetch_here
 
 if TYPE_CHECKING:
     from . import _verify_py
@@ -219,39 +220,11 @@ def _integer(name: str, value: object, *, minimum: int) -> int:
 _FetchOutcome = Union[tuple[type[FastCognitoError], Union[str, None]], None]
 
 
-class _KeyMissOnLoop(Exception):
-    """Raised by a ``_LoopKeySource`` where a ``JWKSClient`` would fetch; never leaves averify."""
-
-    def __init__(self, issuer: str, kid: str) -> None:
-        super().__init__(issuer, kid)
-        self.issuer = issuer
-        self.kid = kid
-
-
-class _LoopKeySource:
-    """A ``JWKSClient`` as the async core sees it: its current keys, and no fetch."""
-
-    __slots__ = ("issuer", "client")
-
-    def __init__(self, issuer: str, client: JWKSClient) -> None:
-        self.issuer = issuer
-        self.client = client
-
-    @property
-    def by_kid(self) -> Mapping[str, Any]:
-        return self.client.by_kid
-
-    def get_key(self, kid: str) -> Any:
-        key = self.client.by_kid.get(kid)
-        if key is None:
-            raise _KeyMissOnLoop(self.issuer, kid)
-        return key
-
-
-async def _get_key_in_thread(source: KeySet | JWKSClient, kid: str) -> _FetchOutcome:
-    # The outcome, not the exception: each waiting caller raises its own.
+async def _key_in_thread(source: JWKSClient, kid: str) -> _FetchOutcome:
+    # The outcome, not the exception: each waiting caller raises its own. key_for fetches an
+    # unknown kid, or refreshes a stale set, as a synchronous verify would.
     try:
-        await asyncio.to_thread(source.get_key, kid)
+        await asyncio.to_thread(source.key_for, kid)
     except KeyNotFoundError:
         return (KeyNotFoundError, None)
     except JWKSError as err:
@@ -284,6 +257,7 @@ class CognitoVerifier:
         jwks: Mapping[str, Any] | None = None,
         max_token_bytes: int = DEFAULT_MAX_TOKEN_BYTES,
         jwks_cooldown: float = JWKS_COOLDOWN,
+        jwks_max_age: float = JWKS_MAX_AGE,
         jwks_timeout: tuple[float, float] = (JWKS_CONNECT_TIMEOUT, JWKS_READ_TIMEOUT),
         custom_check: Callable[[Claims], object] | None = None,
         session: requests.Session | None = None,
@@ -312,6 +286,7 @@ class CognitoVerifier:
         cache_size = _integer("cache_size", cache_size, minimum=0)
         max_token_bytes = _integer("max_token_bytes", max_token_bytes, minimum=64)
         jwks_cooldown = _number("jwks_cooldown", jwks_cooldown)
+        jwks_max_age = _number("jwks_max_age", jwks_max_age, minimum=0.001)
         if custom_check is not None and not callable(custom_check):
             raise ConfigurationError("custom_check must be callable")
         if not callable(clock):
@@ -379,6 +354,7 @@ class CognitoVerifier:
                         timeout=jwks_timeout,
                         cooldown=jwks_cooldown,
                         clock=jwks_clock,
+                        max_age=jwks_max_age,
                     )
                 self.pools[pool_issuer] = UserPool(
                     pool.user_pool_id,
@@ -394,7 +370,13 @@ class CognitoVerifier:
         # Both twins have one API; type checkers read the pure one's.
         self._cache: _verify_py.ClaimsCache | None = twin.ClaimsCache(cache_size) if cache_size else None
         self._cache_size = cache_size
-        core_options: dict[str, Any] = dict(
+        if self._cache is not None:
+            for source in self._sources.values():
+                if isinstance(source, JWKSClient):
+                    # A key dropped by a refresh takes its cached tokens with it.
+                    source.on_keys_removed(self._cache.drop_entries)
+        self._core: _verify_py.VerifierCore = twin.VerifierCore(
+            pools=self._sources,
             leeway=self.leeway,
             token_use=token_use,
             clients=self.client_ids,
@@ -405,19 +387,11 @@ class CognitoVerifier:
             cache=self._cache,
             clock=clock,
         )
-        self._core: _verify_py.VerifierCore = twin.VerifierCore(pools=self._sources, **core_options)
         # The bound method of the core, so a call costs no extra Python frame.
         self.verify = self._core.verify  # type: ignore[method-assign]
-        # averify's core: the same checks and the same claims cache, over key sources that report
-        # a missing key instead of fetching it on the event loop's thread.
-        self._loop_core: _verify_py.VerifierCore = twin.VerifierCore(
-            pools={
-                issuer: _LoopKeySource(issuer, source) if isinstance(source, JWKSClient) else source
-                for issuer, source in self._sources.items()
-            },
-            **core_options,
-        )
-        self._loop_fetches: dict[tuple[asyncio.AbstractEventLoop, str, str], asyncio.Task[_FetchOutcome]] = {}
+        self._loop_fetches: dict[
+            tuple[asyncio.AbstractEventLoop, JWKSClient, str], asyncio.Task[_FetchOutcome]
+        ] = {}
         self._loop_fetches_lock = threading.Lock()
 
     @staticmethod
@@ -464,30 +438,35 @@ class CognitoVerifier:
         hop: an RS256 check costs tens of microseconds). Only a key that must be fetched sends
         the fetch to a worker thread; concurrent misses on one loop share that fetch.
         """
+        flag = no_fetch_here.set(True)
         try:
-            return self._loop_core.verify(token)
-        except _KeyMissOnLoop as miss:
-            issuer, kid = miss.issuer, miss.kid
-        # The miss's traceback (and the token in its frames) is gone before the await.
-        await self._fetch_key_off_loop(issuer, kid)
+            return self._core.verify(token)
+        except FetchNeeded as need:
+            client, kid = need.client, need.kid
+        finally:
+            no_fetch_here.reset(flag)
+        # The signal's traceback (and the token in its frames) is gone before the await.
+        await self._fetch_key_off_loop(client, kid)
+        flag = no_fetch_here.set(True)
         try:
-            return self._loop_core.verify(token)
-        except _KeyMissOnLoop:
+            return self._core.verify(token)
+        except FetchNeeded:
             # The fetch found the key, and the key set lost it again before this retry.
             raise KeyNotFoundError() from None
+        finally:
+            no_fetch_here.reset(flag)
 
     async def ahydrate(self) -> None:
         """``hydrate`` off the event loop."""
         await asyncio.to_thread(self.hydrate)
 
-    async def _fetch_key_off_loop(self, issuer: str, kid: str) -> None:
+    async def _fetch_key_off_loop(self, client: JWKSClient, kid: str) -> None:
         loop = asyncio.get_running_loop()
-        slot = (loop, issuer, kid)
+        slot = (loop, client, kid)
         with self._loop_fetches_lock:
             task = self._loop_fetches.get(slot)
             if task is None:
-                source = self._sources[issuer]
-                task = loop.create_task(_get_key_in_thread(source, kid))
+                task = loop.create_task(_key_in_thread(client, kid))
                 self._loop_fetches[slot] = task
                 task.add_done_callback(lambda _: self._forget_loop_fetch(slot))
         # shield: a cancelled request must not cancel the fetch other requests wait for.
@@ -497,7 +476,7 @@ class CognitoVerifier:
             # A new exception per caller: one instance raised in many tasks grows its traceback.
             raise error_class(message)
 
-    def _forget_loop_fetch(self, slot: tuple[asyncio.AbstractEventLoop, str, str]) -> None:
+    def _forget_loop_fetch(self, slot: tuple[asyncio.AbstractEventLoop, JWKSClient, str]) -> None:
         with self._loop_fetches_lock:
             self._loop_fetches.pop(slot, None)
 

@@ -14,6 +14,7 @@ from conftest import OTHER_ISSUER, TokenFactory
 from fastcognito import (
     CacheInfo,
     CognitoVerifier,
+    ConfigurationError,
     ExpiredTokenError,
     InvalidIssuerError,
     InvalidSignatureError,
@@ -351,3 +352,157 @@ def test_threads_verify_and_evict_without_losing_anything(
     for token, sub in valid.items():
         assert verifier.verify(token).sub == sub
     assert verifier.cache_info().size <= maxsize
+
+
+# --- finalizers that call the cache back (both twins) ----------------------------------------
+
+
+class CallsBack:
+    """A stored value whose finalizer calls the cache: releasing it runs Python code."""
+
+    def __init__(self, cache: Any, action: Callable[[Any], object], log: list[str], name: str) -> None:
+        self.cache, self.action, self.log, self.name = cache, action, log, name
+
+    def __del__(self) -> None:
+        self.log.append(self.name)
+        self.action(self.cache)
+
+
+def contents(cache: Any, names: str = "abcdefghxyz") -> list[str]:
+    """The tokens a lookup finds, without changing what the cache holds."""
+    return [name for name in names if cache.get(name, NOW) is not None]
+
+
+def run_bounded(scenario: Callable[[], object]) -> None:
+    # A lock held while a finalizer calls back deadlocks; a thread turns that into a failure.
+    errors: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            scenario()
+        except BaseException as err:  # pragma: no cover - reported below
+            errors.append(err)
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(timeout=30)
+    assert not thread.is_alive(), "the cache deadlocked when a finalizer called it back"
+    assert errors == []
+
+
+REENTRY_CASES = {
+    # name: (maxsize, what the finalizer does, the steps, the tokens left, the finalizers run)
+    "replace-then-clear": (4, lambda c: c.clear(), "put a*; put a", "", "a"),
+    "replace-then-put": (4, lambda c: c.put("x", "X", NOW + 10, NOW), "put a*; put b; put a", "abx", "a"),
+    "evict-then-put": (2, lambda c: c.put("x", "X", NOW + 10, NOW), "put a*; put b; put c", "cx", "a"),
+    "evict-then-clear": (2, lambda c: c.clear(), "put a*; put b; put c", "", "a"),
+    "evict-then-get": (2, lambda c: c.get("b", NOW), "put a*; put b; put c", "bc", "a"),
+    "clear-then-put": (4, lambda c: c.put("x", "X", NOW + 10, NOW), "put a*; put b*; clear", "x", "ab"),
+    "drop-then-put": (4, lambda c: c.put("x", "X", NOW + 10, NOW), "put a*; put b; drop", "x", "a"),
+    "discard-then-clear": (4, lambda c: c.clear(), "put a*; put b; discard a", "", "a"),
+    "expired-get-then-put": (4, lambda c: c.put("x", "X", NOW + 10, NOW), "put e*; put b; get e", "bx", "e"),
+}
+
+
+@pytest.mark.parametrize("case", list(REENTRY_CASES))
+def test_finalizers_may_call_the_cache_back(twin: Any, case: str) -> None:
+    maxsize, action, steps, left, finalized = REENTRY_CASES[case]
+    cache = twin.module.ClaimsCache(maxsize)
+    log: list[str] = []
+
+    def scenario() -> None:
+        for step in steps.split("; "):
+            verb, _, arg = step.partition(" ")
+            if verb == "put":
+                name = arg.rstrip("*")
+                # "e" expires at NOW, so a lookup at NOW finds it expired and drops it.
+                expires = NOW if name == "e" else NOW + 10
+                value = CallsBack(cache, action, log, name) if arg.endswith("*") else name.upper()
+                cache.put(name, value, expires, NOW - 10)
+                del value
+            elif verb == "get":
+                assert cache.get(arg, NOW) is None
+            elif verb == "discard":
+                cache.discard(arg)
+            elif verb == "drop":
+                cache.drop_entries()
+            else:
+                cache.clear()
+
+    run_bounded(scenario)
+    assert "".join(sorted(log)) == finalized
+    assert contents(cache) == list(left)
+    assert len(cache) == len(left)
+    # And the cache still works as an LRU afterwards.
+    cache.put("z", "Z", NOW + 10, NOW - 10)
+    assert cache.get("z", NOW) == "Z"
+
+
+def test_finalizers_calling_back_leave_both_twins_alike() -> None:
+    # One long random schedule, replayed on each twin: the same finalizers, the same contents.
+    from fastcognito import _verify, _verify_py
+
+    def replay(module: Any) -> tuple[list[str], list[str], int]:
+        rng = random.Random(1234)
+        cache = module.ClaimsCache(3)
+        log: list[str] = []
+        actions: list[Callable[[Any], object]] = [
+            lambda c: c.clear(),
+            lambda c: c.put("x", "X", NOW + 10, NOW),
+            lambda c: c.get("a", NOW),
+            lambda c: c.discard("b"),
+            lambda c: c.drop_entries(),
+        ]
+
+        def scenario() -> None:
+            for step in range(400):
+                name = rng.choice("abcdefg")
+                kind = rng.random()
+                if kind < 0.6:
+                    action = rng.choice(actions)
+                    value: Any = CallsBack(cache, action, log, f"{name}{step}") if rng.random() < 0.5 else name
+                    cache.put(name, value, NOW + rng.choice([0, 10]), NOW - 10)
+                    del value
+                elif kind < 0.8:
+                    cache.get(name, NOW)
+                elif kind < 0.9:
+                    cache.discard(name)
+                else:
+                    cache.clear()
+
+        run_bounded(scenario)
+        return log, contents(cache), len(cache)
+
+    assert replay(_verify) == replay(_verify_py)
+
+
+def test_a_cache_serves_one_verifier_only(twin: Any) -> None:
+    cache = twin.module.ClaimsCache(8)
+    options: dict[str, Any] = {
+        "pools": {},
+        "leeway": 0,
+        "token_use": "access",
+        "groups": None,
+        "scopes": None,
+        "custom_check": None,
+        "max_token_bytes": 8192,
+        "cache": cache,
+        "clock": lambda: NOW,
+    }
+    twin.module.VerifierCore(clients=frozenset({"one"}), **options)
+    # Another configuration (here, another client) must not read claims the first accepted.
+    with pytest.raises(ConfigurationError, match="another verifier"):
+        twin.module.VerifierCore(clients=frozenset({"two"}), **options)
+    # Each CognitoVerifier builds its own cache.
+    assert twin.module.VerifierCore(clients=frozenset({"two"}), **{**options, "cache": None})
+
+
+def test_verifiers_never_share_claims(make_verifier: MakeVerifier, tokens: TokenFactory) -> None:
+    from conftest import OTHER_CLIENT_ID
+
+    token = user_token(tokens, 1)
+    accepting = make_verifier(clock=Clock(NOW))
+    refusing = make_verifier(clock=Clock(NOW), client_id=OTHER_CLIENT_ID)
+    accepting.verify(token)
+    with pytest.raises(TokenError):
+        refusing.verify(token)

@@ -454,6 +454,39 @@ def test_custom_check_rejection_is_not_cached(make_verifier: MakeVerifier, token
     assert verifier.verify(token)["sub"]
 
 
+def test_custom_check_runs_on_every_cache_hit(make_verifier: MakeVerifier, tokens: TokenFactory) -> None:
+    # A jti denylist written as a custom check: revoking a cached token must take effect on
+    # its next use, not when it expires.
+    denied: set[str] = set()
+    calls: list[Claims] = []
+
+    def not_denied(claims: Claims) -> None:
+        calls.append(claims)
+        if claims["jti"] in denied:
+            raise ClaimError("revoked", claim="jti", actual=claims["jti"], expected="not revoked")
+
+    moment = {"now": NOW}
+    verifier = make_verifier(custom_check=not_denied, clock=lambda: moment["now"])
+    token = tokens.access(now=NOW)
+    first = verifier.verify(token)
+    assert verifier.verify(token) is first
+    assert verifier.cache_info()[:3] == (1, 1, 1)
+    assert calls == [first, first]
+
+    denied.add(first["jti"])
+    for _ in range(2):
+        with pytest.raises(ClaimError, match="revoked"):
+            verifier.verify(token)
+    assert len(calls) == 4
+    assert verifier.cache_info().hits == 3  # rejected by the check, yet served from the cache
+
+    # The time checks of a hit come first: an expired hit never reaches the check.
+    denied.clear()
+    moment["now"] = EXP
+    reject(verifier, token, ExpiredTokenError)
+    assert len(calls) == 4
+
+
 # --- every claim error carries its attributes -----------------------------------------------------------
 
 

@@ -25,6 +25,8 @@ from werkzeug import Request, Response
 
 from fastcognito import (
     CognitoVerifier,
+    ConfigurationError,
+    InvalidSignatureError,
     JWKSClient,
     JWKSError,
     KeyNotFoundError,
@@ -813,3 +815,237 @@ def test_client_refresh_ignores_the_cooldown_and_counts_fetches(
             client.get_key("missing")
         assert client.fetches == 2
     assert repr(client) == f"JWKSClient(url={httpserver.url_for(jwks_path)!r}, kids={[KID]!r})"
+
+
+# --- key sets expire: max age, stale while revalidate, removed keys ------------------------------
+
+WALL = 1_700_000_000
+
+
+class Clocks:
+    """The verifier's wall clock and the JWKS client's monotonic one, moved together by hand."""
+
+    def __init__(self) -> None:
+        self.wall = FakeClock()
+        self.wall.now = float(WALL)
+        self.monotonic = FakeClock()
+
+    def advance(self, seconds: float) -> None:
+        self.wall.advance(seconds)
+        self.monotonic.advance(seconds)
+
+
+@pytest.fixture
+def clocks() -> Clocks:
+    return Clocks()
+
+
+def aging_verifier(twin: Twin, url: str, clocks: Clocks, **options: Any) -> CognitoVerifier:
+    settings: dict[str, Any] = {
+        "clock": clocks.wall,
+        "jwks_clock": clocks.monotonic,
+        "jwks_max_age": 600,
+        "jwks_cooldown": 10,
+    }
+    settings.update(options)
+    return online_verifier(twin, url, **settings)
+
+
+def serve(httpserver: HTTPServer, path: str, state: dict[str, Any]) -> None:
+    """Serve ``state["document"]``, or ``state["status"]`` when it is set."""
+
+    def handler(request: Request) -> Response:
+        if state.get("status"):
+            return Response("down", status=state["status"])
+        return json_response(state["document"])
+
+    httpserver.expect_request(path).respond_with_handler(handler)
+
+
+def test_the_default_max_age_is_an_hour(twin: Twin, jwks_path: str) -> None:
+    verifier = online_verifier(twin, f"http://127.0.0.1:9{jwks_path}")
+    assert verifier.jwks_clients[ISSUER].max_age == 3600
+
+
+@pytest.mark.parametrize("bad", [0, -1, float("nan"), float("inf"), True, "60", None])
+def test_max_age_must_be_a_positive_number(twin: Twin, jwks_path: str, bad: Any) -> None:
+    with pytest.raises(ConfigurationError, match="jwks_max_age"):
+        online_verifier(twin, f"http://127.0.0.1:9{jwks_path}", jwks_max_age=bad)
+
+
+def test_a_stale_key_set_is_fetched_again_on_its_next_use(
+    twin: Twin, httpserver: HTTPServer, jwks_path: str, jwks_document: dict[str, Any], tokens: TokenFactory,
+    clocks: Clocks,
+) -> None:
+    serve(httpserver, jwks_path, {"document": jwks_document})
+    verifier = aging_verifier(twin, httpserver.url_for(jwks_path), clocks, cache_size=0)
+    token = tokens.access(now=WALL)
+    verifier.verify(token)
+    clocks.advance(599)
+    verifier.verify(token)
+    assert fetches(httpserver, jwks_path) == 1
+    clocks.advance(1)
+    assert verifier.verify(token).username == "alice"
+    assert fetches(httpserver, jwks_path) == 2
+    clocks.advance(599)
+    verifier.verify(token)
+    assert fetches(httpserver, jwks_path) == 2
+
+
+def test_a_cached_token_is_checked_against_the_key_set_once_it_is_stale(
+    twin: Twin, httpserver: HTTPServer, jwks_path: str, jwks_document: dict[str, Any], tokens: TokenFactory,
+    clocks: Clocks,
+) -> None:
+    serve(httpserver, jwks_path, {"document": jwks_document})
+    verifier = aging_verifier(twin, httpserver.url_for(jwks_path), clocks)
+    token = tokens.access(now=WALL)
+    first = verifier.verify(token)
+    clocks.advance(599)
+    assert verifier.verify(token) is first  # a hit: nothing to ask yet
+    assert fetches(httpserver, jwks_path) == 1
+    clocks.advance(1)
+    # The entry ended with the key set's freshness: this use refreshes the set.
+    again = verifier.verify(token)
+    assert again is not first and again == first
+    assert fetches(httpserver, jwks_path) == 2
+    # An unchanged key set keeps its key objects, so nothing cached is dropped.
+    assert verifier.verify(token) is again
+    assert verifier.cache_info().size == 1
+
+
+def test_a_removed_key_is_refused_after_the_max_age_cached_tokens_included(
+    twin: Twin, httpserver: HTTPServer, jwks_path: str, rsa_key: rsa.RSAPrivateKey,
+    rsa_key2: rsa.RSAPrivateKey, tokens: TokenFactory, tokens2: TokenFactory, clocks: Clocks,
+) -> None:
+    state = {"document": {"keys": [rsa_jwk(rsa_key, KID), rsa_jwk(rsa_key2, KID2)]}}
+    serve(httpserver, jwks_path, state)
+    verifier = aging_verifier(twin, httpserver.url_for(jwks_path), clocks)
+    removed, kept = tokens.access(now=WALL), tokens2.access(now=WALL)
+    verifier.verify(removed)
+    verifier.verify(kept)
+    state["document"] = {"keys": [rsa_jwk(rsa_key2, KID2)]}  # the pool retires KID
+    clocks.advance(300)
+    verifier.verify(removed)  # still cached, and the set is fresh: nobody has asked yet
+    clocks.advance(300)
+    for _ in range(3):
+        with pytest.raises(KeyNotFoundError):
+            verifier.verify(removed)
+    assert verifier.verify(kept).username == "alice"
+    assert fetches(httpserver, jwks_path) == 2
+    assert sorted(verifier.jwks_clients[ISSUER].by_kid) == [KID2]
+
+
+def test_a_key_dropped_by_a_refresh_for_a_new_kid_takes_its_cached_tokens_with_it(
+    twin: Twin, httpserver: HTTPServer, jwks_path: str, rsa_key: rsa.RSAPrivateKey,
+    rsa_key2: rsa.RSAPrivateKey, tokens: TokenFactory, tokens2: TokenFactory, clocks: Clocks,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    state = {"document": {"keys": [rsa_jwk(rsa_key, KID)]}}
+    serve(httpserver, jwks_path, state)
+    verifier = aging_verifier(twin, httpserver.url_for(jwks_path), clocks)
+    old, new = tokens.access(now=WALL), tokens2.access(now=WALL)
+    verifier.verify(old)
+    assert verifier.cache_info().size == 1
+    state["document"] = {"keys": [rsa_jwk(rsa_key2, KID2)]}
+    clocks.advance(60)
+    caplog.set_level(logging.INFO, logger="fastcognito")
+    verifier.verify(new)  # an unknown kid: refreshed well before the max age
+    assert fetches(httpserver, jwks_path) == 2
+    with pytest.raises(KeyNotFoundError):
+        verifier.verify(old)
+    info = verifier.cache_info()
+    assert (info.size, info.hits) == (1, 0)
+    assert "dropped or replaced 1 key(s)" in caplog.text
+    assert_no_token_logged(caplog, old, new)
+
+
+def test_a_key_replaced_under_the_same_kid_is_refused_too(
+    twin: Twin, httpserver: HTTPServer, jwks_path: str, rsa_key: rsa.RSAPrivateKey,
+    rsa_key2: rsa.RSAPrivateKey, tokens: TokenFactory, clocks: Clocks,
+) -> None:
+    state = {"document": {"keys": [rsa_jwk(rsa_key, KID)]}}
+    serve(httpserver, jwks_path, state)
+    verifier = aging_verifier(twin, httpserver.url_for(jwks_path), clocks)
+    token = tokens.access(now=WALL)
+    verifier.verify(token)
+    state["document"] = {"keys": [rsa_jwk(rsa_key2, KID)]}
+    clocks.advance(600)
+    with pytest.raises(InvalidSignatureError):
+        verifier.verify(token)
+    assert verifier.verify(TokenFactory(rsa_key2, KID).access(now=WALL, username="carol")).username == "carol"
+
+
+def test_a_failed_refresh_of_a_stale_set_keeps_it_and_cools_down(
+    twin: Twin, httpserver: HTTPServer, jwks_path: str, jwks_document: dict[str, Any], tokens: TokenFactory,
+    clocks: Clocks, caplog: pytest.LogCaptureFixture,
+) -> None:
+    state: dict[str, Any] = {"document": jwks_document}
+    serve(httpserver, jwks_path, state)
+    verifier = aging_verifier(twin, httpserver.url_for(jwks_path), clocks)
+    token = tokens.access(now=WALL)
+    verifier.verify(token)
+    state["status"] = 503
+    clocks.advance(600)
+    # Availability first: the last good set keeps verifying while the JWKS is down...
+    assert verifier.verify(token).username == "alice"
+    assert fetches(httpserver, jwks_path) == 2
+    assert "could not refresh the JWKS" in caplog.text
+    # ...cached only until the cooldown ends, and refetched no more often than that.
+    clocks.advance(5)
+    for _ in range(5):
+        assert verifier.verify(token).username == "alice"
+    assert fetches(httpserver, jwks_path) == 2
+    clocks.advance(5)
+    verifier.verify(token)
+    assert fetches(httpserver, jwks_path) == 3
+    state["status"] = None
+    clocks.advance(10)
+    verifier.verify(token)
+    assert fetches(httpserver, jwks_path) == 4
+    clocks.advance(590)
+    verifier.verify(token)
+    assert fetches(httpserver, jwks_path) == 4
+
+
+def test_other_threads_keep_verifying_while_a_stale_set_is_refetched(
+    twin: Twin, httpserver: HTTPServer, jwks_path: str, jwks_document: dict[str, Any], tokens: TokenFactory,
+    clocks: Clocks, release: threading.Event,
+) -> None:
+    calls = {"count": 0}
+    in_flight = threading.Event()
+
+    def handler(request: Request) -> Response:
+        calls["count"] += 1
+        if calls["count"] == 2:
+            in_flight.set()
+            assert release.wait(timeout=30)
+        return json_response(jwks_document)
+
+    httpserver.expect_request(jwks_path).respond_with_handler(handler)
+    verifier = aging_verifier(twin, httpserver.url_for(jwks_path), clocks, cache_size=0)
+    token = tokens.access(now=WALL)
+    verifier.verify(token)
+    clocks.advance(600)
+    refresher = threading.Thread(target=verifier.verify, args=(token,))
+    refresher.start()
+    assert in_flight.wait(timeout=30)
+    # The fetch hangs in the server; verifying with the known key does not wait for it.
+    for _ in range(3):
+        assert verifier.verify(token).username == "alice"
+    release.set()
+    refresher.join(timeout=30)
+    assert not refresher.is_alive()
+    assert fetches(httpserver, jwks_path) == 2
+
+
+def test_hydrate_refreshes_a_stale_set(
+    twin: Twin, httpserver: HTTPServer, jwks_path: str, jwks_document: dict[str, Any], clocks: Clocks,
+) -> None:
+    serve(httpserver, jwks_path, {"document": jwks_document})
+    verifier = aging_verifier(twin, httpserver.url_for(jwks_path), clocks)
+    verifier.hydrate()
+    verifier.hydrate()
+    assert fetches(httpserver, jwks_path) == 1
+    clocks.advance(600)
+    verifier.hydrate()
+    assert fetches(httpserver, jwks_path) == 2

@@ -12,7 +12,9 @@ import base64
 import dataclasses
 import hashlib
 import hmac
+import inspect
 import json
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -134,7 +136,7 @@ def _oversized(ctx: Ctx) -> str:
 
 
 def _deeply_nested(ctx: Ctx) -> str:
-    # Deeper than the interpreter's recursion limit, yet well inside the size limit.
+    # Deeper than some interpreters' JSON parsers go (not 3.13's), yet inside the size limit.
     nested = "[" * 2500 + "]" * 2500
     return ctx.sign(ctx.header(), f'{{"exp":{NOW + 3600},"iat":{NOW},"deep":{nested}}}'.encode())
 
@@ -714,3 +716,98 @@ def test_str_subclass_cannot_fake_a_cache_hit(ctx: Ctx, make_verifier: Callable[
     assert type(err) is MalformedTokenError
     # A well-behaved subclass is judged by its value.
     assert verifier.verify(type("Token", (str,), {})(genuine))["sub"] == ctx.claims()["sub"]
+
+
+# --- nesting depth (both twins, any interpreter) ----------------------------------------------
+
+
+def _nested_claims(ctx: Ctx, levels: int, opener: str = "[") -> bytes:
+    # The payload object is level 1; "deep" adds `levels` more.
+    closer = "]" if opener == "[" else "}"
+    inner = "".join('{"k":' if opener == "{" else "[" for _ in range(levels))
+    inner += "1" if opener == "{" else ""
+    inner += "".join("}" if opener == "{" else "]" for _ in range(levels))
+    assert closer in inner or levels == 0
+    return _claims_text(ctx, deep=inner)
+
+
+@pytest.mark.parametrize("opener", ["[", "{"])
+def test_payload_nesting_is_capped_at_64_levels(
+    opener: str, ctx: Ctx, make_verifier: Callable[..., Any]
+) -> None:
+    verifier = make_verifier(clock=lambda: NOW + 60, cache_size=0)
+    deepest = verifier.verify(ctx.sign(ctx.header(), _nested_claims(ctx, 63, opener)))
+    value = deepest["deep"]
+    for _ in range(62):
+        value = value[0] if opener == "[" else value["k"]
+    assert value in ((), 1) or value == {"k": 1}
+    for levels in (64, 65, 2500 if opener == "[" else 700):
+        err = _verify_error(verifier, ctx.sign(ctx.header(), _nested_claims(ctx, levels, opener)))
+        assert type(err) is MalformedTokenError
+        assert str(err) == "the payload nests arrays or objects more than 64 deep"
+
+
+def test_brackets_inside_strings_do_not_count(ctx: Ctx, make_verifier: Callable[..., Any]) -> None:
+    verifier = make_verifier(clock=lambda: NOW + 60, cache_size=0)
+    text = '"' + "[{" * 100 + '\\"' + "[" * 10 + '\\\\"'
+    claims = verifier.verify(ctx.sign(ctx.header(), _claims_text(ctx, note=text)))
+    assert claims["note"] == json.loads(text)
+
+
+def test_header_nesting_is_capped_too(ctx: Ctx, make_verifier: Callable[..., Any]) -> None:
+    verifier = make_verifier(clock=lambda: NOW + 60, cache_size=0)
+    header = b64url(b'{"kid":"' + KID.encode() + b'","alg":"RS256","x":' + b"[" * 70 + b"]" * 70 + b"}")
+    err = _verify_error(verifier, ctx.sign(header, ctx.claims()))
+    assert str(err) == "the header nests arrays or objects more than 64 deep"
+
+
+def test_nesting_verdict_does_not_depend_on_the_callers_stack(
+    ctx: Ctx, make_verifier: Callable[..., Any]
+) -> None:
+    # Called with most of the recursion limit used up: the 65-level payload is still
+    # `malformed` for the same reason, never a RecursionError, on either twin.
+    verifier = make_verifier(clock=lambda: NOW + 60, cache_size=0)
+    too_deep = ctx.sign(ctx.header(), _nested_claims(ctx, 65))
+    outcomes: list[str] = []
+
+    def descend(levels: int) -> None:
+        if levels:
+            descend(levels - 1)
+            return
+        try:
+            verifier.verify(too_deep)
+        except MalformedTokenError as err:
+            outcomes.append(str(err))
+
+    limit = sys.getrecursionlimit()
+    try:
+        sys.setrecursionlimit(200)
+        frames = len(inspect.stack(0))
+        descend(max(0, 200 - frames - 30))
+    finally:
+        sys.setrecursionlimit(limit)
+    assert outcomes == ["the payload nests arrays or objects more than 64 deep"]
+
+
+JSON_DEPTH_TEXTS = [
+    ("[" * 64 + "]" * 64, False),
+    ("[" * 65 + "]" * 65, True),
+    ("[" * 65, True),  # unbalanced: deep before the parser would fail
+    ('"' + "[" * 100 + '"', False),
+    ('["\\"' + "[" * 100 + '"]', False),
+    ('["\\\\"' + "[" * 100 + '"]', True),
+    ("{" * 30 + "[" * 35, True),
+    ("[]" * 200, False),
+    ('"\u00e9' + "[" * 70 + '"', False),
+    ('"\u00e9\\\u00e9"' + "[" * 70, True),
+    ("\\" + "[" * 65, True),
+    ("\u00e9" * 3 + "[" * 65, True),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), JSON_DEPTH_TEXTS)
+def test_json_too_deep_agrees_on_both_twins(text: str, expected: bool) -> None:
+    from fastcognito import _verify, _verify_py
+
+    assert _verify_py.json_too_deep(text) is expected
+    assert _verify.json_too_deep(text) is expected
