@@ -77,7 +77,7 @@ bench-node: install bench-deps
 
 # The example project under gunicorn (sync, gthread) and granian on 127.0.0.1, loaded by wrk;
 # every run bounded (BENCH_E2E_SECONDS, at most 30). Results in benchmarks/results/e2e-*.json.
-BENCH_E2E_SECONDS ?= 8
+BENCH_E2E_SECONDS ?= 5
 bench-e2e: install bench-tools
 	@command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk"; exit 1; }
 	$(PY) benchmarks/e2e/run.py --seconds $(BENCH_E2E_SECONDS) --out $(BENCH_RESULTS)
