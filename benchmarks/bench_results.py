@@ -1,8 +1,11 @@
 """The table of ratios every benchmark fills in, and the versions it is measured with.
 
 A row is a median time per operation in a group; each group has one baseline measured in the same
-run, and each row's ratio is its median over that baseline. Rows measured in another process
-(PyJWT 2.13, aws-jwt-verify) bring their own ratio, to a baseline measured in that process.
+run, and each row's ratio is its median over that baseline. A row measured with a `Paired`
+baseline instead gets the median of its per-round ratios, each round divided by a baseline round
+run just before it: on a shared machine whose load drifts over minutes, only that pairing keeps
+the ratio steady. Rows measured in another process (PyJWT 2.13, aws-jwt-verify) bring their own
+ratio, paired the same way in that process.
 """
 
 from __future__ import annotations
@@ -10,7 +13,10 @@ from __future__ import annotations
 import datetime
 import importlib.metadata
 import platform
-from dataclasses import asdict, dataclass
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 # The distributions whose versions decide the figures; each is printed and saved with them.
@@ -50,8 +56,29 @@ class Row:
     group: str
     median: float | None  # seconds per operation; None when the row comes with its ratio only
     baseline: bool = False
-    ratio: float | None = None  # set for rows measured in another process
+    ratio: float | None = None  # set for paired rows and rows measured in another process
     note: str = ""  # the checks the verifier does not make, or where the figure comes from
+
+
+@dataclass
+class Paired:
+    """A baseline round timed just before each measured round: pass ``paired.setup`` as
+    pytest-benchmark's ``pedantic(setup=...)`` (untimed by it) and ``paired`` to ``record``.
+
+    ``baseline_round`` does ``operations`` baseline operations; ``arguments``, when given, makes
+    the measured round's arguments as pedantic's setup would.
+    """
+
+    baseline_round: Callable[[], object]
+    operations: int
+    arguments: Callable[[], tuple[tuple[Any, ...], dict[str, Any]]] | None = None
+    samples: list[float] = field(default_factory=list)  # seconds per baseline operation
+
+    def setup(self) -> tuple[tuple[Any, ...], dict[str, Any]] | None:
+        start = time.perf_counter()
+        self.baseline_round()
+        self.samples.append((time.perf_counter() - start) / self.operations)
+        return self.arguments() if self.arguments else None
 
 
 class Results:
@@ -70,14 +97,23 @@ class Results:
         group: str | None = None,
         baseline: bool = False,
         note: str = "",
+        paired: Paired | None = None,
     ) -> None:
         """``group`` defaults to the benchmark's own group; ``baseline`` marks the row the others
-        of the group are divided by."""
+        of the group are divided by; ``paired`` gives the row its own interleaved baseline."""
         stats = getattr(benchmark, "stats", None)
         if stats is None:  # --benchmark-disable: nothing was timed
             return
         group = group or getattr(benchmark, "group", None) or "ungrouped"
-        self.rows[group, name] = Row(name, group, stats.stats.median / per_round, baseline=baseline, note=note)
+        ratio = None
+        if paired is not None:
+            rounds = [duration / per_round for duration in stats.stats.data]
+            # pedantic calls setup before each warm-up round too: the last samples pair with rounds.
+            baselines = paired.samples[-len(rounds) :]
+            ratio = statistics.median(measured / base for measured, base in zip(rounds, baselines))
+        self.rows[group, name] = Row(
+            name, group, stats.stats.median / per_round, baseline=baseline, ratio=ratio, note=note
+        )
 
     def record_ratio(self, name: str, *, group: str, ratio: float, median: float | None, note: str) -> None:
         """A row measured in another process, against its own baseline there."""

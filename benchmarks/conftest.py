@@ -27,7 +27,11 @@ from bench_tokens import (  # noqa: E402  (the benchmarks directory is not a pac
     BenchToken,
     b64url,
 )
-from bench_results import Results, versions  # noqa: E402
+from bench_results import Paired, Results, versions  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15  # noqa: E402
+from cryptography.hazmat.primitives.hashes import SHA256  # noqa: E402
+
+from fastcognito.jwk import load_rsa_public_key  # noqa: E402
 
 __all__ = [
     "CLIENT_ID",
@@ -37,6 +41,8 @@ __all__ = [
     "POOL_ID",
     "REGION",
     "BenchToken",
+    "Paired",
+    "RawVerify",
     "Results",
     "b64url",
 ]
@@ -47,6 +53,42 @@ def bench_token() -> BenchToken:
     return BenchToken()
 
 
+class RawVerify:
+    """Rounds of the raw `cryptography` RSA verify: the baseline of the verify groups, run alone
+    and, through `Paired`, just before each measured round."""
+
+    # Operations per one-token round: long enough to time, short beside a peer's round.
+    ONE_TOKEN_OPERATIONS = 256
+
+    def __init__(self, bench_token: BenchToken) -> None:
+        self.key = load_rsa_public_key(bench_token.jwk)
+        self.padding, self.algorithm = PKCS1v15(), SHA256()
+        self.pairs = [(signature, signing_input) for _, signing_input, signature in bench_token.distinct()]
+        self.signature, self.signing_input = bench_token.signature, bench_token.signing_input
+
+    def distinct_round(self) -> None:
+        verify, padding, algorithm = self.key.verify, self.padding, self.algorithm
+        for signature, signing_input in self.pairs:
+            verify(signature, signing_input, padding, algorithm)
+
+    def one_token_round(self) -> None:
+        verify, padding, algorithm = self.key.verify, self.padding, self.algorithm
+        signature, signing_input = self.signature, self.signing_input
+        for _ in range(self.ONE_TOKEN_OPERATIONS):
+            verify(signature, signing_input, padding, algorithm)
+
+    def paired_cold(self) -> Paired:
+        return Paired(self.distinct_round, len(self.pairs))
+
+    def paired_hit(self, arguments: Any = None) -> Paired:
+        return Paired(self.one_token_round, self.ONE_TOKEN_OPERATIONS, arguments)
+
+
+@pytest.fixture(scope="session")
+def raw_verify(bench_token: BenchToken) -> RawVerify:
+    return RawVerify(bench_token)
+
+
 _RESULTS = Results()
 
 
@@ -55,6 +97,7 @@ def results() -> Results:
     return _RESULTS
 
 
+@pytest.hookimpl(trylast=True)  # after pytest-benchmark's own tables, so the ratios close the run
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     if not _RESULTS.rows:
         return

@@ -9,7 +9,8 @@ venv's `cryptography` and differs from the in-process PyJWT only in PyJWT itself
 
 FIXTURE.json is BenchToken.fixture_json(). Prints one JSON object: the PyJWT version, the checks
 it does not make, and (unless --check-only) median seconds per verify for the raw verify and for
-PyJWT, in the cold group (distinct tokens) and the hit group (fresh copies of one token).
+PyJWT and the median ratio of alternating rounds, in the cold group (distinct tokens) and the hit
+group (fresh copies of one token).
 """
 
 from __future__ import annotations
@@ -67,14 +68,22 @@ def misses(verify: Callable[[str], Any], fixture: dict[str, Any]) -> list[str]:
     return missed
 
 
-def median_per_call(run: Callable[[], None], calls: int) -> float:
-    run()  # warm-up
-    samples = []
+def paired_rounds(raw: Callable[[], None], peer: Callable[[], None], calls: int) -> dict[str, float]:
+    """Alternating rounds, the raw verify just before each peer round: medians of both and the
+    median of the per-round ratios, which the drifting load of a shared machine moves least."""
+    raw()
+    peer()  # warm-up
+    raws, peers, ratios = [], [], []
     for _ in range(ROUNDS):
         start = time.perf_counter()
-        run()
-        samples.append((time.perf_counter() - start) / calls)
-    return statistics.median(samples)
+        raw()
+        middle = time.perf_counter()
+        peer()
+        end = time.perf_counter()
+        raws.append((middle - start) / calls)
+        peers.append((end - middle) / calls)
+        ratios.append((end - middle) / (middle - start))
+    return {"raw": statistics.median(raws), "peer": statistics.median(peers), "ratio": statistics.median(ratios)}
 
 
 def measure(verify: Callable[[str], Any], fixture: dict[str, Any]) -> dict[str, dict[str, float]]:
@@ -106,10 +115,7 @@ def measure(verify: Callable[[str], Any], fixture: dict[str, Any]) -> dict[str, 
         for _ in range(copies):
             verify(head + last)  # a fresh str, as a request brings
 
-    return {
-        "cold": {"raw": median_per_call(raw_cold, len(pairs)), "peer": median_per_call(peer_cold, len(tokens))},
-        "hit": {"raw": median_per_call(raw_hit, copies), "peer": median_per_call(peer_hit, copies)},
-    }
+    return {"cold": paired_rounds(raw_cold, peer_cold, len(tokens)), "hit": paired_rounds(raw_hit, peer_hit, copies)}
 
 
 def main(argv: list[str] | None = None) -> int:

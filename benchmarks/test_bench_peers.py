@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BenchToken, Results
+from conftest import BenchToken, RawVerify, Results
 from peers import MISS_WORDING, PEERS, PeerKeys, correctness_pass, describe_misses, peer_keys
 
 BENCHMARKS = Path(__file__).resolve().parent
@@ -42,7 +42,7 @@ def keys(bench_token: BenchToken) -> Iterator[PeerKeys]:
 @pytest.mark.benchmark(group="cold")
 @pytest.mark.parametrize("peer_name", OTHER_LIBRARIES)
 def test_peer_cold(
-    benchmark: Any, bench_token: BenchToken, keys: PeerKeys, results: Results, peer_name: str
+    benchmark: Any, bench_token: BenchToken, raw_verify: RawVerify, keys: PeerKeys, results: Results, peer_name: str
 ) -> None:
     peer = PEERS[peer_name]
     verify = peer.build(keys)
@@ -53,14 +53,15 @@ def test_peer_cold(
         for token in tokens:
             verify(token)
 
-    benchmark.pedantic(verify_all, rounds=ROUNDS, iterations=1, warmup_rounds=1)
-    results.record(peer.name, benchmark, per_round=len(tokens), note=describe_misses(peer))
+    paired = raw_verify.paired_cold()
+    benchmark.pedantic(verify_all, setup=paired.setup, rounds=ROUNDS, iterations=1, warmup_rounds=1)
+    results.record(peer.name, benchmark, per_round=len(tokens), note=describe_misses(peer), paired=paired)
 
 
 @pytest.mark.benchmark(group="hit")
 @pytest.mark.parametrize("peer_name", OTHER_LIBRARIES)
 def test_peer_repeat_fresh_str(
-    benchmark: Any, bench_token: BenchToken, keys: PeerKeys, results: Results, peer_name: str
+    benchmark: Any, bench_token: BenchToken, raw_verify: RawVerify, keys: PeerKeys, results: Results, peer_name: str
 ) -> None:
     peer = PEERS[peer_name]
     verify = peer.build(keys)
@@ -70,11 +71,9 @@ def test_peer_repeat_fresh_str(
         for token in tokens:
             verify(token)
 
-    def setup() -> tuple[tuple[list[str]], dict[str, Any]]:
-        return (bench_token.fresh_copies(FRESH_COPIES, token_use=peer.token_use),), {}
-
-    benchmark.pedantic(verify_all, setup=setup, rounds=ROUNDS, iterations=1, warmup_rounds=1)
-    results.record(peer.name, benchmark, per_round=FRESH_COPIES, note=describe_misses(peer))
+    paired = raw_verify.paired_hit(lambda: ((bench_token.fresh_copies(FRESH_COPIES, token_use=peer.token_use),), {}))
+    benchmark.pedantic(verify_all, setup=paired.setup, rounds=ROUNDS, iterations=1, warmup_rounds=1)
+    results.record(peer.name, benchmark, per_round=FRESH_COPIES, note=describe_misses(peer), paired=paired)
 
 
 # --- other processes ---------------------------------------------------------------------------
@@ -99,7 +98,7 @@ def _record_external(results: Results, name: str, report: dict[str, Any], misses
         results.record_ratio(
             name,
             group=group,
-            ratio=medians["peer"] / medians["raw"],
+            ratio=medians["ratio"],
             median=medians["peer"],
             note="; ".join(part for part in (misses_note, "own process, ratio to its own raw verify") if part),
         )
