@@ -3,9 +3,9 @@
 Reads the newest benchmarks/results/bench-*.json (`make bench`) and, when there is one, the
 newest e2e-*.json (`make bench-e2e`). Panels: the cold group and the hit group as ratios to the
 raw RSA verify of the same run (lower is faster), then the end-to-end rate as a ratio to the
-paired no-auth run (higher is better). A verifier that skips checks gets its misses in grey.
+paired no-auth run, from the server's CPU time per request (higher is better). A verifier that skips checks gets its misses in grey.
 
-    python benchmarks/chart.py [--results benchmarks/results] [--out docs/benchmarks.png]
+    python benchmarks/chart.py [--results benchmarks/results] [--out docs/benchmarks.png] [--markdown]
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def _e2e_panel(axis: Any, e2e: dict[str, Any]) -> None:
     height = 0.8 / len(servers)
     for index, server in enumerate(servers):
         ratios = [
-            next((run["ratio"] for run in runs if run["server"] == server and run["variant"] == variant), 0.0)
+            next((run["cpu_ratio"] for run in runs if run["server"] == server and run["variant"] == variant), 0.0)
             for variant in variants
         ]
         positions = [position + index * height for position in range(len(variants))]
@@ -88,7 +88,11 @@ def _e2e_panel(axis: Any, e2e: dict[str, Any]) -> None:
         fontsize=10,
         loc="left",
     )
-    axis.set_xlabel("requests per second, ratio to the paired no-auth run (higher is better)", fontsize=8)
+    axis.set_xlabel(
+        "server CPU per no-auth request / per authenticated request: the share of the no-auth rate kept "
+        "(higher is better)",
+        fontsize=8,
+    )
 
 
 def draw(bench: dict[str, Any], e2e: dict[str, Any] | None, out: Path) -> None:
@@ -112,10 +116,54 @@ def draw(bench: dict[str, Any], e2e: dict[str, Any] | None, out: Path) -> None:
     plt.close(figure)
 
 
+def markdown(bench: dict[str, Any], e2e: dict[str, Any] | None) -> str:
+    """The README's tables, from the same JSON as the chart, so the text cannot drift from it."""
+    rows = bench["fastcognito_table"]["rows"]
+    by_name: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        if "same str object" in row["name"]:
+            continue
+        # One line per verifier: fastcognito's rows say how its cache was used, the raw rows which token.
+        verifier = row["name"].split(", cache")[0].replace(", one token", "")
+        by_name.setdefault(verifier, {})[row["group"]] = row
+    order = sorted(by_name, key=lambda name: by_name[name].get("cold", {}).get("ratio") or 0.0)
+    lines = [
+        "| verifier | cold (new token) | same token again | checks it does not make |",
+        "|---|---:|---:|---|",
+    ]
+    for name in order:
+        cold, hit = by_name[name].get("cold"), by_name[name].get("hit")
+        if cold is None or hit is None:
+            continue
+        note = cold["note"].replace("own process, ratio to its own raw verify", "own process").strip("; ")
+        lines.append(f"| {name} | {cold['ratio']:.2f}x | {_short(hit['ratio'])} | {note} |")
+    text = "\n".join(lines)
+    if e2e:
+        e2e_lines = [
+            "| server | variant | req/s (no-auth) | p50 / p99 ms (no-auth) | CPU us/request (no-auth) | "
+            "CPU ratio | req/s ratio |",
+            "|---|---|---:|---:|---:|---:|---:|",
+        ]
+        for run in e2e["runs"]:
+            e2e_lines.append(
+                f"| {run['server']} | {run['variant']} | {run['requests_per_second']:.0f} "
+                f"({run['noauth_requests_per_second']:.0f}) | {run['p50_ms']:.1f} / {run['p99_ms']:.1f} "
+                f"({run['noauth_p50_ms']:.1f} / {run['noauth_p99_ms']:.1f}) | {run['cpu_us_per_request']:.0f} "
+                f"({run['noauth_cpu_us_per_request']:.0f}) | {run['cpu_ratio']:.2f}x | {run['ratio']:.2f}x |"
+            )
+        text += "\n\n" + "\n".join(e2e_lines)
+    return text
+
+
+def _short(ratio: float) -> str:
+    return f"{ratio:.2f}x" if ratio >= 0.1 else f"{ratio:.3f}x"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--results", type=Path, default=BENCHMARKS / "results")
     parser.add_argument("--out", type=Path, default=BENCHMARKS.parent / "docs" / "benchmarks.png")
+    parser.add_argument("--markdown", action="store_true", help="also print the README's tables")
     args = parser.parse_args(argv)
     bench_path = newest(args.results, "bench-*.json")
     if bench_path is None:
@@ -125,6 +173,9 @@ def main(argv: list[str] | None = None) -> int:
     e2e = json.loads(e2e_path.read_text()) if e2e_path else None
     draw(bench, e2e, args.out)
     print(f"{args.out} from {bench_path.name}" + (f" and {e2e_path.name}" if e2e_path else ""))
+    if args.markdown:
+        print()
+        print(markdown(bench, e2e))
     return 0
 
 

@@ -74,13 +74,23 @@ class LoadRun:
     requests_per_second: float
     p50_ms: float
     p99_ms: float
+    cpu_us_per_request: float
     noauth_requests_per_second: float
     noauth_p50_ms: float
     noauth_p99_ms: float
+    noauth_cpu_us_per_request: float
 
     @property
     def ratio(self) -> float:
+        """Requests per second, as a ratio to the paired no-auth run."""
         return self.requests_per_second / self.noauth_requests_per_second
+
+    @property
+    def cpu_ratio(self) -> float:
+        """The server's CPU time per no-auth request over its CPU time per authenticated request:
+        the share of its no-auth rate a CPU-bound worker keeps. Steadier than the rate on a
+        shared machine, where other jobs take the cores for seconds at a time."""
+        return self.noauth_cpu_us_per_request / self.cpu_us_per_request
 
 
 def _free_port() -> int:
@@ -102,8 +112,39 @@ def _get(port: int, path: str, token: str | None = None) -> int:
         connection.close()
 
 
+def _process_tree(pid: int) -> list[int]:
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            try:
+                pending.extend(int(child) for child in (task / "children").read_text().split())
+            except OSError:
+                pass
+    return found
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of the server: the process and every worker under it."""
+    total = 0
+    for member in _process_tree(pid):
+        try:
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Server:
+    port: int
+    pid: int
+
+
 @contextmanager
-def running_server(name: str, env: dict[str, str]) -> Iterator[int]:
+def running_server(name: str, env: dict[str, str]) -> Iterator[Server]:
     port = _free_port()
     command = list(SERVERS[name])
     if name == "granian":
@@ -124,7 +165,7 @@ def running_server(name: str, env: dict[str, str]) -> Iterator[int]:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{name} did not answer on 127.0.0.1:{port} within 30 s")
             time.sleep(0.2)
-        yield port
+        yield Server(port, process.pid)
     finally:
         process.terminate()
         try:
@@ -154,27 +195,31 @@ _UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
 def wrk(
-    port: int, path: str, seconds: int, connections: int, extra: list[str], env: dict[str, str] | None = None
-) -> tuple[float, float, float]:
-    """(requests/s, p50 ms, p99 ms) of one bounded wrk run; fails on any non-2xx answer."""
+    server: Server, path: str, seconds: int, connections: int, extra: list[str], env: dict[str, str] | None = None
+) -> tuple[float, float, float, float]:
+    """(requests/s, p50 ms, p99 ms, server CPU us per request) of one bounded wrk run; fails on
+    any non-2xx answer."""
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
-    command += extra + [f"http://127.0.0.1:{port}{path}"]
+    command += extra + [f"http://127.0.0.1:{server.port}{path}"]
+    cpu_before = cpu_seconds(server.pid)
     result = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 30, env=env)
+    cpu_used = cpu_seconds(server.pid) - cpu_before
     output = result.stdout
     if result.returncode != 0:
         raise RuntimeError(f"wrk failed: {result.stderr}{output}")
     if "Non-2xx or 3xx responses" in output or "Socket errors" in output:
         raise RuntimeError(f"wrk saw errors or refusals:\n{output}")
     rate = re.search(r"^Requests/sec:\s+([\d.]+)", output, re.MULTILINE)
+    count = re.search(r"^\s+(\d+) requests in", output, re.MULTILINE)
     latencies = {percent: float(value) * _UNIT_MS[unit] for percent, value, unit in _LATENCY.findall(output)}
-    if rate is None or set(latencies) != {"50", "99"}:
+    if rate is None or count is None or int(count.group(1)) == 0 or set(latencies) != {"50", "99"}:
         raise RuntimeError(f"could not read wrk's output:\n{output}")
-    return float(rate.group(1)), latencies["50"], latencies["99"]
+    return float(rate.group(1)), latencies["50"], latencies["99"], cpu_used / int(count.group(1)) * 1e6
 
 
-def _medians(samples: list[tuple[float, float, float]]) -> tuple[float, float, float]:
-    rate, p50, p99 = (statistics.median(column) for column in zip(*samples))
-    return rate, p50, p99
+def _medians(samples: list[tuple[float, float, float, float]]) -> tuple[float, float, float, float]:
+    rate, p50, p99, cpu = (statistics.median(column) for column in zip(*samples))
+    return rate, p50, p99, cpu
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -215,12 +260,12 @@ def main(argv: list[str] | None = None) -> int:
         for server in args.servers:
             for auth in dict.fromkeys(auth for _, auth, _ in VARIANTS):
                 env = dict(base_env, E2E_AUTH=auth)
-                with running_server(server, env) as port:
-                    check_variant(port, bench_token, distinct[-1])
+                with running_server(server, env) as running:
+                    check_variant(running.port, bench_token, distinct[-1])
                     print(f"{server} / {auth}: answers checked", flush=True)
                     if args.check_only:
                         continue
-                    wrk(port, "/e2e/noauth/", 1, args.connections, [])  # warm-up, not reported
+                    wrk(running, "/e2e/noauth/", 1, args.connections, [])  # warm-up, not reported
                     for label, variant_auth, tokens in VARIANTS:
                         if variant_auth != auth:
                             continue
@@ -231,11 +276,15 @@ def main(argv: list[str] | None = None) -> int:
                         # Alternating pairs, medians kept: the load of a shared machine drifts.
                         noauth_runs, auth_runs = [], []
                         for _ in range(args.pairs):
-                            noauth_runs.append(wrk(port, "/e2e/noauth/", args.seconds, args.connections, []))
-                            auth_runs.append(wrk(port, "/e2e/auth/", args.seconds, args.connections, extra, env))
+                            noauth_runs.append(wrk(running, "/e2e/noauth/", args.seconds, args.connections, []))
+                            auth_runs.append(wrk(running, "/e2e/auth/", args.seconds, args.connections, extra, env))
                         run = LoadRun(server, label, *_medians(auth_runs), *_medians(noauth_runs))
                         runs.append(run)
-                        print(f"  {label}: {run.requests_per_second:.0f} req/s, {run.ratio:.3f}x no-auth", flush=True)
+                        print(
+                            f"  {label}: {run.requests_per_second:.0f} req/s, {run.ratio:.3f}x no-auth; "
+                            f"{run.cpu_us_per_request:.0f} us CPU per request, {run.cpu_ratio:.3f}x no-auth's",
+                            flush=True,
+                        )
     if args.check_only:
         return 0
     print()
@@ -256,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
                     "distinct_tokens": args.distinct_tokens,
                     "workers": 1,
                 },
-                "runs": [{**asdict(run), "ratio": run.ratio} for run in runs],
+                "runs": [{**asdict(run), "ratio": run.ratio, "cpu_ratio": run.cpu_ratio} for run in runs],
             },
             indent=2,
         )
@@ -282,13 +331,15 @@ def _server_versions() -> dict[str, str]:
 
 def table(runs: list[LoadRun]) -> str:
     lines = [
-        "| server | variant | req/s | p50 (ms) | p99 (ms) | paired no-auth req/s | ratio to no-auth |",
-        "|---|---|---:|---:|---:|---:|---:|",
+        "| server | variant | req/s | p50 (ms) | p99 (ms) | no-auth req/s | req/s ratio | "
+        "server CPU/request (us) | no-auth CPU/request (us) | CPU ratio |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for run in runs:
         lines.append(
             f"| {run.server} | {run.variant} | {run.requests_per_second:.0f} | {run.p50_ms:.2f} | "
-            f"{run.p99_ms:.2f} | {run.noauth_requests_per_second:.0f} | {run.ratio:.3f}x |"
+            f"{run.p99_ms:.2f} | {run.noauth_requests_per_second:.0f} | {run.ratio:.3f}x | "
+            f"{run.cpu_us_per_request:.0f} | {run.noauth_cpu_us_per_request:.0f} | {run.cpu_ratio:.3f}x |"
         )
     return "\n".join(lines)
 
