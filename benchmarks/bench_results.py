@@ -133,7 +133,9 @@ class Results:
     def ordered(self) -> list[Row]:
         """The verify groups first, then the others as they appear; in each group the baseline
         first, then by ratio."""
-        groups: list[str] = [group for group in GROUP_ORDER if any(row.group == group for row in self.rows.values())]
+        groups: list[str] = [
+            group for group in GROUP_ORDER if any(row.group == group for row in self.rows.values())
+        ]
         for row in self.rows.values():
             if row.group not in groups:
                 groups.append(row.group)

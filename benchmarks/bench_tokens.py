@@ -105,7 +105,9 @@ class BenchToken:
     def good(self, token_use: str = "access") -> str:
         return self.token if token_use == "access" else self.id_token
 
-    def distinct(self, count: int = DISTINCT_TOKENS, token_use: str = "access") -> list[tuple[str, bytes, bytes]]:
+    def distinct(
+        self, count: int = DISTINCT_TOKENS, token_use: str = "access"
+    ) -> list[tuple[str, bytes, bytes]]:
         """``count`` tokens of different users and sessions, as real traffic brings: each differs
         in every per-token claim (sub, username, jti, origin_jti, event_id, iat, exp). Returns
         (token, signing input, signature) triples."""
@@ -166,7 +168,11 @@ class BenchToken:
             "jwks": self.jwks,
             "token": self.token,
             "distinct": [
-                {"token": token, "signing_input": signing_input.decode("ascii"), "signature": b64url(signature)}
+                {
+                    "token": token,
+                    "signing_input": signing_input.decode("ascii"),
+                    "signature": b64url(signature),
+                }
                 for token, signing_input, signature in self.distinct(count)
             ],
             "bad": self.bad("access"),

@@ -69,7 +69,14 @@ def main(argv: list[str]) -> int:
     print()
     benchmark_cli = Path(sys.executable).with_name("pytest-benchmark")
     return subprocess.call(
-        [str(benchmark_cli), "compare", "--group-by=group", "--columns=median,rounds", str(old_path), str(new_path)]
+        [
+            str(benchmark_cli),
+            "compare",
+            "--group-by=group",
+            "--columns=median,rounds",
+            str(old_path),
+            str(new_path),
+        ]
     )
 
 

@@ -37,7 +37,9 @@ def _raw_rsa_verify() -> Callable[[], object]:
     bench_token = _bench_token()
     key = load_rsa_public_key(bench_token.jwk)
     padding, algorithm = PKCS1v15(), SHA256()
-    pairs = itertools.cycle([(signature, signing_input) for _, signing_input, signature in bench_token.distinct()])
+    pairs = itertools.cycle(
+        [(signature, signing_input) for _, signing_input, signature in bench_token.distinct()]
+    )
     verify = key.verify
 
     def one_verify() -> object:

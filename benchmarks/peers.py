@@ -348,4 +348,3 @@ def describe_misses(peer: Peer) -> str:
     if peer.note:
         parts.append(peer.note)
     return "; ".join(parts)
-

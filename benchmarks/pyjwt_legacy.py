@@ -83,7 +83,11 @@ def paired_rounds(raw: Callable[[], None], peer: Callable[[], None], calls: int)
         raws.append((middle - start) / calls)
         peers.append((end - middle) / calls)
         ratios.append((end - middle) / (middle - start))
-    return {"raw": statistics.median(raws), "peer": statistics.median(peers), "ratio": statistics.median(ratios)}
+    return {
+        "raw": statistics.median(raws),
+        "peer": statistics.median(peers),
+        "ratio": statistics.median(ratios),
+    }
 
 
 def measure(verify: Callable[[str], Any], fixture: dict[str, Any]) -> dict[str, dict[str, float]]:
@@ -115,7 +119,10 @@ def measure(verify: Callable[[str], Any], fixture: dict[str, Any]) -> dict[str, 
         for _ in range(copies):
             verify(head + last)  # a fresh str, as a request brings
 
-    return {"cold": paired_rounds(raw_cold, peer_cold, len(tokens)), "hit": paired_rounds(raw_hit, peer_hit, copies)}
+    return {
+        "cold": paired_rounds(raw_cold, peer_cold, len(tokens)),
+        "hit": paired_rounds(raw_hit, peer_hit, copies),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -125,7 +132,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--expect-version", default=None, help="fail unless this PyJWT version is imported")
     args = parser.parse_args(argv)
     if args.expect_version and jwt.__version__ != args.expect_version:
-        raise SystemExit(f"imported PyJWT {jwt.__version__} from {jwt.__file__}, expected {args.expect_version}")
+        raise SystemExit(
+            f"imported PyJWT {jwt.__version__} from {jwt.__file__}, expected {args.expect_version}"
+        )
     with open(args.fixture, encoding="utf-8") as file:
         fixture = json.load(file)
     verify = build(fixture)

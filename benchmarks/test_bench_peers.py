@@ -42,7 +42,12 @@ def keys(bench_token: BenchToken) -> Iterator[PeerKeys]:
 @pytest.mark.benchmark(group="cold")
 @pytest.mark.parametrize("peer_name", OTHER_LIBRARIES)
 def test_peer_cold(
-    benchmark: Any, bench_token: BenchToken, raw_verify: RawVerify, keys: PeerKeys, results: Results, peer_name: str
+    benchmark: Any,
+    bench_token: BenchToken,
+    raw_verify: RawVerify,
+    keys: PeerKeys,
+    results: Results,
+    peer_name: str,
 ) -> None:
     peer = PEERS[peer_name]
     verify = peer.build(keys)
@@ -61,7 +66,12 @@ def test_peer_cold(
 @pytest.mark.benchmark(group="hit")
 @pytest.mark.parametrize("peer_name", OTHER_LIBRARIES)
 def test_peer_repeat_fresh_str(
-    benchmark: Any, bench_token: BenchToken, raw_verify: RawVerify, keys: PeerKeys, results: Results, peer_name: str
+    benchmark: Any,
+    bench_token: BenchToken,
+    raw_verify: RawVerify,
+    keys: PeerKeys,
+    results: Results,
+    peer_name: str,
 ) -> None:
     peer = PEERS[peer_name]
     verify = peer.build(keys)
@@ -71,7 +81,9 @@ def test_peer_repeat_fresh_str(
         for token in tokens:
             verify(token)
 
-    paired = raw_verify.paired_hit(lambda: ((bench_token.fresh_copies(FRESH_COPIES, token_use=peer.token_use),), {}))
+    paired = raw_verify.paired_hit(
+        lambda: ((bench_token.fresh_copies(FRESH_COPIES, token_use=peer.token_use),), {})
+    )
     benchmark.pedantic(verify_all, setup=paired.setup, rounds=ROUNDS, iterations=1, warmup_rounds=1)
     results.record(peer.name, benchmark, per_round=FRESH_COPIES, note=describe_misses(peer), paired=paired)
 
@@ -100,7 +112,9 @@ def _record_external(results: Results, name: str, report: dict[str, Any], misses
             group=group,
             ratio=medians["ratio"],
             median=medians["peer"],
-            note="; ".join(part for part in (misses_note, "own process, ratio to its own raw verify") if part),
+            note="; ".join(
+                part for part in (misses_note, "own process, ratio to its own raw verify") if part
+            ),
         )
 
 
@@ -108,9 +122,13 @@ def _misses_note(misses: list[str]) -> str:
     return "; ".join(MISS_WORDING[check] for check in misses)
 
 
-def test_pyjwt_legacy_own_process(fixture_file: Path, results: Results, request: pytest.FixtureRequest) -> None:
+def test_pyjwt_legacy_own_process(
+    fixture_file: Path, results: Results, request: pytest.FixtureRequest
+) -> None:
     if not (PYJWT_LEGACY_DIR / "jwt").is_dir():
-        pytest.fail(f"PyJWT {PYJWT_LEGACY_VERSION} is not installed in {PYJWT_LEGACY_DIR}: run `make bench-deps`")
+        pytest.fail(
+            f"PyJWT {PYJWT_LEGACY_VERSION} is not installed in {PYJWT_LEGACY_DIR}: run `make bench-deps`"
+        )
     check_only = bool(request.config.getoption("benchmark_disable"))
     env = dict(os.environ, PYTHONPATH=str(PYJWT_LEGACY_DIR))
     command = [sys.executable, str(BENCHMARKS / "pyjwt_legacy.py"), str(fixture_file)]
@@ -120,7 +138,9 @@ def test_pyjwt_legacy_own_process(fixture_file: Path, results: Results, request:
     assert report["version"] == PYJWT_LEGACY_VERSION
     assert report["misses"] == []
     if not check_only:
-        _record_external(results, f"PyJWT (PyJWK) {report['version']}", report, _misses_note(report["misses"]))
+        _record_external(
+            results, f"PyJWT (PyJWK) {report['version']}", report, _misses_note(report["misses"])
+        )
 
 
 def test_aws_jwt_verify_node(fixture_file: Path, results: Results, request: pytest.FixtureRequest) -> None:
@@ -128,7 +148,9 @@ def test_aws_jwt_verify_node(fixture_file: Path, results: Results, request: pyte
     if node is None or not (NODE_DIR / "node_modules" / "aws-jwt-verify").is_dir():
         pytest.fail("node or aws-jwt-verify is missing: run `make bench-deps` (npm ci in benchmarks/node)")
     check_only = bool(request.config.getoption("benchmark_disable"))
-    command = [node, str(NODE_DIR / "bench.mjs"), str(fixture_file)] + (["--check-only"] if check_only else [])
+    command = [node, str(NODE_DIR / "bench.mjs"), str(fixture_file)] + (
+        ["--check-only"] if check_only else []
+    )
     report = _run_external(command)
     # aws-jwt-verify checks everything fastcognito does except that iat is not in the future.
     assert report["misses"] == ["iat"]

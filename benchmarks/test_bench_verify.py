@@ -90,7 +90,9 @@ def test_cache_hit_fresh_str(
     hits_before = verifier.cache_info().hits
     verify_all(bench_token.fresh_copies(3))
     assert verifier.cache_info().hits == hits_before + 3
-    results.record(f"fastcognito {twin}, cache hit (fresh str)", benchmark, per_round=FRESH_COPIES, paired=paired)
+    results.record(
+        f"fastcognito {twin}, cache hit (fresh str)", benchmark, per_round=FRESH_COPIES, paired=paired
+    )
 
 
 @pytest.mark.benchmark(group="hit")

@@ -17,7 +17,17 @@ RUN = Path(__file__).resolve().parents[1] / "benchmarks" / "e2e" / "run.py"
 @pytest.mark.slow
 def test_every_e2e_variant_answers_correctly_under_gunicorn() -> None:
     result = subprocess.run(
-        [sys.executable, "-W", "error", str(RUN), "--check-only", "--servers", "gunicorn sync", "--distinct-tokens", "8"],
+        [
+            sys.executable,
+            "-W",
+            "error",
+            str(RUN),
+            "--check-only",
+            "--servers",
+            "gunicorn sync",
+            "--distinct-tokens",
+            "8",
+        ],
         capture_output=True,
         text=True,
         timeout=180,
@@ -29,7 +39,10 @@ def test_every_e2e_variant_answers_correctly_under_gunicorn() -> None:
 
 def test_run_refuses_a_run_longer_than_30_seconds() -> None:
     result = subprocess.run(
-        [sys.executable, str(RUN), "--seconds", "31", "--check-only"], capture_output=True, text=True, timeout=60
+        [sys.executable, str(RUN), "--seconds", "31", "--check-only"],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 2
     assert "--seconds must be between 1 and 30" in result.stderr

@@ -39,7 +39,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
 E2E = Path(__file__).resolve().parent
 BENCHMARKS = E2E.parent
@@ -55,7 +54,15 @@ DISTINCT_TOKENS = 5000  # more than fastcognito's default cache (4,096): every r
 BIN = Path(sys.executable).parent
 SERVERS = {
     "gunicorn sync": [str(BIN / "gunicorn"), "--workers", "1", "--worker-class", "sync"],
-    "gunicorn gthread": [str(BIN / "gunicorn"), "--workers", "1", "--worker-class", "gthread", "--threads", "4"],
+    "gunicorn gthread": [
+        str(BIN / "gunicorn"),
+        "--workers",
+        "1",
+        "--worker-class",
+        "gthread",
+        "--threads",
+        "4",
+    ],
     "granian": [str(BIN / "granian"), "--interface", "wsgi", "--workers", "1", "--no-log"],
 }
 # (variant label, E2E_AUTH, which tokens)
@@ -195,7 +202,12 @@ _UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
 def wrk(
-    server: Server, path: str, seconds: int, connections: int, extra: list[str], env: dict[str, str] | None = None
+    server: Server,
+    path: str,
+    seconds: int,
+    connections: int,
+    extra: list[str],
+    env: dict[str, str] | None = None,
 ) -> tuple[float, float, float, float]:
     """(requests/s, p50 ms, p99 ms, server CPU us per request) of one bounded wrk run; fails on
     any non-2xx answer."""
@@ -230,7 +242,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--servers", nargs="+", default=list(SERVERS), choices=list(SERVERS))
     parser.add_argument("--distinct-tokens", type=int, default=DISTINCT_TOKENS)
     parser.add_argument("--out", type=Path, default=BENCHMARKS / "results")
-    parser.add_argument("--check-only", action="store_true", help="start each server and variant, check answers, no load")
+    parser.add_argument(
+        "--check-only", action="store_true", help="start each server and variant, check answers, no load"
+    )
     args = parser.parse_args(argv)
     if not 1 <= args.seconds <= MAX_SECONDS:
         parser.error(f"--seconds must be between 1 and {MAX_SECONDS}")
@@ -276,13 +290,17 @@ def main(argv: list[str] | None = None) -> int:
                         # Alternating pairs, medians kept: the load of a shared machine drifts.
                         noauth_runs, auth_runs = [], []
                         for _ in range(args.pairs):
-                            noauth_runs.append(wrk(running, "/e2e/noauth/", args.seconds, args.connections, []))
-                            auth_runs.append(wrk(running, "/e2e/auth/", args.seconds, args.connections, extra, env))
+                            noauth_runs.append(
+                                wrk(running, "/e2e/noauth/", args.seconds, args.connections, [])
+                            )
+                            auth_runs.append(
+                                wrk(running, "/e2e/auth/", args.seconds, args.connections, extra, env)
+                            )
                         run = LoadRun(server, label, *_medians(auth_runs), *_medians(noauth_runs))
                         runs.append(run)
                         print(
                             f"  {label}: {run.requests_per_second:.0f} req/s, {run.ratio:.3f}x no-auth; "
-                            f"{run.cpu_us_per_request:.0f} us CPU per request, {run.cpu_ratio:.3f}x no-auth's",
+                            f"{run.cpu_us_per_request:.0f} us CPU/request, {run.cpu_ratio:.3f}x no-auth's",
                             flush=True,
                         )
     if args.check_only:
