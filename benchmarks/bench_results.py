@@ -36,6 +36,10 @@ VERSIONED = (
 )
 
 
+# CPU time of this process, as `make bench` gives pytest-benchmark (--benchmark-timer): the time
+# other jobs of a shared machine hold the cores does not count, as wall-clock time would.
+TIMER = time.process_time
+
 # The verify groups this suite defines; groups of other files (the DRF request) follow them.
 GROUP_ORDER = ("cold", "hit")
 
@@ -75,9 +79,9 @@ class Paired:
     samples: list[float] = field(default_factory=list)  # seconds per baseline operation
 
     def setup(self) -> tuple[tuple[Any, ...], dict[str, Any]] | None:
-        start = time.perf_counter()
+        start = TIMER()
         self.baseline_round()
-        self.samples.append((time.perf_counter() - start) / self.operations)
+        self.samples.append((TIMER() - start) / self.operations)
         return self.arguments() if self.arguments else None
 
 
