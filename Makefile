@@ -83,9 +83,13 @@ bench-e2e: install bench-tools
 	@command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk"; exit 1; }
 	$(PY) benchmarks/e2e/run.py --seconds $(BENCH_E2E_SECONDS) --out $(BENCH_RESULTS)
 
-# docs/benchmarks.png from the latest saved JSON (no benchmark runs).
+# docs/benchmarks.png and the README's tables from saved JSON (no benchmark runs): the newest
+# runs, or BENCH_JSON=... / E2E_JSON=... (the README names the files it shows).
+BENCH_JSON ?=
+E2E_JSON ?=
 bench-chart: bench-tools
-	$(PY) benchmarks/chart.py --results $(BENCH_RESULTS) --out docs/benchmarks.png
+	$(PY) benchmarks/chart.py --results $(BENCH_RESULTS) --out docs/benchmarks.png --markdown \
+		$(if $(BENCH_JSON),--bench $(BENCH_JSON)) $(if $(E2E_JSON),--e2e $(E2E_JSON))
 
 demo: install
 	$(PY) examples/demo.py
