@@ -12,15 +12,16 @@ MINISTACK_VENV ?= .venv-ministack
 MINISTACK_STAMP := $(MINISTACK_VENV)/.deps-stamp
 PYTEST_ARGS ?=
 
-.PHONY: venv install ministack test test-core bench demo lock typecheck clean fuzz soak test-asan
+.PHONY: venv install ministack test test-core bench bench-deps bench-tools bench-compare bench-node bench-e2e \
+	bench-chart demo lock typecheck clean fuzz soak test-asan
 
 venv: $(DEPS_STAMP)
 
 # The virtual environment and every pinned tool the suite, the benchmarks and the demo use.
-$(DEPS_STAMP): requirements/test.in $(CONSTRAINTS)
+$(DEPS_STAMP): requirements/test.in requirements/bench.in $(CONSTRAINTS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q -c $(CONSTRAINTS) pip
-	$(PIP) install -q -c $(CONSTRAINTS) -r requirements/test.in
+	$(PIP) install -q -c $(CONSTRAINTS) -r requirements/test.in -r requirements/bench.in
 	touch $@
 
 ministack: $(MINISTACK_STAMP)
@@ -38,7 +39,7 @@ install: $(DEPS_STAMP)
 
 # The whole suite, both twins. pytest's exit status 5 (nothing collected) is a failure here:
 # a run that tested nothing is not green.
-test: install ministack
+test: install ministack bench-deps
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 	  echo "NOTE: chromium/chromedriver not found: the browser sign-in test (tests/test_browser_signin.py) is SKIPPED; .ci/run installs them (Debian: chromium chromium-driver)"
 	$(VENV)/bin/pytest $(PYTEST_ARGS) ; \
@@ -46,8 +47,38 @@ test: install ministack
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing on purpose"; exit 1; fi; \
 	exit $$status
 
-bench: install
-	$(VENV)/bin/pytest benchmarks --benchmark-only --benchmark-columns=min,median,mean,rounds $(PYTEST_ARGS) ; \
+# The peers that run in their own process: PyJWT 2.13 (a directory put first on its PYTHONPATH,
+# sharing the venv's cryptography) and aws-jwt-verify (npm ci from benchmarks/node's lockfile).
+PYJWT_LEGACY := .bench/pyjwt-2.13
+PYJWT_LEGACY_STAMP := $(PYJWT_LEGACY)/.stamp
+NODE_STAMP := benchmarks/node/node_modules/.package-lock.json
+BENCH_TOOLS_STAMP := $(VENV)/.bench-tools-stamp
+BENCH_RESULTS := benchmarks/results
+
+bench-deps: $(PYJWT_LEGACY_STAMP) $(NODE_STAMP)
+
+$(PYJWT_LEGACY_STAMP): requirements/pyjwt-legacy.txt $(DEPS_STAMP)
+	rm -rf $(PYJWT_LEGACY)
+	$(PIP) install -q --no-deps --target $(PYJWT_LEGACY) -r requirements/pyjwt-legacy.txt
+	touch $@
+
+$(NODE_STAMP): benchmarks/node/package.json benchmarks/node/package-lock.json
+	cd benchmarks/node && npm ci --no-audit --no-fund --loglevel=error
+
+# granian and matplotlib: only the load test and the chart need them.
+bench-tools: $(BENCH_TOOLS_STAMP)
+
+$(BENCH_TOOLS_STAMP): requirements/bench-tools.in $(CONSTRAINTS) $(DEPS_STAMP)
+	$(PIP) install -q -c $(CONSTRAINTS) -r requirements/bench-tools.in
+	touch $@
+
+# One table of ratios (printed), and pytest-benchmark's JSON with that table, the machine, the
+# versions and the date in benchmarks/results/. Timed in CPU time of the process, so that other
+# jobs on a shared machine count less. About 2 minutes on 2 cores.
+bench: install bench-deps
+	mkdir -p $(BENCH_RESULTS)
+	$(VENV)/bin/pytest benchmarks --benchmark-columns=min,median,mean,rounds --benchmark-timer=time.process_time \
+		--benchmark-json=$(BENCH_RESULTS)/bench-$$(date -u +%Y-%m-%dT%H%MZ).json $(PYTEST_ARGS) ; \
 	status=$$?; [ $$status -eq 5 ] && { echo "no benchmarks collected"; exit 1; }; exit $$status
 
 # Differential fuzzing of the twins (tests/fuzz/) for FUZZ_SECONDS: new inputs go to
@@ -91,17 +122,41 @@ test-asan: install
 	$(VENV)/bin/pytest --capture=sys -p no:faulthandler $(ASAN_TESTS) && \
 	$(PY) tests/fuzz/differential.py tests/fuzz/corpus $$(test -d build/fuzz/corpus && echo build/fuzz/corpus)
 
+# Two saved runs side by side, ratios first: `make bench-compare` takes the last two,
+# `make bench-compare A=path B=path` any two.
+bench-compare: $(DEPS_STAMP)
+	$(PY) benchmarks/compare.py $(A) $(B)
+
+# aws-jwt-verify alone, against Node's raw crypto.verify (the same row `make bench` prints).
+bench-node: install bench-deps
+	$(VENV)/bin/pytest benchmarks/test_bench_peers.py -k aws_jwt_verify -q $(PYTEST_ARGS)
+
+# The example project under gunicorn (sync, gthread) and granian on 127.0.0.1, loaded by wrk;
+# every run bounded (BENCH_E2E_SECONDS, at most 30). Results in benchmarks/results/e2e-*.json.
+BENCH_E2E_SECONDS ?= 5
+bench-e2e: install bench-tools
+	@command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk"; exit 1; }
+	$(PY) benchmarks/e2e/run.py --seconds $(BENCH_E2E_SECONDS) --out $(BENCH_RESULTS)
+
+# docs/benchmarks.png and the README's tables from saved JSON (no benchmark runs): the newest
+# runs, or BENCH_JSON=... / E2E_JSON=... (the README names the files it shows).
+BENCH_JSON ?=
+E2E_JSON ?=
+bench-chart: bench-tools
+	$(PY) benchmarks/chart.py --results $(BENCH_RESULTS) --out docs/benchmarks.png --markdown \
+		$(if $(BENCH_JSON),--bench $(BENCH_JSON)) $(if $(E2E_JSON),--e2e $(E2E_JSON))
+
 demo: install ministack
 	$(PY) examples/demo.py
 
 typecheck: $(DEPS_STAMP)
 	$(VENV)/bin/mypy
 
-# Re-pin every tool after editing requirements/test.in.
+# Re-pin every tool after editing requirements/*.in.
 lock:
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
-	.lock-venv/bin/pip install -q -r requirements/test.in
-	{ echo "# Generated by 'make lock' from requirements/test.in; every install goes through it."; \
+	.lock-venv/bin/pip install -q -r requirements/test.in -r requirements/bench.in -r requirements/bench-tools.in
+	{ echo "# Generated by 'make lock' from requirements/*.in; every install goes through it."; \
 	  .lock-venv/bin/pip freeze --all | grep -v '^fastcognito'; } > $(CONSTRAINTS)
 	rm -rf .lock-venv
 

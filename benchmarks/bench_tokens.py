@@ -1,0 +1,180 @@
+"""Cognito-shaped tokens signed locally, for every benchmark and every peer's correctness pass.
+
+One 2048-bit RSA key signs access tokens (``client_id``, no ``aud``) and ID tokens (``aud``), as
+Cognito does. ``bad(token_use)`` gives one token per check a verifier should make, each wrong in
+that one way only, so a peer that accepts it is shown not to make that check.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+import time
+import uuid
+from typing import Any
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+REGION = "eu-west-1"
+POOL_ID = "eu-west-1_BenchPool1"
+ISSUER = f"https://cognito-idp.{REGION}.amazonaws.com/{POOL_ID}"
+CLIENT_ID = "benchclient0123456789abcde"
+KID = "bench-key-1"
+# How many different tokens the cold groups cycle through: more than any memo of a peer keeps
+# hot, few enough to sign in a second.
+DISTINCT_TOKENS = 256
+
+# The checks of the correctness pass, in the order the table prints them. A verifier must reject
+# the token `bad()` builds for each; "signature", "exp" and "iss" are the ones every peer is
+# configured to make where the library can.
+CHECKS = ("signature", "exp", "iss", "iat", "client", "token_use")
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _compact_json(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode()
+
+
+class BenchToken:
+    """Access and ID tokens shaped like Cognito's, their parts, and the JWKS that verifies them."""
+
+    def __init__(self) -> None:
+        self.private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        numbers = self.private_key.public_key().public_numbers()
+        self.jwk = {
+            "kty": "RSA",
+            "kid": KID,
+            "alg": "RS256",
+            "use": "sig",
+            "n": b64url(numbers.n.to_bytes((numbers.n.bit_length() + 7) // 8, "big")),
+            "e": b64url(numbers.e.to_bytes((numbers.e.bit_length() + 7) // 8, "big")),
+        }
+        self.jwks = {"keys": [self.jwk]}
+        now = int(time.time())
+        self.claims: dict[str, Any] = {
+            "sub": "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee",
+            "cognito:groups": ["admins", "editors"],
+            "iss": ISSUER,
+            "version": 2,
+            "client_id": CLIENT_ID,
+            "origin_jti": "11111111-2222-4333-8444-555555555555",
+            "event_id": "66666666-7777-4888-9999-000000000000",
+            "token_use": "access",
+            "scope": "aws.cognito.signin.user.admin openid profile",
+            "auth_time": now,
+            "exp": now + 24 * 3600,
+            "iat": now,
+            "jti": "abcdefab-cdef-4abc-8def-abcdefabcdef",
+            "username": "alice",
+        }
+        self.id_claims: dict[str, Any] = {
+            "sub": "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee",
+            "cognito:groups": ["admins", "editors"],
+            "email_verified": True,
+            "iss": ISSUER,
+            "cognito:username": "alice",
+            "origin_jti": "11111111-2222-4333-8444-555555555555",
+            "aud": CLIENT_ID,
+            "event_id": "66666666-7777-4888-9999-000000000000",
+            "token_use": "id",
+            "auth_time": now,
+            "exp": now + 24 * 3600,
+            "iat": now,
+            "jti": "abcdefab-cdef-4abc-8def-abcdefabcdef",
+            "email": "alice@example.com",
+        }
+        self._distinct: dict[str, list[tuple[str, bytes, bytes]]] = {"access": [], "id": []}
+        self._bad: dict[str, dict[str, str]] = {}
+        self.token, self.signing_input, self.signature = self.sign(self.claims)
+        self.id_token = self.sign(self.id_claims)[0]
+
+    def sign(
+        self, claims: dict[str, Any], private_key: rsa.RSAPrivateKey | None = None
+    ) -> tuple[str, bytes, bytes]:
+        """(token, signing input, signature) for these claims under the bench key's kid."""
+        header = b64url(_compact_json({"kid": KID, "alg": "RS256"}))
+        signing_input = f"{header}.{b64url(_compact_json(claims))}".encode("ascii")
+        signature = (private_key or self.private_key).sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
+        return f"{signing_input.decode('ascii')}.{b64url(signature)}", signing_input, signature
+
+    def good(self, token_use: str = "access") -> str:
+        return self.token if token_use == "access" else self.id_token
+
+    def distinct(
+        self, count: int = DISTINCT_TOKENS, token_use: str = "access"
+    ) -> list[tuple[str, bytes, bytes]]:
+        """``count`` tokens of different users and sessions, as real traffic brings: each differs
+        in every per-token claim (sub, username, jti, origin_jti, event_id, iat, exp). Returns
+        (token, signing input, signature) triples."""
+        made = self._distinct[token_use]
+        if len(made) < count:
+            now = int(time.time())
+            template = self.claims if token_use == "access" else self.id_claims
+            user_claim = "username" if token_use == "access" else "cognito:username"
+            for index in range(len(made), count):
+                claims = dict(template)
+                claims.update(
+                    sub=str(uuid.UUID(int=random.getrandbits(128), version=4)),
+                    jti=str(uuid.UUID(int=random.getrandbits(128), version=4)),
+                    origin_jti=str(uuid.UUID(int=random.getrandbits(128), version=4)),
+                    event_id=str(uuid.UUID(int=random.getrandbits(128), version=4)),
+                    iat=now - index,
+                    auth_time=now - index,
+                    exp=now - index + 24 * 3600,
+                )
+                claims[user_claim] = f"user{index:05d}"
+                made.append(self.sign(claims))
+        return made[:count]
+
+    def fresh_copies(self, count: int, token_use: str = "access") -> list[str]:
+        """New str objects equal to the token, none with its hash computed yet (as a request's
+        header value arrives)."""
+        token = self.good(token_use)
+        head, last = token[:-1], token[-1]
+        return [head + last for _ in range(count)]
+
+    def bad(self, token_use: str = "access") -> dict[str, str]:
+        """One token per entry of CHECKS, each wrong in that one respect only."""
+        if token_use not in self._bad:
+            now = int(time.time())
+            good = self.claims if token_use == "access" else self.id_claims
+            client_claim = "client_id" if token_use == "access" else "aud"
+            other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            variants: dict[str, dict[str, Any]] = {
+                "exp": {"iat": now - 7200, "auth_time": now - 7200, "exp": now - 3600},
+                "iss": {"iss": ISSUER.replace("BenchPool1", "OtherPool9")},
+                "iat": {"iat": now + 3600, "auth_time": now + 3600, "exp": now + 7200},
+                "client": {client_claim: "someoneelsesclient0123456"},
+                "token_use": {"token_use": "id" if token_use == "access" else "access"},
+            }
+            tokens = {"signature": self.sign(good, private_key=other_key)[0]}
+            for check, changes in variants.items():
+                tokens[check] = self.sign({**good, **changes})[0]
+            self._bad[token_use] = tokens
+        return self._bad[token_use]
+
+    def fixture_json(self, count: int = DISTINCT_TOKENS) -> dict[str, Any]:
+        """What a benchmark in another process (PyJWT 2.13, aws-jwt-verify) needs, as JSON."""
+        return {
+            "region": REGION,
+            "pool_id": POOL_ID,
+            "issuer": ISSUER,
+            "client_id": CLIENT_ID,
+            "jwks": self.jwks,
+            "token": self.token,
+            "distinct": [
+                {
+                    "token": token,
+                    "signing_input": signing_input.decode("ascii"),
+                    "signature": b64url(signature),
+                }
+                for token, signing_input, signature in self.distinct(count)
+            ],
+            "bad": self.bad("access"),
+            "checks": list(CHECKS),
+        }

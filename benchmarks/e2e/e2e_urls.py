@@ -1,0 +1,35 @@
+"""Two views that differ only in authentication: the measured one and its no-auth twin."""
+
+from __future__ import annotations
+
+from django.urls import include, path
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+
+class Authenticated(APIView):
+    """The configured DRF authentication class, then IsAuthenticated."""
+
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request: Request) -> Response:
+        return Response({"user": request.user.username})
+
+
+class NoAuth(APIView):
+    """The same response path with no authentication at all: the pair of every measured run."""
+
+    authentication_classes: list[type] = []
+    permission_classes = [AllowAny]
+
+    def get(self, request: Request) -> Response:
+        return Response({"user": "anonymous"})
+
+
+urlpatterns = [
+    path("e2e/auth/", Authenticated.as_view()),
+    path("e2e/noauth/", NoAuth.as_view()),
+    path("", include("project.urls")),
+]

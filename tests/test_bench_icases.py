@@ -1,0 +1,50 @@
+"""The instruction-count cases of benchmarks/icases_peers.py still build and verify.
+
+Each case is built and called twice in a subprocess started in benchmarks/ (so the installed
+fastcognito is imported and Django's settings of this session stay untouched); every peer case
+must return its claims for a good token. Nothing is timed here.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+BUILD_AND_CALL = """
+import json, sys
+sys.path.insert(0, ".")
+from icases_peers import CASES
+from peers import PEERS
+outcome = {"peers": list(PEERS)}
+for name, factory in CASES.items():
+    call = factory()
+    first, second = call(), call()
+    outcome[name] = [type(first).__name__, bool(first), bool(second)]
+print(json.dumps(outcome))
+"""
+
+
+@pytest.mark.slow
+def test_every_instruction_case_builds_and_verifies() -> None:
+    result = subprocess.run(
+        [sys.executable, "-W", "error", "-c", BUILD_AND_CALL],
+        cwd=BENCHMARKS,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    outcome = json.loads(result.stdout)
+    peers = outcome.pop("peers")
+    assert {"fastcognito-compiled", "pyjwt-pyjwkclient", "djognito-style", "django-cognito-jwt"} <= set(peers)
+    assert set(outcome) == {"raw cryptography RSA verify"} | {f"peer {name}" for name in peers}
+    assert outcome["raw cryptography RSA verify"] == ["NoneType", False, False]
+    for name in peers:
+        kind, first_ok, second_ok = outcome[f"peer {name}"]
+        assert first_ok and second_ok, f"{name} returned a falsy {kind} for a good token"
