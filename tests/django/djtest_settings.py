@@ -20,6 +20,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "fastcognito.django",
+    "fastcognito.django.users",
 ]
 
 MIDDLEWARE = [
