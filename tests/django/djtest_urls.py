@@ -41,4 +41,6 @@ urlpatterns = [
     path("plain/async-protected/", views.async_protected),
     path("schema/", SpectacularAPIView.as_view()),
     path("auth/", include("fastcognito.django.urls")),
+    path("auth/", include("fastcognito.django.users.urls")),
+    path("session/whoami/", views.session_whoami),
 ]

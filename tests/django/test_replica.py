@@ -16,6 +16,8 @@ from django.contrib.auth.models import Group, User
 from django.db import connections
 from django.test import override_settings
 
+from replica_support import id_claims, login, moto_settings, verify
+
 from fastcognito import Claims, CognitoVerifier
 from fastcognito.django.users import UserRefusedError, sync_user
 from fastcognito.django.users.models import CognitoIdentity
@@ -29,33 +31,6 @@ REPLICA_USER = "fastcognito.django.users.replica_user"
 @pytest.fixture(params=BOTH, ids=["sqlite", "postgresql"])
 def alias(request: pytest.FixtureRequest) -> str:
     return str(request.param)
-
-
-_READERS: dict[str, str] = {}
-
-
-def reading_client(cognito: CognitoPool) -> str:
-    """An app client that may read the e-mail and names: moto puts only those in its id tokens."""
-    if cognito.pool_id not in _READERS:
-        _READERS[cognito.pool_id] = cognito.client.create_user_pool_client(
-            UserPoolId=cognito.pool_id,
-            ClientName="reader",
-            ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-            ReadAttributes=["email", "email_verified", "given_name", "family_name"],
-        )["UserPoolClient"]["ClientId"]
-    return _READERS[cognito.pool_id]
-
-
-def moto_settings(cognito: CognitoPool, **extra: Any) -> dict[str, Any]:
-    return {
-        "USER_POOL_ID": cognito.pool_id,
-        "CLIENT_ID": [cognito.client_id, reading_client(cognito)],
-        "TOKEN_USE": "access",
-        "JWKS_URL": cognito.jwks_url,
-        "SUPERUSER_GROUPS": ["admins"],
-        "STAFF_GROUPS": ["editors"],
-        **extra,
-    }
 
 
 @pytest.fixture
@@ -76,24 +51,6 @@ def replica(cognito: CognitoPool, alias: str) -> Iterator[Callable[..., None]]:
     finally:
         for override in reversed(active):
             override.disable()
-
-
-def verify(cognito: CognitoPool, token: str) -> Claims:
-    verifier = CognitoVerifier(
-        cognito.pool_id,
-        client_id=[cognito.client_id, reading_client(cognito)],
-        token_use=None,
-        jwks_url=cognito.jwks_url,
-    )
-    return verifier.verify(token)
-
-
-def login(cognito: CognitoPool, username: str) -> dict[str, str]:
-    return cognito.login(username, client_id=reading_client(cognito))
-
-
-def id_claims(cognito: CognitoPool, username: str) -> Claims:
-    return verify(cognito, login(cognito, username)["IdToken"])
 
 
 def group_names(user: Any, alias: str) -> list[str]:

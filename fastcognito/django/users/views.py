@@ -37,7 +37,8 @@ __all__ = ["exchange_token", "exchange_verifier", "issue_pair"]
 
 logger = logging.getLogger("fastcognito.django")
 
-# Claims simplejwt writes itself: a copied Cognito claim must never overwrite them.
+# Claims simplejwt writes or checks itself (besides those already in the new token): a copied
+# Cognito claim must never stand in for them.
 _RESERVED = frozenset({"token_type", "exp", "iat", "jti", "user_id", "nbf", "aud", "iss"})
 
 _lock = threading.Lock()
@@ -79,7 +80,7 @@ def issue_pair(user: Any, claims: Claims) -> dict[str, str]:
         extra.update(more)
     refresh = RefreshToken.for_user(user)
     for name, value in extra.items():
-        if name not in _RESERVED:
+        if name not in _RESERVED and name not in refresh.payload:
             # Set on the refresh token, they are copied into every access token it makes.
             refresh[name] = value
     return {"refresh": str(refresh), "access": str(refresh.access_token)}
