@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.permissions import IsAuthenticated
@@ -43,4 +44,5 @@ urlpatterns = [
     path("auth/", include("fastcognito.django.urls")),
     path("auth/", include("fastcognito.django.users.urls")),
     path("session/whoami/", views.session_whoami),
+    path("admin/", admin.site.urls),
 ]
