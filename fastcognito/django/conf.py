@@ -52,6 +52,7 @@ DEFAULTS: dict[str, Any] = {
     "USER_CLASS": "fastcognito.django.CognitoUser",
     "PREFETCH_JWKS": False,
     "HOSTED_UI": None,
+    "REPLICA": None,  # fastcognito.django.users: parsed and checked there (E201+)
     "GROUPS": None,
     "SCOPES": None,
     "JWKS_COOLDOWN": JWKS_COOLDOWN,
