@@ -34,4 +34,4 @@ class CognitoIdentity(models.Model):
         verbose_name_plural = "Cognito identities"
 
     def __str__(self) -> str:
-        return self.sub
+        return str(self.sub)
