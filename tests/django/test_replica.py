@@ -346,3 +346,33 @@ def test_the_stateless_user_stays_the_default(cognito: CognitoPool, replica: Any
         body = request_as(api_client, cognito.login("alice")["AccessToken"])
     assert body["class"] == "CognitoUser"
     assert writes == [] and not User.objects.using(alias).exists()
+
+
+# --- system checks -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("replica", "check_id"),
+    [
+        ("yes", "fastcognito.E201"),
+        ({"MATCH_EMAILS": True}, "fastcognito.E201"),
+        ({"MATCH_EMAIL": "yes"}, "fastcognito.E201"),
+        ({"USER_FIELDS": "no.such.module.fields"}, "fastcognito.E201"),
+        ({"EXCHANGE_CLAIMS": "email"}, "fastcognito.E201"),
+        ({"SESSION_LOGIN": True, "SESSION_BACKEND": "myproject.Backend"}, "fastcognito.E202"),
+        ({"DATABASE": "elsewhere"}, "fastcognito.E204"),
+    ],
+)
+def test_a_bad_replica_setting_is_a_system_check_error(replica: Any, check_id: str) -> None:
+    from fastcognito.django.users.checks import check_replica
+
+    with override_settings(FASTCOGNITO={"USER_POOL_ID": "eu-west-1_x", "CLIENT_ID": "c", "REPLICA": replica}):
+        assert [message.id for message in check_replica()] == [check_id]
+
+
+def test_good_replica_settings_pass_the_checks() -> None:
+    from fastcognito.django.users.checks import check_replica
+
+    replica = {"MATCH_EMAIL": True, "SESSION_LOGIN": True, "EXCHANGE_CLAIMS": ["email"], "DATABASE": "pg"}
+    with override_settings(FASTCOGNITO={"USER_POOL_ID": "eu-west-1_x", "CLIENT_ID": "c", "REPLICA": replica}):
+        assert check_replica() == []
