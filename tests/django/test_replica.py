@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from conftest import CognitoPool, TokenFactory
+from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.db import connections
 from django.test import override_settings
@@ -368,6 +369,17 @@ def test_a_bad_replica_setting_is_a_system_check_error(replica: Any, check_id: s
 
     with override_settings(FASTCOGNITO={"USER_POOL_ID": "eu-west-1_x", "CLIENT_ID": "c", "REPLICA": replica}):
         assert [message.id for message in check_replica()] == [check_id]
+
+
+def test_session_login_without_the_session_middleware_is_an_error() -> None:
+    from fastcognito.django.users.checks import check_replica
+
+    middleware = [m for m in settings.MIDDLEWARE if not m.endswith("SessionMiddleware")]
+    replica = {"SESSION_LOGIN": True}
+    with override_settings(
+        MIDDLEWARE=middleware, FASTCOGNITO={"USER_POOL_ID": "eu-west-1_x", "CLIENT_ID": "c", "REPLICA": replica}
+    ):
+        assert [message.id for message in check_replica()] == ["fastcognito.E203"]
 
 
 def test_good_replica_settings_pass_the_checks() -> None:

@@ -33,10 +33,13 @@ def check_replica(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
                     id="fastcognito.E202",
                 )
             )
-        if "django.contrib.sessions" not in settings.INSTALLED_APPS:
+        if "django.contrib.sessions" not in settings.INSTALLED_APPS or not any(
+            str(path).endswith("SessionMiddleware") for path in settings.MIDDLEWARE
+        ):
             errors.append(
                 Error(
-                    "REPLICA['SESSION_LOGIN'] needs django.contrib.sessions in INSTALLED_APPS",
+                    "REPLICA['SESSION_LOGIN'] needs django.contrib.sessions in INSTALLED_APPS and "
+                    "its SessionMiddleware in MIDDLEWARE",
                     id="fastcognito.E203",
                 )
             )
