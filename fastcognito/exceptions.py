@@ -314,3 +314,18 @@ class SignInThrottledError(SignInError):
     def __init__(self, message: str | None = None, *, retry_after: int = 0) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+# --- the user replica (fastcognito.django.users) -----------------------------------------------
+
+__all__ += ["UserRefusedError"]
+
+
+class UserRefusedError(TokenError):
+    """The token is genuine but its user is not accepted here: the replica's mapping hook refused
+    it, the local user is inactive, or its fields clash with another local user. A 401 where
+    tokens authenticate requests (the credential does not give access), a 403 from the token
+    exchange endpoint."""
+
+    code = "user_refused"
+    default_message = "the token's user is not accepted"

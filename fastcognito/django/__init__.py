@@ -8,6 +8,6 @@ from __future__ import annotations
 
 from .conf import fastcognito_settings
 from .middleware import CognitoMiddleware, cognito_login_required
-from .user import CognitoUser
+from .user import CognitoUser, user_factory
 
-__all__ = ["CognitoMiddleware", "CognitoUser", "cognito_login_required", "fastcognito_settings"]
+__all__ = ["CognitoMiddleware", "CognitoUser", "cognito_login_required", "fastcognito_settings", "user_factory"]

@@ -164,8 +164,12 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
             user_class = import_string(user_class)
         # DRF's permissions and Django's views read user.is_authenticated: anything else would
         # fail per request, as a 500.
-        if not inspect.isclass(user_class) or not hasattr(user_class, "is_authenticated"):
-            raise ImportError("it is not a user class (a class with is_authenticated)")
+        is_factory = inspect.isroutine(user_class) and getattr(user_class, "fastcognito_user_factory", False)
+        if not is_factory and (not inspect.isclass(user_class) or not hasattr(user_class, "is_authenticated")):
+            raise ImportError(
+                "it is not a user class (a class with is_authenticated) nor a function marked "
+                "with @fastcognito.django.user_factory"
+            )
         try:
             inspect.signature(user_class).bind(Claims({}))
         except ValueError:
@@ -177,7 +181,8 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
             _error(
                 f"{SETTINGS_NAME}['USER_CLASS'] = {_show(conf.raw('USER_CLASS'))} cannot be used: {err}.",
                 "Give the import path of a user class called with the token's claims, "
-                "e.g. 'fastcognito.django.CognitoUser' or a subclass.",
+                "e.g. 'fastcognito.django.CognitoUser' or a subclass, or of a function marked "
+                "with @fastcognito.django.user_factory, e.g. 'fastcognito.django.users.replica_user'.",
                 8,
             )
         )

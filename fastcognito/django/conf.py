@@ -68,6 +68,7 @@ DEFAULTS: dict[str, Any] = {
     "PREFETCH_JWKS": False,
     "PREFETCH_JWKS_FATAL": False,
     "HOSTED_UI": None,
+    "REPLICA": None,  # fastcognito.django.users: parsed and checked there (E201+)
     "GROUPS": None,
     "SCOPES": None,
     "JWKS_COOLDOWN": JWKS_COOLDOWN,

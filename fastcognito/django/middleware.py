@@ -163,11 +163,12 @@ class CognitoMiddleware:
     def _authenticate(self, request: HttpRequest, raw_token: RawToken) -> Any:
         try:
             claims = self.get_claims(raw_token)
+            # Inside the try: a replica USER_CLASS refuses a user with UserRefusedError (a 401).
+            user = self.get_user(claims)
         except (TokenError, JWKSError) as err:
             logger.debug("token rejected: %s", err.code)
             cast(Any, request).cognito_error = err
             return _anonymous_user()
-        user = self.get_user(claims)
         self.attach_attributes(user, request)
         return user
 

@@ -10,8 +10,8 @@ It answers what DRF and Django ask of ``request.user`` (``is_authenticated``, ``
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any, NoReturn
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, NoReturn, TypeVar
 
 from ..claims import Claims
 from .conf import FastCognitoSettings, fastcognito_settings
@@ -136,3 +136,17 @@ class CognitoUser:
 
     def check_password(self, raw_password: str) -> NoReturn:
         self._stateless("check a password")
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def user_factory(function: _F) -> _F:
+    """Mark ``function(claims) -> user`` as usable for ``FASTCOGNITO["USER_CLASS"]``.
+
+    ``USER_CLASS`` takes a user class (with ``is_authenticated``) or a function marked with this
+    decorator, which promises to return a user (or raise a ``TokenError``): the system check
+    (E008) cannot look inside a function, and an unmarked one would only fail per request.
+    """
+    function.fastcognito_user_factory = True  # type: ignore[attr-defined]
+    return function

@@ -13,9 +13,11 @@ import hmac
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from django.contrib.auth import SESSION_KEY
+from django.contrib.auth import logout as auth_logout
 from django.core import signing
 from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -42,6 +44,7 @@ from ..exceptions import (
     UnsafeRedirectError,
 )
 from ..oauth import SignedIn, TokenSet, verify_token_set
+from .conf import fastcognito_settings
 from .hosted_ui import HostedUIConfig, delete_cookie, hosted_ui_config, set_cookie
 from .messages import message_for
 
@@ -162,6 +165,24 @@ def _verify(config: HostedUIConfig, tokens: TokenSet, nonce: str | None) -> Sign
     )
 
 
+def _session_login(request: HttpRequest, signed: SignedIn) -> None:
+    """With ``REPLICA["SESSION_LOGIN"]``, log the replica user into Django's session too (for the
+    admin and session views). Before any cookie is set: a refused user gets no login at all."""
+    replica = fastcognito_settings.user_settings.get("REPLICA")
+    if not (isinstance(replica, Mapping) and replica.get("SESSION_LOGIN") is True):
+        return
+    from .users import session_login
+
+    # The id token carries the e-mail and names; the access token does not.
+    session_login(request, signed.id_claims or signed.access_claims)
+
+
+def _session_logout(request: HttpRequest) -> None:
+    session = getattr(request, "session", None)
+    if session is not None and SESSION_KEY in session:
+        auth_logout(request)
+
+
 def _allowed_redirect(request: HttpRequest, config: HostedUIConfig, url: str) -> bool:
     return bool(
         url_has_allowed_host_and_scheme(
@@ -255,6 +276,7 @@ def _callback(request: HttpRequest, config: HostedUIConfig, state: str, cookie_n
         raise SignInRequestError("the callback has no code")
     tokens = config.client.exchange_code(code, str(payload["v"]))
     signed = _verify(config, tokens, str(payload["n"]))
+    _session_login(request, signed)
     next_url = str(payload.get("next") or config.login_redirect_url)
     if not _allowed_redirect(request, config, next_url):
         next_url = config.login_redirect_url
@@ -299,6 +321,7 @@ def logout(request: HttpRequest) -> HttpResponse:
             config.client.revoke(refresh_token)
         except SignInError as err:
             logger.warning("the refresh token could not be revoked at sign-out (%s): %s", err.code, err)
+    _session_logout(request)
     logout_url = config.client.logout_url(config.logout_uri)
     response: HttpResponse
     if _wants_json(request):
@@ -358,6 +381,7 @@ def signin(request: HttpRequest) -> HttpResponse:
         _count_failure(cache, (user_key, address_key), config.signin_failure_window)
         raise
     signed = _verify(config, tokens, None)
+    _session_login(request, signed)
     cache.delete(user_key)
     response = JsonResponse({"expires_in": signed.tokens.expires_in})
     _set_token_cookies(request, response, config, signed)

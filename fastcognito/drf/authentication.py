@@ -71,6 +71,11 @@ class CognitoAuthentication(BaseAuthentication):
             if raw_token is None:
                 return None
             claims = self.get_claims(raw_token)
+            if raw_token.source == "cookie":
+                # A browser sends cookies with cross-site requests; the header cannot be forged so.
+                self.enforce_csrf(request)
+            # Inside the try: a replica USER_CLASS refuses a user with UserRefusedError (a 401).
+            user = self.get_user(claims)
         except TokenError as err:
             logger.debug("token rejected: %s", err.code)
             request.cognito_error = err
@@ -78,10 +83,6 @@ class CognitoAuthentication(BaseAuthentication):
         except JWKSError as err:
             request.cognito_error = err
             raise KeysUnavailable(err, retry_after=max(1.0, float(self.settings.JWKS_COOLDOWN))) from None
-        if raw_token.source == "cookie":
-            # A browser sends cookies with cross-site requests; the header cannot be forged so.
-            self.enforce_csrf(request)
-        user = self.get_user(claims)
         self.attach_attributes(user, request)
         return user, claims
 

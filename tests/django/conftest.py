@@ -17,6 +17,10 @@ import pytest
 
 JWKS_PATH = "/pool/.well-known/jwks.json"
 
+from postgres_server import PostgresServer  # noqa: E402
+
+_POSTGRES = PostgresServer()
+
 
 def _restore_root_conftest(config: pytest.Config) -> None:
     # Without packages, pytest imports every conftest.py as the module ``conftest``; importing
@@ -40,7 +44,11 @@ def pytest_configure(config: pytest.Config) -> None:
     if not settings.configured:
         import djtest_settings
 
-        settings.configure(**{name: getattr(djtest_settings, name) for name in dir(djtest_settings) if name.isupper()})
+        values = {name: getattr(djtest_settings, name) for name in dir(djtest_settings) if name.isupper()}
+        # The replica's tests also run on a real PostgreSQL (alias "pg"), started on first use by
+        # the session fixture below; its socket directory is chosen now, before Django reads it.
+        values["DATABASES"] = {**values["DATABASES"], "pg": _POSTGRES.settings()}
+        settings.configure(**values)
     # pytest-django's own pytest_configure may have run already (it does when this conftest is
     # found during collection), so finish its set-up here: the app registry, and the database
     # blocker that makes a test without the ``db`` fixture fail on any query.
@@ -125,3 +133,31 @@ def csrf_client() -> Any:
     from rest_framework.test import APIClient
 
     return APIClient(enforce_csrf_checks=True)
+
+
+# --- a real PostgreSQL (tests/django/postgres_server.py) ------------------------------------------
+
+
+def _uses_postgres(session: pytest.Session) -> bool:
+    for item in session.items:
+        for marker in item.iter_markers("django_db"):
+            if "pg" in (marker.kwargs.get("databases") or ()):
+                return True
+    return False
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    request: pytest.FixtureRequest, django_db_modify_db_settings_parallel_suffix: None
+) -> Iterator[None]:
+    """pytest-django's hook before it creates the test databases: PostgreSQL must be up by then,
+    when a collected test uses it (pytest-django creates only the databases tests ask for)."""
+    if not _uses_postgres(request.session):
+        yield
+        return
+    _POSTGRES.start()
+    try:
+        yield
+    finally:
+        # After pytest-django's teardown, which drops the test database first.
+        _POSTGRES.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.permissions import IsAuthenticated
@@ -41,4 +42,7 @@ urlpatterns = [
     path("plain/async-protected/", views.async_protected),
     path("schema/", SpectacularAPIView.as_view()),
     path("auth/", include("fastcognito.django.urls")),
+    path("auth/", include("fastcognito.django.users.urls")),
+    path("session/whoami/", views.session_whoami),
+    path("admin/", admin.site.urls),
 ]

@@ -152,3 +152,10 @@ async def async_protected(request: HttpRequest) -> JsonResponse:
     user = await request.auser()  # type: ignore[attr-defined]
     return JsonResponse({"username": user.get_username()})
 
+
+
+def session_whoami(request: HttpRequest) -> JsonResponse:
+    """Who Django's session says the user is (AuthenticationMiddleware's answer, no token)."""
+    from django.contrib.auth import get_user
+
+    return JsonResponse(describe(get_user(request)))

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from django.apps import apps
+from django.core.checks import run_checks
 from django.core.exceptions import ImproperlyConfigured
 from django.test import Client, override_settings
 
@@ -68,7 +69,9 @@ def test_every_hostile_value_is_an_error_or_works(key: str, fake_cognito_setting
     outcomes = {"rejected": 0, "accepted": 0}
     for value in HOSTILE_VALUES:
         with override_settings(FASTCOGNITO={**base, key: value}):
-            errors = check_settings()  # must not raise, whatever the value
+            # Every check of the tag, as start-up runs them (HOSTED_UI's and REPLICA's have their own
+            # functions); none may raise, whatever the value.
+            errors = [message for message in run_checks(tags=["fastcognito"]) if message.is_serious()]
             assert all(error.id.startswith("fastcognito.E") and error.msg and error.hint for error in errors)
             if errors:
                 outcomes["rejected"] += 1

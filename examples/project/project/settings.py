@@ -13,6 +13,11 @@ emulator (``make demo`` sets them) or a real user pool:
     COGNITO_CLIENT_SECRET only for an app client with a secret
     COGNITO_API_URL       only when Cognito's JSON API is not AWS's (emulators)
     EXAMPLE_DB_PATH       the SQLite file (``manage.py migrate`` creates it)
+    DATABASE_URL          instead, e.g. postgresql://user:password@host:5432/name, or
+                          postgresql://user@/name?host=/run/postgresql for a Unix socket
+                          (needs psycopg: pip install "fastcognito[postgresql]")
+    EXAMPLE_REPLICA       1: request.user is the local user of the token's sub
+                          (fastcognito.django.users; run ``manage.py migrate``)
     DJANGO_SECRET_KEY     anything secret in production
 """
 
@@ -21,6 +26,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -63,12 +69,34 @@ MIDDLEWARE = [
 ROOT_URLCONF = "project.urls"
 WSGI_APPLICATION = "project.wsgi.application"
 
-DATABASES = {
-    "default": {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": os.environ.get("EXAMPLE_DB_PATH", str(BASE_DIR / "db.sqlite3")),
+
+
+def _database_from_url(url: str) -> dict[str, Any]:
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgres", "postgresql"):
+        raise ImproperlyConfigured(f"DATABASE_URL: only postgresql:// URLs are understood, not {parts.scheme}://")
+    options = dict(parse_qsl(parts.query))
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": unquote(parts.path.lstrip("/")),
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        # A Unix socket directory comes as ?host=/path, since it cannot be the URL's host.
+        "HOST": options.pop("host", parts.hostname or ""),
+        "PORT": options.pop("port", str(parts.port or "")),
+        "OPTIONS": options,
     }
-}
+
+
+if os.environ.get("DATABASE_URL"):
+    DATABASES = {"default": _database_from_url(os.environ["DATABASE_URL"])}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": os.environ.get("EXAMPLE_DB_PATH", str(BASE_DIR / "db.sqlite3")),
+        }
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 USE_TZ = True
@@ -89,6 +117,11 @@ if os.environ.get("COGNITO_ISSUER"):
     FASTCOGNITO["ISSUER"] = os.environ["COGNITO_ISSUER"]
 if os.environ.get("COGNITO_JWKS_URL"):
     FASTCOGNITO["JWKS_URL"] = os.environ["COGNITO_JWKS_URL"]
+
+# The opt-in user replica: Django users (and groups) kept in step with Cognito, keyed by the sub.
+if os.environ.get("EXAMPLE_REPLICA") == "1":
+    INSTALLED_APPS.append("fastcognito.django.users")
+    FASTCOGNITO["USER_CLASS"] = "fastcognito.django.users.replica_user"
 
 # Sign-in through Cognito's managed login or a password (fastcognito.django.urls under auth/).
 if os.environ.get("COGNITO_DOMAIN"):

@@ -1,0 +1,58 @@
+"""``fastcognito.django.users``: an opt-in replica of Cognito users in Django's user table.
+
+Turned on by adding ``"fastcognito.django.users"`` to ``INSTALLED_APPS`` (and migrating). Then:
+
+* ``FASTCOGNITO["USER_CLASS"] = "fastcognito.django.users.replica_user"`` makes the DRF class and
+  the middleware give ``request.user`` as the local user (``AUTH_USER_MODEL``) of the token's
+  ``sub``, kept in step with the token, instead of the stateless ``CognitoUser``;
+* ``FASTCOGNITO["REPLICA"]`` (see ``config.REPLICA_DEFAULTS`` and docs/replica.md) sets e-mail
+  matching, the field mapping hook, the session login after sign-in and the token exchange.
+
+Nothing here is imported by ``fastcognito.django`` itself: the models load only when the app is
+installed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...claims import Claims
+from ...exceptions import UserRefusedError
+from ..user import user_factory
+
+__all__ = ["UserRefusedError", "replica_user", "session_login", "sync_user"]
+
+
+def sync_user(claims: Claims, *, using: str | None = None) -> Any:
+    """The local user of a verified token's claims, created or updated (see ``sync.sync_user``)."""
+    from .sync import sync_user as sync
+
+    return sync(claims, using=using)
+
+
+@user_factory
+def replica_user(claims: Claims) -> Any:
+    """A ``USER_CLASS``: the replica user of the token's ``sub``.
+
+    Tokens without a user (machine-to-machine access tokens) keep the stateless principal.
+    Raises ``UserRefusedError`` (a 401 with code ``user_refused``) when the user is refused.
+    """
+    if not claims.username:
+        from ..user import CognitoUser
+
+        return CognitoUser(claims)
+    from .sync import sync_user as sync
+
+    return sync(claims)
+
+
+def session_login(request: Any, claims: Claims) -> Any:
+    """Log the replica user of ``claims`` into Django's session (``django.contrib.auth.login``)."""
+    from django.contrib.auth import login
+
+    from .config import replica_config
+    from .sync import sync_user as sync
+
+    user = sync(claims)
+    login(request, user, backend=replica_config().session_backend)
+    return user

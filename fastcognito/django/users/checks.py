@@ -1,0 +1,50 @@
+"""System checks of the replica (ids fastcognito.E201 and up)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, register
+
+from ...exceptions import ConfigurationError
+from ..conf import fastcognito_settings
+from .config import parse_replica
+
+__all__ = ["check_replica"]
+
+
+@register("fastcognito")
+def check_replica(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    user = fastcognito_settings.user_settings
+    raw = user.get("REPLICA") if hasattr(user, "get") else None
+    try:
+        conf = parse_replica(raw)
+    except ConfigurationError as err:
+        return [Error(str(err), hint="see docs/replica.md for every REPLICA key", id="fastcognito.E201")]
+    errors: list[CheckMessage] = []
+    if conf.session_login:
+        if conf.session_backend not in settings.AUTHENTICATION_BACKENDS:
+            errors.append(
+                Error(
+                    f"REPLICA['SESSION_LOGIN'] logs users in with {conf.session_backend!r}, "
+                    "which is not in AUTHENTICATION_BACKENDS: the session would not find the user again",
+                    hint="add it to AUTHENTICATION_BACKENDS, or set REPLICA['SESSION_BACKEND']",
+                    id="fastcognito.E202",
+                )
+            )
+        if "django.contrib.sessions" not in settings.INSTALLED_APPS or not any(
+            str(path).endswith("SessionMiddleware") for path in settings.MIDDLEWARE
+        ):
+            errors.append(
+                Error(
+                    "REPLICA['SESSION_LOGIN'] needs django.contrib.sessions in INSTALLED_APPS and "
+                    "its SessionMiddleware in MIDDLEWARE",
+                    id="fastcognito.E203",
+                )
+            )
+    if conf.database is not None and conf.database not in settings.DATABASES:
+        errors.append(
+            Error(f"REPLICA['DATABASE'] = {conf.database!r} is not in DATABASES", id="fastcognito.E204")
+        )
+    return errors

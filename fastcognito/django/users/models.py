@@ -1,0 +1,37 @@
+"""``CognitoIdentity``: one row per Cognito user, keyed by ``sub``, linked to a local user.
+
+A link table rather than a user model of our own: it works with any ``AUTH_USER_MODEL`` (the
+default ``User`` or a custom one), and the local user keeps whatever else the project stores.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+__all__ = ["CognitoIdentity"]
+
+
+class CognitoIdentity(models.Model):
+    """The Cognito ``sub`` of a local user, and what was last synced onto that user.
+
+    ``groups_digest`` and ``synced_iat`` let a request tell, without writing, whether a token
+    carries anything new: a write happens only when a field, a flag or the groups changed.
+    """
+
+    # Cognito's sub is a UUID; 255 leaves room for other issuers' opaque ids.
+    sub = models.CharField(max_length=255, unique=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cognito_identity"
+    )
+    issuer = models.CharField(max_length=255, blank=True, default="")
+    groups_digest = models.CharField(max_length=64, blank=True, default="")
+    synced_iat = models.BigIntegerField(null=True, blank=True)
+    synced_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "Cognito identity"
+        verbose_name_plural = "Cognito identities"
+
+    def __str__(self) -> str:
+        return str(self.sub)

@@ -1,0 +1,240 @@
+"""Keeping a local user in step with a verified token, keyed by the Cognito ``sub``.
+
+``sync_user(claims)`` returns the local user of the token's ``sub``, creating it on first sight
+and updating it when the token says something new. Per request it costs one read (the identity
+and its user, joined); it writes only when a field, ``is_staff``/``is_superuser`` or the groups
+differ from what was last synced, and then everything in one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, models, router, transaction
+
+from ...claims import Claims
+from ...exceptions import UserRefusedError
+from ..conf import fastcognito_settings
+from .config import ReplicaConfig, replica_config
+
+__all__ = ["default_user_fields", "email_is_verified", "sync_user"]
+
+# Standard OpenID Connect claims (id tokens) onto the fields of Django's AbstractUser.
+_NAME_CLAIMS = (("given_name", "first_name"), ("family_name", "last_name"))
+
+
+def email_is_verified(claims: Mapping[str, Any]) -> bool:
+    """True only when the token states it: Cognito writes a boolean, some pools the string."""
+    verified = claims.get("email_verified")
+    return verified is True or verified == "true"
+
+
+def default_user_fields(claims: Claims) -> dict[str, Any]:
+    """The default ``USER_FIELDS`` hook: the user name, and the e-mail and names when the token
+    carries them (id tokens do; access tokens do not, and then the stored values stay).
+
+    A project with a custom ``AUTH_USER_MODEL`` writes its own hook returning its field names;
+    raising ``UserRefusedError`` there refuses the user.
+    """
+    user_model = get_user_model()
+    field_names = {field.name for field in user_model._meta.concrete_fields}
+    fields: dict[str, Any] = {user_model.USERNAME_FIELD: claims.username or claims.sub}
+    email = claims.get("email")
+    email_field = user_model.get_email_field_name()
+    if isinstance(email, str) and email_field in field_names:
+        fields[email_field] = email
+    for claim, field in _NAME_CLAIMS:
+        value = claims.get(claim)
+        if isinstance(value, str) and field in field_names:
+            fields[field] = value
+    return fields
+
+
+def _digest(groups: tuple[str, ...]) -> str:
+    return hashlib.sha256("\n".join(groups).encode()).hexdigest()
+
+
+def _fit(user_model: Any, fields: dict[str, Any]) -> dict[str, Any]:
+    # A claim longer than its column would be an error on PostgreSQL (and silently kept on
+    # SQLite): cut to the column's length so both databases store the same value.
+    fitted = {}
+    for name, value in fields.items():
+        field = user_model._meta.get_field(name)
+        if isinstance(value, str) and isinstance(field, models.CharField) and field.max_length:
+            value = value[: field.max_length]
+        fitted[name] = value
+    return fitted
+
+
+class _Wanted:
+    """What the token says the local user should look like."""
+
+    def __init__(self, claims: Claims, conf: ReplicaConfig, user_model: Any) -> None:
+        field_names = {field.name for field in user_model._meta.concrete_fields}
+        fields = conf.user_fields(claims)
+        if not isinstance(fields, Mapping):
+            raise TypeError("REPLICA['USER_FIELDS'] must return a dict")
+        fields = _fit(user_model, dict(fields))
+        groups = set(claims.groups)
+        if "is_superuser" in field_names:
+            fields["is_superuser"] = not groups.isdisjoint(fastcognito_settings.SUPERUSER_GROUPS)
+        if "is_staff" in field_names:
+            fields["is_staff"] = not groups.isdisjoint(fastcognito_settings.STAFF_GROUPS)
+        self.fields = fields
+        self.groups = tuple(sorted(groups))
+        self.groups_digest = _digest(self.groups)
+        iat = claims.get("iat")
+        self.iat = int(iat) if isinstance(iat, (int, float)) and not isinstance(iat, bool) else None
+        self.manages_groups = _has_groups(user_model)
+
+
+def _has_groups(user_model: Any) -> bool:
+    from django.contrib.auth.models import Group
+
+    try:
+        field = user_model._meta.get_field("groups")
+    except Exception:
+        return False
+    return bool(field.many_to_many and field.related_model is Group)
+
+
+def _alias(conf: ReplicaConfig) -> str:
+    from .models import CognitoIdentity
+
+    return conf.database or router.db_for_write(CognitoIdentity)
+
+
+def sync_user(claims: Claims, *, using: str | None = None) -> Any:
+    """The local user of ``claims`` (a verified token's), created or brought up to date.
+
+    Raises ``UserRefusedError`` when the mapping hook refuses, the local user is inactive, or a
+    new user's fields clash with a local user not linked to this ``sub``.
+    """
+    from .models import CognitoIdentity
+
+    sub = claims.sub
+    if not sub or not claims.username:
+        # Machine tokens (client credentials) have no user to replicate.
+        raise UserRefusedError("the token has no user (no sub or no username)")
+    conf = replica_config()
+    alias = using or _alias(conf)
+    user_model = get_user_model()
+    wanted = _Wanted(claims, conf, user_model)
+    identity = CognitoIdentity.objects.using(alias).select_related("user").filter(sub=sub).first()
+    if identity is None:
+        identity = _create(claims, wanted, conf, alias, user_model)
+        if identity is None:
+            return _existing_user(claims, sub, wanted, alias)
+        return identity.user
+    return _update(identity, wanted, alias)
+
+
+def _existing_user(claims: Claims, sub: str, wanted: _Wanted, alias: str) -> Any:
+    from .models import CognitoIdentity
+
+    identity = CognitoIdentity.objects.using(alias).select_related("user").filter(sub=sub).first()
+    if identity is None:
+        raise UserRefusedError("the user's fields clash with a local user that is not this Cognito user")
+    return _update(identity, wanted, alias)
+
+
+def _changes(user: Any, wanted: _Wanted) -> dict[str, Any]:
+    return {name: value for name, value in wanted.fields.items() if getattr(user, name) != value}
+
+
+def _update(identity: Any, wanted: _Wanted, alias: str) -> Any:
+    from .models import CognitoIdentity
+
+    user = identity.user
+    if not getattr(user, "is_active", True):
+        raise UserRefusedError("the local user is inactive")
+    if wanted.iat is not None and identity.synced_iat is not None and wanted.iat < identity.synced_iat:
+        # An older token (still unexpired) never undoes what a newer one synced.
+        return user
+    changes = _changes(user, wanted)
+    groups_changed = wanted.manages_groups and identity.groups_digest != wanted.groups_digest
+    if not changes and not groups_changed:
+        return user
+    try:
+        with transaction.atomic(using=alias):
+            locked = CognitoIdentity.objects.using(alias).select_for_update().get(pk=identity.pk)
+            if wanted.iat is not None and locked.synced_iat is not None and wanted.iat < locked.synced_iat:
+                return type(user).objects.using(alias).get(pk=user.pk)
+            if changes:
+                type(user).objects.using(alias).filter(pk=user.pk).update(**changes)
+            if groups_changed:
+                _set_groups(user, wanted.groups, alias)
+            CognitoIdentity.objects.using(alias).filter(pk=identity.pk).update(
+                groups_digest=wanted.groups_digest, synced_iat=wanted.iat
+            )
+    except IntegrityError:
+        raise UserRefusedError("the user's new fields clash with another local user") from None
+    for name, value in changes.items():
+        setattr(user, name, value)
+    identity.groups_digest = wanted.groups_digest
+    identity.synced_iat = wanted.iat
+    return user
+
+
+def _create(claims: Claims, wanted: _Wanted, conf: ReplicaConfig, alias: str, user_model: Any) -> Any:
+    """The new identity, or ``None`` when a concurrent request created it first."""
+    from .models import CognitoIdentity
+
+    try:
+        with transaction.atomic(using=alias):
+            user = _match_by_email(claims, conf, alias, user_model)
+            if user is None:
+                user = user_model(**wanted.fields)
+                user.set_unusable_password()
+                user.save(using=alias)
+            else:
+                if not getattr(user, "is_active", True):
+                    raise UserRefusedError("the local user is inactive")
+                for name, value in wanted.fields.items():
+                    setattr(user, name, value)
+                user.save(using=alias)
+            identity = CognitoIdentity.objects.using(alias).create(
+                sub=claims.sub,
+                user=user,
+                issuer=str(claims.get("iss", ""))[:255],
+                groups_digest=wanted.groups_digest if wanted.manages_groups else "",
+                synced_iat=wanted.iat,
+            )
+            if wanted.manages_groups:
+                _set_groups(user, wanted.groups, alias)
+    except IntegrityError:
+        # The unique sub (or the user name) is taken: by a concurrent first request for the
+        # same user, which the caller then reads, or by another local user, which it refuses.
+        return None
+    return identity
+
+
+def _match_by_email(claims: Claims, conf: ReplicaConfig, alias: str, user_model: Any) -> Any:
+    if not conf.match_email or not email_is_verified(claims):
+        return None
+    email = claims.get("email")
+    if not isinstance(email, str) or not email:
+        return None
+    email_field = user_model.get_email_field_name()
+    candidates = list(
+        user_model.objects.using(alias)
+        # Lock the user row only: PostgreSQL cannot lock the outer-joined identity side.
+        .select_for_update(of=("self",))
+        .filter(**{f"{email_field}__iexact": email, "cognito_identity__isnull": True})[:2]
+    )
+    # Two local users with one address: no way to tell which one is this person.
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def _set_groups(user: Any, names: tuple[str, ...], alias: str) -> None:
+    from django.contrib.auth.models import Group
+
+    groups = {group.name: group for group in Group.objects.using(alias).filter(name__in=names)}
+    for name in names:
+        if name not in groups:
+            # get_or_create retries its get inside a savepoint when a concurrent insert wins.
+            groups[name], _ = Group.objects.using(alias).get_or_create(name=name)
+    user.groups.set(list(groups.values()))

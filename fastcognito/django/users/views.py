@@ -1,0 +1,131 @@
+"""The token exchange endpoint: a Cognito token in, a ``djangorestframework-simplejwt`` pair out.
+
+For teams that issue their own tokens after verifying Cognito's (as django-rest-microservice
+does). ``POST`` ``{"token": "<Cognito id or access token>"}`` (or ``Authorization: Bearer``):
+the token is verified with the same rules as every request (pool, client, issuer, keys; either
+``token_use``), mapped to its replica user, and answered with ``{"access", "refresh"}``.
+
+Answers: 200 with the pair; 401 ``{"detail", "code"}`` for a missing or rejected token; 403
+``user_refused`` when the mapping hook or the local user refuses; 503 when the keys cannot be had.
+No cookie is read, so no CSRF token is needed: a cross-site form cannot supply the token.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.signals import setting_changed
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from ...claims import Claims
+from ...exceptions import JWKSError, MalformedTokenError, TokenError, UserRefusedError
+from ...verifier import CognitoVerifier
+from ..conf import SETTINGS_NAME, fastcognito_settings
+from ..messages import message_for
+from ..middleware import error_response
+from ..tokens import get_authorization_header, parse_authorization_header
+from .config import replica_config
+
+__all__ = ["exchange_token", "exchange_verifier", "issue_pair"]
+
+logger = logging.getLogger("fastcognito.django")
+
+# Claims simplejwt writes or checks itself (besides those already in the new token): a copied
+# Cognito claim must never stand in for them.
+_RESERVED = frozenset({"token_type", "exp", "iat", "jti", "user_id", "nbf", "aud", "iss"})
+
+_lock = threading.Lock()
+_verifiers: list[CognitoVerifier] = []
+
+
+def exchange_verifier() -> CognitoVerifier:
+    """The settings' verifier, accepting both id and access tokens (built once per settings
+    change): the same pool, clients, issuer, keys and limits, only ``token_use`` is left open."""
+    if _verifiers:
+        return _verifiers[0]
+    with _lock:
+        if not _verifiers:
+            options = fastcognito_settings.verifier_options()
+            options["token_use"] = None
+            _verifiers.append(CognitoVerifier(fastcognito_settings.USER_POOL_ID, **options))
+        return _verifiers[0]
+
+
+def _forget(*, setting: str, **kwargs: Any) -> None:
+    if setting == SETTINGS_NAME:
+        with _lock:
+            _verifiers.clear()
+
+
+setting_changed.connect(_forget, dispatch_uid="fastcognito.django.users.views.forget")
+
+
+def issue_pair(user: Any, claims: Claims) -> dict[str, str]:
+    """A simplejwt refresh and access pair for ``user``, with the configured extra claims."""
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    conf = replica_config()
+    extra: dict[str, Any] = {name: claims[name] for name in conf.exchange_claims if name in claims}
+    if conf.exchange_extra_claims is not None:
+        more = conf.exchange_extra_claims(user, claims)
+        if not isinstance(more, Mapping):
+            raise TypeError("REPLICA['EXCHANGE_EXTRA_CLAIMS'] must return a dict")
+        extra.update(more)
+    refresh = RefreshToken.for_user(user)
+    for name, value in extra.items():
+        if name not in _RESERVED and name not in refresh.payload:
+            # Set on the refresh token, they are copied into every access token it makes.
+            refresh[name] = value
+    return {"refresh": str(refresh), "access": str(refresh.access_token)}
+
+
+def _token_from(request: HttpRequest) -> str | None:
+    header = get_authorization_header(request)
+    if header is not None:
+        token = parse_authorization_header(header, ("Bearer",))
+        if token is not None:
+            return token
+    if request.content_type != "application/json":
+        return None
+    try:
+        body = json.loads(request.body or b"null")
+    except ValueError:
+        raise MalformedTokenError("the body is not JSON") from None
+    token = body.get("token") if isinstance(body, dict) else None
+    if token is None:
+        return None
+    if not isinstance(token, str) or not token:
+        raise MalformedTokenError('the body must be {"token": "<Cognito token>"}')
+    return token
+
+
+@never_cache
+@csrf_exempt
+@require_POST
+def exchange_token(request: HttpRequest) -> HttpResponse:
+    """``POST`` a Cognito token, get a simplejwt pair for its replica user."""
+    from .sync import sync_user
+
+    try:
+        token = _token_from(request)
+        if token is None:
+            return error_response(None)
+        claims = exchange_verifier().verify(token)
+        user = sync_user(claims)
+        pair = issue_pair(user, claims)
+    except UserRefusedError as err:
+        logger.info("token exchange refused the user: %s", err)
+        return JsonResponse({"detail": str(message_for(err.code)), "code": err.code}, status=403)
+    except (TokenError, JWKSError) as err:
+        logger.debug("token exchange rejected the token: %s", err.code)
+        return error_response(err)
+    response = JsonResponse(pair)
+    response["Cache-Control"] = "no-store"
+    return response

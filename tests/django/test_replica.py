@@ -1,0 +1,390 @@
+"""The user replica (fastcognito.django.users) with genuine moto tokens, on SQLite and on a real
+PostgreSQL: created then updated, groups in step, e-mail takeovers refused, writes counted,
+concurrent first requests, and the USER_CLASS switch of the DRF class and the middleware."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from conftest import CognitoPool, TokenFactory
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+from django.db import connections
+from django.test import override_settings
+
+from replica_support import id_claims, login, moto_settings, verify
+
+from fastcognito import Claims, CognitoVerifier
+from fastcognito.django.users import UserRefusedError, sync_user
+from fastcognito.django.users.models import CognitoIdentity
+
+BOTH = ["default", "pg"]
+pytestmark = pytest.mark.django_db(databases=BOTH)
+
+REPLICA_USER = "fastcognito.django.users.replica_user"
+
+
+@pytest.fixture(params=BOTH, ids=["sqlite", "postgresql"])
+def alias(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def replica(cognito: CognitoPool, alias: str) -> Iterator[Callable[..., None]]:
+    """FASTCOGNITO for moto's pool with the replica on ``alias``; call with REPLICA overrides."""
+    active: list[Any] = []
+
+    def apply(user_class: str = REPLICA_USER, **replica: Any) -> None:
+        override = override_settings(
+            FASTCOGNITO=moto_settings(cognito, USER_CLASS=user_class, REPLICA={"DATABASE": alias, **replica})
+        )
+        override.enable()
+        active.append(override)
+
+    apply()
+    try:
+        yield apply
+    finally:
+        for override in reversed(active):
+            override.disable()
+
+
+def group_names(user: Any, alias: str) -> list[str]:
+    return sorted(User.objects.using(alias).get(pk=user.pk).groups.values_list("name", flat=True))
+
+
+@contextmanager
+def count_writes(alias: str) -> Iterator[list[str]]:
+    """Every INSERT, UPDATE and DELETE sent to ``alias`` inside the block."""
+    writes: list[str] = []
+
+    def record(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        if sql.lstrip().split(" ", 1)[0].upper() in ("INSERT", "UPDATE", "DELETE"):
+            writes.append(sql)
+        return execute(sql, params, many, context)
+
+    with connections[alias].execute_wrapper(record):
+        yield writes
+
+
+# --- created, then updated ----------------------------------------------------------------------
+
+
+def test_a_user_is_created_then_updated(cognito: CognitoPool, replica: Any, alias: str) -> None:
+    claims = id_claims(cognito, "alice")
+    user = sync_user(claims)
+    assert isinstance(user, User)
+    assert user._state.db == alias
+    assert (user.username, user.email) == ("alice", "alice@example.com")
+    assert user.is_superuser and user.is_staff
+    assert not user.has_usable_password()
+    assert group_names(user, alias) == ["admins", "editors"]
+    identity = CognitoIdentity.objects.using(alias).get(user=user)
+    assert identity.sub == claims.sub
+
+    cognito.client.admin_update_user_attributes(
+        UserPoolId=cognito.pool_id,
+        Username="alice",
+        UserAttributes=[
+            {"Name": "email", "Value": "alice@new.example.com"},
+            {"Name": "given_name", "Value": "Alice"},
+            {"Name": "family_name", "Value": "Liddell"},
+        ],
+    )
+    updated = sync_user(id_claims(cognito, "alice"))
+    assert updated.pk == user.pk
+    stored = User.objects.using(alias).get(pk=user.pk)
+    assert (stored.email, stored.first_name, stored.last_name) == ("alice@new.example.com", "Alice", "Liddell")
+    assert User.objects.using(alias).count() == 1
+    assert CognitoIdentity.objects.using(alias).count() == 1
+
+
+def test_an_access_token_keeps_the_stored_email(cognito: CognitoPool, replica: Any, alias: str) -> None:
+    tokens = login(cognito, "alice")
+    user = sync_user(verify(cognito, tokens["IdToken"]))
+    # Access tokens carry no e-mail: the stored one stays, and nothing is written.
+    with count_writes(alias) as writes:
+        same = sync_user(verify(cognito, tokens["AccessToken"]))
+    assert same.pk == user.pk and same.email == "alice@example.com"
+    assert writes == []
+
+
+def test_groups_added_and_removed_in_cognito(cognito: CognitoPool, replica: Any, alias: str) -> None:
+    user = sync_user(id_claims(cognito, "bob"))
+    assert group_names(user, alias) == []
+    assert not user.is_staff and not user.is_superuser
+
+    cognito.client.create_group(UserPoolId=cognito.pool_id, GroupName="reviewers")
+    for group in ("editors", "reviewers"):
+        cognito.client.admin_add_user_to_group(UserPoolId=cognito.pool_id, Username="bob", GroupName=group)
+    user = sync_user(id_claims(cognito, "bob"))
+    assert group_names(user, alias) == ["editors", "reviewers"]
+    assert User.objects.using(alias).get(pk=user.pk).is_staff
+
+    cognito.client.admin_remove_user_from_group(UserPoolId=cognito.pool_id, Username="bob", GroupName="editors")
+    user = sync_user(id_claims(cognito, "bob"))
+    assert group_names(user, alias) == ["reviewers"]
+    stored = User.objects.using(alias).get(pk=user.pk)
+    assert not stored.is_staff
+    # The group itself stays for other users; only the membership went.
+    assert Group.objects.using(alias).filter(name="editors").exists()
+
+
+def test_local_groups_not_in_cognito_are_removed(cognito: CognitoPool, replica: Any, alias: str) -> None:
+    user = sync_user(id_claims(cognito, "bob"))
+    local = Group.objects.using(alias).create(name="granted-by-hand")
+    User.objects.using(alias).get(pk=user.pk).groups.add(local)
+    # A new token with other groups resyncs: Django's groups equal cognito:groups exactly.
+    cognito.client.admin_add_user_to_group(UserPoolId=cognito.pool_id, Username="bob", GroupName="editors")
+    sync_user(id_claims(cognito, "bob"))
+    assert group_names(user, alias) == ["editors"]
+
+
+def test_an_older_token_never_undoes_a_newer_sync(
+    replica: Any, alias: str, tokens: TokenFactory, make_verifier: Callable[..., CognitoVerifier]
+) -> None:
+    # Locally signed: only a local key can make two tokens of one user with chosen iat.
+    verifier = make_verifier(token_use="id")
+    now = int(time.time())
+    newer = verifier.verify(tokens.id(iat=now - 100, exp=now + 3600, **{"cognito:groups": []}))
+    older = verifier.verify(tokens.id(iat=now - 200, exp=now + 3600))
+    with override_settings(FASTCOGNITO={"REPLICA": {"DATABASE": alias}, "SUPERUSER_GROUPS": ["admins"]}):
+        user = sync_user(newer)
+        with count_writes(alias) as writes:
+            again = sync_user(older)
+    assert writes == []
+    assert group_names(again, alias) == [] and not again.is_superuser
+
+
+# --- e-mail takeovers ---------------------------------------------------------------------------
+
+
+def add_user(cognito: CognitoPool, username: str, email: str, verified: bool) -> None:
+    cognito.add_user(username, email=email, email_verified="true" if verified else "false")
+
+
+def test_an_unverified_email_never_matches_a_local_user(cognito: CognitoPool, replica: Any, alias: str) -> None:
+    replica(MATCH_EMAIL=True)
+    victim = User.objects.db_manager(alias).create_user("carol", "carol@example.com", "local-password")
+    add_user(cognito, "mallory", "carol@example.com", verified=False)
+    claims = id_claims(cognito, "mallory")
+    assert claims["email_verified"] == "false"
+    user = sync_user(claims)
+    assert user.pk != victim.pk and user.username == "mallory"
+    assert not CognitoIdentity.objects.using(alias).filter(user=victim).exists()
+    assert User.objects.using(alias).get(pk=victim.pk).check_password("local-password")
+
+
+def test_a_verified_email_does_not_match_when_matching_is_off(cognito: CognitoPool, replica: Any, alias: str) -> None:
+    victim = User.objects.db_manager(alias).create_user("carol", "carol@example.com")
+    add_user(cognito, "mallory", "carol@example.com", verified=True)
+    claims = id_claims(cognito, "mallory")
+    assert claims["email_verified"] == "true"
+    user = sync_user(claims)
+    assert user.pk != victim.pk
+    assert not CognitoIdentity.objects.using(alias).filter(user=victim).exists()
+
+
+def test_a_verified_email_matches_when_matching_is_on(cognito: CognitoPool, replica: Any, alias: str) -> None:
+    replica(MATCH_EMAIL=True)
+    local = User.objects.db_manager(alias).create_user("carol.local", "Carol@Example.com")
+    add_user(cognito, "carol", "carol@example.com", verified=True)
+    user = sync_user(id_claims(cognito, "carol"))
+    assert user.pk == local.pk
+    assert CognitoIdentity.objects.using(alias).get(user=local).sub == id_claims(cognito, "carol").sub
+    # A second Cognito user with the same verified address finds the local user already linked.
+    add_user(cognito, "carol2", "carol@example.com", verified=True)
+    assert sync_user(id_claims(cognito, "carol2")).pk != local.pk
+
+
+def test_a_user_name_taken_by_a_local_user_is_refused(cognito: CognitoPool, replica: Any, alias: str) -> None:
+    User.objects.db_manager(alias).create_user("alice", "someone@example.com")
+    with pytest.raises(UserRefusedError):
+        sync_user(id_claims(cognito, "alice"))
+    assert CognitoIdentity.objects.using(alias).count() == 0
+
+
+def test_an_inactive_local_user_is_refused(cognito: CognitoPool, replica: Any, alias: str) -> None:
+    user = sync_user(id_claims(cognito, "bob"))
+    User.objects.using(alias).filter(pk=user.pk).update(is_active=False)
+    with pytest.raises(UserRefusedError):
+        sync_user(id_claims(cognito, "bob"))
+
+
+# --- writes per request -------------------------------------------------------------------------
+
+
+def request_as(api_client: Any, token: str) -> Any:
+    answer = api_client.get("/drf/whoami/", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert answer.status_code == 200, answer.content
+    return answer.json()
+
+
+def writing_requests(api_client: Any, token: str, alias: str, count: int = 100) -> tuple[int, int]:
+    """How many of ``count`` requests with ``token`` wrote, and how many statements they wrote."""
+    writers = statements = 0
+    for _ in range(count):
+        with count_writes(alias) as writes:
+            request_as(api_client, token)
+        writers += bool(writes)
+        statements += len(writes)
+    return writers, statements
+
+
+def test_at_most_one_write_per_new_token(cognito: CognitoPool, replica: Any, alias: str, api_client: Any) -> None:
+    first = cognito.login("alice")
+    writers, _ = writing_requests(api_client, first["AccessToken"], alias)
+    assert writers == 1  # the first request creates the user; the other 99 write nothing
+    body = request_as(api_client, first["AccessToken"])
+    assert body["class"] == "User" and body["username"] == "alice" and body["is_superuser"]
+
+    refreshed = cognito.client.initiate_auth(
+        ClientId=cognito.client_id,
+        AuthFlow="REFRESH_TOKEN_AUTH",
+        AuthParameters={"REFRESH_TOKEN": first["RefreshToken"]},
+    )["AuthenticationResult"]
+    assert refreshed["AccessToken"] != first["AccessToken"]
+    # Nothing changed in Cognito: a refreshed token writes nothing at all.
+    assert writing_requests(api_client, refreshed["AccessToken"], alias) == (0, 0)
+
+    # Something changed: the first request with the new token writes, once, the others do not.
+    cognito.client.admin_remove_user_from_group(UserPoolId=cognito.pool_id, Username="alice", GroupName="editors")
+    again = cognito.login("alice")["AccessToken"]
+    writers, statements = writing_requests(api_client, again, alias)
+    assert writers == 1 and statements >= 1
+    assert request_as(api_client, again)["is_staff"] is False
+
+
+# --- concurrent first requests -------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True, databases=["pg"])
+def test_sixteen_threads_create_one_user_on_postgresql(cognito: CognitoPool) -> None:
+    claims = id_claims(cognito, "alice")
+    barrier = threading.Barrier(16)
+    results: list[Any] = []
+    errors: list[BaseException] = []
+
+    user_inserts: list[str] = []
+
+    def record(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        if sql.startswith(f'INSERT INTO "{User._meta.db_table}"'):
+            user_inserts.append(sql)
+        return execute(sql, params, many, context)
+
+    def first_request() -> None:
+        try:
+            barrier.wait(timeout=30)
+            with connections["pg"].execute_wrapper(record):
+                results.append(sync_user(claims).pk)
+        except BaseException as err:  # noqa: BLE001  (reported by the assertion below)
+            errors.append(err)
+        finally:
+            connections.close_all()
+
+    with override_settings(FASTCOGNITO=moto_settings(cognito, REPLICA={"DATABASE": "pg"})):
+        threads = [threading.Thread(target=first_request) for _ in range(16)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    assert errors == []
+    assert len(results) == 16 and len(set(results)) == 1
+    # The race happened: several threads tried to insert (the unique user name or sub stopped all
+    # but one, whose transaction won), and the losers read the winner's row.
+    assert len(user_inserts) > 1
+    assert CognitoIdentity.objects.using("pg").count() == 1
+    assert User.objects.using("pg").count() == 1
+    assert group_names(User.objects.using("pg").get(), "pg") == ["admins", "editors"]
+
+
+# --- the DRF class and the middleware ------------------------------------------------------------
+
+
+def refuse_mallory(claims: Claims) -> dict[str, Any]:
+    if claims.username == "mallory":
+        raise UserRefusedError("mallory is not welcome")
+    from fastcognito.django.users.sync import default_user_fields
+
+    return default_user_fields(claims)
+
+
+def test_the_drf_class_returns_the_replica_user(cognito: CognitoPool, replica: Any, api_client: Any, alias: str) -> None:
+    body = request_as(api_client, cognito.login("alice")["AccessToken"])
+    assert body["class"] == "User" and body["pk"] == User.objects.using(alias).get(username="alice").pk
+
+
+def test_the_middleware_returns_the_replica_user(cognito: CognitoPool, replica: Any) -> None:
+    from django.test import Client
+
+    answer = Client().get("/plain/whoami/", HTTP_AUTHORIZATION=f"Bearer {cognito.login('alice')['AccessToken']}")
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["class"] == "User"
+
+
+def test_a_refusing_hook_is_a_401_with_its_code(cognito: CognitoPool, replica: Any, api_client: Any, alias: str) -> None:
+    from django.test import Client
+
+    replica(USER_FIELDS=f"{__name__}.refuse_mallory")
+    cognito.add_user("mallory")
+    token = cognito.login("mallory")["AccessToken"]
+    answer = api_client.get("/drf/whoami/", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert answer.status_code == 401
+    assert answer.json()["code"] == "user_refused"
+    plain = Client().get("/plain/protected/", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert plain.status_code == 401 and plain.json()["code"] == "user_refused"
+    assert not User.objects.using(alias).filter(username="mallory").exists()
+
+
+def test_the_stateless_user_stays_the_default(cognito: CognitoPool, replica: Any, api_client: Any, alias: str) -> None:
+    replica(user_class="fastcognito.django.CognitoUser")
+    with count_writes(alias) as writes:
+        body = request_as(api_client, cognito.login("alice")["AccessToken"])
+    assert body["class"] == "CognitoUser"
+    assert writes == [] and not User.objects.using(alias).exists()
+
+
+# --- system checks -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("replica", "check_id"),
+    [
+        ("yes", "fastcognito.E201"),
+        ({"MATCH_EMAILS": True}, "fastcognito.E201"),
+        ({"MATCH_EMAIL": "yes"}, "fastcognito.E201"),
+        ({"USER_FIELDS": "no.such.module.fields"}, "fastcognito.E201"),
+        ({"EXCHANGE_CLAIMS": "email"}, "fastcognito.E201"),
+        ({"SESSION_LOGIN": True, "SESSION_BACKEND": "myproject.Backend"}, "fastcognito.E202"),
+        ({"DATABASE": "elsewhere"}, "fastcognito.E204"),
+    ],
+)
+def test_a_bad_replica_setting_is_a_system_check_error(replica: Any, check_id: str) -> None:
+    from fastcognito.django.users.checks import check_replica
+
+    with override_settings(FASTCOGNITO={"USER_POOL_ID": "eu-west-1_x", "CLIENT_ID": "c", "REPLICA": replica}):
+        assert [message.id for message in check_replica()] == [check_id]
+
+
+def test_session_login_without_the_session_middleware_is_an_error() -> None:
+    from fastcognito.django.users.checks import check_replica
+
+    middleware = [m for m in settings.MIDDLEWARE if not m.endswith("SessionMiddleware")]
+    replica = {"SESSION_LOGIN": True}
+    with override_settings(
+        MIDDLEWARE=middleware, FASTCOGNITO={"USER_POOL_ID": "eu-west-1_x", "CLIENT_ID": "c", "REPLICA": replica}
+    ):
+        assert [message.id for message in check_replica()] == ["fastcognito.E203"]
+
+
+def test_good_replica_settings_pass_the_checks() -> None:
+    from fastcognito.django.users.checks import check_replica
+
+    replica = {"MATCH_EMAIL": True, "SESSION_LOGIN": True, "EXCHANGE_CLAIMS": ["email"], "DATABASE": "pg"}
+    with override_settings(FASTCOGNITO={"USER_POOL_ID": "eu-west-1_x", "CLIENT_ID": "c", "REPLICA": replica}):
+        assert check_replica() == []
