@@ -7,7 +7,7 @@ CONSTRAINTS := requirements/constraints.txt
 DEPS_STAMP := $(VENV)/.deps-stamp
 PYTEST_ARGS ?=
 
-.PHONY: venv install test test-core bench demo lock typecheck clean
+.PHONY: venv install test test-core bench bench-instructions demo lock typecheck clean
 
 venv: $(DEPS_STAMP)
 
@@ -35,6 +35,11 @@ test: install
 bench: install
 	$(VENV)/bin/pytest benchmarks --benchmark-only --benchmark-columns=min,median,mean,rounds $(PYTEST_ARGS) ; \
 	status=$$?; [ $$status -eq 5 ] && { echo "no benchmarks collected"; exit 1; }; exit $$status
+
+# Instructions per verify and per request, counted by callgrind (needs the Debian package
+# valgrind): steady where timings on a shared machine are not. Not part of `make test`.
+bench-instructions: install
+	$(PY) benchmarks/instructions.py $(BENCH_INSTRUCTIONS_ARGS)
 
 demo: install
 	$(PY) examples/demo.py

@@ -120,12 +120,29 @@ class Results:
 
     def __init__(self) -> None:
         self.medians: dict[str, float] = {}
+        # Rows recorded with a group are compared with that group's baseline, not the RSA verify.
+        self.groups: dict[str, str] = {}
+        self.group_baselines: dict[str, str] = {}
 
-    def record(self, name: str, benchmark: Any, per_round: int = 1) -> None:
+    def record(
+        self, name: str, benchmark: Any, per_round: int = 1, *, group: str | None = None, baseline: bool = False
+    ) -> None:
         stats = getattr(benchmark, "stats", None)
         if stats is None:  # --benchmark-disable: nothing was timed
             return
         self.medians[name] = stats.stats.median / per_round
+        if group is not None:
+            self.groups[name] = group
+            if baseline:
+                self.group_baselines[group] = name
+
+    def ratio(self, name: str) -> float | None:
+        """The row's median over its group's baseline median (``None`` without a baseline)."""
+        group = self.groups.get(name)
+        baseline_name = self.group_baselines.get(group) if group is not None else None
+        if baseline_name is None or baseline_name not in self.medians:
+            return None
+        return self.medians[name] / self.medians[baseline_name]
 
     def table(self) -> str:
         # Each row is compared with the baseline of its own group: distinct tokens or one token.
@@ -138,9 +155,18 @@ class Results:
             "|---|---:|---:|",
         ]
         for name, median in self.medians.items():
+            if name in self.groups:
+                continue
             baseline = baselines["distinct" if "distinct" in name else "one"]
             ratio = f"{median / baseline:.4f}x" if baseline else "-"
             lines.append(f"| {name} | {median * 1e6:.3f} | {ratio} |")
+        for group in dict.fromkeys(self.groups.values()):
+            lines += ["", f"| {group}: case | median (us) | ratio to {self.group_baselines.get(group, '-')} |", "|---|---:|---:|"]
+            for name, row_group in self.groups.items():
+                if row_group == group:
+                    group_ratio = self.ratio(name)
+                    shown = f"{group_ratio:.4f}x" if group_ratio is not None else "-"
+                    lines.append(f"| {name} | {self.medians[name] * 1e6:.3f} | {shown} |")
         return "\n".join(lines)
 
 

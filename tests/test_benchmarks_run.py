@@ -26,4 +26,4 @@ def test_benchmarks_run_untimed() -> None:
         timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "12 passed" in result.stdout, result.stdout
+    assert "18 passed" in result.stdout, result.stdout

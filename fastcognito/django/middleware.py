@@ -22,12 +22,12 @@ from typing import Any, TypeVar, cast
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.utils.functional import SimpleLazyObject
+from django.utils.functional import SimpleLazyObject, empty
 
 from ..claims import Claims
 from ..exceptions import FastCognitoError, JWKSError, TokenError
 from .conf import fastcognito_settings
-from .tokens import RawToken, token_from_request
+from .tokens import RawToken, build_challenge, find_token, request_policy, token_from_request
 
 __all__ = ["CognitoMiddleware", "cognito_login_required", "error_response"]
 
@@ -49,10 +49,21 @@ class CognitoMiddleware:
 
     Overridable steps, as on ``CognitoAuthentication``: ``get_raw_token(request)``,
     ``get_claims(raw_token)``, ``get_user(claims)``, and the hook ``attach_attributes(user, request)``.
+
+    CSRF: a request whose ``Authorization`` header has one of our types is exempt from
+    ``CsrfViewMiddleware`` (a browser cannot send that header cross-site on its own, and such a
+    request never acts as the session's user). A token from a cookie is CSRF-checked as usual.
     """
 
     sync_capable = True
     async_capable = True
+    # Whether this class keeps every step as defined here; the per-request path then runs them
+    # inline (the same code, without the calls). Set again for each subclass.
+    _default_steps: bool = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._default_steps = all(getattr(cls, step) is getattr(CognitoMiddleware, step) for step in _STEPS)
 
     def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
         self.get_response = get_response
@@ -90,44 +101,60 @@ class CognitoMiddleware:
         anyreq = cast(Any, request)
         anyreq.cognito_error = None
         try:
-            raw_token = self.get_raw_token(request)
+            if self._default_steps:
+                raw_token = find_token(request, request_policy(), request.META.get("HTTP_AUTHORIZATION"))
+            else:
+                raw_token = self.get_raw_token(request)
         except TokenError as err:
-            # A malformed Authorization header is a bad credential: anonymous, with the reason.
+            # A malformed Authorization header of our type is a bad credential: anonymous, with
+            # the reason, and (being a header) no CSRF check, so the view can answer 401.
             anyreq.cognito_error = err
+            anyreq._dont_enforce_csrf_checks = True
             _set_user(request, _anonymous_user())
             return
         if raw_token is None:
             # No token: leave what AuthenticationMiddleware set (a session login), if anything.
             if not hasattr(request, "user"):
                 _set_user(request, _anonymous_user())
+            elif not hasattr(request, "auser"):
+                # Django < 5.0 has no request.auser(); async views and cognito_login_required
+                # rely on it.
+                anyreq.auser = functools.partial(_session_auser, request)
             return
-
-        resolved: list[Any] = []
-
-        def resolve() -> Any:
-            if not resolved:
-                resolved.append(self._authenticate(request, raw_token))
-            return resolved[0]
+        if raw_token.source == "header":
+            # Django's own flag (its test client and DRF's set it): CsrfViewMiddleware.process_view,
+            # which runs after every middleware's __call__, then accepts the request.
+            anyreq._dont_enforce_csrf_checks = True
+        user = SimpleLazyObject(functools.partial(self._authenticate, request, raw_token))
 
         async def auser() -> Any:
-            if not resolved:
+            if user._wrapped is empty:
                 # A JWKS fetch may block on the network; keep it off the event loop.
-                await sync_to_async(resolve, thread_sensitive=False)()
-            return resolved[0]
+                await sync_to_async(user._setup, thread_sensitive=False)()
+            return user._wrapped
 
-        anyreq.user = SimpleLazyObject(resolve)
+        anyreq.user = user
         anyreq.auser = auser
 
     def _authenticate(self, request: HttpRequest, raw_token: RawToken) -> Any:
+        default_steps = self._default_steps
         try:
-            claims = self.get_claims(raw_token)
+            if default_steps:
+                claims = fastcognito_settings.verifier.verify(raw_token.value)
+            else:
+                claims = self.get_claims(raw_token)
         except (TokenError, JWKSError) as err:
             logger.debug("token rejected: %s", err.code)
             cast(Any, request).cognito_error = err
             return _anonymous_user()
+        if default_steps:
+            return fastcognito_settings.USER_CLASS(claims)
         user = self.get_user(claims)
         self.attach_attributes(user, request)
         return user
+
+
+_STEPS = ("get_raw_token", "get_claims", "get_user", "attach_attributes")
 
 
 def _set_user(request: HttpRequest, user: Any) -> None:
@@ -138,40 +165,56 @@ def _set_user(request: HttpRequest, user: Any) -> None:
     cast(Any, request).auser = auser
 
 
+def _evaluated_user(request: HttpRequest) -> Any:
+    user = request.user
+    # Evaluates a lazy session user here, in a worker thread, rather than on the event loop.
+    user.is_authenticated  # noqa: B018
+    return user
+
+
+async def _session_auser(request: HttpRequest) -> Any:
+    return await sync_to_async(_evaluated_user)(request)
+
+
 def error_response(error: FastCognitoError | None, realm: str | None = None) -> JsonResponse:
     """The 401 (or 503) answer for ``error``: ``{"detail", "code"}`` and ``WWW-Authenticate``.
 
-    ``error=None`` means no credentials at all: 401 without an error code (RFC 6750 §3.1).
+    ``error=None`` means no credentials at all: 401 with ``code`` ``not_authenticated`` and no
+    error attribute in the challenge (RFC 6750 §3.1), exactly as DRF answers the same request.
     """
     from .messages import message_for
 
-    realm = realm or fastcognito_settings.WWW_AUTHENTICATE_REALM
-    scheme = fastcognito_settings.AUTH_HEADER_TYPES[0] if fastcognito_settings.AUTH_HEADER_TYPES else "Bearer"
+    policy = request_policy()
     if isinstance(error, JWKSError):
         response = JsonResponse({"detail": str(message_for(error.code)), "code": error.code}, status=503)
-        response["Retry-After"] = str(max(1, int(fastcognito_settings.JWKS_COOLDOWN)))
+        response["Retry-After"] = policy.retry_after
         return response
-    if error is None:
-        code = "not_authenticated"
-        challenge = f'{scheme} realm="{realm}"'
-    else:
-        code = error.code
-        challenge = f'{scheme} realm="{realm}", error="invalid_token"'
+    code = "not_authenticated" if error is None else error.code
     response = JsonResponse({"detail": str(message_for(code)), "code": code}, status=401)
-    response["WWW-Authenticate"] = challenge
+    response["WWW-Authenticate"] = (
+        policy.challenge_for(error) if realm is None else build_challenge(policy.scheme, realm, invalid_token=isinstance(error, TokenError))
+    )
     return response
+
+
+async def _current_user(request: HttpRequest) -> Any:
+    auser = getattr(request, "auser", None)
+    if auser is not None:
+        return await auser()
+    return await sync_to_async(_evaluated_user)(request)
 
 
 def cognito_login_required(view: _View) -> _View:
     """Let the view run only for an authenticated user; otherwise answer 401 (503) as JSON.
 
-    Works on sync and async views. Needs ``CognitoMiddleware``.
+    Works on sync and async views, on every supported Django (``request.auser()`` exists only
+    from Django 5.0; without it the user is read in a worker thread). Needs ``CognitoMiddleware``.
     """
     if iscoroutinefunction(view):
 
         @functools.wraps(view)
         async def async_wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-            user = await cast(Any, request).auser()
+            user = await _current_user(request)
             if not user.is_authenticated:
                 return error_response(getattr(request, "cognito_error", None))
             return await view(request, *args, **kwargs)
