@@ -187,7 +187,7 @@ def error_response(error: FastCognitoError | None, realm: str | None = None) -> 
     policy = request_policy()
     if isinstance(error, JWKSError):
         response = JsonResponse({"detail": str(message_for(error.code)), "code": error.code}, status=503)
-        response["Retry-After"] = policy.retry_after
+        response["Retry-After"] = str(policy.retry_after)
         return response
     code = "not_authenticated" if error is None else error.code
     response = JsonResponse({"detail": str(message_for(code)), "code": code}, status=401)

@@ -1,7 +1,7 @@
 """The per-request work the DRF class and the middleware share: find the token, and answer 401.
 
 Only parsing happens here; the token is verified elsewhere, and it is never logged or echoed.
-What the settings decide for every request (header types, cookie name, groups, challenges)
+What the settings decide for every request (header types, cookie name, challenges)
 is resolved once per settings change into a ``RequestPolicy``, not looked up per request.
 """
 
@@ -52,14 +52,10 @@ class RequestPolicy:
     __slots__ = (
         "challenge",
         "cookie_name",
-        "group_permissions",
         "header_types",
         "invalid_token_challenge",
-        "retry_after",
         "scheme",
         "settings",
-        "staff_groups",
-        "superuser_groups",
     )
 
     def __init__(self, conf: FastCognitoSettings) -> None:
@@ -67,13 +63,14 @@ class RequestPolicy:
         # RFC 7235 §2.1: the scheme is case-insensitive; compared lower-cased, in one set probe.
         self.header_types: frozenset[str] = frozenset(header_type.lower() for header_type in conf.AUTH_HEADER_TYPES)
         self.cookie_name: str | None = conf.COOKIE_NAME or None
-        self.staff_groups: frozenset[str] = frozenset(conf.STAFF_GROUPS)
-        self.superuser_groups: frozenset[str] = frozenset(conf.SUPERUSER_GROUPS)
-        self.group_permissions: dict[str, frozenset[str]] = conf.group_permissions
         self.scheme: str = conf.AUTH_HEADER_TYPES[0] if conf.AUTH_HEADER_TYPES else "Bearer"
         self.challenge = build_challenge(self.scheme, conf.WWW_AUTHENTICATE_REALM, invalid_token=False)
         self.invalid_token_challenge = build_challenge(self.scheme, conf.WWW_AUTHENTICATE_REALM, invalid_token=True)
-        self.retry_after = str(max(1, int(conf.JWKS_COOLDOWN)))
+
+    @property
+    def retry_after(self) -> int:
+        """``Retry-After`` seconds of a 503: the JWKS cooldown, at least 1. Read when needed only."""
+        return max(1, int(self.settings.JWKS_COOLDOWN))
 
     def challenge_for(self, error: FastCognitoError | None) -> str:
         """``WWW-Authenticate`` for a request that ``error`` rejected (``None``: no credentials)."""

@@ -22,7 +22,6 @@ else:
 
 from ..claims import Claims
 from .conf import FastCognitoSettings, fastcognito_settings
-from .tokens import RequestPolicy, request_policy
 
 __all__ = ["CognitoUser"]
 
@@ -75,23 +74,23 @@ class CognitoUser:
 
     @cached_property
     def is_superuser(self) -> bool:
-        return not self._policy.superuser_groups.isdisjoint(self.groups)
+        return not set(self.groups).isdisjoint(self._settings.SUPERUSER_GROUPS)
 
     @cached_property
     def is_staff(self) -> bool:
-        return not self._policy.staff_groups.isdisjoint(self.groups)
+        return not set(self.groups).isdisjoint(self._settings.STAFF_GROUPS)
 
     @cached_property
     def _permissions(self) -> frozenset[str]:
-        group_permissions = self._policy.group_permissions
+        group_permissions = self._settings.group_permissions
         permissions: set[str] = set()
         for group in self.groups:
             permissions.update(group_permissions.get(group, ()))
         return frozenset(permissions)
 
     @property
-    def _policy(self) -> RequestPolicy:
-        return request_policy(fastcognito_settings if self._conf is None else self._conf)
+    def _settings(self) -> FastCognitoSettings:
+        return fastcognito_settings if self._conf is None else self._conf
 
     # --- identity ----------------------------------------------------------------------------
 
