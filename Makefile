@@ -13,7 +13,7 @@ MINISTACK_STAMP := $(MINISTACK_VENV)/.deps-stamp
 PYTEST_ARGS ?=
 
 .PHONY: venv install ministack test test-core bench bench-deps bench-tools bench-compare bench-node bench-e2e \
-	bench-chart demo lock typecheck clean fuzz soak test-asan
+	bench-chart bench-instructions demo lock typecheck clean fuzz soak test-asan
 
 venv: $(DEPS_STAMP)
 
@@ -145,6 +145,11 @@ E2E_JSON ?=
 bench-chart: bench-tools
 	$(PY) benchmarks/chart.py --results $(BENCH_RESULTS) --out docs/benchmarks.png --markdown \
 		$(if $(BENCH_JSON),--bench $(BENCH_JSON)) $(if $(E2E_JSON),--e2e $(E2E_JSON))
+
+# Instructions per verify and per request, counted by callgrind (needs the Debian package
+# valgrind): steady where timings on a shared machine are not. Not part of `make test`.
+bench-instructions: install
+	$(PY) benchmarks/instructions.py $(BENCH_INSTRUCTIONS_ARGS)
 
 demo: install ministack
 	$(PY) examples/demo.py

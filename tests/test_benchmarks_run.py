@@ -48,6 +48,12 @@ def test_benchmarks_run_untimed() -> None:
         "test_aws_jwt_verify_node PASSED",
         "test_cold_verify_distinct[compiled] PASSED",
         "test_cache_hit_fresh_str[pure] PASSED",
+        "test_drf_without_authentication PASSED",
+        "test_drf_cached_token PASSED",
+        "test_drf_cold_tokens PASSED",
+        "test_drf_pyjwt_tutorial_class PASSED",
+        "test_plain_view_without_middleware PASSED",
+        "test_plain_view_with_middleware_cached_token PASSED",
     ]
     missing = [line for line in expected if line not in result.stdout]
     assert not missing, f"{missing} not in:\n{result.stdout}"

@@ -181,6 +181,9 @@ class FastCognitoSettings:
         self._lock = threading.RLock()
         self._verifier: CognitoVerifier | None = None
         self._group_permissions: dict[str, frozenset[str]] | None = None
+        # Values other modules derive from these settings (tokens.RequestPolicy), dropped by
+        # reload(). A plain dict attribute: the per-request path reads it without a call.
+        self.derived: dict[str, Any] = {}
 
     # --- resolution --------------------------------------------------------------------------
 
@@ -317,6 +320,7 @@ class FastCognitoSettings:
                 self.__dict__.pop("_user_settings", None)
             self._verifier = None
             self._group_permissions = None
+            self.derived = {}
 
 
 def _require_app_installed() -> None:

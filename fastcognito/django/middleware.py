@@ -22,13 +22,13 @@ from typing import Any, TypeVar, cast
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.utils.functional import SimpleLazyObject
+from django.utils.functional import SimpleLazyObject, empty
 
 from ..claims import Claims
 from ..exceptions import FastCognitoError, JWKSError, TokenError
 from .autorefresh import arefresh_expired_access, refresh_expired_access
 from .conf import fastcognito_settings
-from .tokens import RawToken, token_from_request
+from .tokens import RawToken, build_challenge, find_token, request_policy, token_from_request
 from .user import CognitoUser
 
 __all__ = ["CognitoMiddleware", "cognito_login_required", "error_response"]
@@ -51,26 +51,33 @@ class CognitoMiddleware:
 
     Overridable steps, as on ``CognitoAuthentication``: ``get_raw_token(request)``,
     ``get_claims(raw_token)``, ``get_user(claims)``, and the hook ``attach_attributes(user, request)``.
+
+    CSRF: a request whose ``Authorization`` header has one of our types is exempt from
+    ``CsrfViewMiddleware`` (a browser cannot send that header cross-site on its own, and such a
+    request never acts as the session's user). A token from a cookie is CSRF-checked as usual.
     """
 
     sync_capable = True
     async_capable = True
+    # Whether this class keeps every step as defined here; the per-request path then runs them
+    # inline (the same code, without the calls). Set again for each subclass.
+    _default_steps: bool = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._default_steps = all(getattr(cls, step) is getattr(CognitoMiddleware, step) for step in _STEPS)
 
     def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
         self.get_response = get_response
         self.async_mode = iscoroutinefunction(get_response)
-        cls = type(self)
-        self._claims_overridden = cls.get_claims is not CognitoMiddleware.get_claims
-        self._steps_overridden = (
-            cls.get_user is not CognitoMiddleware.get_user
-            or cls.attach_attributes is not CognitoMiddleware.attach_attributes
-        )
         if self.async_mode:
             markcoroutinefunction(self)
 
     def __call__(self, request: HttpRequest) -> Any:
         if self.async_mode:
             return self.__acall__(request)
+        # HOSTED_UI["AUTO_REFRESH"]: None (nothing to do) unless the access cookie has expired
+        # and a refresh cookie is present; then the new cookies go on the response.
         finish = refresh_expired_access(request)
         self.process_request(request)
         response = self.get_response(request)
@@ -102,68 +109,49 @@ class CognitoMiddleware:
         anyreq = cast(Any, request)
         anyreq.cognito_error = None
         try:
-            raw_token = self.get_raw_token(request)
+            if self._default_steps:
+                raw_token = find_token(request, request_policy(), request.META.get("HTTP_AUTHORIZATION"))
+            else:
+                raw_token = self.get_raw_token(request)
         except TokenError as err:
-            # A malformed Authorization header is a bad credential: anonymous, with the reason.
+            # A malformed Authorization header of our type is a bad credential: anonymous, with
+            # the reason, and (being a header) no CSRF check, so the view can answer 401.
             anyreq.cognito_error = err
+            anyreq._dont_enforce_csrf_checks = True
             _set_user(request, _anonymous_user())
             return
         if raw_token is None:
             # No token: leave what AuthenticationMiddleware set (a session login), if anything.
             if not hasattr(request, "user"):
                 _set_user(request, _anonymous_user())
+            elif not hasattr(request, "auser"):
+                # Django < 5.0 has no request.auser(); async views and cognito_login_required
+                # rely on it.
+                anyreq.auser = functools.partial(_session_auser, request)
             return
-
-        resolved: list[Any] = []
-
-        def resolve() -> Any:
-            if not resolved:
-                resolved.append(self._authenticate(request, raw_token))
-            return resolved[0]
+        if raw_token.source == "header":
+            # Django's own flag (its test client and DRF's set it): CsrfViewMiddleware.process_view,
+            # which runs after every middleware's __call__, then accepts the request.
+            anyreq._dont_enforce_csrf_checks = True
+        user = SimpleLazyObject(functools.partial(self._authenticate, request, raw_token))
 
         async def auser() -> Any:
-            if not resolved:
-                user = await self._aauthenticate(request, raw_token)
-                if not resolved:
-                    resolved.append(user)
-            return resolved[0]
+            if user._wrapped is empty:
+                resolved = await self._aauthenticate(request, raw_token)
+                if user._wrapped is empty:
+                    user._wrapped = resolved
+            return user._wrapped
 
-        anyreq.user = SimpleLazyObject(resolve)
+        anyreq.user = user
         anyreq.auser = auser
-
-    async def aget_claims(self, raw_token: RawToken) -> Claims:
-        """``get_claims`` for async stacks: ``averify``, which verifies a cached token or a held key
-        on the loop and fetches a missing key off it. An overridden ``get_claims`` runs in a
-        worker thread instead, since it may block."""
-        if self._claims_overridden:
-            return await sync_to_async(self.get_claims, thread_sensitive=False)(raw_token)
-        return await fastcognito_settings.verifier.averify(raw_token.value)
-
-    async def _aauthenticate(self, request: HttpRequest, raw_token: RawToken) -> Any:
-        try:
-            claims = await self.aget_claims(raw_token)
-        except (TokenError, JWKSError) as err:
-            logger.debug("token rejected: %s", err.code)
-            cast(Any, request).cognito_error = err
-            return _anonymous_user()
-        if self._user_steps_may_block():
-            return await sync_to_async(self._user_for, thread_sensitive=False)(claims, request)
-        return self._user_for(claims, request)
-
-    def _user_steps_may_block(self) -> bool:
-        # Our own steps build a CognitoUser from the claims alone; anything else may query a
-        # database, which Django forbids on the event loop.
-        return self._steps_overridden or fastcognito_settings.USER_CLASS is not CognitoUser
-
-    def _user_for(self, claims: Claims, request: HttpRequest) -> Any:
-        user = self.get_user(claims)
-        self.attach_attributes(user, request)
-        return user
 
     def _authenticate(self, request: HttpRequest, raw_token: RawToken) -> Any:
         try:
+            if self._default_steps:
+                claims = fastcognito_settings.verifier.verify(raw_token.value)
+                return fastcognito_settings.USER_CLASS(claims)
             claims = self.get_claims(raw_token)
-            # Inside the try: a replica USER_CLASS refuses a user with UserRefusedError (a 401).
+            # Inside the try: a USER_CLASS may refuse the user (the replica's UserRefusedError).
             user = self.get_user(claims)
         except (TokenError, JWKSError) as err:
             logger.debug("token rejected: %s", err.code)
@@ -171,6 +159,32 @@ class CognitoMiddleware:
             return _anonymous_user()
         self.attach_attributes(user, request)
         return user
+
+    async def _aauthenticate(self, request: HttpRequest, raw_token: RawToken) -> Any:
+        """``_authenticate`` for async stacks. Our own steps verify with ``averify`` (a cached
+        token or a held key on the loop; a key fetch in a worker thread) and build a
+        ``CognitoUser`` on the loop. Overridden steps, or another ``USER_CLASS`` (which may query
+        a database), run in a worker thread, as Django requires."""
+        if not self._default_steps:
+            return await sync_to_async(self._authenticate, thread_sensitive=False)(request, raw_token)
+        try:
+            claims = await fastcognito_settings.verifier.averify(raw_token.value)
+        except (TokenError, JWKSError) as err:
+            logger.debug("token rejected: %s", err.code)
+            cast(Any, request).cognito_error = err
+            return _anonymous_user()
+        user_class = fastcognito_settings.USER_CLASS
+        if user_class is CognitoUser:
+            return CognitoUser(claims)
+        try:
+            return await sync_to_async(user_class, thread_sensitive=False)(claims)
+        except TokenError as err:
+            logger.debug("user refused: %s", err.code)
+            cast(Any, request).cognito_error = err
+            return _anonymous_user()
+
+
+_STEPS = ("get_raw_token", "get_claims", "get_user", "attach_attributes")
 
 
 def _set_user(request: HttpRequest, user: Any) -> None:
@@ -181,40 +195,56 @@ def _set_user(request: HttpRequest, user: Any) -> None:
     cast(Any, request).auser = auser
 
 
+def _evaluated_user(request: HttpRequest) -> Any:
+    user = request.user
+    # Evaluates a lazy session user here, in a worker thread, rather than on the event loop.
+    user.is_authenticated  # noqa: B018
+    return user
+
+
+async def _session_auser(request: HttpRequest) -> Any:
+    return await sync_to_async(_evaluated_user)(request)
+
+
 def error_response(error: FastCognitoError | None, realm: str | None = None) -> JsonResponse:
     """The 401 (or 503) answer for ``error``: ``{"detail", "code"}`` and ``WWW-Authenticate``.
 
-    ``error=None`` means no credentials at all: 401 without an error code (RFC 6750 §3.1).
+    ``error=None`` means no credentials at all: 401 with ``code`` ``not_authenticated`` and no
+    error attribute in the challenge (RFC 6750 §3.1), exactly as DRF answers the same request.
     """
     from .messages import message_for
 
-    realm = realm or fastcognito_settings.WWW_AUTHENTICATE_REALM
-    scheme = fastcognito_settings.AUTH_HEADER_TYPES[0] if fastcognito_settings.AUTH_HEADER_TYPES else "Bearer"
+    policy = request_policy()
     if isinstance(error, JWKSError):
         response = JsonResponse({"detail": str(message_for(error.code)), "code": error.code}, status=503)
-        response["Retry-After"] = str(max(1, int(fastcognito_settings.JWKS_COOLDOWN)))
+        response["Retry-After"] = str(policy.retry_after)
         return response
-    if error is None:
-        code = "not_authenticated"
-        challenge = f'{scheme} realm="{realm}"'
-    else:
-        code = error.code
-        challenge = f'{scheme} realm="{realm}", error="invalid_token"'
+    code = "not_authenticated" if error is None else error.code
     response = JsonResponse({"detail": str(message_for(code)), "code": code}, status=401)
-    response["WWW-Authenticate"] = challenge
+    response["WWW-Authenticate"] = (
+        policy.challenge_for(error) if realm is None else build_challenge(policy.scheme, realm, invalid_token=isinstance(error, TokenError))
+    )
     return response
+
+
+async def _current_user(request: HttpRequest) -> Any:
+    auser = getattr(request, "auser", None)
+    if auser is not None:
+        return await auser()
+    return await sync_to_async(_evaluated_user)(request)
 
 
 def cognito_login_required(view: _View) -> _View:
     """Let the view run only for an authenticated user; otherwise answer 401 (503) as JSON.
 
-    Works on sync and async views. Needs ``CognitoMiddleware``.
+    Works on sync and async views, on every supported Django (``request.auser()`` exists only
+    from Django 5.0; without it the user is read in a worker thread). Needs ``CognitoMiddleware``.
     """
     if iscoroutinefunction(view):
 
         @functools.wraps(view)
         async def async_wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-            user = await cast(Any, request).auser()
+            user = await _current_user(request)
             if not user.is_authenticated:
                 return error_response(getattr(request, "cognito_error", None))
             return await view(request, *args, **kwargs)

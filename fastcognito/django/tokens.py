@@ -1,19 +1,34 @@
-"""Where a request carries its token: the ``Authorization`` header or a cookie.
+"""The per-request work the DRF class and the middleware share: find the token, and answer 401.
 
-Shared by the DRF authentication class and the middleware. Only parsing happens here; the token
-is verified elsewhere, and it is never logged or echoed.
+Only parsing happens here; the token is verified elsewhere, and it is never logged or echoed.
+What the settings decide for every request (header types, cookie name, challenges)
+is resolved once per settings change into a ``RequestPolicy``, not looked up per request.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal, NamedTuple
 
-from ..exceptions import MalformedTokenError
+from ..exceptions import FastCognitoError, MalformedTokenError, TokenError
 from .conf import FastCognitoSettings, fastcognito_settings
 
-__all__ = ["RawToken", "get_authorization_header", "parse_authorization_header", "token_from_request"]
+__all__ = [
+    "RawToken",
+    "RequestPolicy",
+    "build_challenge",
+    "check_rejected_header_token",
+    "find_token",
+    "find_token_unchecked",
+    "get_authorization_header",
+    "parse_authorization_header",
+    "request_policy",
+    "token_from_request",
+]
 
 TokenSource = Literal["header", "cookie"]
+
+_MALFORMED_HEADER = "the Authorization header must be '<type> <token>'"
 
 
 class RawToken(NamedTuple):
@@ -27,46 +42,167 @@ class RawToken(NamedTuple):
         return f"RawToken(source={self.source!r})"
 
 
+class RequestPolicy:
+    """The settings as the per-request path uses them, resolved once per settings change.
+
+    ``request_policy(conf)`` returns the one of ``conf``; ``reload()`` (``setting_changed``)
+    drops it with the other cached values.
+    """
+
+    __slots__ = (
+        "challenge",
+        "cookie_name",
+        "header_types",
+        "invalid_token_challenge",
+        "scheme",
+        "settings",
+    )
+
+    def __init__(self, conf: FastCognitoSettings) -> None:
+        self.settings = conf
+        # RFC 7235 §2.1: the scheme is case-insensitive; compared lower-cased, in one set probe.
+        self.header_types: frozenset[str] = frozenset(header_type.lower() for header_type in conf.AUTH_HEADER_TYPES)
+        self.cookie_name: str | None = conf.COOKIE_NAME or None
+        self.scheme: str = conf.AUTH_HEADER_TYPES[0] if conf.AUTH_HEADER_TYPES else "Bearer"
+        self.challenge = build_challenge(self.scheme, conf.WWW_AUTHENTICATE_REALM, invalid_token=False)
+        self.invalid_token_challenge = build_challenge(self.scheme, conf.WWW_AUTHENTICATE_REALM, invalid_token=True)
+
+    @property
+    def retry_after(self) -> int:
+        """``Retry-After`` seconds of a 503: the JWKS cooldown, at least 1. Read when needed only."""
+        return max(1, int(self.settings.JWKS_COOLDOWN))
+
+    def challenge_for(self, error: FastCognitoError | None) -> str:
+        """``WWW-Authenticate`` for a request that ``error`` rejected (``None``: no credentials)."""
+        return self.invalid_token_challenge if isinstance(error, TokenError) else self.challenge
+
+
+def build_challenge(scheme: str, realm: str, *, invalid_token: bool) -> str:
+    """``WWW-Authenticate``: ``invalid_token`` for a rejected token, else no credentials came."""
+    challenge = f'{scheme} realm="{realm}"'
+    # RFC 6750 §3.1: error="invalid_token" for a rejected token, no error attribute when the
+    # request carried no credentials.
+    if invalid_token:
+        challenge += ', error="invalid_token"'
+    return challenge
+
+
+def request_policy(conf: FastCognitoSettings = fastcognito_settings) -> RequestPolicy:
+    """The ``RequestPolicy`` of ``conf``, built on first use after each settings change."""
+    policy: RequestPolicy | None = conf.derived.get("request_policy")
+    if policy is None:
+        # Two threads may both build it; they build equal policies, and either one is kept.
+        policy = conf.derived["request_policy"] = RequestPolicy(conf)
+    return policy
+
+
 def get_authorization_header(request: Any) -> str | None:
-    """The ``Authorization`` header, or ``None`` when absent or empty."""
-    header = request.META.get("HTTP_AUTHORIZATION")
+    """The ``Authorization`` header, or ``None`` when absent or empty.
+
+    ``request`` is a Django ``HttpRequest`` or a DRF ``Request`` (whose ``META`` would go through
+    its slow ``__getattr__``, so the wrapped request is read directly).
+    """
+    header: str | None = getattr(request, "_request", request).META.get("HTTP_AUTHORIZATION")
     return header or None
 
 
-def parse_authorization_header(header: str, header_types: tuple[str, ...]) -> str | None:
+def _has_whitespace(token: str) -> bool:
+    # RFC 6750 §2.1: the b64token cannot hold whitespace. A constant number of C-level string
+    # operations: the interpreter never loops over the token's characters.
+    if token.isascii():  # O(1): CPython records it
+        # One memchr-backed search per ASCII character for which str.isspace() is true (written
+        # out: a loop costs more; the parser's test compares it with str.isspace()).
+        return (
+            " " in token
+            or "\t" in token
+            or "\n" in token
+            or "\r" in token
+            or "\x0b" in token
+            or "\x0c" in token
+            or "\x1c" in token
+            or "\x1d" in token
+            or "\x1e" in token
+            or "\x1f" in token
+        )
+    # str.split() breaks on exactly the characters for which str.isspace() is true, so one
+    # piece as long as the token means that it holds none.
+    pieces = token.split(None, 1)
+    return len(pieces) != 1 or len(pieces[0]) != len(token)
+
+
+def _token_from_header(header: str, header_types: frozenset[str]) -> str | None:
+    scheme, _, rest = header.partition(" ")
+    if scheme.lower() not in header_types:
+        return None
+    token = rest.lstrip(" ")
+    if not token or _has_whitespace(token):
+        raise MalformedTokenError(_MALFORMED_HEADER)
+    return token
+
+
+def parse_authorization_header(header: str, header_types: tuple[str, ...] | frozenset[str]) -> str | None:
     """The token of ``<type> <token>`` when ``<type>`` is one of ``header_types``.
 
     ``None`` for another scheme (``Basic ...``): the header belongs to another authenticator.
     RFC 7235 §2.1: the scheme is case-insensitive. RFC 6750 §2.1: ``"Bearer" 1*SP b64token``, so
-    a missing token, or anything after it, is malformed.
+    a missing token, or whitespace inside or after it, is ``MalformedTokenError``.
     """
-    scheme, _, rest = header.partition(" ")
-    scheme = scheme.lower()
-    if not any(scheme == header_type.lower() for header_type in header_types):
-        return None
-    token = rest.lstrip(" ")
-    if not token or any(char.isspace() for char in token):
-        raise MalformedTokenError("the Authorization header must be '<type> <token>'")
-    return token
+    return _token_from_header(header, frozenset(header_type.lower() for header_type in header_types))
 
 
 def token_from_request(
-    request: Any, conf: FastCognitoSettings = fastcognito_settings, header: str | None = None
+    request: Any, conf: FastCognitoSettings | RequestPolicy = fastcognito_settings, header: str | None = None
 ) -> RawToken | None:
     """The header token if the header has one of our types, else the cookie token, else ``None``.
 
-    ``header`` is the ``Authorization`` header when the caller has read it already (DRF's
-    overridable ``get_header``); otherwise it is read from ``request``.
+    ``header`` is the ``Authorization`` header when the caller has read it already; otherwise it
+    is read from ``request``. Raises ``MalformedTokenError`` for a header of our type without a
+    well-formed token.
     """
+    policy = conf if isinstance(conf, RequestPolicy) else request_policy(conf)
     if header is None:
-        header = get_authorization_header(request)
-    if header is not None:
-        token = parse_authorization_header(header, conf.AUTH_HEADER_TYPES)
-        if token is not None:
-            return RawToken(token, "header")
-    cookie_name = conf.COOKIE_NAME
-    if cookie_name:
-        value = request.COOKIES.get(cookie_name)
+        header = getattr(request, "_request", request).META.get("HTTP_AUTHORIZATION")
+    return find_token(request, policy, header)
+
+
+def find_token(request: Any, policy: RequestPolicy, header: str | None) -> RawToken | None:
+    """``token_from_request`` once the header has been read (``None`` or empty: no header)."""
+    raw_token = find_token_unchecked(request, policy, header)
+    if raw_token is not None and raw_token.source == "header" and _has_whitespace(raw_token.value):
+        raise MalformedTokenError(_MALFORMED_HEADER)
+    return raw_token
+
+
+def find_token_unchecked(request: Any, policy: RequestPolicy, header: str | None) -> RawToken | None:
+    """``find_token`` without the whitespace check of a header token, for callers that verify
+    the token at once and call ``check_rejected_header_token`` when it is rejected.
+
+    A token with whitespace cannot pass the verifier (it is not base64url, DESIGN.md §3 step 3,
+    checked before any key is fetched), so the check matters only for a rejected token: run
+    after the verifier, it names the same error, and an accepted token does not pay for it.
+    """
+    if header:
+        # _token_from_header, inline: this runs on every request.
+        scheme, _, rest = header.partition(" ")
+        if scheme.lower() in policy.header_types:
+            token = rest.lstrip(" ")
+            if not token:
+                raise MalformedTokenError(_MALFORMED_HEADER)
+            return _new_raw_token(RawToken, (token, "header"))
+    cookie_name = policy.cookie_name
+    if cookie_name is not None:
+        value = getattr(request, "_request", request).COOKIES.get(cookie_name)
         if value:
             return RawToken(value, "cookie")
     return None
+
+
+def check_rejected_header_token(raw_token: RawToken) -> None:
+    """Raise the parser's ``MalformedTokenError`` if the verifier rejected a header token that
+    ``find_token`` would have refused (see ``find_token_unchecked``)."""
+    if raw_token.source == "header" and _has_whitespace(raw_token.value):
+        raise MalformedTokenError(_MALFORMED_HEADER)
+
+
+# NamedTuple's own __new__ is a Python function; tuple.__new__ builds the same object in C.
+_new_raw_token: Callable[[type[RawToken], tuple[str, str]], RawToken] = tuple.__new__

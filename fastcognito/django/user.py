@@ -11,7 +11,14 @@ It answers what DRF and Django ask of ``request.user`` (``is_authenticated``, ``
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+
+if TYPE_CHECKING:
+    # Typed, and assignable as Django's is; Django's has no lock (functools' has one up to
+    # Python 3.11), so it is the one that runs.
+    from functools import cached_property
+else:
+    from django.utils.functional import cached_property
 
 from ..claims import Claims
 from .conf import FastCognitoSettings, fastcognito_settings
@@ -36,22 +43,54 @@ class CognitoUser:
     def __init__(self, claims: Claims | Mapping[str, Any], conf: FastCognitoSettings | None = None) -> None:
         if not isinstance(claims, Claims):
             claims = Claims(dict(claims))
-        conf = fastcognito_settings if conf is None else conf
         self.claims: Claims = claims
-        self.sub: str | None = claims.sub
-        self.username: str = claims.username or claims.sub or ""
-        email = claims.get("email")
-        self.email: str = email if isinstance(email, str) else ""
-        self.groups: tuple[str, ...] = claims.groups
-        self.scopes: frozenset[str] = claims.scopes
-        groups = set(self.groups)
-        self.is_superuser: bool = not groups.isdisjoint(conf.SUPERUSER_GROUPS)
-        self.is_staff: bool = not groups.isdisjoint(conf.STAFF_GROUPS)
+        self._conf = conf
+
+    # Every other attribute is computed from the claims on first read and then stored on the
+    # instance (so a hook may still assign it): most requests read one or two of them, and
+    # building them all up front cost more than the verifier's cache hit.
+
+    @cached_property
+    def sub(self) -> str | None:
+        return self.claims.sub
+
+    @cached_property
+    def username(self) -> str:
+        claims = self.claims
+        return claims.username or claims.sub or ""
+
+    @cached_property
+    def email(self) -> str:
+        email = self.claims.get("email")
+        return email if isinstance(email, str) else ""
+
+    @cached_property
+    def groups(self) -> tuple[str, ...]:
+        return self.claims.groups
+
+    @cached_property
+    def scopes(self) -> frozenset[str]:
+        return self.claims.scopes
+
+    @cached_property
+    def is_superuser(self) -> bool:
+        return not set(self.groups).isdisjoint(self._settings.SUPERUSER_GROUPS)
+
+    @cached_property
+    def is_staff(self) -> bool:
+        return not set(self.groups).isdisjoint(self._settings.STAFF_GROUPS)
+
+    @cached_property
+    def _permissions(self) -> frozenset[str]:
+        group_permissions = self._settings.group_permissions
         permissions: set[str] = set()
-        group_permissions = conf.group_permissions
         for group in self.groups:
             permissions.update(group_permissions.get(group, ()))
-        self._permissions = frozenset(permissions)
+        return frozenset(permissions)
+
+    @property
+    def _settings(self) -> FastCognitoSettings:
+        return fastcognito_settings if self._conf is None else self._conf
 
     # --- identity ----------------------------------------------------------------------------
 

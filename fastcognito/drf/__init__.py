@@ -6,7 +6,7 @@ are permission classes that compose with DRF's ``&``, ``|`` and ``~``.
 
 from __future__ import annotations
 
-from .authentication import CognitoAuthentication, InvalidToken, KeysUnavailable
+from .authentication import CognitoAuthentication, InvalidToken, KeysUnavailable, exception_handler
 from .permissions import HasGroup, HasScope
 
 
@@ -24,4 +24,4 @@ def _register_openapi_extension() -> None:
 
 _register_openapi_extension()
 
-__all__ = ["CognitoAuthentication", "HasGroup", "HasScope", "InvalidToken", "KeysUnavailable"]
+__all__ = ["CognitoAuthentication", "HasGroup", "HasScope", "InvalidToken", "KeysUnavailable", "exception_handler"]

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rest_framework import exceptions, status
 from rest_framework.authentication import BaseAuthentication, CSRFCheck
@@ -18,10 +18,21 @@ from ..claims import Claims
 from ..exceptions import FastCognitoError, JWKSError, TokenError
 from ..django.conf import FastCognitoSettings, fastcognito_settings
 from ..django.messages import message_for
-from ..django.tokens import RawToken, get_authorization_header, token_from_request
+from ..django.tokens import (
+    RawToken,
+    RequestPolicy,
+    check_rejected_header_token,
+    find_token,
+    find_token_unchecked,
+    get_authorization_header,
+    request_policy,
+)
 from ..verifier import CognitoVerifier
 
-__all__ = ["CognitoAuthentication", "InvalidToken", "KeysUnavailable"]
+if TYPE_CHECKING:
+    from rest_framework.response import Response
+
+__all__ = ["CognitoAuthentication", "InvalidToken", "KeysUnavailable", "exception_handler"]
 
 logger = logging.getLogger("fastcognito.drf")
 
@@ -64,36 +75,63 @@ class CognitoAuthentication(BaseAuthentication):
     """
 
     settings: FastCognitoSettings = fastcognito_settings
+    # Whether this class keeps every step as defined here; authenticate() then runs them inline
+    # (the same code, without six calls per request). Set again for each subclass.
+    _default_steps: bool = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._default_steps = all(getattr(cls, step) is getattr(CognitoAuthentication, step) for step in _STEPS)
 
     def authenticate(self, request: Request) -> tuple[Any, Claims] | None:
+        conf = self.settings
+        default_steps = self._default_steps
         try:
-            raw_token = self.get_raw_token(request)
-            if raw_token is None:
-                return None
-            claims = self.get_claims(raw_token)
-            if raw_token.source == "cookie":
-                # A browser sends cookies with cross-site requests; the header cannot be forged so.
-                self.enforce_csrf(request)
-            # Inside the try: a replica USER_CLASS refuses a user with UserRefusedError (a 401).
-            user = self.get_user(claims)
+            if default_steps:
+                raw_token = find_token_unchecked(
+                    request, request_policy(conf), request._request.META.get("HTTP_AUTHORIZATION")
+                )
+                if raw_token is None:
+                    return None
+                try:
+                    claims = conf.verifier.verify(raw_token.value)
+                except (TokenError, JWKSError):
+                    check_rejected_header_token(raw_token)
+                    raise
+            else:
+                raw_token = self.get_raw_token(request)
+                if raw_token is None:
+                    return None
+                claims = self.get_claims(raw_token)
         except TokenError as err:
             logger.debug("token rejected: %s", err.code)
             request.cognito_error = err
             raise InvalidToken(err) from None
         except JWKSError as err:
             request.cognito_error = err
-            raise KeysUnavailable(err, retry_after=max(1.0, float(self.settings.JWKS_COOLDOWN))) from None
+            raise KeysUnavailable(err, retry_after=float(self._policy().retry_after)) from None
+        if raw_token.source == "cookie":
+            # A browser sends cookies with cross-site requests; the header cannot be forged so.
+            self.enforce_csrf(request)
+        try:
+            if default_steps:
+                return conf.USER_CLASS(claims), claims
+            user = self.get_user(claims)
+        except TokenError as err:
+            # A USER_CLASS may refuse the token's user (the replica's UserRefusedError): a 401,
+            # after the CSRF check, so nothing is written for a forged request.
+            logger.debug("user refused: %s", err.code)
+            request.cognito_error = err
+            raise InvalidToken(err) from None
         self.attach_attributes(user, request)
         return user, claims
 
     def authenticate_header(self, request: Request) -> str:
-        types = self.settings.AUTH_HEADER_TYPES
-        challenge = f'{types[0] if types else "Bearer"} realm="{self.settings.WWW_AUTHENTICATE_REALM}"'
-        # RFC 6750 §3.1: error="invalid_token" for a rejected token, no error code when the
-        # request carried no credentials.
-        if isinstance(getattr(request, "cognito_error", None), TokenError):
-            challenge += ', error="invalid_token"'
-        return challenge
+        # The same challenge as cognito_login_required's for plain views.
+        return self._policy().challenge_for(getattr(request, "cognito_error", None))
+
+    def _policy(self) -> RequestPolicy:
+        return request_policy(self.settings)
 
     # --- steps -------------------------------------------------------------------------------
 
@@ -106,7 +144,7 @@ class CognitoAuthentication(BaseAuthentication):
 
         Raises ``MalformedTokenError`` for a header of our type without a well-formed token.
         """
-        return token_from_request(request, self.settings, self.get_header(request))
+        return find_token(request, self._policy(), self.get_header(request))
 
     def get_verifier(self) -> CognitoVerifier:
         return self.settings.verifier
@@ -134,3 +172,27 @@ class CognitoAuthentication(BaseAuthentication):
         reason = check.process_view(request, None, (), {})
         if reason:
             raise exceptions.PermissionDenied(f"CSRF Failed: {reason}")
+
+
+_STEPS = ("get_header", "get_raw_token", "get_verifier", "get_claims", "get_user", "attach_attributes")
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's exception handler, with one change: a request without credentials gets
+    ``{"detail": ..., "code": "not_authenticated"}``, the body ``cognito_login_required`` gives
+    plain views, instead of ``{"detail": ...}`` alone.
+
+    ``REST_FRAMEWORK = {"EXCEPTION_HANDLER": "fastcognito.drf.exception_handler"}``. A project
+    with its own handler can call this one first, as this one calls DRF's.
+    """
+    # Imported here: rest_framework.views pulls in much of DRF, which this module need not load.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(exc, exceptions.NotAuthenticated):
+        data = response.data
+        if isinstance(data, dict) and "code" not in data:
+            detail = exc.detail
+            code = detail.code if isinstance(detail, exceptions.ErrorDetail) else "not_authenticated"
+            response.data = {**data, "code": code}
+    return response

@@ -57,6 +57,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["fastcognito.drf.CognitoAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "fastcognito.drf.exception_handler",
 }
 SPECTACULAR_SETTINGS = {"TITLE": "fastcognito tests", "DISABLE_ERRORS_AND_WARNINGS": True}
 

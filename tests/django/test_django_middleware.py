@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -192,3 +193,158 @@ def test_middleware_hook_and_steps(tokens: TokenFactory) -> None:
     request.META.update({"HTTP_AUTHORIZATION": f"Bearer {tokens.access()}", "HTTP_X_TAG": "blue"})
     Tagging(lambda request: None)(request)
     assert request.user.tag == "blue"
+
+
+# --- CSRF on plain views: header tokens are exempt, cookie tokens are checked -----------------
+
+CSRF_SECRET = "A" * 32
+
+
+def test_header_token_post_to_plain_view_needs_no_csrf(tokens: TokenFactory) -> None:
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/plain/whoami/", {}, **bearer(tokens.access()))
+    assert response.status_code == 200
+    assert response.json()["username"] == "alice"
+    assert client.post("/plain/protected/", {}, **bearer(tokens.access())).json() == {"username": "alice"}
+
+
+def test_bad_header_token_post_gets_its_401_not_a_csrf_403(tokens: TokenFactory) -> None:
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/plain/protected/", {}, HTTP_AUTHORIZATION="Bearer")
+    assert (response.status_code, response.json()["code"]) == (401, "malformed")
+    response = client.post("/plain/protected/", {}, **bearer(expired(tokens)))
+    assert (response.status_code, response.json()["code"]) == (401, "expired")
+
+
+def test_cookie_token_post_to_plain_view_is_csrf_checked(tokens: TokenFactory, fastcognito_config: Any) -> None:
+    fastcognito_config(COOKIE_NAME="accessToken")
+    client = Client(enforce_csrf_checks=True)
+    client.cookies["accessToken"] = tokens.access()
+    response = client.post("/plain/protected/", {})
+    assert response.status_code == 403
+    assert b"CSRF" in response.content
+    client.cookies["csrftoken"] = CSRF_SECRET
+    assert client.post("/plain/protected/", {}, HTTP_X_CSRFTOKEN="B" * 32).status_code == 403
+    response = client.post("/plain/protected/", {}, HTTP_X_CSRFTOKEN=CSRF_SECRET)
+    assert response.status_code == 200
+    assert response.json() == {"username": "alice"}
+    # Safe methods need no CSRF token.
+    fresh = Client(enforce_csrf_checks=True)
+    fresh.cookies["accessToken"] = tokens.access()
+    assert fresh.get("/plain/protected/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_requests_without_our_header_stay_csrf_checked(fastcognito_config: Any) -> None:
+    client = Client(enforce_csrf_checks=True)
+    # No credentials, and another scheme's header: CsrfViewMiddleware decides as without us.
+    assert client.post("/plain/whoami/", {}).status_code == 403
+    assert client.post("/plain/whoami/", {}, HTTP_AUTHORIZATION="Basic YWxpY2U6c2VjcmV0").status_code == 403
+    assert client.post("/plain/whoami/", {}, HTTP_AUTHORIZATION="Bearer\tabc").status_code == 403
+
+
+@pytest.mark.django_db
+def test_session_user_post_stays_csrf_checked(tokens: TokenFactory) -> None:
+    from django.contrib.auth.models import User
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(User.objects.create_user("site-admin", password="pw"))
+    assert client.post("/plain/whoami/", {}).status_code == 403
+    # With a header token the request is the token's user, never the session's.
+    body = client.post("/plain/whoami/", {}, **bearer(tokens.access())).json()
+    assert (body["class"], body["username"]) == ("CognitoUser", "alice")
+
+
+def test_header_token_async_post_needs_no_csrf(tokens: TokenFactory) -> None:
+    client = AsyncClient(enforce_csrf_checks=True)
+
+    async def run() -> Any:
+        return await client.post("/plain/async-protected/", {}, headers={"Authorization": f"Bearer {tokens.access()}"})
+
+    response = async_to_sync(run)()
+    assert (response.status_code, response.json()) == (200, {"username": "alice"})
+
+
+# --- Django < 5.0: no request.auser() from AuthenticationMiddleware ----------------------------
+
+
+def _request_as_django_42_leaves_it(**meta: str) -> Any:
+    """A request after Django 4.2's AuthenticationMiddleware: a lazy ``user`` and no ``auser``."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import HttpRequest
+    from django.utils.functional import SimpleLazyObject
+
+    request = HttpRequest()
+    request.method = "GET"
+    request.META.update(meta)
+    request.user = SimpleLazyObject(AnonymousUser)  # type: ignore[assignment]
+    assert not hasattr(request, "auser")
+    return request
+
+
+def test_async_login_required_without_auser_answers_401() -> None:
+    from fastcognito.django import CognitoMiddleware, cognito_login_required
+
+    @cognito_login_required
+    async def view(request: Any) -> Any:
+        raise AssertionError("the view must not run")
+
+    middleware = CognitoMiddleware(view)
+    response = async_to_sync(middleware)(_request_as_django_42_leaves_it())
+    assert response.status_code == 401
+    assert json.loads(response.content) == {
+        "detail": "Authentication credentials were not provided.",
+        "code": "not_authenticated",
+    }
+    # Without the middleware at all, the decorator still answers 401.
+    response = async_to_sync(view)(_request_as_django_42_leaves_it())
+    assert response.status_code == 401
+
+
+def test_middleware_gives_auser_where_django_does_not(tokens: TokenFactory) -> None:
+    from fastcognito.django import CognitoMiddleware
+
+    seen: list[Any] = []
+
+    async def view(request: Any) -> Any:
+        seen.append(await request.auser())
+        return None
+
+    async_to_sync(CognitoMiddleware(view))(_request_as_django_42_leaves_it())
+    assert seen[0].is_authenticated is False
+    async_to_sync(CognitoMiddleware(view))(_request_as_django_42_leaves_it(**bearer(tokens.access())))
+    assert seen[1].username == "alice"
+
+
+# --- one 401 shape for DRF and plain views ------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("settings", "challenge"),
+    [
+        ({}, 'Bearer realm="api"'),
+        ({"AUTH_HEADER_TYPES": ("JWT", "Bearer"), "WWW_AUTHENTICATE_REALM": "shop"}, 'JWT realm="shop"'),
+    ],
+)
+def test_no_credentials_get_the_same_401_from_drf_and_plain_views(
+    client: Client, fastcognito_config: Any, settings: dict[str, Any], challenge: str
+) -> None:
+    fastcognito_config(**settings)
+    drf = client.get("/drf/whoami/")
+    plain = client.get("/plain/protected/")
+    assert drf.status_code == plain.status_code == 401
+    assert drf.json() == plain.json() == {
+        "detail": "Authentication credentials were not provided.",
+        "code": "not_authenticated",
+    }
+    assert drf["WWW-Authenticate"] == plain["WWW-Authenticate"] == challenge
+
+
+@pytest.mark.parametrize("header", ["Bearer", "Bearer a.b.c", "Bearer x y"])
+def test_rejected_tokens_get_the_same_401_from_drf_and_plain_views(client: Client, header: str) -> None:
+    drf = client.get("/drf/whoami/", HTTP_AUTHORIZATION=header)
+    plain = client.get("/plain/protected/", HTTP_AUTHORIZATION=header)
+    assert drf.status_code == plain.status_code == 401
+    assert drf.json() == plain.json() == {"detail": "The token is malformed.", "code": "malformed"}
+    assert drf["WWW-Authenticate"] == plain["WWW-Authenticate"] == 'Bearer realm="api", error="invalid_token"'

@@ -99,7 +99,7 @@ def test_custom_header_types(api_client: Any, tokens: TokenFactory, fastcognito_
     response = api_client.get("/drf/whoami/", **bearer(token))
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == 'JWT realm="api"'
-    assert response.json() == {"detail": "Authentication credentials were not provided."}
+    assert response.json() == {"detail": "Authentication credentials were not provided.", "code": "not_authenticated"}
 
 
 def test_cookie_source(api_client: Any, tokens: TokenFactory, fastcognito_config: Any) -> None:
@@ -142,6 +142,7 @@ def test_no_token_on_a_protected_view_is_401_without_error_code(api_client: Any)
     assert response.status_code == 401
     # RFC 6750 §3.1: no error attribute when the request had no credentials.
     assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+    assert response.json() == {"detail": "Authentication credentials were not provided.", "code": "not_authenticated"}
 
 
 def test_other_scheme_is_left_to_other_authenticators(api_client: Any) -> None:
@@ -400,3 +401,27 @@ def test_token_never_reaches_logs(api_client: Any, tokens: TokenFactory, caplog:
     for token in (good, bad):
         assert all(token not in record.getMessage() for record in caplog.records)
         assert all(token.split(".")[2] not in record.getMessage() for record in caplog.records)
+
+
+# --- the exception handler ----------------------------------------------------------------------
+
+
+def test_exception_handler_adds_the_code_only_to_not_authenticated() -> None:
+    from rest_framework import exceptions
+
+    from fastcognito.drf import exception_handler
+
+    response = exception_handler(exceptions.NotAuthenticated(), {})
+    assert response is not None
+    assert response.data == {"detail": "Authentication credentials were not provided.", "code": "not_authenticated"}
+    custom = exception_handler(exceptions.NotAuthenticated("Sign in first.", code="sign_in"), {})
+    assert custom is not None and custom.data == {"detail": "Sign in first.", "code": "sign_in"}
+    denied = exception_handler(exceptions.PermissionDenied(), {})
+    assert denied is not None and denied.data == {"detail": "You do not have permission to perform this action."}
+    assert exception_handler(ValueError("not an API error"), {}) is None
+
+
+def test_permission_denied_keeps_drf_body(api_client: Any, tokens: TokenFactory) -> None:
+    response = api_client.get("/drf/perm/group-none/", **bearer(tokens.access()))
+    assert response.status_code == 403
+    assert set(response.json()) == {"detail"}
