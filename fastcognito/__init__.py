@@ -22,9 +22,11 @@ from .exceptions import (
     MissingGroupError,
     MissingScopeError,
     NotYetValidError,
+    RevokedTokenError,
     TokenError,
     UnsupportedAlgorithmError,
 )
+from .denylist import Denylist, MemoryDenylist
 from .jwk import KeySet, load_rsa_public_key
 from .jwks import JWKSClient
 from .verifier import CognitoVerifier, UserPool, cognito_issuers, default_issuer
@@ -40,6 +42,7 @@ __all__ = [
     "ClaimsCache",
     "CognitoVerifier",
     "ConfigurationError",
+    "Denylist",
     "ExpiredTokenError",
     "FastCognitoError",
     "InvalidClientError",
@@ -52,9 +55,11 @@ __all__ = [
     "KeyNotFoundError",
     "KeySet",
     "MalformedTokenError",
+    "MemoryDenylist",
     "MissingGroupError",
     "MissingScopeError",
     "NotYetValidError",
+    "RevokedTokenError",
     "TokenError",
     "UnsupportedAlgorithmError",
     "UserPool",

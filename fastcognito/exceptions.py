@@ -23,6 +23,7 @@ __all__ = [
     "InvalidClientError",
     "MissingGroupError",
     "MissingScopeError",
+    "RevokedTokenError",
     "JWKSError",
     "InvalidSignerError",
 ]
@@ -151,6 +152,13 @@ class MissingScopeError(ClaimError):
 
     code = "missing_scope"
     default_message = "the token has none of the required scopes"
+
+
+class RevokedTokenError(TokenError):
+    """The token's ``origin_jti`` or ``jti`` is on the configured denylist (it was revoked)."""
+
+    code = "revoked"
+    default_message = "the token has been revoked"
 
 
 class JWKSError(FastCognitoError):

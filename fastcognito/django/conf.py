@@ -89,6 +89,15 @@ TOKEN_SOURCE_DEFAULTS: dict[str, Any] = {
 }
 DEFAULTS.update(TOKEN_SOURCE_DEFAULTS)
 
+# Revocation and machine-to-machine tokens (issue 12, items 5 and 1). Kept in their own block.
+PRINCIPAL_DEFAULTS: dict[str, Any] = {
+    # The alias of one of settings.CACHES holding revoked origin_jti/jti (CacheDenylist), or None.
+    "DENYLIST": None,
+    # App client ids whose client-credentials (machine) tokens are accepted; () refuses them all.
+    "MACHINE_CLIENTS": (),
+}
+DEFAULTS.update(PRINCIPAL_DEFAULTS)
+
 IMPORT_STRINGS = frozenset({"USER_CLASS"})
 
 # Djognito read its configuration from these environment variables (its README names
@@ -267,6 +276,10 @@ class FastCognitoSettings:
             "max_token_bytes": self.MAX_TOKEN_BYTES,
         }
         options.update(self.token_source_options())
+        if self.DENYLIST is not None:
+            from .denylist import CacheDenylist
+
+            options["denylist"] = CacheDenylist(self.DENYLIST)
         client_id = self.CLIENT_ID
         if client_id is not UNSET:
             # A missing CLIENT_ID is left out on purpose: CognitoVerifier then names it required.

@@ -28,6 +28,7 @@ MESSAGES: dict[str, Promise] = {
     "missing_scope": _("The token has none of the required scopes."),
     "jwks_unavailable": _("The token cannot be verified right now; try again later."),
     "invalid_signer": _("The token was signed by a load balancer that is not trusted."),
+    "revoked": _("The token has been revoked."),
 }
 
 
