@@ -24,6 +24,7 @@ __all__ = [
     "MissingGroupError",
     "MissingScopeError",
     "RevokedTokenError",
+    "MachineTokenRefusedError",
     "JWKSError",
     "InvalidSignerError",
 ]
@@ -159,6 +160,14 @@ class RevokedTokenError(TokenError):
 
     code = "revoked"
     default_message = "the token has been revoked"
+
+
+class MachineTokenRefusedError(TokenError):
+    """A machine-to-machine (client credentials) token of an app client the settings do not allow
+    to use them (``FASTCOGNITO["MACHINE_CLIENTS"]``)."""
+
+    code = "machine_token_refused"
+    default_message = "machine-to-machine tokens of this client are not accepted"
 
 
 class JWKSError(FastCognitoError):

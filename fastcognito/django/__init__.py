@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .conf import fastcognito_settings
 from .middleware import CognitoMiddleware, cognito_login_required
+from .client import CognitoClient
 from .user import CognitoUser
 
-__all__ = ["CognitoMiddleware", "CognitoUser", "cognito_login_required", "fastcognito_settings"]
+__all__ = ["CognitoClient", "CognitoMiddleware", "CognitoUser", "cognito_login_required", "fastcognito_settings"]

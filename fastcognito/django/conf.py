@@ -280,6 +280,11 @@ class FastCognitoSettings:
             from .denylist import CacheDenylist
 
             options["denylist"] = CacheDenylist(self.DENYLIST)
+        from .client import machine_token_check
+
+        # Refused in the verifier's per-token check, so the refusal is a TokenError (401) on
+        # every path that verifies, cache hits included.
+        options["custom_check"] = machine_token_check(self.MACHINE_CLIENTS)
         client_id = self.CLIENT_ID
         if client_id is not UNSET:
             # A missing CLIENT_ID is left out on purpose: CognitoVerifier then names it required.

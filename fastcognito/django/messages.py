@@ -29,6 +29,7 @@ MESSAGES: dict[str, Promise] = {
     "jwks_unavailable": _("The token cannot be verified right now; try again later."),
     "invalid_signer": _("The token was signed by a load balancer that is not trusted."),
     "revoked": _("The token has been revoked."),
+    "machine_token_refused": _("Machine-to-machine tokens of this client are not accepted."),
 }
 
 

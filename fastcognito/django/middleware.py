@@ -27,6 +27,7 @@ from django.utils.functional import SimpleLazyObject
 from ..claims import Claims
 from ..exceptions import FastCognitoError, JWKSError, TokenError
 from .autorefresh import arefresh_expired_access, refresh_expired_access
+from .client import principal_for
 from .conf import fastcognito_settings
 from .tokens import RawToken, token_from_request
 from .user import CognitoUser
@@ -91,7 +92,7 @@ class CognitoMiddleware:
         return fastcognito_settings.verifier.verify(raw_token.value)
 
     def get_user(self, claims: Claims) -> Any:
-        return fastcognito_settings.USER_CLASS(claims)
+        return principal_for(claims, fastcognito_settings.USER_CLASS)
 
     def attach_attributes(self, user: Any, request: HttpRequest) -> None:
         """Hook (Djognito's name and signature): add attributes to ``user`` before views see it."""

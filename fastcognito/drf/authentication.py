@@ -16,6 +16,7 @@ from rest_framework.request import Request
 
 from ..claims import Claims
 from ..exceptions import FastCognitoError, JWKSError, TokenError
+from ..django.client import principal_for
 from ..django.conf import FastCognitoSettings, fastcognito_settings
 from ..django.messages import message_for
 from ..django.tokens import RawToken, get_authorization_header, token_from_request
@@ -116,7 +117,7 @@ class CognitoAuthentication(BaseAuthentication):
 
     def get_user(self, claims: Claims) -> Any:
         """``USER_CLASS(claims)``; ``CognitoUser`` by default. No database query."""
-        return self.settings.USER_CLASS(claims)
+        return principal_for(claims, self.settings.USER_CLASS)
 
     def attach_attributes(self, user: Any, request: Request) -> None:
         """Hook with Djognito's name and signature: add attributes or permissions to ``user``."""
