@@ -18,13 +18,16 @@ from .exceptions import (
     InvalidTokenUseError,
     JWKSError,
     KeyNotFoundError,
+    MachineTokenRefusedError,
     MalformedTokenError,
     MissingGroupError,
     MissingScopeError,
     NotYetValidError,
+    RevokedTokenError,
     TokenError,
     UnsupportedAlgorithmError,
 )
+from .denylist import Denylist, MemoryDenylist
 from .jwk import KeySet, load_rsa_public_key
 from .jwks import JWKSClient
 from .verifier import CognitoVerifier, UserPool, cognito_issuers, default_issuer
@@ -40,6 +43,7 @@ __all__ = [
     "ClaimsCache",
     "CognitoVerifier",
     "ConfigurationError",
+    "Denylist",
     "ExpiredTokenError",
     "FastCognitoError",
     "InvalidClientError",
@@ -51,10 +55,13 @@ __all__ = [
     "JWKSError",
     "KeyNotFoundError",
     "KeySet",
+    "MachineTokenRefusedError",
     "MalformedTokenError",
+    "MemoryDenylist",
     "MissingGroupError",
     "MissingScopeError",
     "NotYetValidError",
+    "RevokedTokenError",
     "TokenError",
     "UnsupportedAlgorithmError",
     "UserPool",

@@ -32,6 +32,9 @@ CLAIM_GROUPS: Final = "cognito:groups"
 CLAIM_SCOPE: Final = "scope"
 CLAIM_USERNAME: Final = "username"
 CLAIM_COGNITO_USERNAME: Final = "cognito:username"
+CLAIM_JTI: Final = "jti"
+CLAIM_ORIGIN_JTI: Final = "origin_jti"
+CLAIM_EVENT_ID: Final = "event_id"
 
 # Claims whose type is checked when present (RFC 7519 §4.1): NumericDates and strings.
 NUMERIC_CLAIMS: Final = (CLAIM_EXP, CLAIM_IAT, CLAIM_NBF, "auth_time")
@@ -44,6 +47,11 @@ STRING_CLAIMS: Final = (
     CLAIM_SCOPE,
     CLAIM_USERNAME,
     CLAIM_COGNITO_USERNAME,
+    # Cognito always writes these as strings; another JSON type is a forged or broken token
+    # (aws-jwt-verify and PyJWT refuse a non-string `jti` too), and a denylist keys on them.
+    CLAIM_JTI,
+    CLAIM_ORIGIN_JTI,
+    CLAIM_EVENT_ID,
 )
 
 # Limits.

@@ -23,6 +23,8 @@ __all__ = [
     "InvalidClientError",
     "MissingGroupError",
     "MissingScopeError",
+    "RevokedTokenError",
+    "MachineTokenRefusedError",
     "JWKSError",
     "InvalidSignerError",
 ]
@@ -151,6 +153,21 @@ class MissingScopeError(ClaimError):
 
     code = "missing_scope"
     default_message = "the token has none of the required scopes"
+
+
+class RevokedTokenError(TokenError):
+    """The token's ``origin_jti`` or ``jti`` is on the configured denylist (it was revoked)."""
+
+    code = "revoked"
+    default_message = "the token has been revoked"
+
+
+class MachineTokenRefusedError(TokenError):
+    """A machine-to-machine (client credentials) token of an app client the settings do not allow
+    to use them (``FASTCOGNITO["MACHINE_CLIENTS"]``)."""
+
+    code = "machine_token_refused"
+    default_message = "machine-to-machine tokens of this client are not accepted"
 
 
 class JWKSError(FastCognitoError):

@@ -29,6 +29,7 @@ from ._constants import (
 )
 from ._impl import CacheInfo
 from .claims import Claims
+from .denylist import Denylist, denylist_check
 from .exceptions import ConfigurationError, FastCognitoError, JWKSError, KeyNotFoundError
 from .jwk import KeySet
 from .jwks import FetchNeeded, JWKSClient, no_fetch_here
@@ -260,6 +261,7 @@ class CognitoVerifier:
         jwks_max_age: float = JWKS_MAX_AGE,
         jwks_timeout: tuple[float, float] = (JWKS_CONNECT_TIMEOUT, JWKS_READ_TIMEOUT),
         custom_check: Callable[[Claims], object] | None = None,
+        denylist: Denylist | None = None,
         session: requests.Session | None = None,
         clock: Callable[[], float] = time.time,
         jwks_clock: Callable[[], float] = time.monotonic,
@@ -289,6 +291,13 @@ class CognitoVerifier:
         jwks_max_age = _number("jwks_max_age", jwks_max_age, minimum=0.001)
         if custom_check is not None and not callable(custom_check):
             raise ConfigurationError("custom_check must be callable")
+        if denylist is not None and not isinstance(denylist, Denylist):
+            raise ConfigurationError("denylist must have is_revoked(claims) and revoke(claims, until)")
+        self.denylist = denylist
+        if denylist is not None:
+            # The twins' one per-token hook, which already runs on every cache hit: the denylist
+            # rides on it instead of adding a second path to both twins.
+            custom_check = denylist_check(denylist, custom_check)
         if not callable(clock):
             raise ConfigurationError("clock must be callable")
         if not callable(jwks_clock):
@@ -455,6 +464,13 @@ class CognitoVerifier:
             raise KeyNotFoundError() from None
         finally:
             no_fetch_here.reset(flag)
+
+    def revoke(self, claims: Mapping[str, Any], until: float | None = None) -> None:
+        """Refuse every token of ``claims``' sign-in (its ``origin_jti``, else its ``jti``) from now
+        on, cache hits included, with ``RevokedTokenError``. Needs ``denylist=``."""
+        if self.denylist is None:
+            raise ConfigurationError("revoke() needs a verifier built with denylist=")
+        self.denylist.revoke(claims, until)
 
     async def ahydrate(self) -> None:
         """``hydrate`` off the event loop."""

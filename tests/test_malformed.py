@@ -448,6 +448,18 @@ CORPUS: list[tuple[str, Builder, Any]] = [
         MalformedTokenError,
     ),
     ("scope-list", lambda c: c.sign(c.header(), c.claims(scope=["openid"])), MalformedTokenError),
+    # Cognito's identifiers are strings: a denylist keyed on them must never see another type.
+    ("jti-number", lambda c: c.sign(c.header(), c.claims(jti=12345)), MalformedTokenError),
+    ("jti-null", lambda c: c.sign(c.header(), c.claims(jti=None)), MalformedTokenError),
+    ("origin_jti-list", lambda c: c.sign(c.header(), c.claims(origin_jti=["a"])), MalformedTokenError),
+    ("origin_jti-object", lambda c: c.sign(c.header(), c.claims(origin_jti={"a": "b"})), MalformedTokenError),
+    ("event_id-bool", lambda c: c.sign(c.header(), c.claims(event_id=True)), MalformedTokenError),
+    ("username-number", lambda c: c.sign(c.header(), c.claims(username=7)), MalformedTokenError),
+    (
+        "cognito_username-list",
+        lambda c: c.sign(c.header(), c.claims(**{"cognito:username": ["alice"]})),
+        MalformedTokenError,
+    ),
 ]
 
 CORPUS_IDS = [entry[0] for entry in CORPUS]

@@ -8,6 +8,14 @@ from __future__ import annotations
 
 from .conf import fastcognito_settings
 from .middleware import CognitoMiddleware, cognito_login_required
+from .client import CognitoClient
 from .user import CognitoUser, user_factory
 
-__all__ = ["CognitoMiddleware", "CognitoUser", "cognito_login_required", "fastcognito_settings", "user_factory"]
+__all__ = [
+    "CognitoClient",
+    "CognitoMiddleware",
+    "CognitoUser",
+    "cognito_login_required",
+    "fastcognito_settings",
+    "user_factory",
+]

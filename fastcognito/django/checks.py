@@ -280,7 +280,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
 
     # ISSUER_FORM, ADDITIONAL_REGIONS, JWKS, JWKS_TIMEOUT and ALB have checks of their own; while
     # one fails, building the verifier would only report the same mistake again as E017.
-    source_errors = _token_source_errors(conf)
+    source_errors = _token_source_errors(conf) + _principal_errors(conf)
     errors.extend(source_errors)
     if pool_ok and client_ok and token_use_ok and not source_errors:
         # What remains (REGION, ISSUER, JWKS_URL, JWKS, LEEWAY, CACHE_SIZE, GROUPS, SCOPES,
@@ -385,4 +385,52 @@ def _token_source_errors(conf: FastCognitoSettings) -> list[CheckMessage]:
                     134,
                 )
             )
+    return errors
+
+
+# --- revocation denylist and machine tokens (E140-E149) ------------------------------------------
+
+DUMMY_CACHE = "django.core.cache.backends.dummy.DummyCache"
+
+
+def _principal_errors(conf: FastCognitoSettings) -> list[CheckMessage]:
+    errors: list[CheckMessage] = []
+    alias = conf.raw("DENYLIST")
+    caches_setting = getattr(settings, "CACHES", None) or {"default": {}}
+    if alias is not None:
+        if not isinstance(alias, str) or not alias:
+            errors.append(
+                _error(
+                    f"{SETTINGS_NAME}['DENYLIST'] is {_show(alias)}.",
+                    "Name one of settings.CACHES (e.g. 'default'), or None to refuse no token.",
+                    140,
+                )
+            )
+        elif alias not in caches_setting:
+            errors.append(
+                _error(
+                    f"{SETTINGS_NAME}['DENYLIST'] names the cache {alias!r}, which is not in settings.CACHES.",
+                    "Revocations are shared by every worker through this cache: use Redis or Memcached.",
+                    141,
+                )
+            )
+        elif (caches_setting[alias] or {}).get("BACKEND") == DUMMY_CACHE:
+            errors.append(
+                _error(
+                    f"{SETTINGS_NAME}['DENYLIST'] names the cache {alias!r}, a DummyCache, which keeps "
+                    "nothing: every revocation would be lost.",
+                    "Use Redis, Memcached or the database cache.",
+                    142,
+                )
+            )
+    machine = conf.raw("MACHINE_CLIENTS")
+    if not (machine == "*" or _is_string_collection(machine)):
+        errors.append(
+            _error(
+                f"{SETTINGS_NAME}['MACHINE_CLIENTS'] is {_show(machine)}.",
+                "List the app client ids whose client-credentials tokens are accepted, () for none, "
+                "or '*' for every allowed client.",
+                143,
+            )
+        )
     return errors

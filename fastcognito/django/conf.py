@@ -90,6 +90,15 @@ TOKEN_SOURCE_DEFAULTS: dict[str, Any] = {
 }
 DEFAULTS.update(TOKEN_SOURCE_DEFAULTS)
 
+# Revocation and machine-to-machine tokens (issue 12, items 5 and 1). Kept in their own block.
+PRINCIPAL_DEFAULTS: dict[str, Any] = {
+    # The alias of one of settings.CACHES holding revoked origin_jti/jti (CacheDenylist), or None.
+    "DENYLIST": None,
+    # App client ids whose client-credentials (machine) tokens are accepted; () refuses them all.
+    "MACHINE_CLIENTS": (),
+}
+DEFAULTS.update(PRINCIPAL_DEFAULTS)
+
 IMPORT_STRINGS = frozenset({"USER_CLASS"})
 
 # Djognito read its configuration from these environment variables (its README names
@@ -271,6 +280,15 @@ class FastCognitoSettings:
             "max_token_bytes": self.MAX_TOKEN_BYTES,
         }
         options.update(self.token_source_options())
+        if self.DENYLIST is not None:
+            from .denylist import CacheDenylist
+
+            options["denylist"] = CacheDenylist(self.DENYLIST)
+        from .client import machine_token_check
+
+        # Refused in the verifier's per-token check, so the refusal is a TokenError (401) on
+        # every path that verifies, cache hits included.
+        options["custom_check"] = machine_token_check(self.MACHINE_CLIENTS)
         client_id = self.CLIENT_ID
         if client_id is not UNSET:
             # A missing CLIENT_ID is left out on purpose: CognitoVerifier then names it required.

@@ -29,6 +29,8 @@ MESSAGES: dict[str, Promise] = {
     "jwks_unavailable": _("The token cannot be verified right now; try again later."),
     "invalid_signer": _("The token was signed by a load balancer that is not trusted."),
     "user_refused": _("The token's user is not accepted here."),
+    "revoked": _("The token has been revoked."),
+    "machine_token_refused": _("Machine-to-machine tokens of this client are not accepted."),
 }
 
 

@@ -27,6 +27,7 @@ from django.utils.functional import SimpleLazyObject, empty
 from ..claims import Claims
 from ..exceptions import FastCognitoError, JWKSError, TokenError
 from .autorefresh import arefresh_expired_access, refresh_expired_access
+from .client import principal_for
 from .conf import fastcognito_settings
 from .tokens import RawToken, build_challenge, find_token, request_policy, token_from_request
 from .user import CognitoUser
@@ -98,7 +99,7 @@ class CognitoMiddleware:
         return fastcognito_settings.verifier.verify(raw_token.value)
 
     def get_user(self, claims: Claims) -> Any:
-        return fastcognito_settings.USER_CLASS(claims)
+        return principal_for(claims, fastcognito_settings.USER_CLASS)
 
     def attach_attributes(self, user: Any, request: HttpRequest) -> None:
         """Hook (Djognito's name and signature): add attributes to ``user`` before views see it."""
@@ -149,7 +150,7 @@ class CognitoMiddleware:
         try:
             if self._default_steps:
                 claims = fastcognito_settings.verifier.verify(raw_token.value)
-                return fastcognito_settings.USER_CLASS(claims)
+                return principal_for(claims, fastcognito_settings.USER_CLASS)
             claims = self.get_claims(raw_token)
             # Inside the try: a USER_CLASS may refuse the user (the replica's UserRefusedError).
             user = self.get_user(claims)
@@ -175,9 +176,9 @@ class CognitoMiddleware:
             return _anonymous_user()
         user_class = fastcognito_settings.USER_CLASS
         if user_class is CognitoUser:
-            return CognitoUser(claims)
+            return principal_for(claims, CognitoUser)
         try:
-            return await sync_to_async(user_class, thread_sensitive=False)(claims)
+            return await sync_to_async(principal_for, thread_sensitive=False)(claims, user_class)
         except TokenError as err:
             logger.debug("user refused: %s", err.code)
             cast(Any, request).cognito_error = err

@@ -37,6 +37,7 @@ class CognitoUser:
     is_active = True
     is_anonymous = False
     is_authenticated = True
+    is_machine = False  # a CognitoClient (fastcognito.django.client) is the machine principal
     USERNAME_FIELD = "username"
     EMAIL_FIELD = "email"
 

@@ -16,6 +16,7 @@ from rest_framework.request import Request
 
 from ..claims import Claims
 from ..exceptions import FastCognitoError, JWKSError, TokenError
+from ..django.client import principal_for
 from ..django.conf import FastCognitoSettings, fastcognito_settings
 from ..django.messages import message_for
 from ..django.tokens import (
@@ -115,7 +116,7 @@ class CognitoAuthentication(BaseAuthentication):
             self.enforce_csrf(request)
         try:
             if default_steps:
-                return conf.USER_CLASS(claims), claims
+                return principal_for(claims, conf.USER_CLASS), claims
             user = self.get_user(claims)
         except TokenError as err:
             # A USER_CLASS may refuse the token's user (the replica's UserRefusedError): a 401,
@@ -154,8 +155,9 @@ class CognitoAuthentication(BaseAuthentication):
         return self.get_verifier().verify(raw_token.value)
 
     def get_user(self, claims: Claims) -> Any:
-        """``USER_CLASS(claims)``; ``CognitoUser`` by default. No database query."""
-        return self.settings.USER_CLASS(claims)
+        """``USER_CLASS(claims)`` (``CognitoUser`` by default, no database query), or a
+        ``CognitoClient`` for a machine-to-machine token."""
+        return principal_for(claims, self.settings.USER_CLASS)
 
     def attach_attributes(self, user: Any, request: Request) -> None:
         """Hook with Djognito's name and signature: add attributes or permissions to ``user``."""

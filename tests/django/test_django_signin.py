@@ -691,3 +691,24 @@ def test_auto_refresh_in_async_stacks(configure: Callable[..., None]) -> None:
     finish = asyncio.run(arefresh_expired_access(request))
     assert finish is not None and request.COOKIES[ACCESS]
     assert cookie(finish(HttpResponse()), ACCESS).value == request.COOKIES[ACCESS]
+
+
+def test_logout_revokes_the_access_token_everywhere(cognito_app: CognitoApp) -> None:
+    """With DENYLIST, a copy of the signed-out access token (another tab, a stolen cookie) is
+    refused from the next request on, although Cognito's revocation cannot be seen offline."""
+    settings_value = {**fastcognito_settings(cognito_app, cognito_app.confidential), "DENYLIST": "default"}
+    with override_settings(FASTCOGNITO=settings_value):
+        browser = Client()
+        answer = finish_login(browser, start_login(browser))
+        assert answer.status_code == 302, answer.content
+        copy = Client()
+        copy.cookies[ACCESS] = browser.cookies[ACCESS].value
+        assert copy.get(PROTECTED).status_code == 200  # now in the claims cache
+        assert browser.post("/auth/logout/").status_code == 302
+        refused = copy.get(PROTECTED)
+        assert refused.status_code == 401
+        assert refused.json() == {"detail": "The token has been revoked.", "code": "revoked"}
+        # A new sign-in is a new origin_jti: not refused.
+        again = Client()
+        assert finish_login(again, start_login(again)).status_code == 302
+        assert again.get(PROTECTED).status_code == 200

@@ -1,0 +1,145 @@
+"""Revocation (issue 12, item 5) on both twins: the denylist is asked after the signature and on
+every cache hit, keys on origin_jti (the whole sign-in) or jti, and entries end."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pytest
+
+from conftest import TokenFactory
+from fastcognito import (
+    CognitoVerifier,
+    ConfigurationError,
+    Denylist,
+    MemoryDenylist,
+    MissingScopeError,
+    RevokedTokenError,
+    TokenError,
+)
+from fastcognito.denylist import MAX_TOKEN_LIFETIME, revocation_keys
+
+NOW = 1_700_000_000
+MakeVerifier = Callable[..., CognitoVerifier]
+
+
+class Clock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def revoked(verifier: CognitoVerifier, token: str) -> RevokedTokenError:
+    with pytest.raises(TokenError) as info:
+        verifier.verify(token)
+    assert type(info.value) is RevokedTokenError
+    assert info.value.code == "revoked"
+    assert token.split(".")[2] not in str(info.value)
+    return info.value
+
+
+def test_revoke_refuses_a_cached_token_and_its_siblings(make_verifier: MakeVerifier, tokens: TokenFactory) -> None:
+    clock = Clock(NOW + 10)
+    verifier = make_verifier(denylist=MemoryDenylist(clock=clock), clock=clock)
+    token = tokens.access(now=NOW)
+    claims = verifier.verify(token)
+    verifier.verify(token)
+    assert verifier.cache_info().hits == 1
+    # A token refreshed from the same sign-in: same origin_jti, its own jti, a later exp.
+    sibling = tokens.access(now=NOW + 5, jti="ffffffff-0000-4000-8000-000000000001")
+    other_sign_in = tokens.access(now=NOW, origin_jti="99999999-0000-4000-8000-000000000002", jti="j2")
+
+    verifier.revoke(claims)
+
+    revoked(verifier, token)  # a cache hit: still asked
+    revoked(verifier, sibling)  # never seen: refused after the signature
+    assert verifier.verify(other_sign_in)["origin_jti"] == "99999999-0000-4000-8000-000000000002"
+    hits = verifier.cache_info().hits
+    revoked(verifier, token)
+    assert verifier.cache_info().hits == hits + 1  # the hit happened, then the denylist refused it
+
+
+def test_a_token_without_origin_jti_is_revoked_by_jti(make_verifier: MakeVerifier, tokens: TokenFactory, DROP: Any) -> None:
+    clock = Clock(NOW + 10)
+    verifier = make_verifier(denylist=MemoryDenylist(clock=clock), clock=clock)
+    machine = tokens.access(now=NOW, origin_jti=DROP, username=DROP, jti="m-1")
+    other = tokens.access(now=NOW, origin_jti=DROP, username=DROP, jti="m-2")
+    verifier.revoke(verifier.verify(machine))
+    revoked(verifier, machine)
+    assert verifier.verify(other)["jti"] == "m-2"
+    # Keyed on jti too: a token whose own jti was revoked is refused whatever its origin_jti.
+    assert revocation_keys({"jti": "m-1"}) == ("m-1",)
+    revoked(verifier, tokens.access(now=NOW, jti="m-1"))
+
+
+def test_entries_end_after_every_sibling_has_expired(make_verifier: MakeVerifier, tokens: TokenFactory) -> None:
+    clock = Clock(NOW + 10)
+    denylist = MemoryDenylist(clock=clock)
+    verifier = make_verifier(denylist=denylist, clock=clock)
+    claims = verifier.verify(tokens.access(now=NOW))
+    verifier.revoke(claims)
+    assert len(denylist) == 1
+    clock.now = NOW + 10 + MAX_TOKEN_LIFETIME - 1
+    assert denylist.is_revoked(claims)
+    clock.now = NOW + 10 + MAX_TOKEN_LIFETIME
+    assert not denylist.is_revoked(claims)
+    assert len(denylist) == 0
+    # An explicit `until` wins; the next revoke prunes the dead entry.
+    denylist.revoke({"jti": "short"}, until=clock.now + 1)
+    assert denylist.is_revoked({"jti": "short"}) and len(denylist) == 1
+    for number in range(64):
+        denylist.revoke({"jti": f"n{number}"}, until=clock.now + 1)
+    assert len(denylist._until) <= 66  # the dead entry was pruned
+
+
+def test_denylist_runs_before_custom_check_and_keeps_it(make_verifier: MakeVerifier, tokens: TokenFactory) -> None:
+    seen: list[str] = []
+
+    def custom(claims: Mapping[str, Any]) -> None:
+        seen.append(claims["jti"])
+        if claims["jti"] == "refuse-me":
+            raise MissingScopeError("custom refusal")
+
+    clock = Clock(NOW + 10)
+    verifier = make_verifier(denylist=MemoryDenylist(clock=clock), custom_check=custom, clock=clock)
+    good = tokens.access(now=NOW)
+    verifier.verify(good)
+    with pytest.raises(MissingScopeError):
+        verifier.verify(tokens.access(now=NOW, jti="refuse-me", origin_jti="o-2"))
+    verifier.revoke(verifier.verify(good))
+    count = len(seen)
+    revoked(verifier, good)
+    assert len(seen) == count  # the custom check never sees a revoked token
+
+
+def test_revoke_needs_a_denylist(make_verifier: MakeVerifier, tokens: TokenFactory) -> None:
+    verifier = make_verifier(clock=lambda: NOW + 10)
+    claims = verifier.verify(tokens.access(now=NOW))
+    with pytest.raises(ConfigurationError, match="denylist="):
+        verifier.revoke(claims)
+    with pytest.raises(ConfigurationError, match="denylist"):
+        make_verifier(denylist=object())
+    with pytest.raises(ConfigurationError, match="neither origin_jti nor jti"):
+        MemoryDenylist().revoke({"sub": "x", "exp": NOW})
+
+
+def test_a_custom_denylist_fits_the_protocol(make_verifier: MakeVerifier, tokens: TokenFactory) -> None:
+    class SetDenylist:
+        def __init__(self) -> None:
+            self.ids: set[str] = set()
+
+        def is_revoked(self, claims: Mapping[str, Any]) -> bool:
+            return claims.get("origin_jti") in self.ids
+
+        def revoke(self, claims: Mapping[str, Any], until: float | None = None) -> None:
+            self.ids.add(claims["origin_jti"])
+
+    denylist = SetDenylist()
+    assert isinstance(denylist, Denylist)
+    verifier = make_verifier(denylist=denylist, clock=lambda: NOW + 10)
+    token = tokens.access(now=NOW)
+    verifier.revoke(verifier.verify(token))
+    revoked(verifier, token)
