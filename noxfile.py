@@ -124,8 +124,9 @@ def tests(session: nox.Session, django: str) -> None:
     wheel = _wheel(session, python, constraints)
     session.install("-c", str(constraints), *TEST_REQUIREMENTS, *DJANGO[django])
     session.install("--no-deps", "--force-reinstall", str(wheel))
+    # -I: not the checkout in the working directory, the installed wheel.
     session.run(
-        "python", "-c",
+        "python", "-I", "-c",
         "import fastcognito, sys; sys.exit(0 if fastcognito.EXTENSION_ACTIVE else 'the extension is not in use')",
     )
     if django == CORE_SUITE_DJANGO:
