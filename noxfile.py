@@ -4,8 +4,9 @@ newest release, with the DRF release that supports each.
 Cheap where it can be: the package is compiled once per Python (a wheel cached under .nox/ by a
 hash of its sources) and installed into each Django session of that Python; the core suite, which
 never imports Django, runs once per Python (in the Django 5.2 session, the one every supported
-Python has); the Django and DRF tests run in every session. The tool tests (packaging, typing,
-benchmarks, the demo, the workflow lint) depend on neither and stay in `make test`.
+Python has); the Django and DRF tests run in every session. The tool tests that cibuildwheel's
+test command leaves out (packaging, typing, benchmarks, the demo, the workflow lint, long runs)
+depend on neither and stay in `make test`.
 
 `nox -l` lists the sessions; `nox -s "tests-3.12(django='4.2')"` runs one.
 """
@@ -14,12 +15,18 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import nox
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 REPO = Path(__file__).resolve().parent
 sys.path.insert(0, str(REPO / "scripts"))
@@ -46,9 +53,15 @@ TEST_REQUIREMENTS = [
     "PyJWT[crypto]", "drf-spectacular", "requests", "cryptography",
 ]
 BUILD_REQUIREMENTS = ["setuptools", "Cython", "wheel"]
-TOOL_TESTS = [
-    "tests/test_packaging.py", "tests/test_typing.py", "tests/test_benchmarks_run.py",
-    "tests/test_demo.py", "tests/test_workflows.py",
+# The core suite is cibuildwheel's test command: the same ignores (tool tests, long runs), except
+# that the Django tests run here too.
+CIBUILDWHEEL_TEST_COMMAND = tomllib.loads((REPO / "cibuildwheel.toml").read_text())["tool"]["cibuildwheel"][
+    "test-command"
+]
+CORE_IGNORES = [
+    f"--ignore={path}"
+    for path in re.findall(r"--ignore=\{project\}/(\S+)", CIBUILDWHEEL_TEST_COMMAND)
+    if path != "tests/django"
 ]
 
 
@@ -130,7 +143,7 @@ def tests(session: nox.Session, django: str) -> None:
         "import fastcognito, sys; sys.exit(0 if fastcognito.EXTENSION_ACTIVE else 'the extension is not in use')",
     )
     if django == CORE_SUITE_DJANGO:
-        targets = ["tests", *(f"--ignore={path}" for path in TOOL_TESTS)]
+        targets = ["tests", *CORE_IGNORES]
     else:
         targets = ["tests/django"]
     # From the repository root, so pyproject.toml's pytest settings (warnings as errors) apply;
