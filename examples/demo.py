@@ -10,6 +10,9 @@
    permission style (IsAuthenticated, HasGroup, HasScope, a composition, a plain Django view).
 4. Times verification in-process on a real moto token: fastcognito (cache miss and hit), PyJWT
    and the bare RSA signature check from ``cryptography`` that bounds them all.
+5. Signs in with no browser through Cognito's managed login, served by ministack on 127.0.0.1
+   (from .venv-ministack): the project's login redirect, the emulator's login form, the callback,
+   an API call with the HttpOnly cookie (200), a refresh, a logout, and the same call (401).
 
 Everything it starts is stopped on the way out, on failure and on Ctrl-C or SIGTERM too.
 Exit status 0 only when every step gave the expected result.
@@ -277,8 +280,8 @@ def migrate(env: dict[str, str]) -> None:
 
 
 @contextlib.contextmanager
-def gunicorn(env: dict[str, str], log_path: Path) -> Iterator[str]:
-    port = free_port()
+def gunicorn(env: dict[str, str], log_path: Path, port: int | None = None) -> Iterator[str]:
+    port = port or free_port()
     command = [
         sys.executable, "-m", "gunicorn",
         "--bind", f"{HOST}:{port}",
@@ -621,6 +624,180 @@ def timings(results: Results, pool: Pool, token: str) -> None:
     say(f"  cache info of the cached verifier: {cached.cache_info()}")
 
 
+# --- sign-in through the managed login (ministack) ---------------------------------------------
+
+MINISTACK = REPO / ".venv-ministack" / "bin" / "ministack"
+
+
+@contextlib.contextmanager
+def ministack(workdir: Path) -> Iterator[str]:
+    """ministack's Cognito on 127.0.0.1 only: IOT_MTLS_ENABLED=0, or it opens port 8883 on every
+    interface; state and pid file in the demo's temporary directory."""
+    if not MINISTACK.exists():
+        raise RuntimeError(f"{MINISTACK} is missing: run `make demo`, which creates it")
+    port = free_port()
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(workdir),
+        "TMPDIR": str(workdir),
+        "STATE_DIR": str(workdir / "ministack-state"),
+        "BIND_HOST": HOST,
+        "GATEWAY_PORT": str(port),
+        "SERVICES": "cognito-idp",
+        "IOT_MTLS_ENABLED": "0",
+        "LOG_LEVEL": "WARNING",
+    }
+    log_path = workdir / "ministack.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen([str(MINISTACK)], env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://{HOST}:{port}"
+    try:
+        deadline = time.monotonic() + READY_TIMEOUT
+        with requests.Session() as http:
+            http.trust_env = False
+            while True:
+                if process.poll() is not None:
+                    raise RuntimeError(f"ministack exited with status {process.returncode}:\n{log_tail(log_path)}")
+                with contextlib.suppress(requests.ConnectionError, requests.Timeout):
+                    if http.get(f"{url}/_ministack/health", timeout=1).status_code == 200:
+                        break
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"ministack was not ready within {READY_TIMEOUT:.0f} s")
+                time.sleep(0.1)
+        yield url
+    finally:
+        with signals_deferred():
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(timeout=10)
+            say(f"  stopped ministack (pid {process.pid}, exit status {process.returncode})")
+
+
+def create_hosted_pool(ministack_url: str, app_url: str) -> dict[str, str]:
+    """A pool with a confidential code-grant app client whose callback is the project's."""
+    client = boto3.client("cognito-idp", endpoint_url=ministack_url, region_name=REGION)
+    pool_id = client.create_user_pool(PoolName="fastcognito-sign-in-demo")["UserPool"]["Id"]
+    app_client = client.create_user_pool_client(
+        UserPoolId=pool_id,
+        ClientName="example-web",
+        GenerateSecret=True,
+        AllowedOAuthFlows=["code"],
+        AllowedOAuthFlowsUserPoolClient=True,
+        AllowedOAuthScopes=["openid", "email"],
+        CallbackURLs=[f"{app_url}/auth/callback/"],
+        LogoutURLs=[f"{app_url}/signed-out/"],
+        SupportedIdentityProviders=["COGNITO"],
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]
+    client.admin_create_user(
+        UserPoolId=pool_id, Username="alice", TemporaryPassword="Tmp-Passw0rd!1", MessageAction="SUPPRESS"
+    )
+    client.admin_set_user_password(UserPoolId=pool_id, Username="alice", Password=PASSWORD, Permanent=True)
+    return {"pool_id": pool_id, "client_id": app_client["ClientId"], "client_secret": app_client["ClientSecret"]}
+
+
+def sign_in_env(base_env: dict[str, str], ministack_url: str, pool: dict[str, str], app_url: str) -> dict[str, str]:
+    env = dict(base_env)
+    env.update(
+        {
+            "COGNITO_USER_POOL_ID": pool["pool_id"],
+            "COGNITO_CLIENT_ID": pool["client_id"],
+            "COGNITO_CLIENT_SECRET": pool["client_secret"],
+            "COGNITO_ISSUER": f"https://cognito-idp.{REGION}.amazonaws.com/{pool['pool_id']}",
+            "COGNITO_JWKS_URL": f"{ministack_url}/{pool['pool_id']}/.well-known/jwks.json",
+            "COGNITO_DOMAIN": ministack_url,
+            "COGNITO_API_URL": ministack_url,
+            "COGNITO_REDIRECT_URI": f"{app_url}/auth/callback/",
+            "COGNITO_LOGOUT_URI": f"{app_url}/signed-out/",
+            # Plain http on 127.0.0.1: DEBUG is what lets the cookies drop `Secure` there, and only there.
+            "DJANGO_DEBUG": "1",
+        }
+    )
+    return env
+
+
+def cookie_flags(response: requests.Response, name: str) -> str:
+    """The attributes of one Set-Cookie (never its value: it is a token)."""
+    for header in response.raw.headers.getlist("Set-Cookie"):
+        cookie_name, _, rest = header.partition("=")
+        if cookie_name.strip() == name:
+            attributes = [part.strip() for part in rest.split(";")[1:]]
+            return "; ".join(a for a in attributes if not a.lower().startswith("expires"))
+    return "(not set)"
+
+
+def sign_in_walk_through(results: Results, base_url: str, ministack_url: str) -> None:
+    import html
+    import re
+    from urllib.parse import parse_qs, urlsplit
+
+    check = results.check
+    browser = requests.Session()
+    browser.trust_env = False
+
+    heading("6. Sign-in through the managed login (ministack), with no browser")
+    r = browser.get(f"{base_url}/", timeout=REQUEST_TIMEOUT)
+    check("GET / (the example's login page)", r.status_code == 200 and "Sign in with Cognito" in r.text,
+          str(r.status_code), "200 with a 'Sign in with Cognito' link")
+    r = browser.get(f"{base_url}/auth/login/?next=/signed-in/", timeout=REQUEST_TIMEOUT, allow_redirects=False)
+    authorize_url = r.headers.get("Location", "")
+    query = parse_qs(urlsplit(authorize_url).query)
+    check(
+        "GET /auth/login/?next=/signed-in/ redirects to the managed login with PKCE, state and nonce",
+        r.status_code == 302 and authorize_url.startswith(f"{ministack_url}/oauth2/authorize?")
+        and query.get("code_challenge_method") == ["S256"] and "state" in query and "nonce" in query,
+        f"{r.status_code} to {urlsplit(authorize_url).path}", "302 to /oauth2/authorize",
+        f"state cookie: {cookie_flags(r, next(iter(r.cookies.keys()), ''))}",
+    )
+    r = browser.get(authorize_url, timeout=REQUEST_TIMEOUT)
+    form = {name: html.unescape(value) for name, value in
+            re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', r.text)}
+    check("GET the emulator's login form", r.status_code == 200 and "password" in r.text,
+          str(r.status_code), "200 with a password form")
+    form.update(username="alice", password=PASSWORD)
+    r = browser.post(f"{ministack_url}/login", data=form, timeout=REQUEST_TIMEOUT, allow_redirects=False)
+    callback_url = r.headers.get("Location", "")
+    check("POST the form as alice", r.status_code == 302 and "/auth/callback/?code=" in callback_url,
+          f"{r.status_code} to {urlsplit(callback_url).path}", "302 to /auth/callback/ with a code")
+    r = browser.get(callback_url, timeout=REQUEST_TIMEOUT, allow_redirects=False)
+    check(
+        "GET /auth/callback/ (state checked, code exchanged with the verifier, tokens verified)",
+        r.status_code == 302 and r.headers.get("Location") == "/signed-in/" and COOKIE_NAME in r.cookies,
+        f"{r.status_code} to {r.headers.get('Location')}", "302 to /signed-in/ with the cookies",
+        f"{COOKIE_NAME}: {cookie_flags(r, COOKIE_NAME)}",
+        f"fastcognito_refresh: {cookie_flags(r, 'fastcognito_refresh')}",
+    )
+    r = browser.get(f"{base_url}/api/me/", timeout=REQUEST_TIMEOUT)
+    check("GET /api/me/ with the HttpOnly cookie", r.status_code == 200 and field_of(r, "username") == "alice",
+          str(r.status_code), "200 as alice")
+    r = browser.get(f"{base_url}/signed-in/", timeout=REQUEST_TIMEOUT, allow_redirects=False)
+    check("GET /signed-in/ (the example's signed-in page)", r.status_code == 200 and "alice" in r.text,
+          str(r.status_code), "200 naming alice")
+    csrf = field_of(browser.get(f"{base_url}/csrf/", timeout=REQUEST_TIMEOUT), "csrfToken") or ""
+    r = browser.post(f"{base_url}/auth/refresh/", timeout=REQUEST_TIMEOUT)
+    check("POST /auth/refresh/ without the CSRF token", r.status_code == 403, str(r.status_code), "403")
+    r = browser.post(f"{base_url}/auth/refresh/", headers={"X-CSRFToken": csrf}, timeout=REQUEST_TIMEOUT)
+    check("POST /auth/refresh/ with the CSRF token", r.status_code == 200 and COOKIE_NAME in r.cookies,
+          str(r.status_code), "200 with a new access cookie", f"body: {short(body_of(r))}")
+    r = browser.post(f"{base_url}/auth/logout/", headers={"X-CSRFToken": csrf}, timeout=REQUEST_TIMEOUT,
+                     allow_redirects=False)
+    logout_to = r.headers.get("Location", "")
+    check(
+        "POST /auth/logout/ (refresh token revoked, cookies cleared, then Cognito's /logout)",
+        r.status_code == 302 and logout_to.startswith(f"{ministack_url}/logout?") and COOKIE_NAME not in browser.cookies,
+        f"{r.status_code} to {urlsplit(logout_to).path}", "302 to /logout, no cookie left",
+    )
+    r = browser.get(logout_to, timeout=REQUEST_TIMEOUT, allow_redirects=False)
+    check("GET Cognito's /logout", r.status_code == 302 and r.headers.get("Location", "").endswith("/signed-out/"),
+          f"{r.status_code} to {r.headers.get('Location')}", "302 back to /signed-out/")
+    r = browser.get(f"{base_url}/api/me/", timeout=REQUEST_TIMEOUT)
+    check("GET /api/me/ again, signed out", r.status_code == 401, str(r.status_code), "401")
+
+
 # --- main -------------------------------------------------------------------------------------
 
 
@@ -665,6 +842,19 @@ def main() -> int:
             walk_through(results, Client(base_url), pool, alice, bob)
             heading("Stopping the example project")
         timings(results, pool, alice)
+
+        heading("Setting up the sign-in (ministack, everything on 127.0.0.1)")
+        with ministack(workdir) as ministack_url:
+            say(f"  ministack Cognito emulator:  {ministack_url}")
+            app_port = free_port()
+            app_url = f"http://{HOST}:{app_port}"
+            hosted = create_hosted_pool(ministack_url, app_url)
+            say(f"  user pool:              {hosted['pool_id']}, app client {hosted['client_id']} (with a secret)")
+            signin_env = sign_in_env(env, ministack_url, hosted, app_url)
+            with gunicorn(signin_env, workdir / "gunicorn-sign-in.log", port=app_port) as base_url:
+                say(f"  gunicorn (1 worker, 2 threads): {base_url}, project examples/project, HOSTED_UI on")
+                sign_in_walk_through(results, base_url, ministack_url)
+                heading("Stopping the sign-in servers")
     except KeyboardInterrupt:
         say("\nFAIL: interrupted")
         return 130

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ._impl import EXTENSION_ACTIVE
+from .alb import AlbVerifier
 from .cache import CacheInfo, ClaimsCache
 from .claims import Claims
 from .exceptions import (
@@ -13,6 +14,7 @@ from .exceptions import (
     InvalidClientError,
     InvalidIssuerError,
     InvalidSignatureError,
+    InvalidSignerError,
     InvalidTokenUseError,
     JWKSError,
     KeyNotFoundError,
@@ -25,12 +27,13 @@ from .exceptions import (
 )
 from .jwk import KeySet, load_rsa_public_key
 from .jwks import JWKSClient
-from .verifier import CognitoVerifier, UserPool, default_issuer
+from .verifier import CognitoVerifier, UserPool, cognito_issuers, default_issuer
 
 __version__ = "0.1.0"
 
 __all__ = [
     "EXTENSION_ACTIVE",
+    "AlbVerifier",
     "CacheInfo",
     "ClaimError",
     "Claims",
@@ -42,6 +45,7 @@ __all__ = [
     "InvalidClientError",
     "InvalidIssuerError",
     "InvalidSignatureError",
+    "InvalidSignerError",
     "InvalidTokenUseError",
     "JWKSClient",
     "JWKSError",
@@ -55,6 +59,7 @@ __all__ = [
     "UnsupportedAlgorithmError",
     "UserPool",
     "__version__",
+    "cognito_issuers",
     "default_issuer",
     "load_rsa_public_key",
 ]

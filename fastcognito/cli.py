@@ -13,11 +13,13 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NoReturn, TextIO
 
+from . import __version__
 from ._impl import b64url_decode
 from .exceptions import (
     ClaimError,
@@ -47,6 +49,19 @@ _TOKEN_SHAPE = re.compile(
 )
 _TIME_CLAIMS = ("exp", "iat", "nbf", "auth_time")
 _MAX_STDIN_CHARS = 1024 * 1024
+# The bounds of time checks, as the verifier writes them: "> 1795678970.71835".
+_BOUND = re.compile(r"^\s*(<=|>=|<|>)\s*(-?[0-9]+(?:\.[0-9]+)?)\s*$")
+_BOUND_WORDS = {">": "after", ">=": "at or after", "<": "before", "<=": "at or before"}
+
+# Defaults of `verify` from the environment, as the Django settings read them (Djognito's
+# variables, and AWS_COGNITO_ISSUER / AWS_COGNITO_JWKS_URL for emulators). The first one set wins.
+ENVIRONMENT_DEFAULTS: dict[str, tuple[str, ...]] = {
+    "user_pool_id": ("AWS_COGNITO_USER_POOL_ID",),
+    "region": ("AWS_COGNITO_REGION",),
+    "client_id": ("AWS_COGNITO_APP_CLIENT_ID", "APP_CLIENT_ID"),
+    "issuer": ("AWS_COGNITO_ISSUER",),
+    "jwks_url": ("AWS_COGNITO_JWKS_URL",),
+}
 
 
 def _redact(text: str) -> str:
@@ -76,21 +91,32 @@ def _build_parser() -> argparse.ArgumentParser:
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="{verify,inspect}")
 
     verify = commands.add_parser(
         "verify",
         help="verify a token as CognitoVerifier does, and show its claims and the verdict",
         description="Verify a token: signature against the pool's JWKS, then every claim.",
+        epilog=(
+            "environment: options left out are taken from AWS_COGNITO_USER_POOL_ID, AWS_COGNITO_REGION,\n"
+            "AWS_COGNITO_APP_CLIENT_ID (or APP_CLIENT_ID), AWS_COGNITO_ISSUER and AWS_COGNITO_JWKS_URL"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_token_argument(verify)
-    verify.add_argument("--user-pool-id", required=True, help="e.g. eu-west-1_AbC123xyz")
+    verify.add_argument(
+        "--user-pool-id", help="e.g. eu-west-1_AbC123xyz (required; default: $AWS_COGNITO_USER_POOL_ID)"
+    )
+    verify.add_argument(
+        "--region", help="only to be explicit: must match the pool id (default: $AWS_COGNITO_REGION)"
+    )
     verify.add_argument(
         "--client-id",
         action="append",
-        required=True,
         metavar="ID",
-        help="an allowed app client id; repeat for several; 'none' skips the check on purpose",
+        help="an allowed app client id; repeat for several; 'none' skips the check on purpose "
+        "(required; default: $AWS_COGNITO_APP_CLIENT_ID or $APP_CLIENT_ID)",
     )
     verify.add_argument(
         "--token-use",
@@ -98,9 +124,14 @@ def _build_parser() -> argparse.ArgumentParser:
         choices=("access", "id", "any"),
         help="the token_use required; 'any' accepts access and id tokens",
     )
-    verify.add_argument("--issuer", help="the expected iss (default: Cognito's, from the pool id)")
+    verify.add_argument(
+        "--issuer", help="the expected iss (default: $AWS_COGNITO_ISSUER, else Cognito's, from the pool id)"
+    )
     keys = verify.add_mutually_exclusive_group()
-    keys.add_argument("--jwks-url", help="where to fetch the JWKS (default: {issuer}/.well-known/jwks.json)")
+    keys.add_argument(
+        "--jwks-url",
+        help="where to fetch the JWKS (default: $AWS_COGNITO_JWKS_URL, else {issuer}/.well-known/jwks.json)",
+    )
     keys.add_argument("--jwks-file", metavar="FILE", help="a JWKS document to use offline (nothing is fetched)")
     verify.add_argument("--leeway", type=float, default=0.0, metavar="SECONDS", help="clock skew allowed")
     verify.add_argument("--group", action="append", metavar="NAME", help="require one of these groups")
@@ -114,6 +145,7 @@ def _build_parser() -> argparse.ArgumentParser:
         description="Decode the header and payload of a token. Nothing is verified.",
     )
     _add_token_argument(inspect)
+    inspect.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     inspect.set_defaults(handler=_inspect)
     return parser
 
@@ -146,41 +178,67 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")  # RFC 8259 §6: no NaN or Infinity
 
 
-def _decode_part(segment: str) -> tuple[Any, str | None]:
-    """(decoded JSON, None) or (None, why it could not be decoded)."""
+def _json_object(raw: bytes, what: str) -> dict[str, Any]:
     try:
-        raw = b64url_decode(segment)
-    except MalformedTokenError as err:
-        return None, err.message
-    try:
-        return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant), None
+        value = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
     except (UnicodeDecodeError, ValueError, RecursionError):
-        return None, "not UTF-8 JSON"
+        raise MalformedTokenError(f"the {what} is not valid JSON") from None
+    if not isinstance(value, dict):
+        raise MalformedTokenError(f"the {what} is not a JSON object")
+    return value
 
 
-def _decode_token(token: str) -> tuple[Any, str | None, Any, str | None]:
-    parts = token.split(".")
-    if len(parts) != 3:
-        why = f"the token has {len(parts)} segment(s), not 3"
-        return None, why, None, why
-    header, header_error = _decode_part(parts[0])
-    payload, payload_error = _decode_part(parts[1])
-    return header, header_error, payload, payload_error
+class _Decoded:
+    """What can be read from a token without any key, and the first reason it is malformed.
+
+    The steps and the messages are the verifier's, in its order (segments, payload and signature
+    base64url, header, payload JSON), so a malformed token has one reason, the one ``verify``
+    gives too. Whatever was decoded before that step is still shown.
+    """
+
+    def __init__(self, token: str) -> None:
+        self.header: dict[str, Any] | None = None
+        self.payload: dict[str, Any] | None = None
+        self.reason: str | None = None
+        try:
+            self._decode(token)
+        except MalformedTokenError as err:
+            self.reason = err.message
+
+    def _decode(self, token: str) -> None:
+        parts = token.split(".")
+        if len(parts) != 3:
+            raise MalformedTokenError("the token does not have exactly three segments")
+        if not all(parts):
+            raise MalformedTokenError("the token has an empty segment")
+        header_segment, payload_segment, signature_segment = parts
+        payload = b64url_decode(payload_segment)
+        b64url_decode(signature_segment)
+        self.header = _json_object(b64url_decode(header_segment), "header")
+        self.payload = _json_object(payload, "payload")
+
+
+def _utc(value: float) -> str | None:
+    try:
+        moment = datetime.datetime.fromtimestamp(value, tz=datetime.timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return None
+    return moment.isoformat(timespec="seconds")
 
 
 def _describe_time(value: object, now: float) -> str | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    try:
-        moment = datetime.datetime.fromtimestamp(value, tz=datetime.timezone.utc)
-    except (OverflowError, OSError, ValueError):
+    moment = _utc(value)
+    if moment is None:
         return None
-    delta = value - now
-    return f"{moment.isoformat(timespec='seconds')} ({_relative(delta)})"
+    return f"{moment} ({_relative(value - now)})"
 
 
 def _relative(delta: float) -> str:
-    seconds = abs(int(delta))
+    seconds = abs(round(delta))
+    if seconds == 0:
+        return "now"
     if seconds < 60:
         amount = f"{seconds} s"
     elif seconds < 3600:
@@ -207,12 +265,9 @@ def _dump(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
 
 
-def _print_section(out: TextIO, title: str, value: Any, error: str | None) -> None:
+def _print_section(out: TextIO, title: str, value: Any) -> None:
     out.write(f"{title}:\n")
-    if error is not None:
-        out.write(f"  (could not decode: {error})\n")
-    else:
-        out.write(_dump(value) + "\n")
+    out.write("  (not decodable: see the reason below)\n" if value is None else _dump(value) + "\n")
 
 
 def _print_times(out: TextIO, times: dict[str, str]) -> None:
@@ -228,12 +283,44 @@ def _print_times(out: TextIO, times: dict[str, str]) -> None:
 def _inspect(args: argparse.Namespace, token: str, out: TextIO, err: TextIO) -> int:
     now = datetime.datetime.now(datetime.timezone.utc).timestamp()
     err.write(f"WARNING: {NOT_VERIFIED}\n")
+    decoded = _Decoded(token)
+    status = EXIT_REJECTED if decoded.reason is not None else EXIT_OK
+    if args.json:
+        document = {
+            "verified": False,
+            "warning": NOT_VERIFIED,
+            "decoded": decoded.reason is None,
+            "code": None if decoded.reason is None else MalformedTokenError.code,
+            "reason": decoded.reason,
+            "header": decoded.header,
+            "claims": decoded.payload,
+            "times": _times(decoded.payload, now),
+        }
+        out.write(_dump(document) + "\n")
+        return status
     out.write(f"{NOT_VERIFIED}\n")
-    header, header_error, payload, payload_error = _decode_token(token)
-    _print_section(out, "Header (unverified)", header, header_error)
-    _print_section(out, "Payload (unverified)", payload, payload_error)
-    _print_times(out, _times(payload, now))
-    return EXIT_REJECTED if header_error or payload_error else EXIT_OK
+    _print_section(out, "Header (unverified)", decoded.header)
+    _print_section(out, "Payload (unverified)", decoded.payload)
+    _print_times(out, _times(decoded.payload, now))
+    if decoded.reason is not None:
+        out.write(f"Malformed ({MalformedTokenError.code}): {decoded.reason}\n")
+    return status
+
+
+def _from_environment(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
+    """Fill the options left out from the environment; name both when a required one is missing."""
+    for option, names in ENVIRONMENT_DEFAULTS.items():
+        if getattr(args, option) is not None:
+            continue
+        if option == "jwks_url" and args.jwks_file is not None:
+            continue  # an explicit offline JWKS wins over a URL from the environment
+        value = next((environ[name] for name in names if environ.get(name)), None)
+        if value is not None:
+            setattr(args, option, [value] if option == "client_id" else value)
+    for option in ("user_pool_id", "client_id"):
+        if getattr(args, option) is None:
+            flag = "--" + option.replace("_", "-")
+            raise _UsageError(f"{flag} is required (or set {' or '.join(ENVIRONMENT_DEFAULTS[option])})")
 
 
 def _verifier_from(args: argparse.Namespace) -> CognitoVerifier:
@@ -255,6 +342,7 @@ def _verifier_from(args: argparse.Namespace) -> CognitoVerifier:
         args.user_pool_id,
         client_id=client_ids,
         token_use=None if args.token_use == "any" else args.token_use,
+        region=args.region,
         issuer=args.issuer,
         jwks_url=args.jwks_url,
         jwks=jwks,
@@ -265,10 +353,24 @@ def _verifier_from(args: argparse.Namespace) -> CognitoVerifier:
     )
 
 
-def _reason(error: FastCognitoError) -> str:
+def _describe_bound(expected: object, now: float) -> str | None:
+    """``"> 1795678970.7"`` as ``after 2026-11-26T09:02:50+00:00 (now)``."""
+    match = _BOUND.match(expected) if isinstance(expected, str) else None
+    if match is None:
+        return None
+    described = _describe_time(float(match.group(2)), now)
+    return None if described is None else f"{_BOUND_WORDS[match.group(1)]} {described}"
+
+
+def _reason(error: FastCognitoError, now: float) -> str:
     reason = error.message
     if isinstance(error, ClaimError) and error.claim is not None:
-        reason += f" (claim {error.claim!r}: got {error.actual!r}, expected {error.expected!r})"
+        actual, expected = repr(error.actual), repr(error.expected)
+        if error.claim in _TIME_CLAIMS:
+            # Epochs mean nothing to a reader: dates, and how far they are from now.
+            actual = _describe_time(error.actual, now) or actual
+            expected = _describe_bound(error.expected, now) or expected
+        reason += f" (claim {error.claim!r}: got {actual}, expected {expected})"
     return reason  # messages and claim values never hold the token (DESIGN.md §3)
 
 
@@ -280,32 +382,33 @@ def _verify(args: argparse.Namespace, token: str, out: TextIO, err: TextIO) -> i
         verifier.verify(token)
     except (TokenError, JWKSError) as caught:
         error = caught
-    header, header_error, payload, payload_error = _decode_token(token)
+    decoded = _Decoded(token)
+    reason = None if error is None else _reason(error, now)
     if error is None:
         status, verdict = EXIT_OK, "OK"
     elif isinstance(error, JWKSError):
-        status, verdict = EXIT_JWKS_UNAVAILABLE, f"JWKS UNAVAILABLE ({error.code}): {_reason(error)}"
+        status, verdict = EXIT_JWKS_UNAVAILABLE, f"JWKS UNAVAILABLE ({error.code}): {reason}"
     else:
-        status, verdict = EXIT_REJECTED, f"REJECTED ({error.code}): {_reason(error)}"
+        status, verdict = EXIT_REJECTED, f"REJECTED ({error.code}): {reason}"
     verified = error is None
     if args.json:
         document: dict[str, Any] = {
             "verified": verified,
             "verdict": "ok" if verified else "jwks_unavailable" if status == EXIT_JWKS_UNAVAILABLE else "rejected",
             "code": None if error is None else error.code,
-            "reason": None if error is None else _reason(error),
-            "header": header,
-            "claims": payload,
-            "times": _times(payload, now),
+            "reason": reason,
+            "header": decoded.header,
+            "claims": decoded.payload,
+            "times": _times(decoded.payload, now),
         }
         if isinstance(error, ClaimError):
             document["claim"] = error.claim
         out.write(_dump(document) + "\n")
     else:
         label = "verified" if verified else "NOT verified"
-        _print_section(out, f"Header ({label})", header, header_error)
-        _print_section(out, f"Claims ({label})", payload, payload_error)
-        _print_times(out, _times(payload, now))
+        _print_section(out, f"Header ({label})", decoded.header)
+        _print_section(out, f"Claims ({label})", decoded.payload)
+        _print_times(out, _times(decoded.payload, now))
         out.write(f"Verdict: {verdict}\n")
     if not verified:
         err.write(f"fastcognito: {verdict}\n")
@@ -318,10 +421,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out, err = sys.stdout, sys.stderr
     try:
+        if args.command == "verify":
+            _from_environment(args, os.environ)  # before reading a token from standard input
         token = _read_token(args.token, sys.stdin)
         return int(args.handler(args, token, out, err))
     except _UsageError as error:
-        err.write(f"fastcognito: error: {error}\n")
+        err.write(f"fastcognito: error: {_redact(str(error))}\n")
         return EXIT_USAGE
     except ConfigurationError as error:
         err.write(f"fastcognito: configuration error: {_redact(error.message)}\n")

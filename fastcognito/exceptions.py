@@ -24,6 +24,7 @@ __all__ = [
     "MissingGroupError",
     "MissingScopeError",
     "JWKSError",
+    "InvalidSignerError",
 ]
 
 
@@ -157,3 +158,159 @@ class JWKSError(FastCognitoError):
 
     code = "jwks_unavailable"
     default_message = "the signing keys are unavailable"
+
+
+class InvalidSignerError(ClaimError):
+    """An ALB token's ``signer`` is not one of the allowed load balancer ARNs."""
+
+    code = "invalid_signer"
+    default_message = "the token was signed by a load balancer that is not trusted"
+
+
+# --- sign-in flows (fastcognito.oauth) ---------------------------------------------------------
+# Kept in their own block, with their own __all__ extension, so the token tree above stays as the
+# design lists it. Each carries the HTTP status a web layer answers with: 4xx for what the user
+# or the browser got wrong, 502 when Cognito cannot be reached or answers nonsense.
+
+__all__ += [
+    "SignInError",
+    "SignInRequestError",
+    "NotSignedInError",
+    "UnsafeRedirectError",
+    "CognitoUnavailableError",
+    "CognitoRejectedError",
+    "AuthorizationDeniedError",
+    "InvalidStateError",
+    "InvalidGrantError",
+    "InvalidNonceError",
+    "InvalidCredentialsError",
+    "ChallengeRequiredError",
+    "SignInThrottledError",
+]
+
+
+class SignInError(FastCognitoError):
+    """A sign-in, refresh or sign-out step failed. Base of the sign-in errors."""
+
+    code = "sign_in_failed"
+    default_message = "the sign-in failed"
+    status = 400
+
+
+class SignInRequestError(SignInError):
+    """The request to a sign-in endpoint is incomplete or malformed (no code, a body that is not
+    the JSON expected...)."""
+
+    code = "invalid_request"
+    default_message = "the sign-in request is incomplete or malformed"
+    status = 400
+
+
+class UnsafeRedirectError(SignInError):
+    """``next`` points to a host that is not allowed (another site, ``//evil``, ``javascript:``...):
+    refused rather than followed, so a sign-in link cannot be turned into an open redirect."""
+
+    code = "invalid_redirect"
+    default_message = "the address to return to after sign-in is not allowed"
+    status = 400
+
+
+class NotSignedInError(SignInError):
+    """A refresh or sign-out came without the refresh cookie."""
+
+    code = "not_signed_in"
+    default_message = "there is no sign-in to refresh"
+    status = 401
+
+
+class CognitoUnavailableError(SignInError):
+    """Cognito could not be reached, timed out, answered 5xx or an unreadable body (HTTP 502)."""
+
+    code = "cognito_unavailable"
+    default_message = "Cognito cannot be reached right now"
+    status = 502
+
+
+class CognitoRejectedError(SignInError):
+    """Cognito refused the request for a reason the user cannot fix (an unknown client, a
+    redirect URI it does not allow...): a misconfiguration, answered as HTTP 502.
+
+    ``error`` is Cognito's error name (``invalid_client``, ``ResourceNotFoundException``...).
+    """
+
+    code = "cognito_rejected"
+    default_message = "Cognito refused the request"
+    status = 502
+
+    def __init__(self, message: str | None = None, *, error: str = "") -> None:
+        super().__init__(message)
+        self.error = error
+
+
+class AuthorizationDeniedError(SignInError):
+    """The callback came back with ``error=`` (the user declined, or Cognito refused the login)."""
+
+    code = "access_denied"
+    default_message = "the sign-in was cancelled or refused"
+    status = 400
+
+    def __init__(self, message: str | None = None, *, error: str = "access_denied") -> None:
+        super().__init__(message)
+        self.error = error
+
+
+class InvalidStateError(SignInError):
+    """The callback's ``state`` is missing, unknown, expired, or from another browser."""
+
+    code = "invalid_state"
+    default_message = "the sign-in attempt is unknown or has expired; start again"
+    status = 400
+
+
+class InvalidGrantError(SignInError):
+    """Cognito refused the code (used, expired, wrong verifier) or the refresh token (expired,
+    revoked, unknown)."""
+
+    code = "invalid_grant"
+    default_message = "the authorization code or refresh token was refused"
+    status = 400
+
+
+class InvalidNonceError(ClaimError):
+    """The id token's ``nonce`` is not the one this sign-in sent (OpenID Connect Core §3.1.3.7)."""
+
+    code = "invalid_nonce"
+    default_message = "the id token's nonce does not match"
+
+
+class InvalidCredentialsError(SignInError):
+    """Wrong username or password. Unknown users get this same error: no enumeration."""
+
+    code = "invalid_credentials"
+    default_message = "incorrect username or password"
+    status = 401
+
+
+class ChallengeRequiredError(SignInError):
+    """The password was right but Cognito asks for more (``NEW_PASSWORD_REQUIRED``, MFA...),
+    which only the managed login pages handle. ``challenge`` is Cognito's challenge name."""
+
+    code = "challenge_required"
+    default_message = "this sign-in needs the managed login page"
+    status = 401
+
+    def __init__(self, message: str | None = None, *, challenge: str = "") -> None:
+        super().__init__(message)
+        self.challenge = challenge
+
+
+class SignInThrottledError(SignInError):
+    """Too many failed sign-ins for this user or address, or Cognito's own rate limit."""
+
+    code = "throttled"
+    default_message = "too many sign-in attempts; try again later"
+    status = 429
+
+    def __init__(self, message: str | None = None, *, retry_after: int = 0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

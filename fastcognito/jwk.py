@@ -86,8 +86,9 @@ class KeySet(Mapping[str, RSAPublicKey]):
         self.by_kid = dict(keys or {})
 
     @classmethod
-    def from_jwks(cls, document: object) -> KeySet:
-        """Build from a JWKS document (RFC 7517 §5). Unusable keys are skipped with a warning.
+    def from_jwks(cls, document: object, source: str = "a JWKS given offline") -> KeySet:
+        """Build from a JWKS document (RFC 7517 §5). Unusable keys are skipped with a warning
+        that names ``source`` (``the JWKS at <url>``) and the key's ``kid``.
 
         Raises ``JWKSError`` when the document is not a JWKS or holds no usable key.
         """
@@ -102,15 +103,19 @@ class KeySet(Mapping[str, RSAPublicKey]):
         for position, entry in enumerate(entries):
             kid = entry.get("kid") if isinstance(entry, Mapping) else None
             if type(kid) is not str or not kid:
-                logger.warning("skipping JWKS key #%d: it has no string kid", position)
+                logger.warning("skipping key #%d of %s: it has no string kid", position, source)
                 continue
             if kid in keys:
-                logger.warning("skipping JWKS key %r: its kid is used twice", kid[:_LOGGED_KID_CHARS])
+                logger.warning(
+                    "skipping key %r of %s: its kid is used twice",
+                    kid[:_LOGGED_KID_CHARS],
+                    source,
+                )
                 continue
             try:
                 keys[kid] = load_rsa_public_key(entry)
             except JWKSError as err:
-                logger.warning("skipping JWKS key %r: %s", kid[:_LOGGED_KID_CHARS], err)
+                logger.warning("skipping key %r of %s: %s", kid[:_LOGGED_KID_CHARS], source, err)
         if not keys:
             raise JWKSError("the JWKS holds no usable RS256 key")
         return cls(keys)

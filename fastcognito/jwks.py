@@ -141,7 +141,7 @@ class JWKSClient:
         self._last_attempt = self._clock()
         self.fetches += 1
         try:
-            keyset = KeySet.from_jwks(self._download())
+            keyset = KeySet.from_jwks(self._download(), source=f"the JWKS at {self.url}")
         except JWKSError as err:
             self._last_error = err.message
             logger.warning("could not refresh the JWKS of %s: %s", self.url, err)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
+import logging
 import math
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,17 +28,33 @@ from ._constants import (
 )
 from ._impl import CacheInfo
 from .claims import Claims
-from .exceptions import ConfigurationError, JWKSError
+from .exceptions import ConfigurationError, FastCognitoError, JWKSError, KeyNotFoundError
 from .jwk import KeySet
 from .jwks import JWKSClient
 
 if TYPE_CHECKING:
     from . import _verify_py
 
-__all__ = ["CognitoVerifier", "UserPool", "default_issuer", "parse_user_pool_id"]
+__all__ = [
+    "ISSUER_FORMS",
+    "CognitoVerifier",
+    "UserPool",
+    "cognito_issuers",
+    "default_issuer",
+    "parse_user_pool_id",
+]
+
+logger = logging.getLogger("fastcognito.verifier")
 
 # A Cognito user pool id is `<region>_<id>` (e.g. `eu-west-1_AbC123xyz`).
-_USER_POOL_ID = re.compile(r"(?P<region>[a-z]{2}(?:-[a-z]+)+-\d{1,2})_[0-9A-Za-z]+")
+_REGION_PATTERN = r"[a-z]{2}(?:-[a-z]+)+-\d{1,2}"
+_USER_POOL_ID = re.compile(rf"(?P<region>{_REGION_PATTERN})_[0-9A-Za-z]+")
+_REGION = re.compile(_REGION_PATTERN)
+
+# Cognito's two issuer forms: the original `https://cognito-idp.{region}...` and the updated
+# `https://issuer-cognito-idp.{region}...` it now recommends for every pool. "both" accepts
+# either, for the window in which a pool switches.
+ISSUER_FORMS = ("original", "updated", "both")
 
 
 class _Required:
@@ -58,10 +77,67 @@ def parse_user_pool_id(user_pool_id: object) -> str:
     return match.group("region")
 
 
-def default_issuer(user_pool_id: str, region: str | None = None) -> str:
-    """The issuer Cognito puts in ``iss``: ``https://cognito-idp.{region}.amazonaws.com/{pool}``."""
+def default_issuer(user_pool_id: str, region: str | None = None, *, form: str = "original") -> str:
+    """The issuer Cognito puts in ``iss``: ``https://cognito-idp.{region}.amazonaws.com/{pool}``
+    (``form="original"``) or ``https://issuer-cognito-idp.{region}.amazonaws.com/{pool}``
+    (``form="updated"``)."""
     pool_region = parse_user_pool_id(user_pool_id)
-    return f"https://cognito-idp.{region or pool_region}.amazonaws.com/{user_pool_id}"
+    if form == "original":
+        host = "cognito-idp"
+    elif form == "updated":
+        host = "issuer-cognito-idp"
+    else:
+        raise ConfigurationError(f"an issuer form is 'original' or 'updated', got {form!r}")
+    return f"https://{host}.{region or pool_region}.amazonaws.com/{user_pool_id}"
+
+
+def _regions(value: object, pool_region: str) -> tuple[str, ...]:
+    items: Iterable[object]
+    if isinstance(value, str):
+        items = (value,)
+    elif isinstance(value, Iterable) and not isinstance(value, Mapping):
+        items = value
+    else:
+        raise ConfigurationError(f"additional_regions must be a list of AWS regions, got {value!r}")
+    regions: list[str] = []
+    for region in items:
+        if not isinstance(region, str) or _REGION.fullmatch(region) is None:
+            raise ConfigurationError(
+                f"additional_regions holds {region!r}, which is not an AWS region like 'eu-west-1'"
+            )
+        if region == pool_region or region in regions:
+            raise ConfigurationError(
+                f"additional_regions names {region!r} twice (the pool's own region counts)"
+            )
+        regions.append(region)
+    return tuple(regions)
+
+
+def cognito_issuers(
+    user_pool_id: str, *, issuer_form: str = "original", additional_regions: Iterable[str] = ()
+) -> tuple[str, ...]:
+    """Every ``iss`` a pool's tokens may carry, by configuration alone (never read from a token).
+
+    The original form names the Region of the endpoint that signed the token, so a pool with
+    multi-Region replication issues one original issuer per replica Region
+    (``additional_regions``). The updated form always names the pool's home Region.
+    """
+    if not isinstance(issuer_form, str) or issuer_form not in ISSUER_FORMS:
+        raise ConfigurationError(f"issuer_form must be 'original', 'updated' or 'both', got {issuer_form!r}")
+    pool_region = parse_user_pool_id(user_pool_id)
+    regions = _regions(additional_regions, pool_region)
+    if regions and issuer_form == "updated":
+        raise ConfigurationError(
+            "additional_regions applies to the original issuer form only: the updated form names the "
+            "pool's home Region whichever replica signs; use issuer_form='both' during a migration"
+        )
+    issuers: list[str] = []
+    if issuer_form in ("original", "both"):
+        issuers.append(default_issuer(user_pool_id))
+        issuers.extend(default_issuer(user_pool_id, region) for region in regions)
+    if issuer_form in ("updated", "both"):
+        issuers.append(default_issuer(user_pool_id, form="updated"))
+    return tuple(issuers)
 
 
 @dataclass(frozen=True)
@@ -70,6 +146,9 @@ class UserPool:
 
     ``issuer`` and ``jwks_url`` default to Cognito's; set them apart for emulators and proxies.
     ``jwks`` is a JWKS document for offline use: nothing is ever fetched for this pool.
+    ``issuer_form`` (``"original"``, ``"updated"`` or ``"both"``) and ``additional_regions``
+    (replica Regions of a multi-Region pool) choose which issuers are trusted; each issuer's
+    JWKS is fetched from that issuer. ``None`` takes the verifier's value.
     """
 
     user_pool_id: str
@@ -77,6 +156,8 @@ class UserPool:
     issuer: str | None = None
     jwks_url: str | None = None
     jwks: Mapping[str, Any] | None = None
+    issuer_form: str | None = None
+    additional_regions: Sequence[str] | None = None
 
 
 PoolSpec = Union[str, UserPool]
@@ -135,6 +216,49 @@ def _integer(name: str, value: object, *, minimum: int) -> int:
     return value
 
 
+_FetchOutcome = Union[tuple[type[FastCognitoError], Union[str, None]], None]
+
+
+class _KeyMissOnLoop(Exception):
+    """Raised by a ``_LoopKeySource`` where a ``JWKSClient`` would fetch; never leaves averify."""
+
+    def __init__(self, issuer: str, kid: str) -> None:
+        super().__init__(issuer, kid)
+        self.issuer = issuer
+        self.kid = kid
+
+
+class _LoopKeySource:
+    """A ``JWKSClient`` as the async core sees it: its current keys, and no fetch."""
+
+    __slots__ = ("issuer", "client")
+
+    def __init__(self, issuer: str, client: JWKSClient) -> None:
+        self.issuer = issuer
+        self.client = client
+
+    @property
+    def by_kid(self) -> Mapping[str, Any]:
+        return self.client.by_kid
+
+    def get_key(self, kid: str) -> Any:
+        key = self.client.by_kid.get(kid)
+        if key is None:
+            raise _KeyMissOnLoop(self.issuer, kid)
+        return key
+
+
+async def _get_key_in_thread(source: KeySet | JWKSClient, kid: str) -> _FetchOutcome:
+    # The outcome, not the exception: each waiting caller raises its own.
+    try:
+        await asyncio.to_thread(source.get_key, kid)
+    except KeyNotFoundError:
+        return (KeyNotFoundError, None)
+    except JWKSError as err:
+        return (JWKSError, err.message)
+    return None
+
+
 class CognitoVerifier:
     """Verifies Cognito JWTs: ``verify(token) -> Claims`` or a ``TokenError`` subclass.
 
@@ -151,6 +275,8 @@ class CognitoVerifier:
         region: str | None = None,
         issuer: str | None = None,
         jwks_url: str | None = None,
+        issuer_form: str = "original",
+        additional_regions: Iterable[str] = (),
         leeway: float = 0,
         groups: str | Iterable[str] | None = None,
         scopes: str | Iterable[str] | None = None,
@@ -210,39 +336,65 @@ class CognitoVerifier:
                 raise ConfigurationError(
                     f"region {pool.region!r} differs from the region of user pool {pool.user_pool_id!r}"
                 )
-            # Only None means "Cognito's default": an empty string is a mistake, not a request for it.
-            pool_issuer = _check_url(
-                "issuer", default_issuer(pool.user_pool_id) if pool.issuer is None else pool.issuer
-            )
-            pool_jwks_url = _check_url(
-                "jwks_url", f"{pool_issuer}/.well-known/jwks.json" if pool.jwks_url is None else pool.jwks_url
-            )
-            if pool_issuer in self.pools:
-                raise ConfigurationError(f"the issuer {pool_issuer!r} is configured twice")
-            source: KeySet | JWKSClient
+            pool_form = issuer_form if pool.issuer_form is None else pool.issuer_form
+            pool_regions = additional_regions if pool.additional_regions is None else pool.additional_regions
+            if pool.issuer is None:
+                pool_issuers = cognito_issuers(
+                    pool.user_pool_id, issuer_form=pool_form, additional_regions=pool_regions
+                )
+            else:
+                # Only None means "Cognito's default": an empty string is a mistake, not a request for it.
+                if pool_form != "original" or _regions(pool_regions, pool_region):
+                    raise ConfigurationError(
+                        "issuer is set explicitly: issuer_form and additional_regions cannot add to it"
+                    )
+                pool_issuers = (_check_url("issuer", pool.issuer),)
+            if len(pool_issuers) > 1 and pool.jwks_url is not None:
+                raise ConfigurationError(
+                    f"jwks_url names one JWKS, but user pool {pool.user_pool_id!r} trusts "
+                    f"{len(pool_issuers)} issuers, each fetched from its own JWKS URL"
+                )
+            offline: KeySet | None = None
             if pool.jwks is not None:
                 try:
-                    source = KeySet.from_jwks(pool.jwks)
+                    offline = KeySet.from_jwks(pool.jwks)
                 except JWKSError as err:
                     raise ConfigurationError(f"the jwks of user pool {pool.user_pool_id!r}: {err}") from err
-            else:
-                source = JWKSClient(
-                    pool_jwks_url,
-                    session=session,
-                    timeout=jwks_timeout,
-                    cooldown=jwks_cooldown,
-                    clock=jwks_clock,
+            for pool_issuer in pool_issuers:
+                pool_issuer = _check_url("issuer", pool_issuer)
+                pool_jwks_url = _check_url(
+                    "jwks_url",
+                    f"{pool_issuer}/.well-known/jwks.json" if pool.jwks_url is None else pool.jwks_url,
                 )
-            self.pools[pool_issuer] = UserPool(
-                pool.user_pool_id, pool_region, pool_issuer, pool_jwks_url, pool.jwks
-            )
-            self._sources[pool_issuer] = source
+                if pool_issuer in self.pools:
+                    raise ConfigurationError(f"the issuer {pool_issuer!r} is configured twice")
+                source: KeySet | JWKSClient
+                if offline is not None:
+                    # One pool signs with one key set, whichever issuer form or Region names it.
+                    source = offline
+                else:
+                    source = JWKSClient(
+                        pool_jwks_url,
+                        session=session,
+                        timeout=jwks_timeout,
+                        cooldown=jwks_cooldown,
+                        clock=jwks_clock,
+                    )
+                self.pools[pool_issuer] = UserPool(
+                    pool.user_pool_id,
+                    pool_region,
+                    pool_issuer,
+                    pool_jwks_url,
+                    pool.jwks,
+                    pool_form,
+                    _regions(pool_regions, pool_region),
+                )
+                self._sources[pool_issuer] = source
 
         # Both twins have one API; type checkers read the pure one's.
         self._cache: _verify_py.ClaimsCache | None = twin.ClaimsCache(cache_size) if cache_size else None
         self._cache_size = cache_size
-        self._core: _verify_py.VerifierCore = twin.VerifierCore(
-            pools=self._sources,
+        core_options: dict[str, Any] = dict(
             leeway=self.leeway,
             token_use=token_use,
             clients=self.client_ids,
@@ -253,8 +405,20 @@ class CognitoVerifier:
             cache=self._cache,
             clock=clock,
         )
+        self._core: _verify_py.VerifierCore = twin.VerifierCore(pools=self._sources, **core_options)
         # The bound method of the core, so a call costs no extra Python frame.
         self.verify = self._core.verify  # type: ignore[method-assign]
+        # averify's core: the same checks and the same claims cache, over key sources that report
+        # a missing key instead of fetching it on the event loop's thread.
+        self._loop_core: _verify_py.VerifierCore = twin.VerifierCore(
+            pools={
+                issuer: _LoopKeySource(issuer, source) if isinstance(source, JWKSClient) else source
+                for issuer, source in self._sources.items()
+            },
+            **core_options,
+        )
+        self._loop_fetches: dict[tuple[asyncio.AbstractEventLoop, str, str], asyncio.Task[_FetchOutcome]] = {}
+        self._loop_fetches_lock = threading.Lock()
 
     @staticmethod
     def _pool_specs(
@@ -293,11 +457,81 @@ class CognitoVerifier:
         (503). Replaced per instance by the core's bound method."""
         return self._core.verify(token)  # pragma: no cover
 
+    async def averify(self, token: str | bytes) -> Claims:
+        """``verify`` for ``async`` code, which never blocks the event loop.
+
+        A cache hit, or a token whose key is held, is verified at once on the loop (no thread
+        hop: an RS256 check costs tens of microseconds). Only a key that must be fetched sends
+        the fetch to a worker thread; concurrent misses on one loop share that fetch.
+        """
+        try:
+            return self._loop_core.verify(token)
+        except _KeyMissOnLoop as miss:
+            issuer, kid = miss.issuer, miss.kid
+        # The miss's traceback (and the token in its frames) is gone before the await.
+        await self._fetch_key_off_loop(issuer, kid)
+        try:
+            return self._loop_core.verify(token)
+        except _KeyMissOnLoop:
+            # The fetch found the key, and the key set lost it again before this retry.
+            raise KeyNotFoundError() from None
+
+    async def ahydrate(self) -> None:
+        """``hydrate`` off the event loop."""
+        await asyncio.to_thread(self.hydrate)
+
+    async def _fetch_key_off_loop(self, issuer: str, kid: str) -> None:
+        loop = asyncio.get_running_loop()
+        slot = (loop, issuer, kid)
+        with self._loop_fetches_lock:
+            task = self._loop_fetches.get(slot)
+            if task is None:
+                source = self._sources[issuer]
+                task = loop.create_task(_get_key_in_thread(source, kid))
+                self._loop_fetches[slot] = task
+                task.add_done_callback(lambda _: self._forget_loop_fetch(slot))
+        # shield: a cancelled request must not cancel the fetch other requests wait for.
+        outcome = await asyncio.shield(task)
+        if outcome is not None:
+            error_class, message = outcome
+            # A new exception per caller: one instance raised in many tasks grows its traceback.
+            raise error_class(message)
+
+    def _forget_loop_fetch(self, slot: tuple[asyncio.AbstractEventLoop, str, str]) -> None:
+        with self._loop_fetches_lock:
+            self._loop_fetches.pop(slot, None)
+
     def hydrate(self) -> None:
-        """Fetch every pool's JWKS now, instead of on the first token. Raises ``JWKSError``."""
-        for source in self._sources.values():
-            if isinstance(source, JWKSClient):
+        """Fetch every issuer's JWKS now, instead of on the first token. Raises ``JWKSError``
+        when a pool has none of its issuers' key sets.
+
+        A pool trusted under several issuers (``issuer_form="both"``, replica Regions) is ready
+        when one of them answers: a pool that has not switched to the updated form does not
+        serve that form's JWKS, and that must not stop start-up.
+        """
+        failures: dict[str, list[str]] = {}
+        ready: set[str] = set()
+        for issuer, source in self._sources.items():
+            pool_id = self.pools[issuer].user_pool_id
+            if not isinstance(source, JWKSClient):
+                ready.add(pool_id)
+                continue
+            try:
                 source.hydrate()
+            except JWKSError as err:
+                failures.setdefault(pool_id, []).append(f"{issuer}: {err.message}")
+            else:
+                ready.add(pool_id)
+        missing = [pool_id for pool_id in failures if pool_id not in ready]
+        if missing:
+            raise JWKSError("; ".join(message for pool_id in missing for message in failures[pool_id]))
+        for pool_id, messages in failures.items():
+            for message in messages:
+                logger.info(
+                    "user pool %s: no JWKS at one of its issuers (%s); its other issuers answered",
+                    pool_id,
+                    message,
+                )
 
     def cache_info(self) -> CacheInfo:
         """Hits, misses, current size and maximum size of the claims cache."""

@@ -35,6 +35,8 @@ for _name, _value in {
 for _name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
     os.environ.pop(_name, None)
 
+pytest_plugins = ["fastcognito.testing"]
+
 POOL_ID = "eu-west-1_TestPool1"
 OTHER_POOL_ID = "eu-west-1_OtherPool2"
 ISSUER = default_issuer(POOL_ID)
@@ -340,3 +342,8 @@ def cognito(moto_url: str) -> Iterator[CognitoPool]:
         yield pool
     finally:
         requests.post(f"{moto_url}/moto-api/reset", timeout=10)
+
+
+# --- ministack: the managed-login endpoints (tests/ministack_server.py) --------------------------
+
+from ministack_server import cognito_app, ministack  # noqa: E402,F401  (session fixtures)

@@ -214,8 +214,10 @@ def test_verify_rejects_a_malformed_token(jwks_document: dict[str, Any], tmp_pat
         "--jwks-file", str(jwks_file), cwd=tmp_path,
     )  # fmt: skip
     assert result.returncode == 1
-    assert "REJECTED (malformed)" in result.stdout
-    assert "could not decode" in result.stdout
+    assert "REJECTED (malformed): the token does not have exactly three segments" in result.stdout
+    # One reason, in the verdict: the sections do not give one of their own.
+    assert result.stdout.count("three segments") == 1
+    assert "not decodable: see the reason below" in result.stdout
 
 
 @pytest.mark.parametrize(
@@ -298,14 +300,14 @@ def test_inspect_of_an_undecodable_token_exits_1(token: str, tmp_path: Path) -> 
     result = run("inspect", token, cwd=tmp_path)
     assert result.returncode == 1
     assert result.stdout.splitlines()[0].startswith(NOT_VERIFIED)
-    assert "could not decode" in result.stdout
+    assert result.stdout.count("Malformed (malformed): ") == 1
 
 
 def test_inspect_refuses_nan(tokens: TokenFactory, tmp_path: Path) -> None:
     token = tokens.raw({"alg": "RS256", "kid": KID}, b'{"exp": NaN}')
     result = run("inspect", token, cwd=tmp_path)
     assert result.returncode == 1
-    assert "not UTF-8 JSON" in result.stdout
+    assert "Malformed (malformed): the payload is not valid JSON" in result.stdout
 
 
 # --- packaging ------------------------------------------------------------------------------------
@@ -355,3 +357,104 @@ def test_a_rejection_names_the_expected_issuer(
     assert result.returncode == 1
     assert "REJECTED (invalid_issuer)" in result.stdout
     assert f"got {OTHER_ISSUER!r}, expected {ISSUER!r}" in result.stdout
+
+
+# --- version, JSON, time reasons, one reason per malformed token, the environment -------------------
+
+
+def test_version_prints_the_package_version(tmp_path: Path) -> None:
+    import fastcognito
+
+    result = run("--version", cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"fastcognito {fastcognito.__version__}"
+
+
+def test_inspect_json(tokens: TokenFactory, tmp_path: Path) -> None:
+    token = tokens.access()
+    result = run("inspect", "--json", token, cwd=tmp_path)
+    assert result.returncode == 0
+    assert NOT_VERIFIED in result.stderr
+    document = json.loads(result.stdout)
+    assert document["verified"] is False and document["decoded"] is True
+    assert document["warning"].startswith(NOT_VERIFIED)
+    assert (document["code"], document["reason"]) == (None, None)
+    assert document["header"] == {"alg": "RS256", "kid": KID}
+    assert document["claims"]["username"] == "alice"
+    assert set(document["times"]) == {"exp", "iat", "auth_time"}
+    assert_token_not_echoed(result, token)
+
+    result = run("inspect", "--json", "not.a.jwt", cwd=tmp_path)
+    assert result.returncode == 1
+    document = json.loads(result.stdout)
+    assert document["decoded"] is False and document["code"] == "malformed"
+    assert document["reason"] == "a segment is not valid base64url: impossible length"
+
+
+def run_in_process(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:
+    from fastcognito.cli import main
+
+    main(list(args))
+    return json.loads(capsys.readouterr().out)  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    "token", ["not.a.jwt", "abc", "a.b", "a..b", "e30.e30=.x", "eyJhbGciOiJSUzI1NiJ9.!!!.sig", "e30.e30.x", "W10.e30.x"]
+)
+def test_a_malformed_token_has_one_reason_in_both_commands(
+    token: str, jwks_document: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    jwks_file = tmp_path / "jwks.json"
+    jwks_file.write_text(json.dumps(jwks_document))
+    args = ["--user-pool-id", POOL_ID, "--client-id", CLIENT_ID, "--token-use", "access", "--jwks-file", str(jwks_file)]
+    verified = run_in_process(capsys, "verify", token, *args, "--json")
+    inspected = run_in_process(capsys, "inspect", token, "--json")
+    assert verified["code"] == inspected["code"] == "malformed"
+    assert verified["reason"] == inspected["reason"]
+
+
+def test_time_reasons_give_dates_and_relative_times(
+    jwks_document: dict[str, Any], tokens: TokenFactory, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    jwks_file = tmp_path / "jwks.json"
+    jwks_file.write_text(json.dumps(jwks_document))
+    args = ["--user-pool-id", POOL_ID, "--client-id", CLIENT_ID, "--token-use", "access", "--jwks-file", str(jwks_file)]
+    now = int(time.time())
+    cases = {
+        "expired": tokens.access(exp=now - 600, iat=now - 4200),
+        "issued in the future": tokens.access(iat=now + 7200, exp=now + 9000),
+        "nbf": tokens.access(nbf=now + 86400 * 3),
+    }
+    for name, token in cases.items():
+        verdict = run_in_process(capsys, "verify", token, *args, "--json")["reason"]
+        assert re.search(r"got 20\d\d-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00 \((10 min ago|in 1 h 59 min|in 2 h 0 min|in [23] d)\)", verdict), verdict
+        assert re.search(r"expected (after|at or before) 20\d\d-\d\d-\d\dT\S+ \((now|in 0 s|\d+ s ago)\)", verdict), verdict
+        assert not re.search(r"\d{10}\.\d", verdict), verdict  # no raw epoch
+
+
+def test_verify_takes_its_defaults_from_the_environment(
+    httpserver: HTTPServer, jwks_document: dict[str, Any], tokens: TokenFactory, tmp_path: Path
+) -> None:
+    httpserver.expect_request("/env/jwks.json").respond_with_json(jwks_document)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_COGNITO_") and k != "APP_CLIENT_ID"}
+    env.update(
+        AWS_COGNITO_USER_POOL_ID=POOL_ID,
+        AWS_COGNITO_REGION="eu-west-1",
+        APP_CLIENT_ID=CLIENT_ID,
+        AWS_COGNITO_ISSUER=ISSUER,
+        AWS_COGNITO_JWKS_URL=httpserver.url_for("/env/jwks.json"),
+    )
+    token = tokens.access()
+    result = run("verify", token, "--token-use", "access", cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    assert len(httpserver.log) == 1
+    # An option still wins over its variable.
+    result = run("verify", token, "--token-use", "access", "--client-id", "another", cwd=tmp_path, env=env)
+    assert "REJECTED (invalid_client)" in result.stdout
+    env["AWS_COGNITO_REGION"] = "us-east-1"
+    assert run("verify", token, "--token-use", "access", cwd=tmp_path, env=env).returncode == 2
+
+    del env["AWS_COGNITO_USER_POOL_ID"]
+    result = run("verify", token, "--token-use", "access", cwd=tmp_path, env=env)
+    assert result.returncode == 2
+    assert "--user-pool-id is required (or set AWS_COGNITO_USER_POOL_ID)" in result.stderr

@@ -46,6 +46,18 @@ EXPECTED_STEPS = [
     (rf"alice, GET /api/editorial/ \[{COMPOSED}\]", "200"),
     (rf"bob, GET /api/editorial/ \[{COMPOSED}\]", "403"),
     (r"the moto token verifies in-process", "alice"),
+    # The sign-in through ministack's managed login, with no browser.
+    (r"GET / \(the example's login page\)", "200"),
+    (r"GET /auth/login/\?next=/signed-in/ redirects to the managed login", "302 to /oauth2/authorize"),
+    (r"GET the emulator's login form", "200"),
+    (r"POST the form as alice", "302 to /auth/callback/"),
+    (r"GET /auth/callback/ \(state checked", "302 to /signed-in/"),
+    (r"GET /api/me/ with the HttpOnly cookie", "200"),
+    (r"GET /signed-in/ \(the example's signed-in page\)", "200"),
+    (r"POST /auth/refresh/ without the CSRF token", "403"),
+    (r"POST /auth/refresh/ with the CSRF token", "200"),
+    (r"POST /auth/logout/ \(refresh token revoked", "302 to /logout"),
+    (r"GET /api/me/ again, signed out", "401"),
 ]
 
 TIMING_ROWS = [
@@ -69,8 +81,8 @@ def demo_command() -> list[str]:
 
 
 def started_urls(output: str) -> list[tuple[str, int]]:
-    """The moto and gunicorn addresses the demo printed."""
-    servers = r"(?:moto Cognito emulator|gunicorn \(1 worker, 2 threads\))"
+    """The moto, ministack and gunicorn addresses the demo printed."""
+    servers = r"(?:moto Cognito emulator|ministack Cognito emulator|gunicorn \(1 worker, 2 threads\))"
     found = re.findall(rf"{servers}:\s+http://([\d.]+):(\d+)", output)
     return [(host, int(port)) for host, port in found]
 
@@ -110,8 +122,10 @@ def test_demo_walks_through_every_step_and_exits_zero() -> None:
     assert re.search(floor_row, output, re.MULTILINE), report
 
     assert "stopped gunicorn" in output and "stopped moto" in output, report
+    assert "stopped ministack" in output, report
+    assert re.search(r"^\s+access_token: HttpOnly; Max-Age=\d+; Path=/; SameSite=Lax$", output, re.MULTILINE), report
     addresses = started_urls(output)
-    assert len(addresses) == 2, report
+    assert len(addresses) == 4, report  # moto, gunicorn, ministack, gunicorn with sign-in
     assert_closed(addresses)
 
 

@@ -6,6 +6,8 @@ Registered by the app config ``fastcognito.django``. Each check reads the settin
 from __future__ import annotations
 
 import difflib
+import inspect
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -14,9 +16,20 @@ from django.core.checks import CheckMessage, Error, register
 from django.utils.module_loading import import_string
 
 from .._constants import TOKEN_USES
-from ..exceptions import ConfigurationError
-from ..verifier import CognitoVerifier, parse_user_pool_id
-from .conf import DEFAULTS, ENVIRONMENT_FALLBACKS, SETTINGS_NAME, UNSET, FastCognitoSettings
+from ..claims import Claims
+from ..exceptions import ConfigurationError, JWKSError
+from ..jwk import KeySet
+from ..verifier import ISSUER_FORMS, CognitoVerifier, cognito_issuers, parse_user_pool_id
+from .conf import (
+    DEFAULTS,
+    ENVIRONMENT_FALLBACKS,
+    SETTINGS_NAME,
+    UNSET,
+    FastCognitoSettings,
+    jwks_timeout_setting,
+    load_jwks_setting,
+)
+from .hosted_ui import check_hosted_ui  # noqa: F401  (registers the HOSTED_UI checks, E101 and up)
 
 __all__ = ["check_settings", "check_middleware"]
 
@@ -32,6 +45,41 @@ DOCS = "see the FASTCOGNITO settings reference in the README"
 
 def _error(msg: str, hint: str | None, number: int) -> Error:
     return Error(msg, hint=hint or DOCS, obj=SETTINGS_NAME, id=f"fastcognito.E{number:03d}")
+
+
+def _show(value: object) -> str:
+    """``repr(value)``, short, and never an exception: the check must report, not crash."""
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001
+        return f"<a {type(value).__name__} that cannot be shown>"
+    return text if len(text) <= 80 else f"{text[:77]}..."
+
+
+def _reason(err: Exception) -> str:
+    """The message of a rejection; for an unexpected exception its type too, and never a crash."""
+    try:
+        text = str(err)
+    except Exception:  # noqa: BLE001
+        text = ""
+    return text if isinstance(err, ConfigurationError) else f"{type(err).__name__}: {text}"
+
+
+def _env_hint(key: str) -> str:
+    """`` (or the environment variable X)`` for keys with an environment fallback."""
+    names = ENVIRONMENT_FALLBACKS.get(key, ())
+    if not names:
+        return ""
+    return f" (or the environment variable {' or '.join(names)})"
+
+
+def _suggest_key(key: object) -> str:
+    """A hint for an unknown key: the known key it most likely means (case-insensitively)."""
+    text = str(key)
+    if text.upper() in DEFAULTS:
+        return f"Did you mean {text.upper()!r}? Keys are upper case."
+    close = difflib.get_close_matches(text.upper(), DEFAULTS, n=1)
+    return f"Did you mean {close[0]!r}?" if close else f"Known keys: {', '.join(sorted(DEFAULTS))}."
 
 
 def _is_string_collection(value: object, *, allow_empty: bool = True) -> bool:
@@ -56,9 +104,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
 
     for key in user:
         if key not in DEFAULTS:
-            close = difflib.get_close_matches(str(key), DEFAULTS, n=1)
-            hint = f"Did you mean {close[0]!r}?" if close else f"Known keys: {', '.join(sorted(DEFAULTS))}."
-            errors.append(_error(f"{SETTINGS_NAME} has an unknown key {key!r}.", hint, 2))
+            errors.append(_error(f"{SETTINGS_NAME} has an unknown key {_show(key)}.", _suggest_key(key), 2))
 
     pool = conf.raw("USER_POOL_ID")
     pool_ok = False
@@ -66,8 +112,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
         errors.append(
             _error(
                 f"{SETTINGS_NAME}['USER_POOL_ID'] is not set.",
-                "Set it to your user pool id, e.g. 'eu-west-1_AbC123' "
-                f"(or the environment variable {ENVIRONMENT_FALLBACKS['USER_POOL_ID']}).",
+                f"Set it to your user pool id, e.g. 'eu-west-1_AbC123'{_env_hint('USER_POOL_ID')}.",
                 3,
             )
         )
@@ -76,7 +121,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
             parse_user_pool_id(pool)
             pool_ok = True
         except ConfigurationError as err:
-            errors.append(_error(f"{SETTINGS_NAME}['USER_POOL_ID']: {err}.", None, 4))
+            errors.append(_error(f"{conf.describe('USER_POOL_ID')}: {err}.", None, 4))
 
     client_id = conf.raw("CLIENT_ID")
     client_ok = False
@@ -84,16 +129,17 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
         errors.append(
             _error(
                 f"{SETTINGS_NAME}['CLIENT_ID'] is not set: no policy for which app clients to accept.",
-                "Set the app client id (or a list of them) that tokens must be issued to, or "
-                "CLIENT_ID=None to accept tokens of every app client of the pool on purpose.",
+                "Set the app client id (or a list of them) that tokens must be issued to"
+                f"{_env_hint('CLIENT_ID')}, or CLIENT_ID=None to accept tokens of every app client "
+                "of the pool on purpose.",
                 5,
             )
         )
     elif client_id is not None and not _is_string_collection(client_id, allow_empty=False):
         errors.append(
             _error(
-                f"{SETTINGS_NAME}['CLIENT_ID'] must be a string, a non-empty list of strings or None, "
-                f"got {client_id!r}.",
+                f"{conf.describe('CLIENT_ID')} must be a string, a non-empty list of strings or None, "
+                f"got {_show(client_id)}.",
                 None,
                 6,
             )
@@ -102,11 +148,11 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
         client_ok = True
 
     token_use = conf.raw("TOKEN_USE")
-    token_use_ok = token_use is None or token_use in TOKEN_USES
+    token_use_ok = token_use is None or (isinstance(token_use, str) and token_use in TOKEN_USES)
     if not token_use_ok:
         errors.append(
             _error(
-                f"{SETTINGS_NAME}['TOKEN_USE'] is {token_use!r}, not a known token use.",
+                f"{SETTINGS_NAME}['TOKEN_USE'] is {_show(token_use)}, not a known token use.",
                 "Use 'access' (APIs), 'id', or None to accept both on purpose.",
                 7,
             )
@@ -116,14 +162,22 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     try:
         if isinstance(user_class, str):
             user_class = import_string(user_class)
-        if not callable(user_class):
-            raise ImportError("it is not callable")
-    except ImportError as err:
+        # DRF's permissions and Django's views read user.is_authenticated: anything else would
+        # fail per request, as a 500.
+        if not inspect.isclass(user_class) or not hasattr(user_class, "is_authenticated"):
+            raise ImportError("it is not a user class (a class with is_authenticated)")
+        try:
+            inspect.signature(user_class).bind(Claims({}))
+        except ValueError:
+            pass  # no signature to read (some builtins): it may still work
+        except TypeError as err:
+            raise ImportError(f"it cannot be called with the claims alone ({err})") from None
+    except Exception as err:  # noqa: BLE001  (an import path can fail with any exception)
         errors.append(
             _error(
-                f"{SETTINGS_NAME}['USER_CLASS'] = {conf.raw('USER_CLASS')!r} cannot be used: {err}.",
-                "Give the import path of a class called with the token's claims, "
-                "e.g. 'fastcognito.django.CognitoUser'.",
+                f"{SETTINGS_NAME}['USER_CLASS'] = {_show(conf.raw('USER_CLASS'))} cannot be used: {err}.",
+                "Give the import path of a user class called with the token's claims, "
+                "e.g. 'fastcognito.django.CognitoUser' or a subclass.",
                 8,
             )
         )
@@ -132,12 +186,12 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     if cookie_name is not None:
         if not isinstance(cookie_name, str) or not cookie_name:
             errors.append(
-                _error(f"{SETTINGS_NAME}['COOKIE_NAME'] must be a non-empty string or None.", None, 9)
+                _error(f"{conf.describe('COOKIE_NAME')} must be a non-empty string or None.", None, 9)
             )
         elif CSRF_MIDDLEWARE not in (getattr(settings, "MIDDLEWARE", None) or ()):
             errors.append(
                 _error(
-                    f"{SETTINGS_NAME}['COOKIE_NAME'] reads tokens from a cookie, but {CSRF_MIDDLEWARE} "
+                    f"{conf.describe('COOKIE_NAME')} reads tokens from a cookie, but {CSRF_MIDDLEWARE} "
                     "is not in MIDDLEWARE.",
                     "A browser sends cookies with cross-site requests: add the CSRF middleware, "
                     "or set COOKIE_NAME=None to read tokens from the Authorization header only.",
@@ -153,7 +207,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
         errors.append(
             _error(
                 f"{SETTINGS_NAME}['AUTH_HEADER_TYPES'] must be a non-empty list of words, "
-                f"e.g. ('Bearer',), got {header_types!r}.",
+                f"e.g. ('Bearer',), got {_show(header_types)}.",
                 None,
                 11,
             )
@@ -184,30 +238,60 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
             )
         )
 
-    if not isinstance(conf.raw("PREFETCH_JWKS"), bool):
-        errors.append(_error(f"{SETTINGS_NAME}['PREFETCH_JWKS'] must be True or False.", None, 14))
+    prefetch, prefetch_fatal = conf.raw("PREFETCH_JWKS"), conf.raw("PREFETCH_JWKS_FATAL")
+    if not isinstance(prefetch, bool) or not isinstance(prefetch_fatal, bool):
+        errors.append(
+            _error(
+                f"{SETTINGS_NAME}['PREFETCH_JWKS'] and ['PREFETCH_JWKS_FATAL'] must be True or False.", None, 14
+            )
+        )
+    elif prefetch_fatal and not prefetch:
+        errors.append(
+            _error(
+                f"{SETTINGS_NAME}['PREFETCH_JWKS_FATAL'] is True but PREFETCH_JWKS is False: nothing is "
+                "prefetched, so nothing can fail.",
+                "Set PREFETCH_JWKS=True as well, or drop PREFETCH_JWKS_FATAL.",
+                14,
+            )
+        )
 
     hosted_ui = conf.raw("HOSTED_UI")
     if hosted_ui is not None and not isinstance(hosted_ui, Mapping):
         errors.append(_error(f"{SETTINGS_NAME}['HOSTED_UI'] must be a dict or None.", None, 15))
 
     realm = conf.raw("WWW_AUTHENTICATE_REALM")
-    if not isinstance(realm, str) or not realm or '"' in realm or "\\" in realm:
+    # RFC 7235 §2.2: the realm is a quoted-string in a header, so printable ASCII only.
+    if not isinstance(realm, str) or not realm or not (realm.isascii() and realm.isprintable()) or any(
+        char in realm for char in '"\\'
+    ):
         errors.append(
             _error(
-                f"{SETTINGS_NAME}['WWW_AUTHENTICATE_REALM'] must be a non-empty string without quotes.",
+                f"{SETTINGS_NAME}['WWW_AUTHENTICATE_REALM'] must be a non-empty string of printable ASCII "
+                "without quotes.",
                 None,
                 16,
             )
         )
 
-    if pool_ok and client_ok and token_use_ok:
-        # What remains (REGION, ISSUER, JWKS_URL, LEEWAY, CACHE_SIZE, GROUPS, SCOPES, JWKS_COOLDOWN,
-        # MAX_TOKEN_BYTES) is checked by building the verifier itself: no fetch happens.
+    # ISSUER_FORM, ADDITIONAL_REGIONS, JWKS, JWKS_TIMEOUT and ALB have checks of their own; while
+    # one fails, building the verifier would only report the same mistake again as E017.
+    source_errors = _token_source_errors(conf)
+    errors.extend(source_errors)
+    if pool_ok and client_ok and token_use_ok and not source_errors:
+        # What remains (REGION, ISSUER, JWKS_URL, JWKS, LEEWAY, CACHE_SIZE, GROUPS, SCOPES,
+        # JWKS_COOLDOWN, MAX_TOKEN_BYTES) is checked by building the verifier itself: no fetch
+        # happens. Any exception is a rejection: a check that crashes reports nothing useful.
         try:
             CognitoVerifier(pool, **conf.verifier_options())
-        except (ConfigurationError, TypeError, ValueError) as err:
-            errors.append(_error(f"{SETTINGS_NAME} cannot build a verifier: {err}.", None, 17))
+        except Exception as err:  # noqa: BLE001
+            reason = _reason(err)
+            from_env = [
+                f"{key} from {source}"
+                for key in ENVIRONMENT_FALLBACKS
+                if (source := conf.source(key)) not in (None, "settings")
+            ]
+            hint = f"Values taken from the environment: {', '.join(from_env)}." if from_env else None
+            errors.append(_error(f"{SETTINGS_NAME} cannot build a verifier: {reason}.", hint, 17))
     return errors
 
 
@@ -227,3 +311,73 @@ def check_middleware(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
             )
         ]
     return []
+
+
+# --- issuer forms, replica Regions, offline keys, JWKS timeouts, ALB (E130-E139) ----------------
+
+
+def _token_source_errors(conf: FastCognitoSettings) -> list[CheckMessage]:
+    errors: list[CheckMessage] = []
+    form = conf.raw("ISSUER_FORM")
+    form_ok = isinstance(form, str) and form in ISSUER_FORMS
+    if not form_ok:
+        errors.append(
+            _error(
+                f"{SETTINGS_NAME}['ISSUER_FORM'] is {_show(form)}.",
+                "Use 'original' (https://cognito-idp...), 'updated' (https://issuer-cognito-idp...), "
+                "or 'both' while the pool switches.",
+                130,
+            )
+        )
+    regions = conf.raw("ADDITIONAL_REGIONS")
+    pool = conf.raw("USER_POOL_ID")
+    if form_ok and isinstance(pool, str):
+        try:
+            parse_user_pool_id(pool)
+        except ConfigurationError:
+            pass  # reported by check_settings
+        else:
+            try:
+                cognito_issuers(pool, issuer_form=form, additional_regions=() if regions is None else regions)
+            except Exception as err:  # noqa: BLE001  (a check reports; it never crashes)
+                errors.append(
+                    _error(
+                        f"{SETTINGS_NAME}['ADDITIONAL_REGIONS']: {_reason(err)}.",
+                        "List the replica Regions of a multi-Region pool, e.g. ['eu-central-1'].",
+                        131,
+                    )
+                )
+    try:
+        document = load_jwks_setting(conf.raw("JWKS"))
+        if document is not None:
+            try:
+                KeySet.from_jwks(document)
+            except JWKSError as err:
+                raise ConfigurationError(f"{SETTINGS_NAME}['JWKS'] is not a usable JWKS: {err}") from err
+    except Exception as err:  # noqa: BLE001
+        errors.append(
+            _error(f"{_reason(err)}.", "Give a JWKS document (a dict with 'keys') or the path of a JSON file.", 132)
+        )
+    try:
+        timeout = jwks_timeout_setting(conf.raw("JWKS_TIMEOUT"))
+        if not all(
+            isinstance(part, (int, float)) and not isinstance(part, bool) and 0.001 <= part < math.inf
+            for part in timeout
+        ):
+            raise ConfigurationError(f"{SETTINGS_NAME}['JWKS_TIMEOUT'] must hold positive finite seconds")
+    except Exception as err:  # noqa: BLE001
+        errors.append(_error(f"{_reason(err)}.", "e.g. 'JWKS_TIMEOUT': (1.5, 3.0) or 'JWKS_TIMEOUT': 2.", 133))
+    if conf.raw("ALB") is not None:
+        from .alb import build_alb_verifier
+
+        try:
+            build_alb_verifier(conf)
+        except Exception as err:  # noqa: BLE001
+            errors.append(
+                _error(
+                    f"{SETTINGS_NAME}['ALB'] cannot build an ALB verifier: {_reason(err)}.",
+                    "See 'ALB tokens' in docs/tokens.md.",
+                    134,
+                )
+            )
+    return errors

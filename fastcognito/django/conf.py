@@ -5,24 +5,39 @@
 then from ``DEFAULTS``, and caches it on the object. ``setting_changed`` (``override_settings``)
 clears those cached attributes and the verifier in place, so every module that imported the
 object sees the new values: the object is never rebound.
+
+The app config validates these settings and builds the verifier at start-up. Used without the
+app in ``INSTALLED_APPS``, the first read of ``fastcognito_settings`` (the first request through
+``CognitoAuthentication`` or ``CognitoMiddleware``) raises ``ImproperlyConfigured``: settings that
+nothing has checked are never used.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
 
-from .._constants import DEFAULT_CACHE_SIZE, DEFAULT_MAX_TOKEN_BYTES, JWKS_COOLDOWN
+from .._constants import (
+    DEFAULT_CACHE_SIZE,
+    DEFAULT_MAX_TOKEN_BYTES,
+    JWKS_CONNECT_TIMEOUT,
+    JWKS_COOLDOWN,
+    JWKS_MAX_BYTES,
+    JWKS_READ_TIMEOUT,
+)
 from ..exceptions import ConfigurationError
 from ..verifier import CognitoVerifier
 
 __all__ = [
+    "APP_NAME",
     "DEFAULTS",
     "ENVIRONMENT_FALLBACKS",
     "SETTINGS_NAME",
@@ -51,6 +66,7 @@ DEFAULTS: dict[str, Any] = {
     "GROUP_PERMISSIONS": {},
     "USER_CLASS": "fastcognito.django.CognitoUser",
     "PREFETCH_JWKS": False,
+    "PREFETCH_JWKS_FATAL": False,
     "HOSTED_UI": None,
     "GROUPS": None,
     "SCOPES": None,
@@ -59,17 +75,37 @@ DEFAULTS: dict[str, Any] = {
     "WWW_AUTHENTICATE_REALM": "api",
 }
 
+# Issuer forms, replica Regions, offline keys, JWKS timeouts and ALB tokens (issue 12). Kept in
+# their own block; ``token_source_options`` turns them into CognitoVerifier keywords.
+TOKEN_SOURCE_DEFAULTS: dict[str, Any] = {
+    "ISSUER_FORM": "original",
+    "ADDITIONAL_REGIONS": (),
+    # A JWKS document (a dict), or the path of a JSON file holding one: nothing is ever fetched.
+    "JWKS": None,
+    # Seconds: one number for both, or a (connect, read) pair.
+    "JWKS_TIMEOUT": (JWKS_CONNECT_TIMEOUT, JWKS_READ_TIMEOUT),
+    # The AlbVerifier of fastcognito.drf.alb / fastcognito.django.alb; see docs/tokens.md.
+    "ALB": None,
+}
+DEFAULTS.update(TOKEN_SOURCE_DEFAULTS)
+
 IMPORT_STRINGS = frozenset({"USER_CLASS"})
 
-# Djognito read its configuration from these environment variables. They count only for keys
-# that FASTCOGNITO does not set. Djognito's ACCESS_TOKEN_KEY names the cookie that carries the
-# access token, so it maps to COOKIE_NAME.
-ENVIRONMENT_FALLBACKS: dict[str, str] = {
-    "USER_POOL_ID": "AWS_COGNITO_USER_POOL_ID",
-    "REGION": "AWS_COGNITO_REGION",
-    "CLIENT_ID": "AWS_COGNITO_APP_CLIENT_ID",
-    "COOKIE_NAME": "ACCESS_TOKEN_KEY",
+# Djognito read its configuration from these environment variables (its README names
+# AWS_COGNITO_APP_CLIENT_ID, its code reads APP_CLIENT_ID). They count only for keys that
+# FASTCOGNITO does not set; the first one set wins. Djognito's ACCESS_TOKEN_KEY names the cookie
+# that carries the access token, so it maps to COOKIE_NAME. Emulators need ISSUER and JWKS_URL,
+# which Djognito had no variable for: they follow the AWS_COGNITO_ pattern.
+ENVIRONMENT_FALLBACKS: dict[str, tuple[str, ...]] = {
+    "USER_POOL_ID": ("AWS_COGNITO_USER_POOL_ID",),
+    "REGION": ("AWS_COGNITO_REGION",),
+    "CLIENT_ID": ("AWS_COGNITO_APP_CLIENT_ID", "APP_CLIENT_ID"),
+    "ISSUER": ("AWS_COGNITO_ISSUER",),
+    "JWKS_URL": ("AWS_COGNITO_JWKS_URL",),
+    "COOKIE_NAME": ("ACCESS_TOKEN_KEY",),
 }
+
+APP_NAME = "fastcognito.django"
 
 
 def _strings(value: Any) -> tuple[str, ...]:
@@ -78,6 +114,48 @@ def _strings(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,)
     return tuple(value)
+
+
+def load_jwks_setting(value: Any) -> Mapping[str, Any] | None:
+    """``FASTCOGNITO["JWKS"]``: a JWKS document, or the path of a JSON file holding one."""
+    if value is None or isinstance(value, Mapping):
+        return value
+    if not isinstance(value, (str, os.PathLike)) or not os.fspath(value):
+        raise ConfigurationError(
+            f"{SETTINGS_NAME}['JWKS'] must be a JWKS document (a dict) or the path of a JSON file, "
+            f"got {type(value).__name__}"
+        )
+    path = os.fspath(value)
+    try:
+        with open(path, "rb") as file:
+            raw = file.read(JWKS_MAX_BYTES + 1)
+    except (OSError, ValueError) as err:  # ValueError: a NUL in the path
+        raise ConfigurationError(
+            f"{SETTINGS_NAME}['JWKS'] file {path!r} cannot be read: {getattr(err, 'strerror', None) or err}"
+        ) from err
+    if len(raw) > JWKS_MAX_BYTES:
+        raise ConfigurationError(
+            f"{SETTINGS_NAME}['JWKS'] file {path!r} is larger than {JWKS_MAX_BYTES} bytes"
+        )
+    try:
+        document = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as err:
+        raise ConfigurationError(f"{SETTINGS_NAME}['JWKS'] file {path!r} is not JSON: {err}") from err
+    if not isinstance(document, dict):
+        raise ConfigurationError(f"{SETTINGS_NAME}['JWKS'] file {path!r} does not hold a JSON object")
+    return document
+
+
+def jwks_timeout_setting(value: Any) -> Any:
+    """``FASTCOGNITO["JWKS_TIMEOUT"]``: one number for both timeouts, or a (connect, read) pair."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return (value, value)
+    if isinstance(value, (list, tuple)) and len(value) == 2:
+        return tuple(value)
+    raise ConfigurationError(
+        f"{SETTINGS_NAME}['JWKS_TIMEOUT'] must be a number of seconds or a (connect, read) pair, "
+        f"got a {type(value).__name__}"
+    )
 
 
 class FastCognitoSettings:
@@ -113,22 +191,40 @@ class FastCognitoSettings:
             self._user_settings = {} if value is None else value
         return self._user_settings
 
-    def raw(self, name: str) -> Any:
-        """The configured value of ``name`` before import strings are resolved."""
+    def source(self, name: str) -> str | None:
+        """Where ``name`` comes from: ``"settings"``, the name of the environment variable that
+        supplies it, or ``None`` for the default."""
         user = self.user_settings
         if isinstance(user, Mapping) and name in user:
-            return user[name]
-        env_name = ENVIRONMENT_FALLBACKS.get(name)
-        if env_name is not None:
+            return "settings"
+        environ = os.environ if self._environ is None else self._environ
+        for env_name in ENVIRONMENT_FALLBACKS.get(name, ()):
+            if environ.get(env_name):
+                return env_name
+        return None
+
+    def describe(self, name: str) -> str:
+        """``FASTCOGNITO['NAME']``, or the environment variable that supplies it, for messages."""
+        source = self.source(name)
+        if source is None or source == "settings":
+            return f"{SETTINGS_NAME}[{name!r}]"
+        return f"{SETTINGS_NAME}[{name!r}] (from the environment variable {source})"
+
+    def raw(self, name: str) -> Any:
+        """The configured value of ``name`` before import strings are resolved."""
+        source = self.source(name)
+        if source == "settings":
+            return self.user_settings[name]
+        if source is not None:
             environ = os.environ if self._environ is None else self._environ
-            env_value = environ.get(env_name)
-            if env_value:
-                return env_value
+            return environ[source]
         return self.defaults[name]
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_") or name not in self.defaults:
             raise AttributeError(f"unknown fastcognito setting {name!r}")
+        if not self._explicit:
+            _require_app_installed()
         value = self.raw(name)
         if name in IMPORT_STRINGS and isinstance(value, str):
             try:
@@ -170,11 +266,23 @@ class FastCognitoSettings:
             "jwks_cooldown": self.JWKS_COOLDOWN,
             "max_token_bytes": self.MAX_TOKEN_BYTES,
         }
+        options.update(self.token_source_options())
         client_id = self.CLIENT_ID
         if client_id is not UNSET:
             # A missing CLIENT_ID is left out on purpose: CognitoVerifier then names it required.
             options["client_id"] = client_id
         return options
+
+    def token_source_options(self) -> dict[str, Any]:
+        """The ``CognitoVerifier`` keywords of ``ISSUER_FORM``, ``ADDITIONAL_REGIONS``, ``JWKS`` and
+        ``JWKS_TIMEOUT``. Reads the ``JWKS`` file; raises ``ConfigurationError``."""
+        regions = self.ADDITIONAL_REGIONS
+        return {
+            "issuer_form": self.ISSUER_FORM,
+            "additional_regions": () if regions is None else regions,
+            "jwks": load_jwks_setting(self.JWKS),
+            "jwks_timeout": jwks_timeout_setting(self.JWKS_TIMEOUT),
+        }
 
     def build_verifier(self) -> CognitoVerifier:
         """A new verifier from the current settings; raises ``ConfigurationError``."""
@@ -188,6 +296,8 @@ class FastCognitoSettings:
         """The verifier of these settings: built once, on first use, shared by every request."""
         verifier = self._verifier
         if verifier is None:
+            if not self._explicit:
+                _require_app_installed()
             with self._lock:
                 verifier = self._verifier
                 if verifier is None:
@@ -208,11 +318,25 @@ class FastCognitoSettings:
             self._group_permissions = None
 
 
+def _require_app_installed() -> None:
+    """The settings are validated, and the verifier built, by the app config at start-up; used
+    without it, a typo in FASTCOGNITO would only show per request, or never."""
+    from django.apps import apps
+
+    # Before the registry is populated nothing can be asked; the next access checks again.
+    if apps.apps_ready and not apps.is_installed(APP_NAME):
+        raise ImproperlyConfigured(
+            f"fastcognito's authentication class and middleware need {APP_NAME!r} in "
+            f"INSTALLED_APPS: it validates {SETTINGS_NAME} and builds the verifier at start-up."
+        )
+
+
 fastcognito_settings = FastCognitoSettings()
 
 
 def _reload_on_change(*, setting: str, **kwargs: Any) -> None:
-    if setting == SETTINGS_NAME:
+    # INSTALLED_APPS too: whether the app is installed is checked on the first read after a reload.
+    if setting in (SETTINGS_NAME, "INSTALLED_APPS"):
         fastcognito_settings.reload()
 
 

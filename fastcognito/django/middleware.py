@@ -26,8 +26,10 @@ from django.utils.functional import SimpleLazyObject
 
 from ..claims import Claims
 from ..exceptions import FastCognitoError, JWKSError, TokenError
+from .autorefresh import arefresh_expired_access, refresh_expired_access
 from .conf import fastcognito_settings
 from .tokens import RawToken, token_from_request
+from .user import CognitoUser
 
 __all__ = ["CognitoMiddleware", "cognito_login_required", "error_response"]
 
@@ -57,18 +59,28 @@ class CognitoMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
         self.get_response = get_response
         self.async_mode = iscoroutinefunction(get_response)
+        cls = type(self)
+        self._claims_overridden = cls.get_claims is not CognitoMiddleware.get_claims
+        self._steps_overridden = (
+            cls.get_user is not CognitoMiddleware.get_user
+            or cls.attach_attributes is not CognitoMiddleware.attach_attributes
+        )
         if self.async_mode:
             markcoroutinefunction(self)
 
     def __call__(self, request: HttpRequest) -> Any:
         if self.async_mode:
             return self.__acall__(request)
+        finish = refresh_expired_access(request)
         self.process_request(request)
-        return self.get_response(request)
+        response = self.get_response(request)
+        return finish(response) if finish else response
 
     async def __acall__(self, request: HttpRequest) -> HttpResponse:
+        finish = await arefresh_expired_access(request)
         self.process_request(request)
-        return await cast(Callable[[HttpRequest], Awaitable[HttpResponse]], self.get_response)(request)
+        response = await cast(Callable[[HttpRequest], Awaitable[HttpResponse]], self.get_response)(request)
+        return finish(response) if finish else response
 
     # --- steps -------------------------------------------------------------------------------
 
@@ -111,12 +123,42 @@ class CognitoMiddleware:
 
         async def auser() -> Any:
             if not resolved:
-                # A JWKS fetch may block on the network; keep it off the event loop.
-                await sync_to_async(resolve, thread_sensitive=False)()
+                user = await self._aauthenticate(request, raw_token)
+                if not resolved:
+                    resolved.append(user)
             return resolved[0]
 
         anyreq.user = SimpleLazyObject(resolve)
         anyreq.auser = auser
+
+    async def aget_claims(self, raw_token: RawToken) -> Claims:
+        """``get_claims`` for async stacks: ``averify``, which verifies a cached token or a held key
+        on the loop and fetches a missing key off it. An overridden ``get_claims`` runs in a
+        worker thread instead, since it may block."""
+        if self._claims_overridden:
+            return await sync_to_async(self.get_claims, thread_sensitive=False)(raw_token)
+        return await fastcognito_settings.verifier.averify(raw_token.value)
+
+    async def _aauthenticate(self, request: HttpRequest, raw_token: RawToken) -> Any:
+        try:
+            claims = await self.aget_claims(raw_token)
+        except (TokenError, JWKSError) as err:
+            logger.debug("token rejected: %s", err.code)
+            cast(Any, request).cognito_error = err
+            return _anonymous_user()
+        if self._user_steps_may_block():
+            return await sync_to_async(self._user_for, thread_sensitive=False)(claims, request)
+        return self._user_for(claims, request)
+
+    def _user_steps_may_block(self) -> bool:
+        # Our own steps build a CognitoUser from the claims alone; anything else may query a
+        # database, which Django forbids on the event loop.
+        return self._steps_overridden or fastcognito_settings.USER_CLASS is not CognitoUser
+
+    def _user_for(self, claims: Claims, request: HttpRequest) -> Any:
+        user = self.get_user(claims)
+        self.attach_attributes(user, request)
+        return user
 
     def _authenticate(self, request: HttpRequest, raw_token: RawToken) -> Any:
         try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.permissions import IsAuthenticated
 
@@ -40,4 +40,5 @@ urlpatterns = [
     path("plain/protected/", views.plain_protected),
     path("plain/async-protected/", views.async_protected),
     path("schema/", SpectacularAPIView.as_view()),
+    path("auth/", include("fastcognito.django.urls")),
 ]

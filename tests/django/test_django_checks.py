@@ -126,3 +126,70 @@ def test_environment_fallbacks_satisfy_the_checks(monkeypatch: pytest.MonkeyPatc
 def test_several_problems_are_all_reported() -> None:
     found = ids(USER_POOL_ID="bad", TOKEN_USE="both", COOKIE_NAME="", TYPO=1)
     assert found == ["fastcognito.E002", "fastcognito.E004", "fastcognito.E005", "fastcognito.E007", "fastcognito.E009"]
+
+
+def test_unknown_key_suggestion_ignores_case() -> None:
+    (message,) = messages(USER_POOL_ID=POOL_ID, client_id=CLIENT_ID, CLIENT_ID=CLIENT_ID)
+    assert message.id == "fastcognito.E002"
+    assert "'CLIENT_ID'" in message.hint and "upper case" in message.hint
+    (message,) = messages(**BASE, staf_groups=["ops"])
+    assert "Did you mean 'STAFF_GROUPS'?" in message.hint
+
+
+def test_prefetch_fatal_needs_a_bool_and_prefetch() -> None:
+    assert ids(**BASE, PREFETCH_JWKS=True, PREFETCH_JWKS_FATAL=True) == []
+    assert ids(**BASE, PREFETCH_JWKS=True, PREFETCH_JWKS_FATAL=1) == ["fastcognito.E014"]
+    (message,) = messages(**BASE, PREFETCH_JWKS_FATAL=True)
+    assert message.id == "fastcognito.E014" and "PREFETCH_JWKS=True" in message.hint
+
+
+def test_an_offline_jwks_is_checked() -> None:
+    assert ids(**BASE, JWKS={"keys": "none"}) == ["fastcognito.E132"]
+    assert ids(**BASE, JWKS="not a document") == ["fastcognito.E132"]
+
+
+@pytest.mark.parametrize(
+    ("fastcognito", "names"),
+    [
+        ({"CLIENT_ID": CLIENT_ID}, ["AWS_COGNITO_USER_POOL_ID"]),
+        ({"USER_POOL_ID": POOL_ID}, ["AWS_COGNITO_APP_CLIENT_ID", "APP_CLIENT_ID"]),
+    ],
+)
+def test_checks_of_missing_keys_name_their_environment_variables(fastcognito: dict[str, Any], names: list[str]) -> None:
+    (message,) = messages(**fastcognito)
+    assert all(name in message.hint for name in names)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected", "named"),
+    [
+        ("AWS_COGNITO_USER_POOL_ID", "not-a-pool", "fastcognito.E004", "AWS_COGNITO_USER_POOL_ID"),
+        ("APP_CLIENT_ID", "", None, None),
+        ("AWS_COGNITO_REGION", "us-east-1", "fastcognito.E017", "REGION from AWS_COGNITO_REGION"),
+        ("AWS_COGNITO_ISSUER", "http://cognito.example.com/pool", "fastcognito.E017", "ISSUER from AWS_COGNITO_ISSUER"),
+        ("AWS_COGNITO_JWKS_URL", "ftp://127.0.0.1/jwks", "fastcognito.E017", "JWKS_URL from AWS_COGNITO_JWKS_URL"),
+    ],
+)
+def test_a_bad_value_from_the_environment_is_named(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, expected: str | None, named: str | None
+) -> None:
+    monkeypatch.setenv("AWS_COGNITO_USER_POOL_ID", POOL_ID)
+    monkeypatch.setenv("APP_CLIENT_ID", CLIENT_ID)
+    monkeypatch.setenv(variable, value)
+    found = messages()
+    if expected is None:  # an empty variable counts as unset
+        assert [m.id for m in found] == ["fastcognito.E005"]
+        return
+    (message,) = found
+    assert message.id == expected
+    assert named in f"{message.msg} {message.hint}"
+
+
+def test_cookie_checks_name_access_token_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.conf import settings
+
+    monkeypatch.setenv("ACCESS_TOKEN_KEY", "accessToken")
+    without_csrf = [name for name in settings.MIDDLEWARE if name != CSRF]
+    with override_settings(MIDDLEWARE=without_csrf):
+        (message,) = messages(**BASE)
+    assert message.id == "fastcognito.E010" and "environment variable ACCESS_TOKEN_KEY" in message.msg

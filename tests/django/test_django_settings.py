@@ -159,3 +159,39 @@ def test_prefetch_with_bad_settings_only_warns(caplog: pytest.LogCaptureFixture)
         with caplog.at_level(logging.WARNING, logger="fastcognito"):
             assert apps.get_app_config("fastcognito").prefetch_jwks() is False
     assert any("(configuration)" in r.getMessage() for r in caplog.records)
+
+
+def test_djognito_code_reads_app_client_id_too() -> None:
+    conf = FastCognitoSettings({"USER_POOL_ID": POOL_ID}, environ={"APP_CLIENT_ID": "from-djognito-code"})
+    assert conf.CLIENT_ID == "from-djognito-code"
+    assert conf.source("CLIENT_ID") == "APP_CLIENT_ID"
+    both = {"AWS_COGNITO_APP_CLIENT_ID": "from-the-readme", "APP_CLIENT_ID": "from-djognito-code"}
+    assert FastCognitoSettings({}, environ=both).CLIENT_ID == "from-the-readme"
+
+
+def test_issuer_and_jwks_url_from_the_environment() -> None:
+    environ = {
+        "AWS_COGNITO_USER_POOL_ID": POOL_ID,
+        "AWS_COGNITO_APP_CLIENT_ID": CLIENT_ID,
+        "AWS_COGNITO_ISSUER": "http://127.0.0.1:5000/eu-west-1_TestPool1",
+        "AWS_COGNITO_JWKS_URL": "http://127.0.0.1:5000/keys.json",
+    }
+    verifier = FastCognitoSettings({}, environ=environ).build_verifier()
+    (pool,) = verifier.pools.values()
+    assert (pool.issuer, pool.jwks_url) == (environ["AWS_COGNITO_ISSUER"], environ["AWS_COGNITO_JWKS_URL"])
+    conf = FastCognitoSettings({"ISSUER": None}, environ=environ)
+    assert conf.ISSUER is None and conf.source("ISSUER") == "settings"
+    assert conf.describe("JWKS_URL") == "FASTCOGNITO['JWKS_URL'] (from the environment variable AWS_COGNITO_JWKS_URL)"
+
+
+def test_an_offline_jwks_setting_fetches_nothing(jwks_document: dict[str, Any], tokens: Any) -> None:
+    conf = FastCognitoSettings({"USER_POOL_ID": POOL_ID, "CLIENT_ID": CLIENT_ID, "JWKS": jwks_document}, environ={})
+    assert conf.build_verifier().verify(tokens.access()).username == "alice"
+
+
+def test_prefetch_fatal_raises_improperly_configured(fastcognito_config: Any, closed_port_url: str) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    fastcognito_config(PREFETCH_JWKS=True, PREFETCH_JWKS_FATAL=True, JWKS_URL=closed_port_url)
+    with pytest.raises(ImproperlyConfigured, match=r"could not prefetch the JWKS \(jwks_unavailable\)"):
+        apps.get_app_config("fastcognito").prefetch_jwks()

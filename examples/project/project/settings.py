@@ -7,6 +7,11 @@ emulator (``make demo`` sets them) or a real user pool:
     COGNITO_CLIENT_ID     the app client id                      (required)
     COGNITO_ISSUER        only when not Cognito's default issuer (emulators, proxies)
     COGNITO_JWKS_URL      only when not ``{issuer}/.well-known/jwks.json``
+    COGNITO_DOMAIN        the managed-login domain: turns sign-in on (HOSTED_UI), then also
+    COGNITO_REDIRECT_URI  e.g. https://app.example.com/auth/callback/  (required with it)
+    COGNITO_LOGOUT_URI    e.g. https://app.example.com/signed-out/      (required with it)
+    COGNITO_CLIENT_SECRET only for an app client with a secret
+    COGNITO_API_URL       only when Cognito's JSON API is not AWS's (emulators)
     EXAMPLE_DB_PATH       the SQLite file (``manage.py migrate`` creates it)
     DJANGO_SECRET_KEY     anything secret in production
 """
@@ -84,6 +89,20 @@ if os.environ.get("COGNITO_ISSUER"):
     FASTCOGNITO["ISSUER"] = os.environ["COGNITO_ISSUER"]
 if os.environ.get("COGNITO_JWKS_URL"):
     FASTCOGNITO["JWKS_URL"] = os.environ["COGNITO_JWKS_URL"]
+
+# Sign-in through Cognito's managed login or a password (fastcognito.django.urls under auth/).
+if os.environ.get("COGNITO_DOMAIN"):
+    FASTCOGNITO["HOSTED_UI"] = {
+        "DOMAIN": os.environ["COGNITO_DOMAIN"],
+        "CLIENT_SECRET": os.environ.get("COGNITO_CLIENT_SECRET") or None,
+        "REDIRECT_URI": _required("COGNITO_REDIRECT_URI"),
+        "LOGOUT_URI": _required("COGNITO_LOGOUT_URI"),
+        "API_URL": os.environ.get("COGNITO_API_URL") or None,
+        "LOGIN_REDIRECT_URL": "/signed-in/",
+    }
+# Sign-in failure counts are shared by every worker through the cache: in production point this
+# at Redis or Memcached. The local-memory cache is right only for one process, as in the demo.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["fastcognito.drf.CognitoAuthentication"],

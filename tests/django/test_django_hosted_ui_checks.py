@@ -1,0 +1,90 @@
+"""System checks of FASTCOGNITO["HOSTED_UI"]: each mistake has its own id (E101 and up)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from conftest import CLIENT_ID, POOL_ID
+from django.core import checks
+from django.test import override_settings
+
+GOOD_HOSTED_UI = {
+    "DOMAIN": "https://myapp.auth.eu-west-1.amazoncognito.com",
+    "REDIRECT_URI": "https://app.example.com/auth/callback/",
+    "LOGOUT_URI": "https://app.example.com/",
+}
+BASE = {"USER_POOL_ID": POOL_ID, "CLIENT_ID": CLIENT_ID, "COOKIE_NAME": "fastcognito_access"}
+
+
+def ids(hosted_ui: Any, **top: Any) -> list[str]:
+    with override_settings(FASTCOGNITO={**BASE, **top, "HOSTED_UI": hosted_ui}):
+        return [message.id for message in checks.run_checks(tags=["fastcognito"])]
+
+
+def test_a_valid_hosted_ui_passes() -> None:
+    assert ids(GOOD_HOSTED_UI) == []
+    loopback = {**GOOD_HOSTED_UI, "DOMAIN": "http://127.0.0.1:4566", "REDIRECT_URI": "http://localhost:8000/cb/"}
+    assert ids({**loopback, "CLIENT_SECRET": "s", "SCOPES": ["openid", "email"], "TIMEOUT": (1, 5)}) == []
+
+
+def test_a_valid_hosted_ui_builds_its_client() -> None:
+    from fastcognito.django.hosted_ui import hosted_ui_config
+
+    with override_settings(FASTCOGNITO={**BASE, "HOSTED_UI": GOOD_HOSTED_UI}):
+        config = hosted_ui_config()
+        assert config is not None
+        assert config.client.client_id == CLIENT_ID  # the top-level CLIENT_ID by default
+        assert config.client.api_url == "https://cognito-idp.eu-west-1.amazonaws.com/"
+        assert config.id_verifier.token_use == "id"
+    with override_settings(FASTCOGNITO={**BASE, "HOSTED_UI": {}}):
+        from fastcognito import ConfigurationError
+
+        with pytest.raises(ConfigurationError, match="DOMAIN"):
+            hosted_ui_config()
+
+
+@pytest.mark.parametrize(
+    ("change", "top", "expected"),
+    [
+        ({"DOMIAN": "x"}, {}, "fastcognito.E101"),
+        ({"DOMAIN": None}, {}, "fastcognito.E103"),
+        ({"DOMAIN": "http://auth.example.com"}, {}, "fastcognito.E103"),
+        ({"DOMAIN": "https://auth.example.com/oauth2"}, {}, "fastcognito.E103"),
+        ({"REDIRECT_URI": "/auth/callback/"}, {}, "fastcognito.E104"),
+        ({"LOGOUT_URI": "http://app.example.com/"}, {}, "fastcognito.E104"),
+        ({}, {"CLIENT_ID": ["a", "b"]}, "fastcognito.E105"),
+        ({"CLIENT_ID": ""}, {}, "fastcognito.E105"),
+        ({"CLIENT_ID": "another"}, {}, "fastcognito.E106"),
+        ({"CLIENT_SECRET": ""}, {}, "fastcognito.E107"),
+        ({"SCOPES": ["email"]}, {}, "fastcognito.E108"),
+        ({"SCOPES": "openid email"}, {}, "fastcognito.E108"),
+        ({"ALLOWED_REDIRECT_HOSTS": [1]}, {}, "fastcognito.E109"),
+        ({"LOGIN_REDIRECT_URL": "//evil.example/"}, {}, "fastcognito.E110"),
+        ({"API_URL": "ftp://x"}, {}, "fastcognito.E111"),
+        ({"REFRESH_COOKIE_NAME": "a b"}, {}, "fastcognito.E112"),
+        ({"REFRESH_COOKIE_NAME": "fastcognito_access"}, {}, "fastcognito.E112"),
+        ({}, {"COOKIE_NAME": None}, "fastcognito.E113"),
+        ({}, {"TOKEN_USE": "id"}, "fastcognito.E114"),
+        ({"COOKIE_DOMAIN": ""}, {}, "fastcognito.E115"),
+        ({"COOKIE_PATH": "auth"}, {}, "fastcognito.E116"),
+        ({"COOKIE_SAMESITE": "lax"}, {}, "fastcognito.E117"),
+        ({"STATE_MAX_AGE": 0}, {}, "fastcognito.E118"),
+        ({"SIGNIN_MAX_FAILURES": True}, {}, "fastcognito.E118"),
+        ({"TIMEOUT": (1, 0)}, {}, "fastcognito.E119"),
+        ({"TIMEOUT": 600}, {}, "fastcognito.E119"),
+        ({"AUTO_REFRESH": "yes"}, {}, "fastcognito.E120"),
+        ({"CACHE": "nowhere"}, {}, "fastcognito.E121"),
+    ],
+)
+def test_each_mistake_has_its_id(change: dict[str, Any], top: dict[str, Any], expected: str) -> None:
+    assert expected in ids({**GOOD_HOSTED_UI, **change}, **top)
+
+
+def test_required_keys() -> None:
+    found = ids({})
+    assert found.count("fastcognito.E102") == 3  # DOMAIN, REDIRECT_URI, LOGOUT_URI
+
+
+def test_not_a_dict_is_reported_once() -> None:
+    assert ids("https://auth.example.com") == ["fastcognito.E015"]
