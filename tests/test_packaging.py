@@ -156,6 +156,8 @@ def test_version_is_defined_once(sdist: Path, wheel: Path) -> None:
     assert wheel.name.startswith(f"fastcognito-{fastcognito.__version__}-")
     changelog = (REPO / "CHANGELOG.md").read_text()
     assert f"## {fastcognito.__version__}" in changelog
+    printed = run(Path(sys.executable).with_name("fastcognito"), "--version", env=clean_env())
+    assert printed.split() == ["fastcognito", fastcognito.__version__]
 
 
 def build_from_sdist_without_a_compiler(sdist: Path, out: Path, **extra: str) -> subprocess.CompletedProcess[str]:
