@@ -3,17 +3,21 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
-CONSTRAINTS := requirements/constraints.txt
+# Python 3.10 cannot install a dozen of today's pins (they need 3.11+): it gets its own file.
+CONSTRAINTS := requirements/$(shell $(PYTHON) -c 'import sys; print("constraints-py310.txt" if sys.version_info < (3, 11) else "constraints.txt")')
 DEPS_STAMP := $(VENV)/.deps-stamp
+WHEEL_TOOLS_STAMP := $(VENV)/.wheel-tools-stamp
 # ministack (the managed-login emulator of the sign-in tests) pins botocore exactly, which clashes
 # with moto's: it gets its own virtual environment, every package pinned, installed without
 # dependency resolution so nothing unpinned slips in.
 MINISTACK_VENV ?= .venv-ministack
 MINISTACK_STAMP := $(MINISTACK_VENV)/.deps-stamp
 PYTEST_ARGS ?=
+NOX_ARGS ?=
 
 .PHONY: venv install ministack test test-core bench bench-deps bench-tools bench-compare bench-node bench-e2e \
-	bench-chart bench-instructions demo lock typecheck clean fuzz soak test-asan
+	bench-chart bench-instructions demo lock typecheck clean fuzz soak test-asan \
+	wheels test-wheels test-all
 
 venv: $(DEPS_STAMP)
 
@@ -31,11 +35,12 @@ $(MINISTACK_STAMP): requirements/ministack.txt
 	$(MINISTACK_VENV)/bin/python -m pip --disable-pip-version-check install -q --no-deps -r requirements/ministack.txt
 	touch $@
 
+# Serialised with a lock file through scripts/locked.py, not util-linux flock (macOS has none).
 # Build the extension and install the package itself (not editable: the suite tests the
 # installed, compiled build, as users get it).
 install: $(DEPS_STAMP)
-	flock $(VENV)/.install.lock $(PIP) install -q --no-build-isolation --no-deps --force-reinstall .
-	cd tests && ../$(PY) -c "import fastcognito, sys; sys.exit(0 if fastcognito.EXTENSION_ACTIVE else 'the extension did not build')"
+	$(PY) scripts/locked.py $(VENV)/.install.lock $(PIP) install -q --no-build-isolation --no-deps --force-reinstall .
+	cd tests && $(abspath $(PY)) -c "import fastcognito, sys; sys.exit(0 if fastcognito.EXTENSION_ACTIVE else 'the extension did not build')"
 
 # The whole suite, both twins. pytest's exit status 5 (nothing collected) is a failure here:
 # a run that tested nothing is not green.
@@ -154,6 +159,24 @@ bench-instructions: install
 demo: install ministack
 	$(PY) examples/demo.py
 
+# Release tooling (zig, auditwheel, twine, nox...), installed only by the targets that use it.
+$(WHEEL_TOOLS_STAMP): $(DEPS_STAMP) requirements/wheels.in $(CONSTRAINTS)
+	$(PIP) install -q -c $(CONSTRAINTS) -r requirements/wheels.in
+	touch $@
+
+# The sdist, then a manylinux_2_17_x86_64 wheel per CPython 3.10-3.13 found (PATH, then pyenv),
+# compiled with zig for glibc 2.17 and checked by auditwheel, check-wheel-contents and twine.
+wheels: $(WHEEL_TOOLS_STAMP)
+	$(PY) scripts/build_wheels.py
+
+# Each wheel of dist/ in a fresh venv of its own Python: cibuildwheel's test command against it.
+test-wheels: $(WHEEL_TOOLS_STAMP)
+	$(PY) scripts/test_wheels.py
+
+# The suite on every CPython 3.10-3.13 found x Django 4.2 LTS, 5.2 LTS and the newest (noxfile.py).
+test-all: $(WHEEL_TOOLS_STAMP)
+	$(VENV)/bin/nox $(NOX_ARGS)
+
 typecheck: $(DEPS_STAMP)
 	$(VENV)/bin/mypy
 
@@ -166,4 +189,4 @@ lock:
 	rm -rf .lock-venv
 
 clean:
-	rm -rf build dist *.egg-info fastcognito/_verify.c fastcognito/*.so
+	rm -rf build dist .nox *.egg-info fastcognito/_verify.c fastcognito/*.so

@@ -1,0 +1,152 @@
+"""`make test-all`: the suite on every supported CPython found here x Django 4.2 LTS, 5.2 LTS and the
+newest release, with the DRF release that supports each.
+
+Cheap where it can be: the package is compiled once per Python (a wheel cached under .nox/ by a
+hash of its sources) and installed into each Django session of that Python; the core suite, which
+never imports Django, runs once per Python (in the Django 5.2 session, the one every supported
+Python has); the Django and DRF tests run in every session. The tool tests that cibuildwheel's
+test command leaves out (packaging, typing, benchmarks, the demo, the workflow lint, long runs)
+depend on neither and stay in `make test`.
+
+`nox -l` lists the sessions; `nox -s "tests-3.12(django='4.2')"` runs one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nox
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+REPO = Path(__file__).resolve().parent
+sys.path.insert(0, str(REPO / "scripts"))
+import pythons  # noqa: E402
+
+nox.options.default_venv_backend = "venv"
+nox.options.reuse_venv = "yes"
+nox.options.error_on_missing_interpreters = False
+
+# Django series -> the exact pins of that leg. DRF 3.18 needs Django 5.2+, so 4.2 gets 3.17.
+DJANGO = {
+    "4.2": ["Django==4.2.30", "djangorestframework==3.17.2"],
+    "5.2": ["Django==5.2.19", "djangorestframework==3.18.3"],
+    "6.1": ["Django==6.1.3", "djangorestframework==3.18.3"],
+}
+# Django 6.0 and later need Python 3.12+.
+DJANGO_MIN_PYTHON = {"6.1": (3, 12)}
+CORE_SUITE_DJANGO = "5.2"
+VARYING_PINS = ("django", "djangorestframework")
+
+# What the matrix installs: the package's test extra plus the Django integration's test tools.
+TEST_REQUIREMENTS = [
+    "pytest", "pytest-httpserver", "pytest-django", "moto[server,cognitoidp]", "boto3",
+    "PyJWT[crypto]", "drf-spectacular", "requests", "cryptography",
+]
+BUILD_REQUIREMENTS = ["setuptools", "Cython", "wheel"]
+# The core suite is cibuildwheel's test command: the same ignores (tool tests, long runs), except
+# that the Django tests run here too.
+CIBUILDWHEEL_TEST_COMMAND = tomllib.loads((REPO / "cibuildwheel.toml").read_text())["tool"]["cibuildwheel"][
+    "test-command"
+]
+CORE_IGNORES = [
+    f"--ignore={path}"
+    for path in re.findall(r"--ignore=\{project\}/(\S+)", CIBUILDWHEEL_TEST_COMMAND)
+    if path != "tests/django"
+]
+
+
+def _select_pyenv_versions() -> None:
+    """pyenv shims run only the selected versions; select every installed supported one, the
+    documented way to let tox or nox see several (`pyenv global 3.12 3.11 ...`)."""
+    pyenv = shutil.which("pyenv")
+    if pyenv is None or "PYENV_VERSION" in os.environ:
+        return
+    selected = []
+    for version in pythons.SUPPORTED:
+        latest = subprocess.run([pyenv, "latest", version], capture_output=True, text=True, check=False)
+        if latest.returncode == 0 and latest.stdout.strip():
+            selected.append(latest.stdout.strip())
+    if selected:
+        os.environ["PYENV_VERSION"] = ":".join(selected)
+
+
+_select_pyenv_versions()
+
+
+def _combinations() -> list[nox.Param]:
+    combos = []
+    for python in pythons.SUPPORTED:
+        major, minor = (int(part) for part in python.split("."))
+        for django in DJANGO:
+            if (major, minor) >= DJANGO_MIN_PYTHON.get(django, (0, 0)):
+                combos.append(nox.param(python, django, id=f"{python}-django{django}"))
+    return combos
+
+
+def _constraints(session: nox.Session, python: str) -> Path:
+    """The project's pins for this Python, without the ones this Django leg sets itself."""
+    source = pythons.constraints_for(python)
+    kept = [
+        line for line in source.read_text().splitlines()
+        if line.split("==")[0].strip().lower() not in VARYING_PINS
+    ]
+    target = Path(session.create_tmp()) / "constraints.txt"
+    target.write_text("\n".join(kept) + "\n")
+    return target
+
+
+def _sources_digest() -> str:
+    digest = hashlib.sha256()
+    for path in sorted([REPO / "setup.py", REPO / "pyproject.toml", *(REPO / "fastcognito").rglob("*")]):
+        if path.is_file() and path.suffix in (".py", ".pyx", ".pyi", ".toml", ".typed"):
+            digest.update(path.relative_to(REPO).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _wheel(session: nox.Session, python: str, constraints: Path) -> Path:
+    """This Python's compiled wheel, built once per source state and shared by its sessions."""
+    cache = REPO / ".nox" / "_wheels" / f"{python}-{_sources_digest()}"
+    built = sorted(cache.glob("fastcognito-*.whl"))
+    if built:
+        return built[0]
+    session.install("-c", str(constraints), *BUILD_REQUIREMENTS)
+    session.run(
+        "python", "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(cache), str(REPO),
+        env={"FASTCOGNITO_REQUIRE_EXTENSIONS": "1"},
+    )
+    (wheel,) = cache.glob("fastcognito-*.whl")
+    return wheel
+
+
+@nox.session
+@nox.parametrize(["python", "django"], _combinations())
+def tests(session: nox.Session, django: str) -> None:
+    python = str(session.python)
+    constraints = _constraints(session, python)
+    wheel = _wheel(session, python, constraints)
+    session.install("-c", str(constraints), *TEST_REQUIREMENTS, *DJANGO[django])
+    session.install("--no-deps", "--force-reinstall", str(wheel))
+    # -I: not the checkout in the working directory, the installed wheel.
+    session.run(
+        "python", "-I", "-c",
+        "import fastcognito, sys; sys.exit(0 if fastcognito.EXTENSION_ACTIVE else 'the extension is not in use')",
+    )
+    if django == CORE_SUITE_DJANGO:
+        targets = ["tests", *CORE_IGNORES]
+    else:
+        targets = ["tests/django"]
+    # From the repository root, so pyproject.toml's pytest settings (warnings as errors) apply;
+    # the package itself is imported from the session's site-packages, not from the checkout
+    # (tests/test_extension_build.py asserts it).
+    session.run("pytest", "-q", "-p", "no:cacheprovider", *targets, *session.posargs)
