@@ -9,6 +9,7 @@ from .claims import Claims
 from .exceptions import (
     ClaimError,
     ConfigurationError,
+    DenylistUnavailableError,
     ExpiredTokenError,
     FastCognitoError,
     InvalidClientError,
@@ -43,6 +44,7 @@ __all__ = [
     "ClaimsCache",
     "CognitoVerifier",
     "ConfigurationError",
+    "DenylistUnavailableError",
     "Denylist",
     "ExpiredTokenError",
     "FastCognitoError",

@@ -26,6 +26,7 @@ __all__ = [
     "RevokedTokenError",
     "MachineTokenRefusedError",
     "JWKSError",
+    "DenylistUnavailableError",
     "InvalidSignerError",
 ]
 
@@ -175,6 +176,15 @@ class JWKSError(FastCognitoError):
 
     code = "jwks_unavailable"
     default_message = "the signing keys are unavailable"
+
+
+class DenylistUnavailableError(JWKSError):
+    """The revocation denylist cannot be read (its cache is down). The token may be fine and may
+    be revoked, so it is neither accepted nor called invalid: HTTP 503, like missing keys (hence
+    the subclass: every 503 path of ``JWKSError`` applies)."""
+
+    code = "denylist_unavailable"
+    default_message = "the revocation list is unavailable"
 
 
 class InvalidSignerError(ClaimError):

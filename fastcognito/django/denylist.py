@@ -8,6 +8,7 @@ the settings then refuses revoked tokens with ``RevokedTokenError`` (a 401 with 
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import time
 from collections.abc import Callable, Mapping
@@ -17,11 +18,13 @@ from django.core.cache import caches
 
 from .._constants import CLAIM_JTI, CLAIM_ORIGIN_JTI
 from ..denylist import revocation_keys, revoked_until
-from ..exceptions import ConfigurationError
+from ..exceptions import ConfigurationError, DenylistUnavailableError
 
 __all__ = ["DEFAULT_KEY_PREFIX", "CacheDenylist"]
 
 DEFAULT_KEY_PREFIX = "fastcognito:revoked:"
+
+logger = logging.getLogger("fastcognito.django")
 
 
 class CacheDenylist:
@@ -56,7 +59,13 @@ class CacheDenylist:
         keys = [self._key(identifier) for identifier in (get(CLAIM_ORIGIN_JTI), get(CLAIM_JTI)) if identifier]
         if not keys:
             return False
-        return bool(caches[self.alias].get_many(keys))
+        try:
+            return bool(caches[self.alias].get_many(keys))
+        except Exception as err:  # noqa: BLE001  (each backend raises its own errors)
+            # Fail closed, and never as a 500: a revoked token must not pass while the cache is
+            # down, and a good one is told to come back (503), not that it is invalid.
+            logger.warning("the denylist cache %r cannot be read: %s", self.alias, type(err).__name__)
+            raise DenylistUnavailableError() from None
 
     def revoke(self, claims: Mapping[str, Any], until: float | None = None) -> None:
         now = self._clock()

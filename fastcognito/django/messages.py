@@ -27,6 +27,7 @@ MESSAGES: dict[str, Promise] = {
     "missing_group": _("The user is in none of the required groups."),
     "missing_scope": _("The token has none of the required scopes."),
     "jwks_unavailable": _("The token cannot be verified right now; try again later."),
+    "denylist_unavailable": _("The token cannot be checked right now; try again later."),
     "invalid_signer": _("The token was signed by a load balancer that is not trusted."),
     "user_refused": _("The token's user is not accepted here."),
     "revoked": _("The token has been revoked."),

@@ -13,7 +13,7 @@ from django.core import checks
 from django.core.cache import cache, caches
 from django.test import Client, override_settings
 
-from fastcognito import RevokedTokenError, TokenError
+from fastcognito import DenylistUnavailableError, RevokedTokenError, TokenError
 from fastcognito.denylist import MAX_TOKEN_LIFETIME
 from fastcognito.django.conf import fastcognito_settings
 from fastcognito.django.denylist import CacheDenylist
@@ -68,6 +68,32 @@ def test_drf_and_middleware_answer_401_revoked(base: dict[str, Any], tokens: Tok
             answer = Client().get(url, **header)
             assert answer.status_code == 401, url
             assert answer.json()["code"] == "revoked", url
+
+
+def test_an_unreachable_denylist_cache_is_a_503_never_a_500_nor_an_accept(
+    base: dict[str, Any], tokens: TokenFactory
+) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on: Redis is down
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    down = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": f"redis://127.0.0.1:{port}/0",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+    with override_settings(CACHES={"default": LOCMEM, "down": down}, FASTCOGNITO={**base, "DENYLIST": "down"}):
+        token = tokens.access()
+        for _ in range(2):  # the second time the token's claims are cached: checked all the same
+            with pytest.raises(DenylistUnavailableError):
+                fastcognito_settings.verifier.verify(token)
+        header = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+        for url in ("/drf/whoami/", "/plain/protected/"):
+            answer = Client().get(url, **header)
+            assert answer.status_code == 503, url
+            assert answer.json()["code"] == "denylist_unavailable", url
+            assert answer["Retry-After"], url
 
 
 def test_cache_entries_expire_with_the_last_sibling(tokens: TokenFactory) -> None:
