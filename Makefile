@@ -143,8 +143,8 @@ bench-e2e: install bench-tools
 	@command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk"; exit 1; }
 	$(PY) benchmarks/e2e/run.py --seconds $(BENCH_E2E_SECONDS) --out $(BENCH_RESULTS)
 
-# docs/benchmarks.png and the README's tables from saved JSON (no benchmark runs): the newest
-# runs, or BENCH_JSON=... / E2E_JSON=... (the README names the files it shows).
+# docs/benchmarks.png and the tables of docs/benchmarks.md from saved JSON (no benchmark runs): the newest
+# runs, or BENCH_JSON=... / E2E_JSON=... (docs/benchmarks.md names the files it shows).
 BENCH_JSON ?=
 E2E_JSON ?=
 bench-chart: bench-tools
@@ -174,7 +174,7 @@ test-wheels: $(WHEEL_TOOLS_STAMP)
 	$(PY) scripts/test_wheels.py
 
 # The suite on every CPython 3.10-3.13 found x Django 4.2 LTS, 5.2 LTS and the newest (noxfile.py).
-test-all: $(WHEEL_TOOLS_STAMP)
+test-all: $(WHEEL_TOOLS_STAMP) ministack
 	$(VENV)/bin/nox $(NOX_ARGS)
 
 typecheck: $(DEPS_STAMP)

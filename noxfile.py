@@ -51,6 +51,8 @@ VARYING_PINS = ("django", "djangorestframework")
 TEST_REQUIREMENTS = [
     "pytest", "pytest-httpserver", "pytest-django", "moto[server,cognitoidp]", "boto3",
     "PyJWT[crypto]", "drf-spectacular", "requests", "cryptography",
+    # averify under a real ASGI server; the replica's exchange, PostgreSQL and a Redis outage.
+    "uvicorn", "djangorestframework-simplejwt", "psycopg[binary]", "redis",
 ]
 BUILD_REQUIREMENTS = ["setuptools", "Cython", "wheel"]
 # The core suite is cibuildwheel's test command: the same ignores (tool tests, long runs), except
