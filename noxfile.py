@@ -8,7 +8,7 @@ Python has); the Django and DRF tests run in every session. The tool tests that 
 test command leaves out (packaging, typing, benchmarks, the demo, the workflow lint, long runs)
 depend on neither and stay in `make test`.
 
-`nox -l` lists the sessions; `nox -s "tests-3.12(django='4.2')"` runs one.
+`nox -l` lists the sessions; `nox -s "tests(3.12-django4.2)"` runs one.
 """
 
 from __future__ import annotations
