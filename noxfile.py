@@ -53,6 +53,8 @@ TEST_REQUIREMENTS = [
     "PyJWT[crypto]", "drf-spectacular", "requests", "cryptography",
     # averify under a real ASGI server; the replica's exchange, PostgreSQL and a Redis outage.
     "uvicorn", "djangorestframework-simplejwt", "psycopg[binary]", "redis",
+    # The fail-fast tests start the app under gunicorn.
+    "gunicorn",
 ]
 BUILD_REQUIREMENTS = ["setuptools", "Cython", "wheel"]
 # The core suite is cibuildwheel's test command: the same ignores (tool tests, long runs), except
