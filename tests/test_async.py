@@ -263,3 +263,24 @@ def test_other_requests_are_served_while_the_jwks_is_slow(
     # Rejections keep their codes under the server too.
     rejected = requests.get(f"{base}/verify", headers={"Authorization": "Bearer x.y.z"}, timeout=10)
     assert rejected.status_code == 401 and rejected.text == "malformed"
+
+
+def test_a_stale_key_set_is_refreshed_off_the_loop(
+    twin: Twin, httpserver: HTTPServer, jwks_document: dict[str, Any], tokens: TokenFactory
+) -> None:
+    # jwks_max_age: once the set is stale, the next use refreshes it. On the loop that refresh
+    # must go to a worker thread (one hop), as a synchronous verify would fetch in place.
+    httpserver.expect_request(JWKS_PATH).respond_with_json(jwks_document)
+    now = [1000.0]
+    verifier = online(twin, httpserver, cache_size=0, jwks_max_age=60, jwks_clock=lambda: now[0])
+    token = tokens.access()
+    verifier.verify(token)  # keys fetched here, off any loop
+    assert jwks_fetches(httpserver) == 1
+    claims, hops = run(lambda: verifier.averify(token))  # fresh set: on the loop
+    assert claims["username"] == "alice" and hops == 0
+    now[0] += 61  # stale
+    claims, hops = run(lambda: verifier.averify(token))
+    assert claims["username"] == "alice" and hops == 1
+    assert jwks_fetches(httpserver) == 2
+    claims, hops = run(lambda: verifier.averify(token))  # fresh again: back on the loop
+    assert hops == 0 and jwks_fetches(httpserver) == 2
