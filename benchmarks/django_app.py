@@ -243,8 +243,11 @@ def _start_response(status: str, headers: list[tuple[str, str]], exc_info: Any =
     return None
 
 
-def requester(handler: Any, path: str, authorization: str | None = None) -> Callable[[], int]:
-    """A zero-argument callable that sends one GET to ``path`` and returns the status code."""
+def requester(
+    handler: Any, path: str, authorization: str | None = None, extra: Mapping[str, str] | None = None
+) -> Callable[[], int]:
+    """A zero-argument callable that sends one GET to ``path`` and returns the status code.
+    ``extra``: more WSGI environ entries, such as ``{"HTTP_X_NAME": value}``."""
     base = {
         "REQUEST_METHOD": "GET",
         "PATH_INFO": path,
@@ -265,6 +268,7 @@ def requester(handler: Any, path: str, authorization: str | None = None) -> Call
     }
     if authorization is not None:
         base["HTTP_AUTHORIZATION"] = authorization
+    base.update(extra or {})
     BytesIO = io.BytesIO
 
     def request() -> int:

@@ -1,7 +1,10 @@
-"""Two views that differ only in authentication: the measured one and its no-auth twin."""
+"""Two views that differ only in authentication: the measured one and its no-auth twin, and
+``/e2e/impl/``, which run.py reads before any load to prove which fastcognito the server runs."""
 
 from __future__ import annotations
 
+import fastcognito
+from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
@@ -28,7 +31,13 @@ class NoAuth(APIView):
         return Response({"user": "anonymous"})
 
 
+def implementation(request: HttpRequest) -> JsonResponse:
+    """Where the server's fastcognito comes from, and whether its compiled hot path is active."""
+    return JsonResponse({"file": fastcognito.__file__, "extension_active": fastcognito.EXTENSION_ACTIVE})
+
+
 urlpatterns = [
+    path("e2e/impl/", implementation),
     path("e2e/auth/", Authenticated.as_view()),
     path("e2e/noauth/", NoAuth.as_view()),
     path("", include("project.urls")),

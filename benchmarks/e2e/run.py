@@ -158,7 +158,10 @@ def running_server(name: str, env: dict[str, str]) -> Iterator[Server]:
         command += ["--host", "127.0.0.1", "--port", str(port), "project.wsgi:application"]
     else:
         command += ["--bind", f"127.0.0.1:{port}", "--log-level", "warning", "project.wsgi"]
-    process = subprocess.Popen(command, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # Not the repository's root: the servers put their working directory first on sys.path, and
+    # there `fastcognito/` is the source tree, whose compiled extension is not built in place, so
+    # the server would silently measure the pure-Python twin. check_implementation() proves it.
+    process = subprocess.Popen(command, env=env, cwd=E2E, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -180,6 +183,23 @@ def running_server(name: str, env: dict[str, str]) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def check_implementation(port: int) -> dict[str, object]:
+    """The server must run the installed fastcognito with its compiled hot path, as users do."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("GET", "/e2e/impl/")
+        response = connection.getresponse()
+        found: dict[str, object] = json.loads(response.read())
+    finally:
+        connection.close()
+    if found.get("extension_active") is not True:
+        raise RuntimeError(
+            f"the server runs fastcognito from {found.get('file')} without its compiled extension; "
+            "`make install` builds it (and FASTCOGNITO_NO_EXTENSIONS must not be set)"
+        )
+    return found
 
 
 def check_variant(port: int, bench_token: BenchToken, distinct_token: str) -> None:
@@ -254,6 +274,7 @@ def main(argv: list[str] | None = None) -> int:
     bench_token = BenchToken()
     distinct = [token for token, _, _ in bench_token.distinct(args.distinct_tokens)]
     runs: list[LoadRun] = []
+    implementation: dict[str, object] = {}
     with peer_keys(bench_token) as keys, tempfile.TemporaryDirectory(prefix="fastcognito-e2e-") as workdir:
         tokens_file = Path(workdir) / "tokens.txt"
         tokens_file.write_text("\n".join(distinct) + "\n")
@@ -275,6 +296,7 @@ def main(argv: list[str] | None = None) -> int:
             for auth in dict.fromkeys(auth for _, auth, _ in VARIANTS):
                 env = dict(base_env, E2E_AUTH=auth)
                 with running_server(server, env) as running:
+                    implementation = check_implementation(running.port)
                     check_variant(running.port, bench_token, distinct[-1])
                     print(f"{server} / {auth}: answers checked", flush=True)
                     if args.check_only:
@@ -322,6 +344,7 @@ def main(argv: list[str] | None = None) -> int:
                     "connections": args.connections,
                     "distinct_tokens": args.distinct_tokens,
                     "workers": 1,
+                    "fastcognito": implementation,
                 },
                 "runs": [{**asdict(run), "ratio": run.ratio, "cpu_ratio": run.cpu_ratio} for run in runs],
             },

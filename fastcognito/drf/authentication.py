@@ -89,9 +89,14 @@ class CognitoAuthentication(BaseAuthentication):
         default_steps = self._default_steps
         try:
             if default_steps:
-                raw_token = find_token_unchecked(
-                    request, request_policy(conf), request._request.META.get("HTTP_AUTHORIZATION")
-                )
+                django_request = request._request
+                header = django_request.META.get("HTTP_AUTHORIZATION")
+                # CognitoMiddleware, when it ran, left the token of this very header string.
+                found = getattr(django_request, "_fastcognito_header_token", None)
+                if found is not None and found[0] is header and conf is fastcognito_settings:
+                    raw_token = found[1]
+                else:
+                    raw_token = find_token_unchecked(request, request_policy(conf), header)
                 if raw_token is None:
                     return None
                 try:

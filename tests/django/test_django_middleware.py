@@ -131,6 +131,29 @@ def test_verification_is_lazy(client: Client, tokens: TokenFactory, httpserver: 
     assert len(httpserver.log) == 1
 
 
+def test_the_lazy_user_is_built_as_simple_lazy_object_builds_it(tokens: TokenFactory) -> None:
+    # The middleware builds its SimpleLazyObject without __init__ (for speed): it must hold the
+    # same attributes as one built by Django's own __init__, on every supported Django.
+    import copy
+    import pickle
+
+    from django.utils.functional import SimpleLazyObject, empty
+
+    from fastcognito.django.middleware import _lazy_object
+
+    def setup() -> list[str]:
+        return ["alice"]
+
+    ours, djangos = _lazy_object(setup), SimpleLazyObject(setup)
+    assert type(ours) is SimpleLazyObject
+    assert object.__getattribute__(ours, "__dict__") == object.__getattribute__(djangos, "__dict__")
+    assert ours._wrapped is empty
+    assert copy.copy(ours)._wrapped is empty  # an unevaluated copy, as Django's __copy__ makes
+    assert ours == ["alice"] and len(ours) == 1 and ours[0] == "alice"
+    assert ours._wrapped == ["alice"]
+    assert pickle.loads(pickle.dumps(ours)) == ["alice"]
+
+
 # --- async (run on an event loop by asgiref, as Django's own async tests do) ------------------
 
 

@@ -53,6 +53,57 @@ def test_header_token_authenticates_as_cognito_user(api_client: Any, tokens: Tok
     }
 
 
+def _through_middleware(token: str) -> Any:
+    """An HttpRequest carrying ``token`` after CognitoMiddleware, as a DRF view receives it."""
+    from django.test import RequestFactory
+    from rest_framework.request import Request
+
+    from fastcognito.django import CognitoMiddleware
+
+    django_request = RequestFactory().get("/drf/whoami/", **bearer(token))
+    CognitoMiddleware(lambda request: None).process_request(django_request)
+    return django_request, Request(django_request)
+
+
+def test_drf_takes_the_token_the_middleware_found(tokens: TokenFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    import fastcognito.drf.authentication as authentication
+
+    parsed: list[Any] = []
+    original = authentication.find_token_unchecked
+    monkeypatch.setattr(
+        authentication, "find_token_unchecked", lambda *args: parsed.append(args) or original(*args)
+    )
+    _, request = _through_middleware(tokens.access())
+    user, claims = CognitoAuthentication().authenticate(request)
+    assert (user.username, claims["username"]) == ("alice", "alice")
+    assert parsed == []  # the middleware's parse was reused
+
+    # Without the middleware, DRF parses the header itself.
+    from django.test import RequestFactory
+    from rest_framework.request import Request
+
+    plain = Request(RequestFactory().get("/drf/whoami/", **bearer(tokens.access())))
+    assert CognitoAuthentication().authenticate(plain)[0].username == "alice"
+    assert len(parsed) == 1
+
+
+def test_a_header_replaced_after_the_middleware_is_what_drf_verifies(tokens: TokenFactory) -> None:
+    # The middleware's token is taken only for the very header string it parsed: a header that
+    # a later middleware replaced is parsed and verified afresh, never answered from the old one.
+    from rest_framework.exceptions import AuthenticationFailed
+
+    django_request, request = _through_middleware(tokens.access())
+    now = int(time.time())
+    django_request.META["HTTP_AUTHORIZATION"] = f"Bearer {tokens.access(iat=now - 7200, exp=now - 3600)}"
+    with pytest.raises(AuthenticationFailed) as raised:
+        CognitoAuthentication().authenticate(request)
+    assert raised.value.get_codes()["code"] == "expired"
+
+    django_request, request = _through_middleware(tokens.access())
+    django_request.META["HTTP_AUTHORIZATION"] = f"Bearer {tokens.access(sub='bbbbbbbb-bbbb-4ccc-8ddd-eeeeeeeeeeee', username='bob')}"
+    assert CognitoAuthentication().authenticate(request)[0].username == "bob"
+
+
 def test_moto_access_token_authenticates(api_client: Any, moto_config: Any) -> None:
     alice = moto_config.login("alice")
     response = api_client.get("/drf/whoami/", **bearer(alice["AccessToken"]))
