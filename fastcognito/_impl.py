@@ -7,6 +7,7 @@ Django check ``fastcognito.W001`` and the start-up log can say that every verifi
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from typing import TYPE_CHECKING
@@ -38,7 +39,10 @@ if TYPE_CHECKING or NO_EXTENSIONS:
     EXTENSION_ACTIVE = False
 else:
     try:
-        from . import _verify as twin  # type: ignore[no-redef]
+        # Not `from . import _verify`: for a module that is not there, that reports "cannot import
+        # name '_verify' from partially initialized module ... (most likely due to a circular
+        # import)", which misleads; this reports "No module named 'fastcognito._verify'".
+        twin = importlib.import_module("._verify", __package__)
 
         EXTENSION_ACTIVE = True
     except ImportError as err:  # a source checkout that was never built, a foreign or broken build

@@ -214,3 +214,25 @@ def test_the_extension_in_use_records_no_error(tmp_path: Path, request: pytest.F
         assert state == (False, "ModuleNotFoundError: No module named 'fastcognito._verify'")
     else:
         assert state == (False, None)
+
+
+@pytest.mark.slow
+def test_a_copy_without_the_compiled_module_names_it(tmp_path: Path) -> None:
+    # The trap itself: a copy of the package with no built module first on the path, as a source
+    # checkout on PYTHONPATH is. The reason names the missing module, not a circular import.
+    import shutil
+
+    import fastcognito
+
+    compiled = tuple(importlib.machinery.EXTENSION_SUFFIXES)
+    copy = tmp_path / "fastcognito"
+    shutil.copytree(
+        Path(fastcognito.__file__).parent, copy, ignore=shutil.ignore_patterns(*(f"*{s}" for s in compiled))
+    )
+    assert (copy / "_verify_py.py").is_file()
+    assert not any(path.name.endswith(compiled) for path in copy.iterdir())
+    state = extension_state(tmp_path, REPORT_THE_TWIN, PYTHONPATH=str(tmp_path))
+    if sys.implementation.name == "cpython":
+        assert state == (False, "ModuleNotFoundError: No module named 'fastcognito._verify'")
+    else:
+        assert state == (False, None)
