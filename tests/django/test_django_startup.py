@@ -334,7 +334,9 @@ def test_a_missing_extension_is_logged_and_does_not_stop_start_up(
     assert IMPORT_FAILURE in record.getMessage()
 
 
-def test_a_silenced_w001_is_not_logged(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_silenced_w001_is_not_logged(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     from fastcognito import _impl
 
     monkeypatch.setattr(_impl, "EXTENSION_ERROR", IMPORT_FAILURE)
@@ -382,14 +384,23 @@ sys.meta_path.insert(0, RefuseTheExtension())
 """
 
 
+def run_python(code: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=PROJECT, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+only_cpython = pytest.mark.skipif(
+    sys.implementation.name != "cpython", reason="other interpreters never import the extension"
+)
+
+
 @pytest.mark.slow
-@pytest.mark.skipif(sys.implementation.name != "cpython", reason="other interpreters never import the extension")
+@only_cpython
 def test_a_server_without_the_extension_logs_w001_once_and_starts() -> None:
     # What gunicorn and uvicorn do first: build the application; they run no system checks.
     code = REFUSE_THE_EXTENSION + "from django.core.wsgi import get_wsgi_application; get_wsgi_application()"
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=PROJECT, env=project_env(VALID), capture_output=True, text=True, timeout=60
-    )
+    result = run_python(code, env=project_env(VALID))
     assert result.returncode == 0, result.stderr
     (line,) = [line for line in result.stderr.splitlines() if "fastcognito.W001" in line]
     assert "(ImportError: fastcognito._verify refused by the test)" in line
@@ -397,15 +408,13 @@ def test_a_server_without_the_extension_logs_w001_once_and_starts() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(sys.implementation.name != "cpython", reason="other interpreters never import the extension")
+@only_cpython
 def test_manage_py_check_without_the_extension_warns_and_passes() -> None:
     code = REFUSE_THE_EXTENSION + (
         "from django.core.management import execute_from_command_line; "
         "execute_from_command_line(['manage.py', 'check'])"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=PROJECT, env=project_env(VALID), capture_output=True, text=True, timeout=60
-    )
+    result = run_python(code, env=project_env(VALID))
     assert result.returncode == 0, result.stderr
     # Printed once, by the check: the check command's ready() leaves it to the report.
     assert result.stderr.count("fastcognito.W001") == 1, result.stderr
