@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._impl import EXTENSION_ACTIVE
+from ._impl import EXTENSION_ACTIVE, EXTENSION_ERROR
 from .alb import AlbVerifier
 from .cache import CacheInfo, ClaimsCache
 from .claims import Claims
@@ -37,6 +37,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "EXTENSION_ACTIVE",
+    "EXTENSION_ERROR",
     "AlbVerifier",
     "CacheInfo",
     "ClaimError",

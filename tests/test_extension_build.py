@@ -8,6 +8,7 @@ pure twin would otherwise ship a slow wheel unnoticed.
 
 from __future__ import annotations
 
+import ast
 import importlib.machinery
 import json
 import os
@@ -146,3 +147,92 @@ except MalformedTokenError as err:
     assert results["1"] == {"module": "fastcognito._verify_py", "code": "malformed"}
     assert results["0"]["code"] == "malformed"
     assert results["0"]["module"] == "fastcognito._verify"
+
+
+# A finder ahead of every other one that refuses the compiled twin only: the import fails as it
+# does from a source checkout that was never built, or with a wheel built for another platform.
+REFUSE_THE_EXTENSION = """
+import sys
+
+class RefuseTheExtension:
+    def find_spec(self, name, path=None, target=None):
+        if name == "fastcognito._verify":
+            raise ImportError("fastcognito._verify refused by the test")
+        return None
+
+sys.meta_path.insert(0, RefuseTheExtension())
+"""
+REPORT_THE_TWIN = """
+import fastcognito
+print(repr((fastcognito.EXTENSION_ACTIVE, fastcognito.EXTENSION_ERROR)))
+"""
+
+
+def extension_state(tmp_path: Path, code: str, **env_overrides: str) -> tuple[bool, str | None]:
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in ("PYTHONPATH", "FASTCOGNITO_NO_EXTENSIONS")
+    }
+    env.update(env_overrides)
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    state: tuple[bool, str | None] = ast.literal_eval(result.stdout.strip())
+    return state
+
+
+@pytest.mark.slow
+def test_a_failed_import_of_the_extension_is_recorded(tmp_path: Path) -> None:
+    state = extension_state(tmp_path, REFUSE_THE_EXTENSION + REPORT_THE_TWIN)
+    if sys.implementation.name == "cpython":
+        assert state == (False, "ImportError: fastcognito._verify refused by the test")
+    else:  # other interpreters never try the extension: the pure twin is their choice
+        assert state == (False, None)
+
+
+@pytest.mark.slow
+def test_the_pure_twin_chosen_on_purpose_records_no_error(tmp_path: Path) -> None:
+    assert extension_state(tmp_path, REPORT_THE_TWIN, FASTCOGNITO_NO_EXTENSIONS="1") == (False, None)
+    state = extension_state(tmp_path, REFUSE_THE_EXTENSION + REPORT_THE_TWIN, FASTCOGNITO_NO_EXTENSIONS="1")
+    assert state == (False, None)
+
+
+@pytest.mark.slow
+def test_the_extension_in_use_records_no_error(tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    state = extension_state(tmp_path, REPORT_THE_TWIN)
+    if request.config.getoption("c_extensions"):
+        assert state == (True, None)
+    elif sys.implementation.name == "cpython":  # a pure build: the module is not there
+        assert state == (False, "ModuleNotFoundError: No module named 'fastcognito._verify'")
+    else:
+        assert state == (False, None)
+
+
+@pytest.mark.slow
+def test_a_copy_without_the_compiled_module_names_it(tmp_path: Path) -> None:
+    # The trap itself: a copy of the package with no built module first on the path, as a source
+    # checkout on PYTHONPATH is. The reason names the missing module, not a circular import.
+    import shutil
+
+    import fastcognito
+
+    compiled = tuple(importlib.machinery.EXTENSION_SUFFIXES)
+    copy = tmp_path / "fastcognito"
+    shutil.copytree(
+        Path(fastcognito.__file__).parent, copy, ignore=shutil.ignore_patterns(*(f"*{s}" for s in compiled))
+    )
+    assert (copy / "_verify_py.py").is_file()
+    assert not any(path.name.endswith(compiled) for path in copy.iterdir())
+    state = extension_state(tmp_path, REPORT_THE_TWIN, PYTHONPATH=str(tmp_path))
+    if sys.implementation.name == "cpython":
+        assert state == (False, "ModuleNotFoundError: No module named 'fastcognito._verify'")
+    else:
+        assert state == (False, None)

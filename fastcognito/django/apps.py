@@ -1,4 +1,5 @@
-"""The app config of ``fastcognito.django``: fail fast on bad settings, JWKS prefetch, OpenAPI.
+"""The app config of ``fastcognito.django``: fail fast on bad settings, JWKS prefetch, OpenAPI,
+a warning when the compiled hot path is missing.
 
 ``ready()`` runs under every server and every management command, which is what makes it the
 place to stop start-up: gunicorn and uvicorn run no system checks, so without it a typo in
@@ -100,9 +101,27 @@ class FastCognitoConfig(AppConfig):
         argv = running_command_argv()
         if argv is not None and _command(argv) in DIAGNOSTIC_COMMANDS:
             return
+        if argv is None:
+            self.warn_slow_hot_path()
         self.validate_settings()
         if serves_requests(argv):
             self.prefetch_jwks()
+
+    def warn_slow_hot_path(self) -> bool:
+        """Log ``fastcognito.W001`` (the compiled hot path is missing) unless it is silenced;
+        returns whether it was logged.
+
+        Only a process that runs no management command logs it (gunicorn, uvicorn, a script):
+        those run no system checks. Management commands, runserver included, print the check.
+        """
+        from .checks import check_extension
+
+        logged = False
+        for message in check_extension():
+            if not message.is_silenced():
+                logger.warning("%s (%s) HINT: %s", message.msg, message.id, message.hint)
+                logged = True
+        return logged
 
     def validate_settings(self) -> CognitoVerifier:
         """Stop start-up on settings ``manage.py check`` would reject, with the same messages,

@@ -13,9 +13,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, register
+from django.core.checks import Warning as CheckWarning
 from django.utils.module_loading import import_string
 
-from .._constants import TOKEN_USES
+from .. import _impl
+from .._constants import ENV_NO_EXTENSIONS, TOKEN_USES
 from ..claims import Claims
 from ..exceptions import ConfigurationError, JWKSError
 from ..jwk import KeySet
@@ -31,7 +33,7 @@ from .conf import (
 )
 from .hosted_ui import check_hosted_ui  # noqa: F401  (registers the HOSTED_UI checks, E101 and up)
 
-__all__ = ["check_settings", "check_middleware"]
+__all__ = ["check_settings", "check_middleware", "check_extension"]
 
 CSRF_MIDDLEWARE = "django.middleware.csrf.CsrfViewMiddleware"
 AUTH_MIDDLEWARE = "django.contrib.auth.middleware.AuthenticationMiddleware"
@@ -316,6 +318,34 @@ def check_middleware(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
             )
         ]
     return []
+
+
+@register("fastcognito")
+def check_extension(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """The compiled hot path could not be imported, so every verification runs the pure twin.
+
+    A warning, not an error: the pure twin accepts and rejects the same tokens, only slower, so
+    start-up goes on. Servers run no system checks; ``ready()`` logs the same text for them.
+    """
+    reason = _impl.EXTENSION_ERROR  # read now, not at import: tests patch it
+    if reason is None:
+        return []
+    import fastcognito
+
+    return [
+        CheckWarning(
+            f"fastcognito's compiled hot path could not be imported ({reason}), so every token "
+            "verification runs the pure-Python twin, several times slower.",
+            hint=(
+                "Install a wheel built for this platform, or rebuild it with "
+                "`pip install --force-reinstall fastcognito` (an sdist needs a C compiler). "
+                "Make sure the installed package is imported, not a source checkout: "
+                f"fastcognito is imported from {fastcognito.__file__}. "
+                f"To run the pure twin on purpose, set {ENV_NO_EXTENSIONS}=1, which silences this."
+            ),
+            id="fastcognito.W001",
+        )
+    ]
 
 
 # --- issuer forms, replica Regions, offline keys, JWKS timeouts, ALB (E130-E139) ----------------

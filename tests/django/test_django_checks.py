@@ -193,3 +193,49 @@ def test_cookie_checks_name_access_token_key(monkeypatch: pytest.MonkeyPatch) ->
     with override_settings(MIDDLEWARE=without_csrf):
         (message,) = messages(**BASE)
     assert message.id == "fastcognito.E010" and "environment variable ACCESS_TOKEN_KEY" in message.msg
+
+
+# --- the compiled hot path (W001) -------------------------------------------------------------
+
+# What _impl records when `from . import _verify` fails; patched in, since this suite runs on a
+# working build (tests/test_extension_build.py makes the import really fail, in a subprocess).
+IMPORT_FAILURE = "ImportError: libfoo.so.1: cannot open shared object file: No such file or directory"
+
+
+def test_a_missing_extension_is_a_warning_with_its_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    import fastcognito
+    from fastcognito import _impl
+
+    monkeypatch.setattr(_impl, "EXTENSION_ERROR", IMPORT_FAILURE)
+    (message,) = checks.run_checks(tags=["fastcognito"])
+    assert message.id == "fastcognito.W001"
+    assert message.level == checks.WARNING and not message.is_serious()
+    assert IMPORT_FAILURE in message.msg
+    assert "compiled hot path could not be imported" in message.msg and "pure-Python twin" in message.msg
+    assert "pip install --force-reinstall fastcognito" in message.hint and "C compiler" in message.hint
+    assert f"imported from {fastcognito.__file__}" in message.hint
+    assert "FASTCOGNITO_NO_EXTENSIONS=1" in message.hint
+
+
+def test_no_warning_when_the_extension_runs_or_was_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    from fastcognito import _impl
+
+    monkeypatch.setattr(_impl, "EXTENSION_ERROR", None)
+    assert checks.run_checks(tags=["fastcognito"]) == []
+
+
+def test_manage_py_check_shows_the_warning_and_passes(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from django.core.management import call_command
+
+    from fastcognito import _impl
+
+    monkeypatch.setattr(_impl, "EXTENSION_ERROR", IMPORT_FAILURE)
+    out, err = io.StringIO(), io.StringIO()
+    call_command("check", stdout=out, stderr=err)  # a warning: no SystemCheckError
+    assert "fastcognito.W001" in err.getvalue() and IMPORT_FAILURE in err.getvalue()
+    with override_settings(SILENCED_SYSTEM_CHECKS=["fastcognito.W001"]):
+        out, err = io.StringIO(), io.StringIO()
+        call_command("check", stdout=out, stderr=err)
+        assert "W001" not in out.getvalue() + err.getvalue()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import signal
 import socket
@@ -305,3 +306,116 @@ def test_without_the_app_a_request_is_improperly_configured(client: Any, path: s
         with pytest.raises(ImproperlyConfigured, match="'fastcognito.django' in INSTALLED_APPS"):
             client.get(path)
     assert fastcognito_settings.verifier is not None  # installed again: no error
+
+
+# --- the compiled hot path missing (W001) ----------------------------------------------------
+
+IMPORT_FAILURE = "ImportError: libfoo.so.1: cannot open shared object file: No such file or directory"
+
+
+def w001_lines(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [record for record in caplog.records if "fastcognito.W001" in record.getMessage()]
+
+
+def test_a_missing_extension_is_logged_and_does_not_stop_start_up(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from fastcognito import _impl
+    from fastcognito.django.checks import check_extension
+
+    monkeypatch.setattr(_impl, "EXTENSION_ERROR", IMPORT_FAILURE)
+    assert startup_errors() == []  # a warning never stops start-up
+    with caplog.at_level(logging.WARNING, logger="fastcognito.django"):
+        apps.get_app_config("fastcognito").ready()
+    (record,) = w001_lines(caplog)
+    assert record.name == "fastcognito.django" and record.levelno == logging.WARNING
+    (message,) = check_extension()
+    assert record.getMessage() == f"{message.msg} (fastcognito.W001) HINT: {message.hint}"
+    assert IMPORT_FAILURE in record.getMessage()
+
+
+def test_a_silenced_w001_is_not_logged(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from fastcognito import _impl
+
+    monkeypatch.setattr(_impl, "EXTENSION_ERROR", IMPORT_FAILURE)
+    with override_settings(SILENCED_SYSTEM_CHECKS=["fastcognito.W001"]):
+        with caplog.at_level(logging.WARNING, logger="fastcognito.django"):
+            apps.get_app_config("fastcognito").ready()
+    assert w001_lines(caplog) == []
+
+
+def test_nothing_is_logged_when_the_extension_runs(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from fastcognito import _impl
+
+    monkeypatch.setattr(_impl, "EXTENSION_ERROR", None)
+    with caplog.at_level(logging.WARNING, logger="fastcognito.django"):
+        apps.get_app_config("fastcognito").ready()
+    assert w001_lines(caplog) == []
+
+
+def test_management_commands_leave_w001_to_the_check_they_print(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from fastcognito import _impl
+    from fastcognito.django import apps as app_module
+
+    monkeypatch.setattr(_impl, "EXTENSION_ERROR", IMPORT_FAILURE)
+    monkeypatch.setattr(app_module, "running_command_argv", lambda: ("manage.py", "migrate"))
+    with caplog.at_level(logging.WARNING, logger="fastcognito.django"):
+        apps.get_app_config("fastcognito").ready()
+    assert w001_lines(caplog) == []
+
+
+# The compiled twin refused at import, as from a source checkout that was never built.
+REFUSE_THE_EXTENSION = """
+import sys
+
+class RefuseTheExtension:
+    def find_spec(self, name, path=None, target=None):
+        if name == "fastcognito._verify":
+            raise ImportError("fastcognito._verify refused by the test")
+        return None
+
+sys.meta_path.insert(0, RefuseTheExtension())
+"""
+
+
+def run_python(code: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=PROJECT, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+only_cpython = pytest.mark.skipif(
+    sys.implementation.name != "cpython", reason="other interpreters never import the extension"
+)
+
+
+@pytest.mark.slow
+@only_cpython
+def test_a_server_without_the_extension_logs_w001_once_and_starts() -> None:
+    # What gunicorn and uvicorn do first: build the application; they run no system checks.
+    code = REFUSE_THE_EXTENSION + "from django.core.wsgi import get_wsgi_application; get_wsgi_application()"
+    result = run_python(code, env=project_env(VALID))
+    assert result.returncode == 0, result.stderr
+    (line,) = [line for line in result.stderr.splitlines() if "fastcognito.W001" in line]
+    assert "(ImportError: fastcognito._verify refused by the test)" in line
+    assert "FASTCOGNITO_NO_EXTENSIONS=1" in line
+
+
+@pytest.mark.slow
+@only_cpython
+def test_manage_py_check_without_the_extension_warns_and_passes() -> None:
+    code = REFUSE_THE_EXTENSION + (
+        "from django.core.management import execute_from_command_line; "
+        "execute_from_command_line(['manage.py', 'check'])"
+    )
+    result = run_python(code, env=project_env(VALID))
+    assert result.returncode == 0, result.stderr
+    # Printed once, by the check: the check command's ready() leaves it to the report.
+    assert result.stderr.count("fastcognito.W001") == 1, result.stderr
+    assert "?: (fastcognito.W001) fastcognito's compiled hot path could not be imported" in result.stderr
