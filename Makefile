@@ -16,7 +16,7 @@ PYTEST_ARGS ?=
 NOX_ARGS ?=
 
 .PHONY: venv install ministack test test-core bench bench-deps bench-tools bench-compare bench-node bench-e2e \
-	bench-chart bench-instructions demo lock typecheck clean fuzz soak test-asan \
+	bench-chart bench-instructions bench-e2e-instructions demo lock typecheck clean fuzz soak test-asan \
 	wheels test-wheels test-all
 
 venv: $(DEPS_STAMP)
@@ -138,18 +138,27 @@ bench-node: install bench-deps
 
 # The example project under gunicorn (sync, gthread) and granian on 127.0.0.1, loaded by wrk;
 # every run bounded (BENCH_E2E_SECONDS, at most 30). Results in benchmarks/results/e2e-*.json.
+# Then bench-e2e-instructions: the same requests counted in the whole gunicorn worker.
 BENCH_E2E_SECONDS ?= 5
 bench-e2e: install bench-tools
 	@command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk"; exit 1; }
 	$(PY) benchmarks/e2e/run.py --seconds $(BENCH_E2E_SECONDS) --out $(BENCH_RESULTS)
+	$(MAKE) --no-print-directory bench-e2e-instructions
+
+# Instructions per request of the whole gunicorn sync worker, by callgrind (valgrind; about 5
+# minutes): the end-to-end comparison a shared machine does not blur.
+bench-e2e-instructions: install bench-tools
+	$(PY) benchmarks/e2e/server_instructions.py --out $(BENCH_RESULTS) $(BENCH_E2E_INSTRUCTIONS_ARGS)
 
 # docs/benchmarks.png and the tables of docs/benchmarks.md from saved JSON (no benchmark runs): the newest
-# runs, or BENCH_JSON=... / E2E_JSON=... (docs/benchmarks.md names the files it shows).
+# runs, or BENCH_JSON=... / E2E_JSON=... / E2E_INSTRUCTIONS_JSON=... (docs/benchmarks.md names the files it shows).
 BENCH_JSON ?=
 E2E_JSON ?=
+E2E_INSTRUCTIONS_JSON ?=
 bench-chart: bench-tools
 	$(PY) benchmarks/chart.py --results $(BENCH_RESULTS) --out docs/benchmarks.png --markdown \
-		$(if $(BENCH_JSON),--bench $(BENCH_JSON)) $(if $(E2E_JSON),--e2e $(E2E_JSON))
+		$(if $(BENCH_JSON),--bench $(BENCH_JSON)) $(if $(E2E_JSON),--e2e $(E2E_JSON)) \
+		$(if $(E2E_INSTRUCTIONS_JSON),--e2e-instructions $(E2E_INSTRUCTIONS_JSON))
 
 # Instructions per verify and per request, counted by callgrind (needs the Debian package
 # valgrind): steady where timings on a shared machine are not. Not part of `make test`.

@@ -42,6 +42,7 @@ import run  # noqa: E402  (run.py's servers, environment and checks)
 from bench_tokens import CLIENT_ID, POOL_ID, REGION, BenchToken  # noqa: E402
 from peers import peer_keys  # noqa: E402
 
+CONCURRENCY = 4  # client connections at once in the measured phase
 START_TIMEOUT = 180  # seconds: gunicorn and Django start about 50x slower under valgrind
 _TOTAL = re.compile(rb"^(?:summary|totals):\s*(\d+)", re.MULTILINE)
 
@@ -80,9 +81,9 @@ def _send(port: int, path: str, headers: dict[str, str]) -> None:
         connection.close()
 
 
-def worker_instructions(case: Case, env: dict[str, str], tokens: list[str], count: int) -> int:
-    """The instruction total of the worker of one server that answered the requests for ``tokens``
-    (the first ``count`` of them) and then stopped."""
+def worker_instructions(case: Case, env: dict[str, str], tokens: list[str], warm: int, count: int) -> int:
+    """The instruction total of the worker of one server that answered the requests for the first
+    ``count`` of ``tokens`` (``warm`` of them one after the other) and then stopped."""
     with tempfile.TemporaryDirectory(prefix="fastcognito-e2e-callgrind-") as workdir:
         port = run._free_port()
         command = [
@@ -126,8 +127,17 @@ def worker_instructions(case: Case, env: dict[str, str], tokens: list[str], coun
             workers = run._process_tree(server.pid)[1:]
             if len(workers) != 1:
                 raise RuntimeError(f"expected one gunicorn worker, found {workers}")
-            for token in tokens[:count]:
+            for token in tokens[:warm]:
                 _send(port, case.path, {case.header: f"Bearer {token}"} if case.header else {})
+            # Then from several connections at once, as under load: the worker always finds the
+            # next connection waiting, so it never idles in select() between two requests, which
+            # would add a number of loop turns that depends on timing.
+            with concurrent.futures.ThreadPoolExecutor(max_workers=CONCURRENCY) as clients:
+                for _ in clients.map(
+                    lambda token: _send(port, case.path, {case.header: f"Bearer {token}"} if case.header else {}),
+                    tokens[warm:count],
+                ):
+                    pass
         finally:
             server.terminate()
             try:
@@ -146,8 +156,8 @@ def measure(case: Case, env: dict[str, str], tokens: list[str], warm: int, reque
     """Instructions per request of ``case``: two servers in parallel, ``warm`` and
     ``warm + requests`` requests."""
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-        short = pool.submit(worker_instructions, case, env, tokens, warm)
-        long = pool.submit(worker_instructions, case, env, tokens, warm + requests)
+        short = pool.submit(worker_instructions, case, env, tokens, warm, warm)
+        long = pool.submit(worker_instructions, case, env, tokens, warm, warm + requests)
         return (long.result() - short.result()) / requests
 
 
