@@ -3,7 +3,8 @@
 Reads the newest benchmarks/results/bench-*.json (`make bench`) and, when there are, the newest
 e2e-<date>.json and e2e-instructions-<date>.json (`make bench-e2e`). Panels: the cold group and the hit group as ratios to the
 raw RSA verify of the same run (lower is faster), then the end-to-end capacity as a ratio to the
-paired no-auth run, from the server's CPU time per request (higher is better). A verifier that
+no-auth request, from the whole gunicorn worker's instructions per request (or, without those,
+the server's CPU time per request under wrk; higher is better). A verifier that
 skips checks gets its misses in grey.
 
     python benchmarks/chart.py [--results benchmarks/results] [--out docs/benchmarks.png] [--markdown]
@@ -119,14 +120,58 @@ def _e2e_panel(axis: Any, e2e: dict[str, Any]) -> None:
     )
 
 
-def draw(bench: dict[str, Any], e2e: dict[str, Any] | None, out: Path) -> None:
+def _e2e_counts_panel(axis: Any, counts: dict[str, Any]) -> None:
+    """The whole gunicorn worker's instructions per request (server_instructions.py), as the share
+    of the no-auth rate a CPU-bound worker keeps: steady, where wrk's rates on a shared machine
+    are not. Ticks: against the no-auth request that carries the same token unread."""
+    per_request = counts["instructions_per_request"]
+    bare, unread = per_request.get("no-auth view, no token"), per_request.get("no-auth view, token unread")
+    if bare is None:
+        return
+    labels = [label for label in per_request if label != "no-auth view, no token"]
+    ratios = [bare / per_request[label] for label in labels]
+    colours = [OURS if label.startswith("fastcognito") else THEIRS for label in labels]
+    bars = axis.barh(labels, ratios, color=colours)
+    for bar, label, ratio in zip(bars, labels, ratios):
+        text, end = f" {ratio:.3f}", bar.get_width()
+        if unread is not None and label != "no-auth view, token unread":
+            other = unread / per_request[label]
+            axis.plot([other, other], [bar.get_y(), bar.get_y() + bar.get_height()], color="black", linewidth=1.2)
+            text += f" ({other:.3f} with the token unread)"
+            end = max(end, other)
+        axis.text(end + 0.005, bar.get_y() + bar.get_height() / 2, text, va="center", fontsize=7)
+    axis.invert_yaxis()
+    axis.tick_params(axis="y", labelsize=8)
+    axis.axvline(1.0, color="#cf222e", linewidth=0.8, linestyle="--")
+    axis.axvline(0.97, color="#1a7f37", linewidth=0.8, linestyle=":")
+    axis.text(0.965, len(labels) - 0.45, "goal 0.97", color="#1a7f37", fontsize=7, ha="right")
+    axis.set_xlim(0, 1.45)
+    axis.set_title(
+        "End to end: example project, gunicorn sync, 1 worker: instructions per request (callgrind)",
+        fontsize=10,
+        loc="left",
+    )
+    axis.set_xlabel(
+        "no-auth instructions per request / this case's: the share of the no-auth rate a CPU-bound worker "
+        "keeps (higher is better)\nblack tick: against the no-auth request carrying the same token in a "
+        "header nothing reads",
+        fontsize=8,
+    )
+
+
+def draw(
+    bench: dict[str, Any], e2e: dict[str, Any] | None, out: Path, counts: dict[str, Any] | None = None
+) -> None:
     table = bench["fastcognito_table"]
     groups = [group for group in GROUP_TITLES if any(row["group"] == group for row in table["rows"])]
-    panels = len(groups) + (1 if e2e else 0)
+    # The end-to-end panel: the steady instruction counts when there are, else wrk's CPU ratios.
+    panels = len(groups) + (1 if counts or e2e else 0)
     figure, axes = plt.subplots(panels, 1, figsize=(11, 4.2 * panels), squeeze=False)
     for axis, group in zip(axes[:, 0], groups):
         _verify_panel(axis, table["rows"], group)
-    if e2e:
+    if counts:
+        _e2e_counts_panel(axes[-1, 0], counts)
+    elif e2e:
         _e2e_panel(axes[-1, 0], e2e)
     versions = table["versions"]
     figure.suptitle(
@@ -222,8 +267,9 @@ def main(argv: list[str] | None = None) -> int:
     bench = json.loads(bench_path.read_text())
     e2e = json.loads(e2e_path.read_text()) if e2e_path else None
     counts = json.loads(counts_path.read_text()) if counts_path else None
-    draw(bench, e2e, args.out)
-    print(f"{args.out} from {bench_path.name}" + (f" and {e2e_path.name}" if e2e_path else ""))
+    draw(bench, e2e, args.out, counts)
+    sources = [path.name for path in (bench_path, e2e_path, counts_path) if path]
+    print(f"{args.out} from {', '.join(sources)}")
     if args.markdown:
         print()
         print(markdown(bench, e2e, counts))

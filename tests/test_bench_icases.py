@@ -48,3 +48,35 @@ def test_every_instruction_case_builds_and_verifies() -> None:
     for name in peers:
         kind, first_ok, second_ok = outcome[f"peer {name}"]
         assert first_ok and second_ok, f"{name} returned a falsy {kind} for a good token"
+
+
+BUILD_AND_CALL_E2E = """
+import json, os, sys, tempfile
+from pathlib import Path
+sys.path.insert(0, ".")
+import instructions
+fixture = Path(tempfile.mkdtemp()) / "fixture.json"
+instructions._make_fixture(fixture)
+os.environ[instructions.FIXTURE_ENV] = str(fixture)
+from icases_e2e import CASES
+print(json.dumps({name: [factory()() for _ in range(2)] for name, factory in CASES.items()}))
+"""
+
+
+@pytest.mark.slow
+def test_every_example_project_case_answers_200() -> None:
+    # The in-process cases of the example project's stack (icases_e2e.py): each builds, its
+    # warm-up passes, and the callable `make bench-instructions` counts answers 200, the DRF one
+    # only because the token authenticates (IsAuthenticated).
+    result = subprocess.run(
+        [sys.executable, "-W", "error", "-c", BUILD_AND_CALL_E2E],
+        cwd=BENCHMARKS,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    outcome = json.loads(result.stdout)
+    assert len(outcome) == 4
+    assert any(name.startswith("DRF view, cached token") for name in outcome)
+    assert all(statuses == [200, 200] for statuses in outcome.values()), outcome
