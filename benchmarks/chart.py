@@ -263,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"no bench-*.json in {args.results}: run `make bench` first")
     # e2e-<date>.json (wrk) and e2e-instructions-<date>.json (callgrind) share a prefix.
     e2e_path = args.e2e or newest(args.results, "e2e-2*.json")
-    counts_path = args.e2e_instructions or newest(args.results, "e2e-instructions-*.json")
+    counts_path = args.e2e_instructions or newest(args.results, "e2e-instructions-2*.json")
     bench = json.loads(bench_path.read_text())
     e2e = json.loads(e2e_path.read_text()) if e2e_path else None
     counts = json.loads(counts_path.read_text()) if counts_path else None

@@ -49,7 +49,7 @@ sys.path.insert(0, str(BENCHMARKS))
 
 from bench_results import _cpu_name, versions  # noqa: E402
 from bench_tokens import CLIENT_ID, POOL_ID, REGION, BenchToken  # noqa: E402
-from peers import peer_keys  # noqa: E402
+from peers import PeerKeys, peer_keys  # noqa: E402
 
 MAX_SECONDS = 30
 # A header of the same length as "Authorization", which no middleware or view reads.
@@ -161,6 +161,25 @@ def cpu_seconds(pid: int) -> float:
             continue
         total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
     return total / os.sysconf("SC_CLK_TCK")
+
+
+def server_environment(keys: PeerKeys, workdir: Path, **extra: str) -> dict[str, str]:
+    """The environment of a server of the example project with the e2e settings and these keys
+    (E2E_AUTH, which picks the authentication class, is set per server)."""
+    return dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join([str(REPO / "examples" / "project"), str(E2E)]),
+        DJANGO_SETTINGS_MODULE="e2e_settings",
+        COGNITO_USER_POOL_ID=POOL_ID,
+        COGNITO_CLIENT_ID=CLIENT_ID,
+        COGNITO_JWKS_URL=keys.jwks_url,
+        EXAMPLE_DB_PATH=str(workdir / "db.sqlite3"),
+        E2E_JWKS_PATH=keys.jwks_path,
+        # What the Djognito-style class reads on every call, as Djognito does.
+        APP_CLIENT_ID=CLIENT_ID,
+        AWS_COGNITO_REGION=REGION,
+        **extra,
+    )
 
 
 @dataclass
@@ -297,20 +316,7 @@ def main(argv: list[str] | None = None) -> int:
     with peer_keys(bench_token) as keys, tempfile.TemporaryDirectory(prefix="fastcognito-e2e-") as workdir:
         tokens_file = Path(workdir) / "tokens.txt"
         tokens_file.write_text("\n".join(distinct) + "\n")
-        base_env = dict(
-            os.environ,
-            PYTHONPATH=os.pathsep.join([str(REPO / "examples" / "project"), str(E2E)]),
-            DJANGO_SETTINGS_MODULE="e2e_settings",
-            COGNITO_USER_POOL_ID=POOL_ID,
-            COGNITO_CLIENT_ID=CLIENT_ID,
-            COGNITO_JWKS_URL=keys.jwks_url,
-            EXAMPLE_DB_PATH=str(Path(workdir) / "db.sqlite3"),
-            E2E_JWKS_PATH=keys.jwks_path,
-            # What the Djognito-style class reads on every call, as Djognito does.
-            APP_CLIENT_ID=CLIENT_ID,
-            AWS_COGNITO_REGION=REGION,
-            E2E_TOKENS=str(tokens_file),
-        )
+        base_env = server_environment(keys, Path(workdir), E2E_TOKENS=str(tokens_file))
         for server in args.servers:
             for auth in dict.fromkeys(auth for _, auth, _ in VARIANTS):
                 env = dict(base_env, E2E_AUTH=auth)

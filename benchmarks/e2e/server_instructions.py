@@ -25,7 +25,6 @@ import concurrent.futures
 import datetime
 import http.client
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -39,11 +38,27 @@ E2E = Path(__file__).resolve().parent
 sys.path.insert(0, str(E2E))
 
 import run  # noqa: E402  (run.py's servers, environment and checks)
-from bench_tokens import CLIENT_ID, POOL_ID, REGION, BenchToken  # noqa: E402
+from bench_tokens import BenchToken  # noqa: E402
 from peers import peer_keys  # noqa: E402
 
+# One worker, as in run.py; the arbiter forks it, and its callgrind file is read when it exits.
+# Only gunicorn: granian's worker, a Rust runtime with its own threads, gave counts that depend on
+# timing under callgrind (a request carrying an unread token came out cheaper than one without).
+GUNICORN_SYNC = [
+    str(run.BIN / "gunicorn"),
+    "--workers",
+    "1",
+    "--worker-class",
+    "sync",
+    "--timeout",
+    "900",
+    "--log-level",
+    "warning",
+    "project.wsgi",
+]
 CONCURRENCY = 4  # client connections at once in the measured phase
 START_TIMEOUT = 180  # seconds: gunicorn and Django start about 50x slower under valgrind
+STOP_TIMEOUT = 300  # seconds for a graceful stop, which is as slow
 _TOTAL = re.compile(rb"^(?:summary|totals):\s*(\d+)", re.MULTILINE)
 
 
@@ -68,15 +83,17 @@ CASES = [
 ]
 
 
-def _send(port: int, path: str, headers: dict[str, str]) -> None:
-    # A new connection per request, as gunicorn's sync worker closes each one after answering.
+def _send_all(port: int, case: Case, tokens: list[str]) -> None:
+    """One request per token, one after the other on one connection while the server keeps it:
+    both servers here close it after each answer, and http.client opens the next."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     try:
-        connection.request("GET", path, headers=headers)
-        response = connection.getresponse()
-        response.read()
-        if response.status != 200:
-            raise RuntimeError(f"{path} answered {response.status}")
+        for token in tokens:
+            connection.request("GET", case.path, headers={case.header: f"Bearer {token}"} if case.header else {})
+            response = connection.getresponse()
+            response.read()
+            if response.status != 200:
+                raise RuntimeError(f"{case.path} answered {response.status}")
     finally:
         connection.close()
 
@@ -86,23 +103,8 @@ def worker_instructions(case: Case, env: dict[str, str], tokens: list[str], warm
     ``count`` of ``tokens`` (``warm`` of them one after the other) and then stopped."""
     with tempfile.TemporaryDirectory(prefix="fastcognito-e2e-callgrind-") as workdir:
         port = run._free_port()
-        command = [
-            "valgrind",
-            "--tool=callgrind",
-            f"--callgrind-out-file={workdir}/callgrind.%p",
-            str(run.BIN / "gunicorn"),
-            "--workers",
-            "1",
-            "--worker-class",
-            "sync",
-            "--timeout",
-            "900",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "project.wsgi",
-        ]
+        command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={workdir}/callgrind.%p"]
+        command += [*GUNICORN_SYNC, "--bind", f"127.0.0.1:{port}"]
         server = subprocess.Popen(
             command,
             env=dict(env, E2E_AUTH=case.auth),
@@ -127,25 +129,32 @@ def worker_instructions(case: Case, env: dict[str, str], tokens: list[str], warm
             workers = run._process_tree(server.pid)[1:]
             if len(workers) != 1:
                 raise RuntimeError(f"expected one gunicorn worker, found {workers}")
-            for token in tokens[:warm]:
-                _send(port, case.path, {case.header: f"Bearer {token}"} if case.header else {})
+            _send_all(port, case, tokens[:warm])
             # Then from several connections at once, as under load: the worker always finds the
-            # next connection waiting, so it never idles in select() between two requests, which
+            # next request waiting, so it never idles in select() between two requests, which
             # would add a number of loop turns that depends on timing.
+            measured = tokens[warm:count]
             with concurrent.futures.ThreadPoolExecutor(max_workers=CONCURRENCY) as clients:
                 for _ in clients.map(
-                    lambda token: _send(port, case.path, {case.header: f"Bearer {token}"} if case.header else {}),
-                    tokens[warm:count],
+                    lambda share: _send_all(port, case, share),
+                    [measured[index::CONCURRENCY] for index in range(CONCURRENCY)],
                 ):
                     pass
         finally:
             server.terminate()
             try:
-                server.wait(timeout=120)
+                server.wait(timeout=STOP_TIMEOUT)
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
+        # The worker writes its callgrind file as it exits, which under valgrind can come after
+        # the main process has gone.
         out = Path(workdir) / f"callgrind.{workers[0]}"
+        deadline = time.monotonic() + STOP_TIMEOUT
+        while Path(f"/proc/{workers[0]}").exists() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        if not out.exists():
+            raise RuntimeError(f"the gunicorn worker left no callgrind file (killed before it exited?)")
         match = _TOTAL.search(out.read_bytes())
         if match is None:
             raise RuntimeError(f"no instruction total in {out}")
@@ -182,19 +191,8 @@ def main(argv: list[str] | None = None) -> int:
     distinct = [token for token, _, _ in bench_token.distinct(args.warm + args.requests)]
     counts: dict[str, float] = {}
     with peer_keys(bench_token) as keys, tempfile.TemporaryDirectory(prefix="fastcognito-e2e-") as workdir:
-        env = dict(
-            os.environ,
-            PYTHONPATH=os.pathsep.join([str(run.REPO / "examples" / "project"), str(E2E)]),
-            PYTHONHASHSEED="0",  # the same dict layouts in every server
-            DJANGO_SETTINGS_MODULE="e2e_settings",
-            COGNITO_USER_POOL_ID=POOL_ID,
-            COGNITO_CLIENT_ID=CLIENT_ID,
-            COGNITO_JWKS_URL=keys.jwks_url,
-            EXAMPLE_DB_PATH=str(Path(workdir) / "db.sqlite3"),
-            E2E_JWKS_PATH=keys.jwks_path,
-            APP_CLIENT_ID=CLIENT_ID,
-            AWS_COGNITO_REGION=REGION,
-        )
+        # PYTHONHASHSEED: the same dict layouts in every server.
+        env = run.server_environment(keys, Path(workdir), PYTHONHASHSEED="0")
         print(f"instructions per request, whole gunicorn sync worker ({args.requests} requests, callgrind)")
         for case in cases:
             tokens = [bench_token.token] * (args.warm + args.requests) if case.tokens == "one" else distinct
