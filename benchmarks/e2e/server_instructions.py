@@ -154,7 +154,7 @@ def worker_instructions(case: Case, env: dict[str, str], tokens: list[str], warm
         while Path(f"/proc/{workers[0]}").exists() and time.monotonic() < deadline:
             time.sleep(0.5)
         if not out.exists():
-            raise RuntimeError(f"the gunicorn worker left no callgrind file (killed before it exited?)")
+            raise RuntimeError("the gunicorn worker left no callgrind file (killed before it exited?)")
         match = _TOTAL.search(out.read_bytes())
         if match is None:
             raise RuntimeError(f"no instruction total in {out}")
