@@ -281,6 +281,16 @@ def requester(
     return request
 
 
+def warmed(send: Callable[[], int], server: JWKSServer) -> Callable[[], int]:
+    """``send`` once three requests have answered 200 (keys fetched, token cached, lazy imports
+    done), with ``server`` stopped: the verifier keeps the keys it fetched."""
+    for _ in range(3):
+        status = send()
+        assert status == 200, status
+    server.stop()
+    return send
+
+
 def requesters_with_tokens(handler: Any, path: str, tokens: list[str]) -> Callable[[], int]:
     """Like ``requester``, cycling through ``tokens`` (one per request)."""
     senders = [requester(handler, path, f"Bearer {token}") for token in tokens]

@@ -25,11 +25,7 @@ def request_case(
         django_app.set_pyjwt_key(data["jwks"])
         handler = django_app.wsgi_handler(middleware)
         send = django_app.requester(handler, path, f"Bearer {data['token']}" if token else None)
-        for _ in range(3):  # warm: keys fetched, token cached, lazy imports done
-            status = send()
-            assert status == 200, status
-        server.stop()
-        return send
+        return django_app.warmed(send, server)
 
     return factory
 

@@ -11,6 +11,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,17 +31,22 @@ print(json.dumps(outcome))
 """
 
 
-@pytest.mark.slow
-def test_every_instruction_case_builds_and_verifies() -> None:
+def run_in_benchmarks(code: str) -> Any:
+    """What ``code``, run with warnings as errors in benchmarks/, prints as JSON."""
     result = subprocess.run(
-        [sys.executable, "-W", "error", "-c", BUILD_AND_CALL],
+        [sys.executable, "-W", "error", "-c", code],
         cwd=BENCHMARKS,
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    outcome = json.loads(result.stdout)
+    return json.loads(result.stdout)
+
+
+@pytest.mark.slow
+def test_every_instruction_case_builds_and_verifies() -> None:
+    outcome = run_in_benchmarks(BUILD_AND_CALL)
     peers = outcome.pop("peers")
     assert {"fastcognito-compiled", "pyjwt-pyjwkclient", "djognito-style", "django-cognito-jwt"} <= set(peers)
     assert set(outcome) == {"raw cryptography RSA verify"} | {f"peer {name}" for name in peers}
@@ -55,11 +61,12 @@ import json, os, sys, tempfile
 from pathlib import Path
 sys.path.insert(0, ".")
 import instructions
-fixture = Path(tempfile.mkdtemp()) / "fixture.json"
-instructions._make_fixture(fixture)
-os.environ[instructions.FIXTURE_ENV] = str(fixture)
-from icases_e2e import CASES
-print(json.dumps({name: [factory()() for _ in range(2)] for name, factory in CASES.items()}))
+with tempfile.TemporaryDirectory() as directory:
+    fixture = Path(directory) / "fixture.json"
+    instructions._make_fixture(fixture)
+    os.environ[instructions.FIXTURE_ENV] = str(fixture)
+    from icases_e2e import CASES
+    print(json.dumps({name: [factory()() for _ in range(2)] for name, factory in CASES.items()}))
 """
 
 
@@ -68,15 +75,7 @@ def test_every_example_project_case_answers_200() -> None:
     # The in-process cases of the example project's stack (icases_e2e.py): each builds, its
     # warm-up passes, and the callable `make bench-instructions` counts answers 200, the DRF one
     # only because the token authenticates (IsAuthenticated).
-    result = subprocess.run(
-        [sys.executable, "-W", "error", "-c", BUILD_AND_CALL_E2E],
-        cwd=BENCHMARKS,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    outcome = json.loads(result.stdout)
+    outcome = run_in_benchmarks(BUILD_AND_CALL_E2E)
     assert len(outcome) == 4
     assert any(name.startswith("DRF view, cached token") for name in outcome)
     assert all(statuses == [200, 200] for statuses in outcome.values()), outcome

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from extension_probe import REFUSE_THE_EXTENSION
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -38,7 +39,10 @@ print(json.dumps({
 """
 
 
-def run_probe(tmp_path: Path, **env_overrides: str | None) -> dict[str, Any]:
+def run_python(tmp_path: Path, code: str, **env_overrides: str | None) -> str:
+    """The standard output of ``python -c code`` in ``tmp_path``, away from the checkout, with
+    the environment of this run but for ``PYTHONPATH`` and ``FASTCOGNITO_NO_EXTENSIONS`` (set
+    again from ``env_overrides``; ``None`` leaves one unset)."""
     env = {
         name: value
         for name, value in os.environ.items()
@@ -48,7 +52,7 @@ def run_probe(tmp_path: Path, **env_overrides: str | None) -> dict[str, Any]:
         if value is not None:
             env[name] = value
     result = subprocess.run(
-        [sys.executable, "-c", PROBE],
+        [sys.executable, "-c", code],
         cwd=tmp_path,
         env=env,
         capture_output=True,
@@ -57,7 +61,11 @@ def run_probe(tmp_path: Path, **env_overrides: str | None) -> dict[str, Any]:
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    probe: dict[str, Any] = json.loads(result.stdout)
+    return result.stdout
+
+
+def run_probe(tmp_path: Path, **env_overrides: str | None) -> dict[str, Any]:
+    probe: dict[str, Any] = json.loads(run_python(tmp_path, PROBE, **env_overrides))
     # The installed copy, never the checkout.
     package_dir = Path(probe["package_file"]).resolve().parent
     assert package_dir != (REPO / "fastcognito").resolve()
@@ -149,19 +157,6 @@ except MalformedTokenError as err:
     assert results["0"]["module"] == "fastcognito._verify"
 
 
-# A finder ahead of every other one that refuses the compiled twin only: the import fails as it
-# does from a source checkout that was never built, or with a wheel built for another platform.
-REFUSE_THE_EXTENSION = """
-import sys
-
-class RefuseTheExtension:
-    def find_spec(self, name, path=None, target=None):
-        if name == "fastcognito._verify":
-            raise ImportError("fastcognito._verify refused by the test")
-        return None
-
-sys.meta_path.insert(0, RefuseTheExtension())
-"""
 REPORT_THE_TWIN = """
 import fastcognito
 print(repr((fastcognito.EXTENSION_ACTIVE, fastcognito.EXTENSION_ERROR)))
@@ -169,23 +164,7 @@ print(repr((fastcognito.EXTENSION_ACTIVE, fastcognito.EXTENSION_ERROR)))
 
 
 def extension_state(tmp_path: Path, code: str, **env_overrides: str) -> tuple[bool, str | None]:
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if name not in ("PYTHONPATH", "FASTCOGNITO_NO_EXTENSIONS")
-    }
-    env.update(env_overrides)
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    state: tuple[bool, str | None] = ast.literal_eval(result.stdout.strip())
+    state: tuple[bool, str | None] = ast.literal_eval(run_python(tmp_path, code, **env_overrides).strip())
     return state
 
 

@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 import requests
 from conftest import CLIENT_ID, POOL_ID
+from extension_probe import REFUSE_THE_EXTENSION
 from django.apps import apps
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
@@ -368,20 +369,6 @@ def test_management_commands_leave_w001_to_the_check_they_print(
     with caplog.at_level(logging.WARNING, logger="fastcognito.django"):
         apps.get_app_config("fastcognito").ready()
     assert w001_lines(caplog) == []
-
-
-# The compiled twin refused at import, as from a source checkout that was never built.
-REFUSE_THE_EXTENSION = """
-import sys
-
-class RefuseTheExtension:
-    def find_spec(self, name, path=None, target=None):
-        if name == "fastcognito._verify":
-            raise ImportError("fastcognito._verify refused by the test")
-        return None
-
-sys.meta_path.insert(0, RefuseTheExtension())
-"""
 
 
 def run_python(code: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
