@@ -1,0 +1,50 @@
+"""The attacks of the security review, each kept as a test on real servers.
+
+Django is set up as for tests/django (``djtest_plugin``); Redis and Memcached are real servers on
+127.0.0.1 (``cache_servers``), fresh for each test that asks for one, so a test may stop, pause,
+fill or restart it.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "django"))
+
+from cache_servers import MemcachedServer, RedisServer, missing_servers  # noqa: E402
+from djtest_plugin import *  # noqa: E402, F403  (pytest_configure and the Django fixtures)
+
+
+def _require_servers() -> None:
+    missing = missing_servers()
+    if missing:
+        pytest.fail(f"{', '.join(missing)} not installed: run `make test` (it installs them), or apt-get install -y redis-server memcached")
+
+
+@pytest.fixture(autouse=True)
+def _close_cache_connections() -> Iterator[None]:
+    """Django keeps cache connections per thread; a test's servers die with it, so do they."""
+    yield
+    from django.core.cache import caches
+
+    caches.close_all()
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    """A fresh Redis 7 on 127.0.0.1 (no eviction, no persistence) for this test alone."""
+    _require_servers()
+    with RedisServer() as server:
+        yield server
+
+
+@pytest.fixture
+def memcached_server() -> Iterator[MemcachedServer]:
+    """A fresh Memcached on 127.0.0.1 (64 MB) for this test alone."""
+    _require_servers()
+    with MemcachedServer() as server:
+        yield server
