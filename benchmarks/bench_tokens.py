@@ -36,6 +36,10 @@ def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
+def _b64url_decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
 def _compact_json(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":")).encode()
 
@@ -44,8 +48,9 @@ class BenchToken:
     """Access and ID tokens shaped like Cognito's, their parts, and the JWKS that verifies them."""
 
     def __init__(self) -> None:
-        self.private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        numbers = self.private_key.public_key().public_numbers()
+        private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.private_key: rsa.RSAPrivateKey | None = private_key
+        numbers = private_key.public_key().public_numbers()
         self.jwk = {
             "kty": "RSA",
             "kid": KID,
@@ -97,9 +102,12 @@ class BenchToken:
         self, claims: dict[str, Any], private_key: rsa.RSAPrivateKey | None = None
     ) -> tuple[str, bytes, bytes]:
         """(token, signing input, signature) for these claims under the bench key's kid."""
+        private_key = private_key or self.private_key
+        if private_key is None:
+            raise RuntimeError("a BenchToken from a snapshot has no private key: make the tokens up front")
         header = b64url(_compact_json({"kid": KID, "alg": "RS256"}))
         signing_input = f"{header}.{b64url(_compact_json(claims))}".encode("ascii")
-        signature = (private_key or self.private_key).sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
+        signature = private_key.sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
         return f"{signing_input.decode('ascii')}.{b64url(signature)}", signing_input, signature
 
     def good(self, token_use: str = "access") -> str:
@@ -157,6 +165,49 @@ class BenchToken:
                 tokens[check] = self.sign({**good, **changes})[0]
             self._bad[token_use] = tokens
         return self._bad[token_use]
+
+    def snapshot(self) -> dict[str, Any]:
+        """Everything the benchmarks read, as JSON: the keys and every token made up front
+        (good, distinct, bad), so that ``from_snapshot`` rebuilds them in another process
+        without generating a key, drawing a random number or reading the clock."""
+        for token_use in ("access", "id"):
+            self.distinct(token_use=token_use)
+            self.bad(token_use)
+        return {
+            "jwk": self.jwk,
+            "claims": self.claims,
+            "id_claims": self.id_claims,
+            "token": self.token,
+            "id_token": self.id_token,
+            "signing_input": self.signing_input.decode("ascii"),
+            "signature": b64url(self.signature),
+            "distinct": {
+                token_use: [[token, signing_input.decode("ascii"), b64url(signature)]
+                            for token, signing_input, signature in made]
+                for token_use, made in self._distinct.items()
+            },
+            "bad": self._bad,
+        }
+
+    @classmethod
+    def from_snapshot(cls, data: dict[str, Any]) -> BenchToken:
+        """The tokens of ``snapshot()``, without the private key: ``sign()`` and tokens beyond
+        those made up front are refused."""
+        self = cls.__new__(cls)
+        self.private_key = None
+        self.jwk = data["jwk"]
+        self.jwks = {"keys": [self.jwk]}
+        self.claims, self.id_claims = data["claims"], data["id_claims"]
+        self.token, self.id_token = data["token"], data["id_token"]
+        self.signing_input = data["signing_input"].encode("ascii")
+        self.signature = _b64url_decode(data["signature"])
+        self._distinct = {
+            token_use: [(token, signing_input.encode("ascii"), _b64url_decode(signature))
+                        for token, signing_input, signature in made]
+            for token_use, made in data["distinct"].items()
+        }
+        self._bad = data["bad"]
+        return self
 
     def fixture_json(self, count: int = DISTINCT_TOKENS) -> dict[str, Any]:
         """What a benchmark in another process (PyJWT 2.13, aws-jwt-verify) needs, as JSON."""

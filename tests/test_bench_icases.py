@@ -18,15 +18,21 @@ import pytest
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 BUILD_AND_CALL = """
-import json, sys
+import json, os, sys, tempfile
+from pathlib import Path
 sys.path.insert(0, ".")
-from icases_peers import CASES
-from peers import PEERS
-outcome = {"peers": list(PEERS)}
-for name, factory in CASES.items():
-    call = factory()
-    first, second = call(), call()
-    outcome[name] = [type(first).__name__, bool(first), bool(second)]
+import instructions
+with tempfile.TemporaryDirectory() as directory:
+    fixture = Path(directory) / "fixture.json"
+    with instructions.served_fixture(fixture):
+        os.environ[instructions.FIXTURE_ENV] = str(fixture)
+        from icases_peers import BASELINES, CASES
+        from peers import PEERS
+        outcome = {"peers": list(PEERS), "baselines": BASELINES}
+        for name, factory in CASES.items():
+            call = factory()
+            first, second = call(), call()
+            outcome[name] = [type(first).__name__, bool(first), bool(second)]
 print(json.dumps(outcome))
 """
 
@@ -48,6 +54,8 @@ def run_in_benchmarks(code: str) -> Any:
 def test_every_instruction_case_builds_and_verifies() -> None:
     outcome = run_in_benchmarks(BUILD_AND_CALL)
     peers = outcome.pop("peers")
+    # Every peer's figure is checked against the raw verify (instructions.refusal).
+    assert outcome.pop("baselines") == {f"peer {name}": "raw cryptography RSA verify" for name in peers}
     assert {"fastcognito-compiled", "pyjwt-pyjwkclient", "djognito-style", "django-cognito-jwt"} <= set(peers)
     assert set(outcome) == {"raw cryptography RSA verify"} | {f"peer {name}" for name in peers}
     assert outcome["raw cryptography RSA verify"] == ["NoneType", False, False]
@@ -63,10 +71,10 @@ sys.path.insert(0, ".")
 import instructions
 with tempfile.TemporaryDirectory() as directory:
     fixture = Path(directory) / "fixture.json"
-    instructions._make_fixture(fixture)
-    os.environ[instructions.FIXTURE_ENV] = str(fixture)
-    from icases_e2e import CASES
-    print(json.dumps({name: [factory()() for _ in range(2)] for name, factory in CASES.items()}))
+    with instructions.served_fixture(fixture):
+        os.environ[instructions.FIXTURE_ENV] = str(fixture)
+        from icases_e2e import CASES
+        print(json.dumps({name: [factory()() for _ in range(2)] for name, factory in CASES.items()}))
 """
 
 
@@ -79,3 +87,74 @@ def test_every_example_project_case_answers_200() -> None:
     assert len(outcome) == 4
     assert any(name.startswith("DRF view, cached token") for name in outcome)
     assert all(statuses == [200, 200] for statuses in outcome.values()), outcome
+
+
+# main() with callgrind replaced by totals made up per case: the fixture, the discovery, the
+# order (the baseline first) and the checks are the real ones.
+FAKE_COUNTS = """
+import contextlib, io, json, shutil, sys
+sys.path.insert(0, ".")
+import instructions
+per_call = json.loads(sys.argv[1])
+set_up = 40_000_000  # what both processes spend before the first call
+def fake_count(module_name, case_name, iterations, workdir, environ):
+    return set_up + round(per_call[case_name] * iterations)
+instructions._count = fake_count
+shutil.which = lambda name: "/usr/bin/" + name
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    try:
+        status = instructions.main(["--iterations", "10", "--filter", "peer fastcognito-compiled"])
+    except SystemExit as err:
+        status = err.code
+print(json.dumps({"status": status, "stdout": out.getvalue()}))
+"""
+
+RAW = "raw cryptography RSA verify"
+COMPILED = "peer fastcognito-compiled"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("raw", "compiled", "why"),
+    [
+        # The figures the peers group printed while each process generated its own key.
+        (3_031_555, -1_364_880, "outside the plausible"),
+        (349_000, -1_364_880, "fewer than the raw RSA verify"),
+        (349_000, 340_000, "fewer than the raw RSA verify"),
+        (349_000, 349_000 * 21, "more than 20x the raw RSA verify"),
+        (20_000, 25_000, "outside the plausible"),
+    ],
+)
+def test_impossible_figures_are_refused(raw: int, compiled: int, why: str) -> None:
+    outcome = subprocess.run(
+        [sys.executable, "-W", "error", "-c", FAKE_COUNTS, json.dumps({RAW: raw, COMPILED: compiled})],
+        cwd=BENCHMARKS,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert outcome.returncode == 0, outcome.stderr
+    result = json.loads(outcome.stdout)
+    assert isinstance(result["status"], str) and result["status"].startswith("refusing to print"), result
+    assert why in result["status"], result
+    # Nothing impossible reached the table.
+    assert f"{compiled:,}" not in result["stdout"]
+
+
+@pytest.mark.slow
+def test_plausible_figures_are_printed_with_their_ratio() -> None:
+    outcome = subprocess.run(
+        [sys.executable, "-W", "error", "-c", FAKE_COUNTS, json.dumps({RAW: 349_000, COMPILED: 366_450})],
+        cwd=BENCHMARKS,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert outcome.returncode == 0, outcome.stderr
+    result = json.loads(outcome.stdout)
+    assert result["status"] == 0, result
+    lines = result["stdout"].splitlines()
+    # The baseline is counted first, though the filter did not select it.
+    assert lines[1].startswith(f"peers: {RAW}") and lines[1].endswith("349,000"), lines
+    assert lines[2].startswith(f"peers: {COMPILED}") and lines[2].endswith("366,450  1.050x raw"), lines
