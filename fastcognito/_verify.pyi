@@ -19,7 +19,8 @@ class CacheInfo(NamedTuple):
     maxsize: int
 
 class ClaimsCache:
-    """Bounded LRU of verified claims, keyed by the whole token (its hash, then full equality).
+    """Bounded LRU of verified claims, keyed by a hash of the token's end, a hit confirmed by the
+    whole token (full equality).
 
     Entries live until ``exp`` plus leeway; an expired or not-yet-valid entry is never returned.
     Safe under threads, and under finalizers that call it again: what a method removes is

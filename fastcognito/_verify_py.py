@@ -42,7 +42,7 @@ from ._constants import (
     STRING_CLAIMS,
     TOKEN_USES,
 )
-from .claims import Claims
+from .claims import Claims, _from_verified
 from .exceptions import (
     ConfigurationError,
     ExpiredTokenError,
@@ -268,8 +268,15 @@ def _release_in_order(released: list[Any]) -> None:
         released[index] = None
 
 
+# How many characters at the end of a token key the claims cache: for a JWT, the end of its
+# signature (DESIGN.md §5: a part that is cheap to hash). Hashing all of a 5 kB token on every
+# request (each brings a new str) cost more than the rest of a hit.
+_KEY_CHARS = 64
+
+
 class ClaimsCache:
-    """Bounded LRU of verified claims, keyed by the whole token (its hash, then full equality).
+    """Bounded LRU of verified claims, keyed by the end of the token, a hit confirmed by the
+    whole token (full equality): two tokens that end alike cost a miss, never a wrong hit.
 
     Entries live until ``exp`` plus leeway; an expired or not-yet-valid entry is never returned.
     Safe under threads. One cache serves one verifier: ``VerifierCore`` refuses a cache that
@@ -282,42 +289,49 @@ class ClaimsCache:
         self.maxsize = maxsize
         self.hits = 0
         self.misses = 0
-        self._entries: OrderedDict[str, tuple[Claims, float, float]] = OrderedDict()
+        # token[-_KEY_CHARS:] -> (token, claims, expires_at, not_before)
+        self._entries: OrderedDict[str, tuple[str, Claims, float, float]] = OrderedDict()
         # Every method drops the objects it removes only after releasing the lock: dropping the
         # last reference to one can run Python code (a finalizer) that calls the cache again.
         self._lock = threading.RLock()
         self._bound = False
 
     def get(self, token: str, now: float) -> Claims | None:
+        key = token[-_KEY_CHARS:]
         with self._lock:
-            entry = self._entries.get(token)
-            if entry is not None:
-                if entry[2] <= now < entry[1]:
-                    self._entries.move_to_end(token)
+            entry = self._entries.get(key)
+            if entry is not None and entry[0] == token:
+                if entry[3] <= now < entry[2]:
+                    self._entries.move_to_end(key)
                     self.hits += 1
-                    return entry[0]
+                    return entry[1]
                 # `entry` keeps the stale claims alive until after the lock is released.
-                del self._entries[token]
+                del self._entries[key]
             self.misses += 1
         return None
 
     def put(self, token: str, claims: Claims, expires_at: float, not_before: float) -> None:
         if self.maxsize <= 0:
             return
+        key = token[-_KEY_CHARS:]
         evicted: list[object] = []
         with self._lock:
             entries = self._entries
-            # The entry it replaces, if any, is dropped after the lock, like evicted ones.
-            evicted.append(entries.pop(token, None))
-            entries[token] = (claims, expires_at, not_before)
+            # The entry it replaces (this token's, or once in a blue moon another's with the same
+            # ending), if any, is dropped after the lock, like evicted ones.
+            evicted.append(entries.pop(key, None))
+            entries[key] = (token, claims, expires_at, not_before)
             while len(entries) > self.maxsize:
                 evicted.append(entries.popitem(last=False)[1])
         _release_in_order(evicted)
 
     def discard(self, token: str) -> None:
         """Drop the entry of ``token``, if any."""
+        key = token[-_KEY_CHARS:]
         with self._lock:
-            entry = self._entries.pop(token, None)
+            entry = self._entries.get(key)
+            if entry is not None and entry[0] == token:
+                del self._entries[key]
         del entry
 
     def drop_entries(self) -> None:
@@ -545,7 +559,7 @@ class VerifierCore:
             have_scopes = scope.split() if scope else ()
             if scopes.isdisjoint(have_scopes):
                 raise MissingScopeError(claim=CLAIM_SCOPE, actual=scope, expected=sorted(scopes))
-        claims = Claims(decoded)
+        claims = _from_verified(decoded)
         if self._custom_check is not None:
             self._custom_check(claims)
 

@@ -7,12 +7,19 @@ instance is shared by every cache hit of its token, which is why it cannot be ch
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterator, Mapping
 from typing import Any, NoReturn
 
 __all__ = ["Claims"]
 
 _CONTAINERS = (list, dict)
+# What the twins may leave in a verified token's dict until someone reads that claim: the JSON
+# text of an array (bytes, from the compiled twin's parser; JSON itself has no bytes), or a
+# list or dict from the json module. Decoding and freezing 200 groups no check reads cost more
+# than the rest of a verify; `Claims._settle` does it on first read, once.
+_PENDING = frozenset({bytes, list, dict})
+_ABSENT: Any = object()
 
 
 def _freeze(value: Any) -> Any:
@@ -61,8 +68,8 @@ class Claims(Mapping[str, Any]):
     _scopes: frozenset[str]
 
     def __init__(self, data: dict[str, Any]) -> None:
-        # The twins hand over a fresh dict from the JSON decoder that nobody else holds, with
-        # types they have checked already; only nested containers need freezing.
+        # Claims built here (the ALB verifier, users' tests) freeze their containers at once.
+        # The twins go through `_from_verified` instead, which leaves them pending.
         for key, value in data.items():
             if isinstance(value, _CONTAINERS):
                 data[key] = _freeze(value)
@@ -79,7 +86,7 @@ class Claims(Mapping[str, Any]):
 
     @property
     def groups(self) -> tuple[str, ...]:
-        return tuple(self._data.get("cognito:groups") or ())
+        return tuple(self.get("cognito:groups") or ())
 
     @property
     def scopes(self) -> frozenset[str]:
@@ -98,10 +105,9 @@ class Claims(Mapping[str, Any]):
 
     @property
     def client_id(self) -> str | None:
-        data = self._data
-        client = data.get("client_id")
+        client = self._data.get("client_id")
         if client is None:
-            aud = data.get("aud")
+            aud = self.get("aud")
             client = aud if isinstance(aud, str) or aud is None else (aud[0] if aud else None)
         return client
 
@@ -114,7 +120,10 @@ class Claims(Mapping[str, Any]):
         return self._data["iss"]  # type: ignore[no-any-return]
 
     def __getitem__(self, key: str) -> Any:
-        return self._data[key]
+        value = self._data[key]
+        if type(value) in _PENDING:
+            return self._settle(key, value)
+        return value
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._data)
@@ -126,7 +135,26 @@ class Claims(Mapping[str, Any]):
         return key in self._data
 
     def get(self, key: str, default: Any = None) -> Any:
-        return self._data.get(key, default)
+        value = self._data.get(key, _ABSENT)
+        if value is _ABSENT:
+            return default
+        if type(value) in _PENDING:
+            return self._settle(key, value)
+        return value
+
+    def _settle(self, key: str, value: Any) -> Any:
+        # The read-only form of a pending value, stored in its place. Idempotent: two threads
+        # racing here store equal values, and replacing a key's value never resizes the dict.
+        frozen = _freeze(json.loads(value) if type(value) is bytes else value)
+        self._data[key] = frozen
+        return frozen
+
+    def _settled(self) -> dict[str, Any]:
+        data = self._data
+        for key, value in data.items():
+            if type(value) in _PENDING:
+                self._settle(key, value)
+        return data
 
     def __setattr__(self, name: str, value: Any) -> NoReturn:
         raise AttributeError("Claims are read-only")
@@ -136,10 +164,10 @@ class Claims(Mapping[str, Any]):
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Claims):
-            return self._data == other._data
+            return self._settled() == other._settled()
         if isinstance(other, Mapping):
             # Equal to the plain JSON form too: lists there, read-only sequences here.
-            return _thaw(self._data) == _thaw(other)  # type: ignore[no-any-return]
+            return _thaw(self._settled()) == _thaw(other)  # type: ignore[no-any-return]
         return NotImplemented
 
     __hash__ = None  # type: ignore[assignment]
@@ -158,7 +186,18 @@ class Claims(Mapping[str, Any]):
 
     def to_dict(self) -> dict[str, Any]:
         """A plain, mutable deep copy of the claims (lists for arrays)."""
-        return _thaw(self._data)  # type: ignore[no-any-return]
+        return _thaw(self._settled())  # type: ignore[no-any-return]
+
+
+_DATA_SLOT: Any = Claims.__dict__["_data"]
+
+
+def _from_verified(data: dict[str, Any]) -> Claims:
+    """Claims over a dict a twin has just decoded and type-checked, which nobody else holds;
+    its arrays and objects stay pending until read (the compiled twin does the same in C)."""
+    claims = object.__new__(Claims)
+    _DATA_SLOT.__set__(claims, data)
+    return claims
 
 
 def _thaw(value: Any) -> Any:

@@ -28,11 +28,18 @@ with tempfile.TemporaryDirectory() as directory:
         os.environ[instructions.FIXTURE_ENV] = str(fixture)
         from icases_peers import BASELINES, CASES
         from peers import PEERS
-        outcome = {"peers": list(PEERS), "baselines": BASELINES}
+        import icases_core
+        outcome = {"peers": list(PEERS), "baselines": BASELINES, "core": {}}
         for name, factory in CASES.items():
             call = factory()
             first, second = call(), call()
             outcome[name] = [type(first).__name__, bool(first), bool(second)]
+        for name, factory in icases_core.CASES.items():
+            call = factory()
+            first, second = call(), call()
+            groups = [len(result.groups) if result is not None else None for result in (first, second)]
+            outcome["core"][name] = [type(first).__name__, groups]
+        outcome["core baselines"] = icases_core.BASELINES
 print(json.dumps(outcome))
 """
 
@@ -56,6 +63,20 @@ def test_every_instruction_case_builds_and_verifies() -> None:
     peers = outcome.pop("peers")
     # Every peer's figure is checked against the raw verify (instructions.refusal).
     assert outcome.pop("baselines") == {f"peer {name}": "raw cryptography RSA verify" for name in peers}
+    # The core group: each twin on the 1 kB and the 5 kB (200 groups) token; cold cases checked
+    # against the raw verify of tokens of their size.
+    core, core_baselines = outcome.pop("core"), outcome.pop("core baselines")
+    for name, (kind, groups) in core.items():
+        if name.startswith("raw"):
+            assert kind == "NoneType" and groups == [None, None], name
+        else:
+            assert kind == "Claims", name
+            assert groups == ([200, 200] if "5 kB" in name else [2, 2]), name
+    cold = [name for name in core if " cold" in name]
+    assert len(cold) == 6 and set(core_baselines) == set(cold)
+    assert {core_baselines[name] for name in cold if "5 kB" in name} == {
+        "raw cryptography RSA verify, 5 kB tokens (200 groups)"
+    }
     assert {"fastcognito-compiled", "pyjwt-pyjwkclient", "djognito-style", "django-cognito-jwt"} <= set(peers)
     assert set(outcome) == {"raw cryptography RSA verify"} | {f"peer {name}" for name in peers}
     assert outcome["raw cryptography RSA verify"] == ["NoneType", False, False]

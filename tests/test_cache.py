@@ -13,6 +13,7 @@ from conftest import OTHER_ISSUER, TokenFactory
 
 from fastcognito import (
     CacheInfo,
+    Claims,
     CognitoVerifier,
     ConfigurationError,
     ExpiredTokenError,
@@ -285,6 +286,35 @@ def test_signature_alone_is_not_the_key(make_verifier: MakeVerifier, tokens: Tok
     forged = user_token(tokens, 2).rsplit(".", 1)[0] + "." + token.rsplit(".", 1)[1]
     with pytest.raises(InvalidSignatureError):
         verifier.verify(forged)
+
+
+def test_tokens_that_end_alike_share_no_hit(twin: Any) -> None:
+    # The cache key hashes the end of a token only (its signature's); a hit needs the whole token.
+    cache = twin.module.ClaimsCache(8)
+    ending = "S" * 400
+    first, second = "header.payload-1." + ending, "header.payload-2." + ending
+    first_claims, second_claims = Claims({"sub": "1"}), Claims({"sub": "2"})
+    cache.put(first, first_claims, EXP, NOW)
+    assert cache.get(second, NOW) is None
+    cache.discard(second)
+    assert cache.get(first, NOW) is first_claims
+    assert cache.get(first[:-1] + "T", NOW) is None
+    assert cache.get("x" + first, NOW) is None
+    # Storing the other token replaces the entry; each token still hits only its own claims.
+    cache.put(second, second_claims, EXP, NOW)
+    assert cache.get(second, NOW) is second_claims
+    assert cache.get(first, NOW) is None
+    assert cache.info() == CacheInfo(hits=2, misses=4, size=1, maxsize=8)
+
+
+def test_a_5_kb_token_hits_as_fresh_copies(make_verifier: MakeVerifier, tokens: TokenFactory) -> None:
+    verifier = make_verifier(clock=Clock(NOW))
+    token = user_token(tokens, 1, **{"cognito:groups": [f"dept-{n:03d}-rw" for n in range(200)]})
+    assert len(token) > 4500
+    claims = verifier.verify(token)
+    for _ in range(3):
+        assert verifier.verify(token[:-1] + token[-1]) is claims
+    assert verifier.cache_info().hits == 3
 
 
 def test_rejected_issuer_after_a_hit_for_the_genuine_token(

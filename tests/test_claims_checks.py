@@ -18,6 +18,7 @@ from fastcognito import (
     InvalidClientError,
     InvalidIssuerError,
     InvalidTokenUseError,
+    MalformedTokenError,
     MissingGroupError,
     MissingScopeError,
     NotYetValidError,
@@ -333,6 +334,37 @@ def test_groups_required_but_claim_absent(
     verifier = make_verifier(groups="admins", clock=at(NOW))
     reject(verifier, tokens.access(now=NOW, **{"cognito:groups": DROP}), MissingGroupError)
     reject(verifier, tokens.access(now=NOW, **{"cognito:groups": []}), MissingGroupError)
+
+
+MANY_GROUPS = [f"dept-{number:03d}-rw" for number in range(200)]
+
+
+@pytest.mark.parametrize("required", [None, "dept-199-rw", ["nobody", "dept-000-rw"]])
+def test_many_groups_checked_exactly(make_verifier: MakeVerifier, tokens: TokenFactory, required: Any) -> None:
+    # 200 groups (a ~5 kB token) are decoded at verify time only when a check reads them; the
+    # answers are the ones a few groups get.
+    claims = make_verifier(groups=required, clock=at(NOW)).verify(
+        tokens.access(now=NOW, **{"cognito:groups": MANY_GROUPS})
+    )
+    assert claims.groups == tuple(MANY_GROUPS)
+
+
+def test_many_groups_none_required(make_verifier: MakeVerifier, tokens: TokenFactory) -> None:
+    token = tokens.access(now=NOW, **{"cognito:groups": MANY_GROUPS})
+    err = reject(make_verifier(groups=["dept-200-rw", "dept-19"], clock=at(NOW)), token, MissingGroupError)
+    assert list(err.actual) == MANY_GROUPS
+
+
+@pytest.mark.parametrize("required", [None, "dept-001-rw"])
+@pytest.mark.parametrize("bad", [7, None, ["nested"], {"a": 1}, True])
+def test_a_bad_group_among_many_is_malformed(
+    make_verifier: MakeVerifier, tokens: TokenFactory, required: Any, bad: Any
+) -> None:
+    # Whether or not a check reads the groups, their type is checked before verify returns.
+    groups = [*MANY_GROUPS[:150], bad, *MANY_GROUPS[150:]]
+    verifier = make_verifier(groups=required, clock=at(NOW))
+    with pytest.raises(MalformedTokenError, match="cognito:groups"):
+        verifier.verify(tokens.access(now=NOW, **{"cognito:groups": groups}))
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,8 @@ from __future__ import annotations
 import copy
 import json
 import pickle
+import sys
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -221,3 +223,97 @@ def test_repr_names_the_subject_not_the_token(verify: Callable[[str], Claims], t
 
 def test_id_claims_round_trip(verify: Callable[[str], Claims], tokens: TokenFactory) -> None:
     assert verify(tokens.id(now=NOW)).to_dict() == id_claims(now=NOW)
+
+
+# --- arrays decoded on first read --------------------------------------------------------------
+
+MANY_GROUPS = [f"dept-{number:03d}-rw" for number in range(200)]
+ARRAYS = {"cognito:groups": MANY_GROUPS, "custom:roles": ["a", 1, None, True], "custom:empty": []}
+
+
+def _expected_frozen(payload: dict[str, Any]) -> dict[str, Any]:
+    return {name: tuple(value) if isinstance(value, list) else value for name, value in payload.items()}
+
+
+FIRST_READS: dict[str, Callable[[Claims], object]] = {
+    "item": lambda claims: claims["cognito:groups"],
+    "groups": lambda claims: claims.groups,
+    "get": lambda claims: claims.get("custom:roles"),
+    "values": lambda claims: list(claims.values()),
+    "items": lambda claims: dict(claims.items()),
+    "dict": dict,
+    "equality": lambda claims: claims == {},
+    "to_dict": lambda claims: claims.to_dict(),
+    "pickle": lambda claims: pickle.loads(pickle.dumps(claims)),
+    "copy": copy.deepcopy,
+}
+
+
+@pytest.mark.parametrize("first", list(FIRST_READS))
+def test_arrays_read_alike_whatever_reads_them_first(
+    verify: Callable[[str], Claims], tokens: TokenFactory, first: str
+) -> None:
+    # The twins may leave arrays no check reads undecoded until someone reads them (200 groups
+    # are most of a 5 kB token): every way in sees the same read-only claims.
+    payload = access_claims(now=NOW, **ARRAYS)
+    claims = verify(tokens.access(now=NOW, **ARRAYS))
+    FIRST_READS[first](claims)
+    assert claims["cognito:groups"] == tuple(MANY_GROUPS)
+    assert type(claims["cognito:groups"]) is tuple
+    assert claims.groups == tuple(MANY_GROUPS)
+    assert claims.get("custom:roles") == ("a", 1, None, True)
+    assert claims.get("custom:empty") == ()
+    assert claims.get("custom:missing", ["default"]) == ["default"]
+    assert "custom:missing" not in claims
+    assert list(claims) == list(payload)
+    assert len(claims) == len(payload)
+    assert dict(claims) == _expected_frozen(payload)
+    assert claims == payload and payload == claims
+    assert claims.to_dict() == payload
+    restored = pickle.loads(pickle.dumps(claims))
+    assert restored == claims and restored.groups == tuple(MANY_GROUPS)
+    with pytest.raises(AttributeError):
+        claims["cognito:groups"].append("root")  # type: ignore[attr-defined]
+
+
+def test_two_verifies_of_one_token_are_equal_before_any_read(
+    make_verifier: MakeVerifier, tokens: TokenFactory
+) -> None:
+    token = tokens.access(now=NOW, **ARRAYS)
+    first = make_verifier(clock=lambda: NOW).verify(token)
+    second = make_verifier(clock=lambda: NOW).verify(token)
+    assert first == second
+    assert first != make_verifier(clock=lambda: NOW).verify(
+        tokens.access(now=NOW, **{**ARRAYS, "cognito:groups": MANY_GROUPS[:-1]})
+    )
+
+
+def test_threads_reading_one_cached_claims_first_agree(
+    make_verifier: MakeVerifier, tokens: TokenFactory
+) -> None:
+    # One Claims object is shared by every cache hit: concurrent first reads of a pending array
+    # all see the same value, and the claims stay whole.
+    verifier = make_verifier(clock=lambda: NOW, cache_size=8)
+    token = tokens.access(now=NOW, **ARRAYS)
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for _ in range(20):
+            verifier.clear_cache()
+            claims = verifier.verify(token)
+            start = threading.Barrier(8)
+            seen: list[object] = []
+
+            def reader() -> None:
+                start.wait()
+                seen.append((verifier.verify(token).groups, claims.get("custom:roles"), claims.to_dict()))
+
+            threads = [threading.Thread(target=reader) for _ in range(8)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=60)
+            expected = (tuple(MANY_GROUPS), ("a", 1, None, True), access_claims(now=NOW, **ARRAYS))
+            assert seen == [expected] * 8
+    finally:
+        sys.setswitchinterval(previous)
