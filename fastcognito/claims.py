@@ -69,7 +69,7 @@ class Claims(Mapping[str, Any]):
 
     def __init__(self, data: dict[str, Any]) -> None:
         # Claims built here (the ALB verifier, users' tests) freeze their containers at once.
-        # The twins go through `_from_verified` instead, which leaves them pending.
+        # The twins skip this (see _DATA_SLOT) and leave them pending.
         for key, value in data.items():
             if isinstance(value, _CONTAINERS):
                 data[key] = _freeze(value)
@@ -189,15 +189,9 @@ class Claims(Mapping[str, Any]):
         return _thaw(self._settled())  # type: ignore[no-any-return]
 
 
+# The `_data` slot's descriptor: the twins set it on `object.__new__(Claims)` over a dict they
+# have just decoded and checked, which nobody else holds, and whose arrays stay pending.
 _DATA_SLOT: Any = Claims.__dict__["_data"]
-
-
-def _from_verified(data: dict[str, Any]) -> Claims:
-    """Claims over a dict a twin has just decoded and type-checked, which nobody else holds;
-    its arrays and objects stay pending until read (the compiled twin does the same in C)."""
-    claims = object.__new__(Claims)
-    _DATA_SLOT.__set__(claims, data)
-    return claims
 
 
 def _thaw(value: Any) -> Any:
