@@ -21,16 +21,18 @@ module may name, in ``BASELINES``, the raw RSA verify each of its full-verify ca
 case must count at least its baseline and at most ``MAX_RATIO`` times it, and the baseline itself
 must lie in ``RAW_RSA_RANGE``. Every other case must count more than zero.
 
-    python benchmarks/instructions.py [--iterations N] [--filter TEXT]... [--json PATH]
+    python benchmarks/instructions.py [--iterations N] [--filter TEXT]... [--json PATH] [--tokens PATH]
 """
 
 from __future__ import annotations
 
 import argparse
 import functools
+import gc
 import importlib
 import json
 import os
+import platform
 import re
 import shutil
 import subprocess
@@ -134,19 +136,34 @@ def _child(module_name: str, case_name: str, iterations: int) -> None:
     sys.path.insert(0, str(BENCHMARKS))
     module = importlib.import_module(module_name)
     call = module.CASES[case_name]()
+    # What set-up left behind out of the garbage collector's way: a collection of the older
+    # generations during the calls would scan every object the imports made, a cost of millions
+    # of instructions that depends on where the allocation counters stood, not on the calls.
+    # The objects the calls make are still collected as they would be.
+    gc.collect()
+    gc.freeze()
     for _ in range(iterations):
         call()
 
 
 @contextmanager
-def served_fixture(path: Path) -> Iterator[None]:
-    """Writes the fixture to ``path`` and serves its JWKS on 127.0.0.1 until the block ends."""
+def served_fixture(path: Path, tokens: Path | None = None) -> Iterator[None]:
+    """Writes the fixture to ``path`` and serves its JWKS on 127.0.0.1 until the block ends.
+
+    ``tokens``: a ``BenchToken.snapshot()`` saved by an earlier run, to count two trees (before
+    and after a change) on the same key and tokens; written there first when it does not exist.
+    """
     if str(BENCHMARKS) not in sys.path:
         sys.path.insert(0, str(BENCHMARKS))
     from bench_tokens import BenchToken
     from peers import peer_keys
 
-    made = BenchToken()
+    if tokens is not None and tokens.exists():
+        made = BenchToken.from_snapshot(json.loads(tokens.read_text(encoding="utf-8")))
+    else:
+        made = BenchToken()
+        if tokens is not None:
+            tokens.write_text(json.dumps(made.snapshot()), encoding="utf-8")
     with peer_keys(made) as keys:
         data = {
             "token": made.token,
@@ -161,11 +178,16 @@ def served_fixture(path: Path) -> Iterator[None]:
 
 
 _TOTAL = re.compile(rb"^(?:summary|totals):\s*(\d+)", re.MULTILINE)
+# The children run with address randomisation off (util-linux's setarch -R, where there is one):
+# addresses pick the buckets of pointer-keyed hash tables (OpenSSL's, CPython's), and with them
+# randomised the same calls counted up to 1% more or less from one process to the next.
+_NO_ASLR = ["setarch", platform.machine(), "-R"] if shutil.which("setarch") else []
 
 
 def _count(module_name: str, case_name: str, iterations: int, workdir: Path, environ: dict[str, str]) -> int:
     out_file = workdir / f"callgrind.{module_name}.{iterations}.out"
     command = [
+        *_NO_ASLR,
         "valgrind",
         "--tool=callgrind",
         f"--callgrind-out-file={out_file}",
@@ -193,6 +215,11 @@ def main(argv: list[str] | None = None) -> int:
         "--filter", action="append", default=[], help="only cases whose name contains this text (repeatable)"
     )
     parser.add_argument("--json", type=Path, help="also write the counts to this file")
+    parser.add_argument(
+        "--tokens",
+        type=Path,
+        help="reuse the key and tokens saved in this file (saved there first if it does not exist)",
+    )
     parser.add_argument("--child", nargs=3, metavar=("MODULE", "CASE", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -214,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="fastcognito-icount-") as tmp:
         workdir = Path(tmp)
         fixture_path = workdir / "fixture.json"
-        with served_fixture(fixture_path):
+        with served_fixture(fixture_path, args.tokens):
             environ = {**os.environ, FIXTURE_ENV: str(fixture_path), "PYTHONHASHSEED": "0"}
             width = max((len(name) for name in cases), default=0)
             print(f"instructions per call ({args.iterations} calls minus 0 calls, callgrind)")
