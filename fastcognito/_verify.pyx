@@ -9,8 +9,8 @@ them to it.
 """
 
 cimport cython
-from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
-from cpython.dict cimport PyDict_DelItem, PyDict_GetItem, PyDict_SetItem, PyDict_Size
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
+from cpython.dict cimport PyDict_Copy, PyDict_DelItem, PyDict_GetItem, PyDict_SetItem, PyDict_Size
 from cpython.float cimport PyFloat_AS_DOUBLE
 from cpython.list cimport PyList_AsTuple, PyList_GET_ITEM, PyList_GET_SIZE
 from cpython.tuple cimport PyTuple_GET_ITEM
@@ -216,7 +216,8 @@ cdef extern from *:
     static void __fastcognito_masks64_sse2(const unsigned char* p, uint64_t* quote, uint64_t* comma,
                                            uint64_t* bad) {
         const __m128i below = _mm_set1_epi8(0x20 - 1), above = _mm_set1_epi8(0x7F);
-        const __m128i dquote = _mm_set1_epi8(0x22), dcomma = _mm_set1_epi8(0x2C), backslash = _mm_set1_epi8(0x5C);
+        const __m128i dquote = _mm_set1_epi8(0x22), dcomma = _mm_set1_epi8(0x2C);
+        const __m128i backslash = _mm_set1_epi8(0x5C);
         uint64_t q = 0, c = 0, b = 0;
         int k;
         for (k = 0; k < 4; k++) {
@@ -785,9 +786,21 @@ cdef inline object _as_list(object value):
 # --- the payload ------------------------------------------------------------------------------
 
 
+cdef inline object _bytes_like(object previous, const unsigned char* p, Py_ssize_t n):
+    # bytes(p[:n]), or ``previous`` when it holds exactly those bytes.
+    if type(previous) is bytes and PyBytes_GET_SIZE(previous) == n and memcmp(
+        PyBytes_AS_STRING(previous), p, n
+    ) == 0:
+        return previous
+    return PyBytes_FromStringAndSize(<const char*>p, n)
+
+
 cdef object _fast_scalar(const unsigned char* s, Py_ssize_t n, Py_ssize_t* pos, unsigned char* kind,
-                         double* number):
-    """A string, an integer of at most 18 digits, true, false or null at s[pos[0]]."""
+                         double* number, object previous=None, long long previous_value=0,
+                         long long* integer=NULL):
+    """A string, an integer of at most 18 digits, true, false or null at s[pos[0]]. An integer
+    is also stored in ``integer``, and when ``previous`` is an int of ``previous_value`` (the
+    memo's) and equal, it is ``previous`` itself."""
     cdef Py_ssize_t i = pos[0]
     cdef Py_ssize_t end
     cdef unsigned char ch = s[i]
@@ -829,6 +842,10 @@ cdef object _fast_scalar(const unsigned char* s, Py_ssize_t n, Py_ssize_t* pos, 
         kind[0] = _NUMBER
         # Exact: at most 18 digits, and rounded to nearest as PyLong_AsDouble rounds.
         number[0] = <double>value
+        if integer != NULL:
+            integer[0] = value
+        if type(previous) is int and previous_value == value:
+            return previous
         return PyLong_FromLongLong(value)
     if ch == 0x74 and i + 4 <= n and memcmp(s + i, b"true", 4) == 0:
         pos[0] = i + 4
@@ -855,19 +872,27 @@ cdef enum:
 # A name slot and its id change together, with nothing that can run Python code in between.
 cdef list _MEMO = [None] * (2 * _MEMO_MEMBERS)
 cdef unsigned char _MEMO_IDS[_MEMO_MEMBERS]
+# The value of each slot of _MEMO that holds an int (set with it): compared in C, no call.
+cdef long long _MEMO_INTS[2 * _MEMO_MEMBERS]
 # How many members the last payload had: the size of the next dict.
 cdef Py_ssize_t _LAST_MEMBERS = 0
+# (dict, its names, its values) of a payload without a repeated name: the next payload starts as
+# a copy of that dict (one copy of its table) while its names come in the same order, and sets
+# only the values that differ, where a dict built member by member costs an insertion each. One
+# tuple, read once per parse, so its three parts always belong together.
+cdef tuple _TEMPLATE = None
 cdef unsigned char _GROUPS_ID = _CHECKED_NAMES.index(CLAIM_GROUPS) + 1
 
 
 cdef object _fast_array(const unsigned char* s, Py_ssize_t n, Py_ssize_t* pos, unsigned char* kind,
-                        bint build):
+                        bint build, object previous):
     """The array at s[pos[0]] (its '['), of the scalars _fast_scalar takes, or _NOT_HANDLED.
 
     ``build``: a tuple of its items. Otherwise the bytes of its JSON text, which Claims decodes
     when the claim is first read: strings are checked, not made (an empty array is () either
     way). Both take exactly the same inputs, so deferring never changes what is accepted.
-    ``kind`` is _STR_LIST when every item is a string, _OTHER otherwise.
+    ``kind`` is _STR_LIST when every item is a string, _OTHER otherwise. JSON text equal to
+    ``previous`` (the memo's bytes: users share groups) is ``previous`` itself.
     """
     cdef Py_ssize_t start = pos[0]
     cdef Py_ssize_t i = start + 1
@@ -884,7 +909,7 @@ cdef object _fast_array(const unsigned char* s, Py_ssize_t n, Py_ssize_t* pos, u
         end = _skip_string_array(s, n, i, _AVX2)
         if end >= 0:
             pos[0] = end
-            return PyBytes_FromStringAndSize(<const char*>s + start, end - start)
+            return _bytes_like(previous, s + start, end - start)
     while True:
         if i >= n:
             return _NOT_HANDLED
@@ -913,7 +938,7 @@ cdef object _fast_array(const unsigned char* s, Py_ssize_t n, Py_ssize_t* pos, u
     pos[0] = i
     if build:
         return PyList_AsTuple(items)
-    return PyBytes_FromStringAndSize(<const char*>s + start, i - start)
+    return _bytes_like(previous, s + start, i - start)
 
 
 cdef object _fast_json_object(const unsigned char* s, Py_ssize_t n, _ClaimKinds* kinds, bint build_groups):
@@ -928,20 +953,33 @@ cdef object _fast_json_object(const unsigned char* s, Py_ssize_t n, _ClaimKinds*
     _fast_array). Anything else returns _NOT_HANDLED and goes to the json module, so the two
     agree by construction.
     """
-    global _LAST_MEMBERS
+    global _LAST_MEMBERS, _TEMPLATE
     cdef Py_ssize_t pos = 1
     cdef Py_ssize_t end
     cdef Py_ssize_t index = 0
-    cdef Py_ssize_t pair
+    cdef Py_ssize_t pair, j
     cdef object key, value, candidate
     cdef list memo = _MEMO
     cdef bint memoized
     cdef unsigned char cid, value_kind
     cdef double number = 0.0
+    cdef long long integer = 0
+    cdef tuple template = _TEMPLATE
+    cdef tuple template_names = None
+    cdef tuple template_values = None
+    # Members of the template still in step with this payload; -1 once it is not.
+    cdef Py_ssize_t templated = -1
+    cdef dict result
     if n < 2 or s[0] != 0x7B or s[n - 1] != 0x7D:  # { ... }
         return _NOT_HANDLED
-    # Sized for the previous payload's members: one table, no resizing while it fills.
-    cdef dict result = _dict_presized(_LAST_MEMBERS)
+    if template is not None and n > 2:
+        result = PyDict_Copy(<dict>template[0])
+        template_names = <tuple>template[1]
+        template_values = <tuple>template[2]
+        templated = len(template_names)
+    else:
+        # Sized for the previous payload's members: one table, no resizing while it fills.
+        result = _dict_presized(_LAST_MEMBERS)
     if n == 2:
         return result
     while True:
@@ -965,6 +1003,14 @@ cdef object _fast_json_object(const unsigned char* s, Py_ssize_t n, _ClaimKinds*
             if memoized:
                 memo[index] = key
                 _MEMO_IDS[pair] = cid
+        if templated >= 0 and (
+            pair >= templated or <PyObject*>key != PyTuple_GET_ITEM(template_names, pair)
+        ):
+            # Out of step: drop the template's names from here on, and go on member by member.
+            # Insertion order stays the payload's: what follows is inserted after what precedes.
+            for j in range(pair, templated):
+                PyDict_DelItem(result, <object>PyTuple_GET_ITEM(template_names, j))
+            templated = -1
         if end + 1 >= n or s[end + 1] != 0x3A:  # :
             return _NOT_HANDLED
         pos = end + 2
@@ -989,15 +1035,32 @@ cdef object _fast_json_object(const unsigned char* s, Py_ssize_t n, _ClaimKinds*
         elif s[pos] == 0x5B:  # [
             # Unchecked claims, and the groups when no check reads them, stay JSON text.
             value = _fast_array(
-                s, n, &pos, &value_kind, cid != 0 and (cid != _GROUPS_ID or build_groups)
+                s,
+                n,
+                &pos,
+                &value_kind,
+                cid != 0 and (cid != _GROUPS_ID or build_groups),
+                memo[index + 1] if memoized else None,
             )
             if value is _NOT_HANDLED:
                 return _NOT_HANDLED
+            if memoized and type(value) is bytes:
+                memo[index + 1] = value
         else:
-            value = _fast_scalar(s, n, &pos, &value_kind, &number)
+            if memoized:
+                value = _fast_scalar(
+                    s, n, &pos, &value_kind, &number, memo[index + 1], _MEMO_INTS[index + 1], &integer
+                )
+            else:
+                value = _fast_scalar(s, n, &pos, &value_kind, &number)
             if value is _NOT_HANDLED:
                 return _NOT_HANDLED
-        PyDict_SetItem(result, key, value)
+            if memoized and value_kind == _NUMBER:
+                # The slot and its value change together, nothing in between can run Python code.
+                memo[index + 1] = value
+                _MEMO_INTS[index + 1] = integer
+        if templated < 0 or <PyObject*>value != PyTuple_GET_ITEM(template_values, pair):
+            PyDict_SetItem(result, key, value)
         if cid:
             # A repeated name overwrites: the last value counts, as in the dict.
             kinds.kind[cid - 1] = value_kind
@@ -1009,7 +1072,17 @@ cdef object _fast_json_object(const unsigned char* s, Py_ssize_t n, _ClaimKinds*
         if s[pos] == 0x2C:
             pos += 1
         elif s[pos] == 0x7D and pos == n - 1:
-            _LAST_MEMBERS = index >> 1
+            pair = index >> 1
+            _LAST_MEMBERS = pair
+            if templated > pair:
+                # Fewer members than the template: drop its names this payload does not have.
+                for j in range(pair, templated):
+                    PyDict_DelItem(result, <object>PyTuple_GET_ITEM(template_names, j))
+                templated = -1
+            if templated < 0 and PyDict_Size(result) == pair:
+                # No repeated name: the next payload may start from this one. A copy, since
+                # Claims settles its pending values in place.
+                _TEMPLATE = (PyDict_Copy(result), tuple(result), tuple(result.values()))
             return result
         else:
             return _NOT_HANDLED
@@ -1231,9 +1304,10 @@ cdef str _bound(str op, double value):
     return f"{op} {value}"
 
 
-cdef int _check_signature(object key, bytes signature, bytes signing_input) except -1:
+cdef int _check_signature(object verify, bytes signature, bytes signing_input) except -1:
+    # ``verify``: the key's bound verify method.
     try:
-        key.verify(signature, signing_input, _PKCS1V15, _SHA256)
+        verify(signature, signing_input, _PKCS1V15, _SHA256)
     except _InvalidSignature:
         raise InvalidSignatureError() from None
     return 0
@@ -1276,6 +1350,11 @@ cdef class VerifierCore:
     cdef dict _headers
     # (segment, kid) of the last header seen, checked before the dict without slicing the token.
     cdef tuple _last_header
+    # The single pool's bound key_for, and (key, its bound verify) of the last key used: one
+    # attribute lookup fewer each per verify. One tuple, so threads never pair a key with
+    # another key's method.
+    cdef object _single_key_for
+    cdef tuple _last_key
 
     def __init__(
         self,
@@ -1310,6 +1389,8 @@ cdef class VerifierCore:
         self._clock = clock
         self._headers = {}
         self._last_header = None
+        self._single_key_for = None if self._single_source is None else self._single_source.key_for
+        self._last_key = None
 
     cdef str _kid(self, str token, const char* buf, Py_ssize_t length):
         # Cognito signs every token of a pool with one of two keys, so the same few header
@@ -1410,10 +1491,18 @@ cdef class VerifierCore:
                     sorted(self._pools),
                 )
             issuer = iss
-        key, trusted_for = source.key_for(kid)
+        if source is self._single_source:
+            key, trusted_for = self._single_key_for(kid)
+        else:
+            key, trusted_for = source.key_for(kid)
 
         # 6. Signature over the exact ASCII bytes of `header.payload` (RFC 7515 §5.2).
-        _check_signature(key, signature, PyBytes_FromStringAndSize(buf, second))
+        cdef tuple last_key = self._last_key
+        if last_key is None or PyTuple_GET_ITEM(last_key, 0) != <PyObject*>key:
+            last_key = self._last_key = (key, key.verify)
+        _check_signature(
+            <object>PyTuple_GET_ITEM(last_key, 1), signature, PyBytes_FromStringAndSize(buf, second)
+        )
 
         # 7. Claims, only now that they are signed.
         if decoded is None:
