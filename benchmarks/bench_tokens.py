@@ -163,7 +163,9 @@ class BenchToken:
             variants: dict[str, dict[str, Any]] = {
                 "exp": {"iat": now - 7200, "auth_time": now - 7200, "exp": now - 3600},
                 "iss": {"iss": ISSUER.replace("BenchPool1", "OtherPool9")},
-                "iat": {"iat": now + 3600, "auth_time": now + 3600, "exp": now + 7200},
+                # Two days ahead: still in the future when `instructions.py --tokens` reuses
+                # these tokens the next day (the good ones expire after one).
+                "iat": {"iat": now + 2 * 86400, "auth_time": now + 2 * 86400, "exp": now + 3 * 86400},
                 "client": {client_claim: "someoneelsesclient0123456"},
                 "token_use": {"token_use": "id" if token_use == "access" else "access"},
             }

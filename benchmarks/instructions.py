@@ -218,7 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--tokens",
         type=Path,
-        help="reuse the key and tokens saved in this file (saved there first if it does not exist)",
+        help="reuse the key and tokens saved in this file (saved there first if it does not exist; "
+        "they verify for a day)",
     )
     parser.add_argument("--child", nargs=3, metavar=("MODULE", "CASE", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
