@@ -45,6 +45,9 @@ class CacheDenylist:
     never expires. Any failure of the backend is a ``DenylistUnavailableError``, never a 500.
     """
 
+    # A network round trip: ``averify`` runs it in a worker thread, never on the event loop.
+    blocking = True
+
     def __init__(
         self,
         alias: str = "default",
