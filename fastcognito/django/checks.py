@@ -43,6 +43,7 @@ COGNITO_MIDDLEWARE = (
     "fastcognito.django.CognitoMiddleware",
     "fastcognito.django.middleware.CognitoMiddleware",
 )
+ALB_MIDDLEWARE = ("fastcognito.django.alb.AlbMiddleware",)
 
 DOCS = "see the FASTCOGNITO settings reference in the README"
 
@@ -306,11 +307,13 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
 
 @register("fastcognito")
 def check_middleware(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """``CognitoMiddleware`` must come after ``AuthenticationMiddleware``, which would overwrite it."""
+    """``CognitoMiddleware`` must come after ``AuthenticationMiddleware``, which would overwrite it;
+    ``AlbMiddleware`` needs ``CsrfViewMiddleware``, because its credential is ambient."""
     middleware = list(getattr(settings, "MIDDLEWARE", None) or ())
-    ours = [index for index, path in enumerate(middleware) if path in COGNITO_MIDDLEWARE]
+    errors: list[CheckMessage] = []
+    ours = [index for index, path in enumerate(middleware) if path in COGNITO_MIDDLEWARE + ALB_MIDDLEWARE]
     if ours and AUTH_MIDDLEWARE in middleware and middleware.index(AUTH_MIDDLEWARE) > ours[0]:
-        return [
+        errors.append(
             Error(
                 f"CognitoMiddleware comes before {AUTH_MIDDLEWARE} in MIDDLEWARE, "
                 "which then replaces the Cognito user with the session's.",
@@ -318,8 +321,21 @@ def check_middleware(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
                 obj="MIDDLEWARE",
                 id="fastcognito.E018",
             )
-        ]
-    return []
+        )
+    if any(path in ALB_MIDDLEWARE for path in middleware) and CSRF_MIDDLEWARE not in middleware:
+        # The ALB adds x-amzn-oidc-data to every request that carries its session cookie,
+        # cross-site ones included: without the CSRF middleware a forged form acts as the user.
+        errors.append(
+            Error(
+                f"AlbMiddleware authenticates by the ALB's x-amzn-oidc-data header, but {CSRF_MIDDLEWARE} "
+                "is not in MIDDLEWARE.",
+                hint="The ALB adds that header to cross-site requests too, as a browser sends a cookie: "
+                "add the CSRF middleware.",
+                obj="MIDDLEWARE",
+                id="fastcognito.E019",
+            )
+        )
+    return errors
 
 
 @register("fastcognito")

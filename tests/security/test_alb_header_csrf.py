@@ -207,3 +207,18 @@ def test_post_with_authorization_bearer_stays_csrf_exempt(
         )
     assert response.status_code == 200, response.content
     assert ACTIONS == [action]
+
+
+def test_alb_middleware_without_csrf_middleware_is_refused_at_start_up() -> None:
+    """The attack needs no CSRF middleware at all to succeed: a site that forgot it is refused
+    by ``manage.py check`` (and so at start-up), not left open."""
+    from django.core import checks
+
+    alb = "fastcognito.django.alb.AlbMiddleware"
+    auth = "django.contrib.auth.middleware.AuthenticationMiddleware"
+    with override_settings(MIDDLEWARE=[auth, alb]):
+        found = [message.id for message in checks.run_checks(tags=["fastcognito"])]
+    assert "fastcognito.E019" in found
+    with override_settings(MIDDLEWARE=["django.middleware.csrf.CsrfViewMiddleware", auth, alb]):
+        found = [message.id for message in checks.run_checks(tags=["fastcognito"])]
+    assert "fastcognito.E019" not in found
