@@ -8,7 +8,6 @@ import logging
 import socket
 import threading
 from collections.abc import Callable, Iterator
-from http.cookies import Morsel
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -25,15 +24,20 @@ from ministack_server import (
     CognitoApp,
     submit_login_form,
 )
+from signin_support import (
+    ACCESS,
+    PROTECTED,
+    REFRESH,
+    assert_no_login,
+    cookie,
+    set_cookies,
+    signin,
+    state_cookie_name,
+)
 
 from fastcognito.django.views import STATE_SALT
 
 pytestmark = pytest.mark.slow
-
-ACCESS = "fastcognito_access"
-REFRESH = "fastcognito_refresh"
-STATE = "fastcognito_signin"
-PROTECTED = "/plain/protected/"
 
 
 def fastcognito_settings(app: CognitoApp, client: AppClient, **hosted: Any) -> dict[str, Any]:
@@ -112,30 +116,6 @@ def finish_login(browser: Client, authorize_url: str, username: str = "alice", p
     location = submitted.headers["Location"]
     assert location.startswith(REDIRECT_URI)
     return browser.get("/auth/callback/", {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()})
-
-
-def cookie(response: Any, name: str, path: str = "/") -> Morsel[str]:
-    for morsel in response.cookies.values():
-        if morsel.key == name and morsel["path"] == path:
-            return morsel
-    raise AssertionError(f"no Set-Cookie for {name} at {path}: {[(m.key, m['path']) for m in response.cookies.values()]}")
-
-
-def set_cookies(response: Any) -> dict[tuple[str, str], Morsel[str]]:
-    return {(morsel.key, morsel["path"]): morsel for morsel in response.cookies.values()}
-
-
-def assert_no_login(response: Any) -> None:
-    for morsel in response.cookies.values():
-        if morsel.key in (ACCESS, REFRESH):
-            assert morsel.value == "" and morsel["max-age"] == 0, f"{morsel.key} set on a failure"
-
-
-def state_cookie_name(authorize_url: str) -> tuple[str, str]:
-    import hashlib
-
-    state = parse_qs(urlsplit(authorize_url).query)["state"][0]
-    return state, f"{STATE}_{hashlib.sha256(state.encode()).hexdigest()[:16]}"
 
 
 # --- the happy path -----------------------------------------------------------------------------
@@ -546,12 +526,6 @@ def test_logout_without_sign_in_still_goes_to_cognito(configure: Callable[..., N
 
 
 # --- password sign-in -------------------------------------------------------------------------------
-
-
-def signin(browser: Client, username: str, password: str, **extra: Any) -> Any:
-    return browser.post(
-        "/auth/signin/", json.dumps({"username": username, "password": password}), content_type="application/json", **extra
-    )
 
 
 def test_password_sign_in_sets_the_same_cookies(configure: Callable[..., None], app_client: AppClient) -> None:
