@@ -53,7 +53,12 @@ HOSTED_UI_DEFAULTS: dict[str, Any] = {
     "SIGNIN_MAX_FAILURES_PER_ADDRESS": 20,
     "SIGNIN_FAILURE_WINDOW": 300,
     "CACHE": "default",
+    # Sign-in attempts (state cookies) one browser may have pending at once; login/ drops the
+    # oldest beyond it, so the cookies sent to the callback stay small.
+    "MAX_PENDING_SIGNINS": 5,
 }
+
+MAX_PENDING_LIMIT = 20
 
 DOCS = "see docs/sign-in.md for every HOSTED_UI key"
 _SAMESITE = ("Lax", "Strict", "None")
@@ -81,6 +86,7 @@ class HostedUIConfig:
     signin_failure_window: int
     cache_alias: str
     id_verifier: CognitoVerifier
+    max_pending_signins: int = 5
 
     @property
     def access_verifier(self) -> CognitoVerifier:
@@ -105,6 +111,11 @@ class HostedUIConfig:
         # One cookie per attempt, named after its state: parallel logins in several tabs never
         # overwrite each other's verifier.
         return f"{self.state_cookie_name}_{hashlib.sha256(state.encode()).hexdigest()[:16]}"
+
+    def is_state_cookie_name(self, name: str) -> bool:
+        prefix = f"{self.state_cookie_name}_"
+        suffix = name[len(prefix):]
+        return name.startswith(prefix) and len(suffix) == 16 and all(c in "0123456789abcdef" for c in suffix)
 
 
 # --- cookies ------------------------------------------------------------------------------------
@@ -180,6 +191,10 @@ def _url_ok(value: object) -> bool:
 
 def _positive_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _int_within(value: object, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 
 
 def _strings(value: object) -> tuple[str, ...] | None:
@@ -304,6 +319,10 @@ def _parse(conf: FastCognitoSettings, problems: _Problems) -> HostedUIConfig | N
         problems.add(121, f"{_key('CACHE')} must name one of settings.CACHES.",
                      "Sign-in throttling is shared by every worker through this cache: use Redis or "
                      "Memcached in production.")
+    pending = values["MAX_PENDING_SIGNINS"]
+    if not _int_within(pending, 1, MAX_PENDING_LIMIT):
+        problems.add(124, f"{_key('MAX_PENDING_SIGNINS')} must be an integer from 1 to {MAX_PENDING_LIMIT}.",
+                     "Each pending sign-in is a cookie of about 350 bytes, sent to the callback.")
 
     if problems.items or not isinstance(client_id, str) or api_url is None:
         return None
@@ -345,6 +364,7 @@ def _parse(conf: FastCognitoSettings, problems: _Problems) -> HostedUIConfig | N
         signin_failure_window=values["SIGNIN_FAILURE_WINDOW"],
         cache_alias=cache_alias,
         id_verifier=id_verifier,
+        max_pending_signins=pending,
     )
 
 

@@ -1,9 +1,10 @@
 """The sign-in views: ``login/``, ``callback/``, ``refresh/``, ``logout/`` and ``signin/``.
 
 A thin layer over ``fastcognito.oauth``: it keeps each attempt's state in a signed, short-lived,
-HttpOnly cookie (one per attempt, so parallel tabs never collide), keeps tokens in HttpOnly
-cookies, and turns every failure into a 4xx (or 502/503) answer. Nothing is stored in process
-memory: the only shared state, the sign-in failure counters, lives in Django's cache framework.
+HttpOnly cookie (one per attempt, so parallel tabs never collide, and at most
+``MAX_PENDING_SIGNINS`` of them), keeps tokens in HttpOnly cookies, and turns every failure into a
+4xx (or 502/503) answer. Nothing is stored in process memory: the only shared state, the sign-in
+failure counters, lives in Django's cache framework.
 """
 
 from __future__ import annotations
@@ -210,11 +211,22 @@ def login(request: HttpRequest) -> HttpResponse:
         raise UnsafeRedirectError()
     attempt = config.client.authorization_request()
     payload = signing.dumps(
-        {"s": attempt.state, "n": attempt.nonce, "v": attempt.code_verifier, "next": next_url},
+        # "t": when, in microseconds, to keep the newest attempts (the signature's own timestamp
+        # has whole seconds only).
+        {
+            "s": attempt.state,
+            "n": attempt.nonce,
+            "v": attempt.code_verifier,
+            "next": next_url,
+            "t": time.time_ns() // 1000,
+        },
         salt=STATE_SALT,
         compress=True,
     )
     response = HttpResponseRedirect(attempt.url)
+    callback_path = reverse("fastcognito:callback")
+    for name in _stale_attempts(request, config):
+        delete_cookie(response, request, config, name, path=callback_path)
     # Lax at most: the callback is a top-level navigation from Cognito's site, which a Strict
     # cookie would not follow.
     set_cookie(
@@ -224,10 +236,31 @@ def login(request: HttpRequest) -> HttpResponse:
         config.state_cookie_name_for(attempt.state),
         payload,
         max_age=config.state_max_age,
-        path=reverse("fastcognito:callback"),
+        path=callback_path,
         samesite="None" if config.cookie_samesite == "None" else "Lax",
     )
     return response
+
+
+def _stale_attempts(request: HttpRequest, config: HostedUIConfig) -> list[str]:
+    """The state cookies ``login/`` drops before it adds one: the unreadable and expired ones,
+    and the oldest beyond ``MAX_PENDING_SIGNINS - 1``. Every pending attempt is a cookie sent to
+    the callback; unbounded, they grow the request past the server's header limit (431)."""
+    pending: list[tuple[int, str]] = []
+    stale: list[str] = []
+    for name, value in request.COOKIES.items():
+        if not value or not config.is_state_cookie_name(name):
+            continue
+        try:
+            payload = signing.loads(value, salt=STATE_SALT, max_age=config.state_max_age)
+        except (signing.BadSignature, ValueError):
+            stale.append(name)
+            continue
+        issued = payload.get("t") if isinstance(payload, dict) else None
+        pending.append((issued if isinstance(issued, int) else 0, name))
+    pending.sort(reverse=True)
+    stale.extend(name for _, name in pending[config.max_pending_signins - 1 :])
+    return stale
 
 
 @never_cache

@@ -75,6 +75,8 @@ def test_a_valid_hosted_ui_builds_its_client() -> None:
         ({"TIMEOUT": 600}, {}, "fastcognito.E119"),
         ({"AUTO_REFRESH": "yes"}, {}, "fastcognito.E120"),
         ({"CACHE": "nowhere"}, {}, "fastcognito.E121"),
+        ({"MAX_PENDING_SIGNINS": 0}, {}, "fastcognito.E124"),
+        ({"MAX_PENDING_SIGNINS": 21}, {}, "fastcognito.E124"),
     ],
 )
 def test_each_mistake_has_its_id(change: dict[str, Any], top: dict[str, Any], expected: str) -> None:
