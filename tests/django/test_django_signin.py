@@ -28,10 +28,12 @@ from signin_support import (
     ACCESS,
     PROTECTED,
     REFRESH,
+    CognitoStandIn,
     assert_no_login,
     cookie,
     set_cookies,
     signin,
+    stand_in_settings,
     state_cookie_name,
 )
 
@@ -576,8 +578,34 @@ def test_repeated_failures_are_throttled(configure: Callable[..., None]) -> None
     blocked = signin(browser, "ALICE", PASSWORD)  # even the right password, in any case
     assert blocked.status_code == 429 and blocked.json()["code"] == "throttled"
     assert blocked["Retry-After"] == "120"
-    assert signin(Client(REMOTE_ADDR="10.0.0.9"), "alice", PASSWORD).status_code == 429  # per user...
+    # Per user name *and* address: the right password from another address still signs in...
+    assert signin(Client(REMOTE_ADDR="10.0.0.9"), "alice", PASSWORD).status_code == 200
     assert signin(browser, "someone-else", "Wrong-password-1!").status_code == 401  # ...not per site
+
+
+def test_oversized_sign_in_body_is_refused(configure: Callable[..., None]) -> None:
+    configure()
+    body = json.dumps({"username": "alice", "password": PASSWORD, "padding": "x" * 10_000})
+    answer = Client().post("/auth/signin/", body, content_type="application/json")
+    assert answer.status_code == 400 and answer.json()["code"] == "invalid_request"
+    assert not answer.cookies
+
+
+def test_a_success_clears_the_count_of_its_user_and_address(cognito_stand_in: CognitoStandIn) -> None:
+    """Counted before Cognito is called, an attempt is given back unless its password was wrong."""
+    settings_value = stand_in_settings(
+        cognito_stand_in, SIGNIN_MAX_FAILURES=3, SIGNIN_MAX_FAILURES_PER_ADDRESS=5
+    )
+    with override_settings(FASTCOGNITO=settings_value):
+        alice = Client(REMOTE_ADDR="10.0.0.7")
+        for _ in range(2):
+            assert signin(alice, "alice", "Wrong-password-1!").status_code == 401
+        assert signin(alice, "alice", PASSWORD).status_code == 200
+        for _ in range(2):  # the two failures before the success are forgotten
+            assert signin(alice, "alice", "Wrong-password-1!").status_code == 401
+        for _ in range(6):  # successes never count against the address
+            assert signin(Client(REMOTE_ADDR="10.0.0.7"), "bob", PASSWORD).status_code == 200
+    assert cognito_stand_in.calls["InitiateAuth"] == 11
 
 
 def test_failures_per_address_are_throttled(configure: Callable[..., None]) -> None:
