@@ -200,6 +200,10 @@ def _answers_errors(*, page: bool) -> Callable[[Callable[..., HttpResponse]], Ca
 def _set_token_cookies(request: HttpRequest, response: HttpResponse, config: HostedUIConfig, signed: SignedIn) -> None:
     exp = signed.access_claims.get("exp")
     max_age = max(1, int(exp - time.time())) if isinstance(exp, (int, float)) else signed.tokens.expires_in
+    if config.auto_refresh:
+        # Kept past its exp, for as long as the refresh cookie: the middleware refreshes only
+        # when it holds an expired token of ours, never for a refresh cookie alone.
+        max_age = max(max_age, config.refresh_cookie_max_age)
     set_cookie(response, request, config, config.access_cookie_name, signed.tokens.access_token, max_age=max_age)
     if signed.tokens.refresh_token is not None:
         for path in config.refresh_cookie_paths(request):

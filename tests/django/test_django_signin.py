@@ -633,23 +633,57 @@ def signed_in_by_password(browser: Client) -> None:
     assert answer.status_code == 200, answer.content
 
 
-def test_auto_refresh_when_the_access_cookie_is_gone(configure: Callable[..., None]) -> None:
-    configure(AUTO_REFRESH=True)
+@pytest.fixture
+def stand_in_auto_refresh(cognito_stand_in: CognitoStandIn) -> Iterator[CognitoStandIn]:
+    """AUTO_REFRESH against the stand-in, which can issue expired access tokens."""
+    with override_settings(FASTCOGNITO=stand_in_settings(cognito_stand_in, AUTO_REFRESH=True)):
+        yield cognito_stand_in
+
+
+def test_auto_refresh_of_an_expired_access_cookie(stand_in_auto_refresh: CognitoStandIn) -> None:
     browser = Client()
     answer = signin(browser, "alice", PASSWORD)
     assert cookie(answer, REFRESH, "/")["httponly"]  # the middleware needs it on every path
-    del browser.cookies[ACCESS]  # what the browser does at the token's exp (the cookie's Max-Age)
+    # Kept past the token's exp, as long as the refresh cookie: the expired token is what
+    # the middleware refreshes, never a refresh cookie alone.
+    assert cookie(answer, ACCESS)["max-age"] == cookie(answer, REFRESH, "/")["max-age"] == 30 * 24 * 3600
+    browser.cookies[ACCESS] = stand_in_auto_refresh.access_token("alice", expired=True)  # an hour later
     refreshed = browser.get(PROTECTED)
     assert refreshed.status_code == 200, refreshed.content
     new_access = cookie(refreshed, ACCESS)
     assert new_access.value and new_access["httponly"] and new_access["max-age"] > 3000
     assert browser.get(PROTECTED).status_code == 200
     assert not browser.get(PROTECTED).cookies  # a valid access cookie: no refresh
+    assert stand_in_auto_refresh.calls["refresh_token"] == 1
 
 
-def test_auto_refresh_with_a_refused_refresh_token_signs_out(configure: Callable[..., None]) -> None:
-    configure(AUTO_REFRESH=True)
+def test_no_auto_refresh_without_an_access_cookie(stand_in_auto_refresh: CognitoStandIn) -> None:
+    # Changed with the security review (issue 17, finding 4): a refresh cookie alone used to
+    # call Cognito, which let anonymous requests make us call it without bound.
     browser = Client()
+    browser.cookies[REFRESH] = stand_in_auto_refresh.refresh_token("alice")
+    answer = browser.get(PROTECTED)
+    assert answer.status_code == 401 and not answer.cookies
+    assert stand_in_auto_refresh.calls["refresh_token"] == 0
+
+
+def test_expired_access_cookie_without_refresh_cookie_is_dropped(
+    stand_in_auto_refresh: CognitoStandIn,
+) -> None:
+    """Kept past its exp for AUTO_REFRESH, the access cookie could outlive the refresh cookie:
+    it is then dropped, not refreshed, and the request is anonymous (not a 401 `expired`, which
+    DRF would answer even on a public view)."""
+    browser = Client()
+    browser.cookies[ACCESS] = stand_in_auto_refresh.access_token("alice", expired=True)
+    answer = browser.get("/drf/public/")
+    assert answer.status_code == 200, answer.content
+    assert cookie(answer, ACCESS).value == "" and cookie(answer, ACCESS)["max-age"] == 0
+    assert sum(stand_in_auto_refresh.calls.values()) == 0
+
+
+def test_auto_refresh_with_a_refused_refresh_token_signs_out(stand_in_auto_refresh: CognitoStandIn) -> None:
+    browser = Client()
+    browser.cookies[ACCESS] = stand_in_auto_refresh.access_token("alice", expired=True)
     browser.cookies[REFRESH] = "unknown-refresh-token"
     answer = browser.get(PROTECTED)
     assert answer.status_code == 401
@@ -657,13 +691,12 @@ def test_auto_refresh_with_a_refused_refresh_token_signs_out(configure: Callable
     assert cookie(answer, REFRESH, "/").value == ""
 
 
-def test_auto_refresh_with_cognito_down_keeps_the_cookies(configure: Callable[..., None]) -> None:
-    configure(AUTO_REFRESH=True)
+def test_auto_refresh_with_cognito_down_keeps_the_cookies(cognito_stand_in: CognitoStandIn) -> None:
     browser = Client()
-    signed_in_by_password(browser)
-    del browser.cookies[ACCESS]
-    configure(AUTO_REFRESH=True, DOMAIN=closed_url())
-    answer = browser.get(PROTECTED)
+    browser.cookies[ACCESS], browser.cookies[REFRESH] = cognito_stand_in.expired_session("alice")
+    down = stand_in_settings(cognito_stand_in, AUTO_REFRESH=True, DOMAIN=closed_url())
+    with override_settings(FASTCOGNITO=down):
+        answer = browser.get(PROTECTED)
     assert answer.status_code == 401 and not answer.cookies
 
 
@@ -677,7 +710,7 @@ def test_no_auto_refresh_by_default(configure: Callable[..., None]) -> None:
     assert answer.status_code == 401 and not answer.cookies
 
 
-def test_auto_refresh_in_async_stacks(configure: Callable[..., None]) -> None:
+def test_auto_refresh_in_async_stacks(stand_in_auto_refresh: CognitoStandIn) -> None:
     import asyncio
 
     from django.http import HttpResponse
@@ -685,13 +718,11 @@ def test_auto_refresh_in_async_stacks(configure: Callable[..., None]) -> None:
 
     from fastcognito.django.autorefresh import arefresh_expired_access
 
-    configure(AUTO_REFRESH=True)
-    browser = Client()
-    signed_in_by_password(browser)
     request = RequestFactory().get(PROTECTED)
-    request.COOKIES[REFRESH] = browser.cookies[REFRESH].value
+    request.COOKIES[ACCESS], request.COOKIES[REFRESH] = stand_in_auto_refresh.expired_session("alice")
+    expired = request.COOKIES[ACCESS]
     finish = asyncio.run(arefresh_expired_access(request))
-    assert finish is not None and request.COOKIES[ACCESS]
+    assert finish is not None and request.COOKIES[ACCESS] != expired
     assert cookie(finish(HttpResponse()), ACCESS).value == request.COOKIES[ACCESS]
 
 
