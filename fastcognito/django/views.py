@@ -4,8 +4,8 @@ A thin layer over ``fastcognito.oauth``: it keeps each attempt's state in a sign
 HttpOnly cookie (one per attempt, so parallel tabs never collide, and at most
 ``MAX_PENDING_SIGNINS`` of them), keeps tokens in HttpOnly cookies, and turns every failure into a
 4xx (or 502/503) answer. Nothing is stored in process memory: the only shared state, the sign-in
-attempt counters, lives in Django's cache framework. Passwords and tokens are kept off Django's
-error pages.
+attempt counters, lives in Django's cache framework. Every sign-in rotates the CSRF token, as
+``django.contrib.auth.login()`` does; passwords and tokens are kept off Django's error pages.
 """
 
 from __future__ import annotations
@@ -25,11 +25,12 @@ from django.core import signing
 from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.http.request import RawPostDataException
+from django.middleware.csrf import rotate_token
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.csrf import csrf_protect, requires_csrf_token
 from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_POST
 from django.views.debug import SafeExceptionReporterFilter
@@ -52,6 +53,7 @@ from ..exceptions import (
     UnsafeRedirectError,
 )
 from ..oauth import SignedIn, TokenSet, verify_token_set
+from .autorefresh import token_owner
 from .conf import fastcognito_settings
 from .hosted_ui import (
     HostedUIConfig,
@@ -329,6 +331,7 @@ def _stale_attempts(request: HttpRequest, config: HostedUIConfig) -> list[str]:
 
 @never_cache
 @require_GET
+@requires_csrf_token  # sends the CSRF cookie that the sign-in rotates, even without the middleware
 @sensitive_variables()
 def callback(request: HttpRequest) -> HttpResponse:
     """Back from Cognito: check ``state``, exchange the code with the verifier, verify both
@@ -381,6 +384,8 @@ def _callback(request: HttpRequest, config: HostedUIConfig, state: str, cookie_n
         next_url = config.login_redirect_url
     response = HttpResponseRedirect(next_url)
     _set_token_cookies(request, response, config, signed)
+    # A new sign-in, a new CSRF token: one planted in this browser before no longer works.
+    rotate_token(request)
     return response
 
 
@@ -394,6 +399,7 @@ def refresh(request: HttpRequest) -> HttpResponse:
     refresh_token = request.COOKIES.get(config.refresh_cookie_name)
     if not refresh_token:
         raise NotSignedInError()
+    previous_user = token_owner(config, request.COOKIES.get(config.access_cookie_name))
     try:
         signed = _verify(config, config.client.refresh(refresh_token), None)
     except (InvalidGrantError, TokenError) as err:
@@ -403,6 +409,8 @@ def refresh(request: HttpRequest) -> HttpResponse:
         return response
     response = JsonResponse({"expires_in": signed.tokens.expires_in, "rotated": signed.tokens.refresh_token is not None})
     _set_token_cookies(request, response, config, signed)
+    if previous_user is not None and previous_user != signed.access_claims.get("sub"):
+        rotate_token(request)  # the refresh token of another user than the access cookie's
     return response
 
 
@@ -548,6 +556,8 @@ def signin(request: HttpRequest) -> HttpResponse:
     _session_login(request, signed)
     response = JsonResponse({"expires_in": signed.tokens.expires_in})
     _set_token_cookies(request, response, config, signed)
+    # A new sign-in, a new CSRF token: one planted in this browser before no longer works.
+    rotate_token(request)
     return response
 
 
