@@ -420,9 +420,13 @@ def refresh(request: HttpRequest) -> HttpResponse:
 @_answers_errors(page=True)
 def logout(request: HttpRequest) -> HttpResponse:
     """Revoke the refresh token, clear the cookies, and end the managed-login session at
-    Cognito's ``/logout``. A failed revocation still signs this browser out, and is logged."""
+    Cognito's ``/logout``. A failed revocation still signs this browser out, and is logged.
+
+    With ``DENYLIST``, a sign-out whose revocation could not be stored (the cache is down or
+    full) is never reported as a success: every other step is done, and the answer is a 503
+    ``denylist_unavailable`` that still leads on to Cognito's ``/logout``."""
     config = _config()
-    _revoke_access_token(request, config)
+    unrevoked = _revoke_access_token(request, config)
     refresh_token = request.COOKIES.get(config.refresh_cookie_name)
     if refresh_token:
         try:
@@ -432,7 +436,25 @@ def logout(request: HttpRequest) -> HttpResponse:
     _session_logout(request)
     logout_url = config.client.logout_url(config.logout_uri)
     response: HttpResponse
-    if _wants_json(request):
+    if unrevoked is not None:
+        # Signed out here and at Cognito, but the access token stays valid until it expires.
+        detail = (
+            "You are signed out, but the sign-out could not be recorded: "
+            "your access token stays valid until it expires."
+        )
+        if _wants_json(request):
+            answer = {"detail": detail, "code": unrevoked.code, "logout_url": logout_url}
+            response = JsonResponse(answer, status=503)
+        else:
+            body = (
+                "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Signed out</title></head>"
+                f"<body><h1>Signed out</h1><p>{escape(detail)}</p>"
+                f"<p>Code: <code>{escape(unrevoked.code)}</code></p>"
+                f"<p><a href='{escape(logout_url)}'>Continue</a></p></body></html>"
+            )
+            response = HttpResponse(body, status=503, content_type="text/html; charset=utf-8")
+        response["Cache-Control"] = "no-store"
+    elif _wants_json(request):
         response = JsonResponse({"logout_url": logout_url})
     else:
         response = HttpResponseRedirect(logout_url)
@@ -440,20 +462,35 @@ def logout(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _revoke_access_token(request: HttpRequest, config: HostedUIConfig) -> None:
+def _revoke_access_token(request: HttpRequest, config: HostedUIConfig) -> JWKSError | None:
     """With ``FASTCOGNITO["DENYLIST"]``, put the signed-out access token's ``origin_jti`` on it:
     every access and id token of this sign-in, copies held elsewhere included, is refused from now
-    on. A token that does not verify (expired, already revoked) has nothing left to refuse."""
+    on. A token that does not verify (expired, already revoked) has nothing left to refuse.
+
+    Returns why a token that may still be valid could not be revoked (``denylist_unavailable``:
+    the denylist could not be read or written; ``jwks_unavailable``: the keys could not be had),
+    or ``None``. Never raises: the sign-out goes on regardless."""
+    from ..exceptions import DenylistUnavailableError
+
     verifier = config.access_verifier
     access_token = request.COOKIES.get(config.access_cookie_name)
     if verifier.denylist is None or not access_token:
-        return
+        return None
+    failure: JWKSError
     try:
         verifier.revoke(verifier.verify(access_token))
+        return None
     except TokenError:
-        pass
-    except FastCognitoError as err:
-        logger.warning("the access token could not be revoked at sign-out (%s): %s", err.code, err)
+        return None
+    except JWKSError as err:  # DenylistUnavailableError included
+        failure = err
+    except Exception as err:  # noqa: BLE001  (a denylist of the user's may raise anything)
+        failure = DenylistUnavailableError(f"the revocation could not be stored: {type(err).__name__}")
+    # Our messages never hold a token, and neither does this line.
+    logger.error(
+        "the access token could not be revoked at sign-out (%s): %s", failure.code, failure.message
+    )
+    return failure
 
 
 # --- password sign-in ------------------------------------------------------------------------

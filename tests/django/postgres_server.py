@@ -67,9 +67,13 @@ class PostgresServer:
     def start(self) -> None:
         binaries = find_binaries()
         if binaries is None:
-            raise RuntimeError(
+            import pytest
+
+            pytest.fail(
                 "PostgreSQL's initdb and pg_ctl are not installed: the replica's PostgreSQL tests need "
-                "them (Debian: apt-get install postgresql; .ci/run does so when they are missing)"
+                "them. `make test` installs them (scripts/system_packages.sh); by hand: "
+                "sudo apt-get install -y postgresql",
+                pytrace=False,
             )
         initdb, pg_ctl = binaries
         if os.geteuid() == 0:
