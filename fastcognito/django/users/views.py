@@ -87,6 +87,9 @@ def issue_pair(user: Any, claims: Claims) -> dict[str, str]:
 
 
 def _token_from(request: HttpRequest) -> str | None:
+    from ..._constants import MAX_JSON_DEPTH
+    from ..._impl import json_too_deep
+
     header = get_authorization_header(request)
     if header is not None:
         token = parse_authorization_header(header, ("Bearer",))
@@ -94,8 +97,26 @@ def _token_from(request: HttpRequest) -> str | None:
             return token
     if request.content_type != "application/json":
         return None
+    # Bounded before any parser sees it: a token is at most MAX_TOKEN_BYTES, and every JSON
+    # parser at hand recurses once per level (a deep body would be a RecursionError, a 500).
+    limit = 2 * fastcognito_settings.MAX_TOKEN_BYTES + 1024
     try:
-        body = json.loads(request.body or b"null")
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit:
+        raise MalformedTokenError("the body is too large")
+    raw = request.body
+    if len(raw) > limit:
+        raise MalformedTokenError("the body is too large")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise MalformedTokenError("the body is not UTF-8 JSON") from None
+    if json_too_deep(text):
+        raise MalformedTokenError(f"the body nests arrays or objects more than {MAX_JSON_DEPTH} deep")
+    try:
+        body = json.loads(text or "null")
     except ValueError:
         raise MalformedTokenError("the body is not JSON") from None
     token = body.get("token") if isinstance(body, dict) else None
