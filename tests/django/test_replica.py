@@ -161,6 +161,22 @@ def test_an_older_token_never_undoes_a_newer_sync(
     assert group_names(again, alias) == [] and not again.is_superuser
 
 
+def test_a_pool_that_switches_issuer_form_keeps_its_users(
+    alias: str, tokens: TokenFactory, make_verifier: Callable[..., CognitoVerifier]
+) -> None:
+    # Identities are keyed by issuer and sub; the pool's issuer forms (and Regions) are one issuer.
+    verifier = make_verifier(token_use="id", issuer_form="both", additional_regions=["eu-central-1"])
+    issuers = [
+        "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_TestPool1",
+        "https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_TestPool1",
+        "https://cognito-idp.eu-central-1.amazonaws.com/eu-west-1_TestPool1",
+    ]
+    with override_settings(FASTCOGNITO={"REPLICA": {"DATABASE": alias}}):
+        users = {sync_user(verifier.verify(tokens.id(iss=issuer))).pk for issuer in issuers}
+    assert len(users) == 1
+    assert list(CognitoIdentity.objects.using(alias).values_list("issuer", flat=True)) == issuers[:1]
+
+
 # --- e-mail takeovers ---------------------------------------------------------------------------
 
 

@@ -4,7 +4,7 @@ Turned on by adding ``"fastcognito.django.users"`` to ``INSTALLED_APPS`` (and mi
 
 * ``FASTCOGNITO["USER_CLASS"] = "fastcognito.django.users.replica_user"`` makes the DRF class and
   the middleware give ``request.user`` as the local user (``AUTH_USER_MODEL``) of the token's
-  ``sub``, kept in step with the token, instead of the stateless ``CognitoUser``;
+  issuer and ``sub``, kept in step with the token, instead of the stateless ``CognitoUser``;
 * ``FASTCOGNITO["REPLICA"]`` (see ``config.REPLICA_DEFAULTS`` and docs/replica.md) sets e-mail
   matching, the field mapping hook, the session login after sign-in and the token exchange.
 
@@ -32,7 +32,7 @@ def sync_user(claims: Claims, *, using: str | None = None) -> Any:
 
 @user_factory
 def replica_user(claims: Claims) -> Any:
-    """A ``USER_CLASS``: the replica user of the token's ``sub``.
+    """A ``USER_CLASS``: the replica user of the token's issuer and ``sub``.
 
     Tokens without a user (machine-to-machine access tokens) keep the stateless principal.
     Raises ``UserRefusedError`` (a 401 with code ``user_refused``) when the user is refused.

@@ -1,14 +1,17 @@
-"""Keeping a local user in step with a verified token, keyed by the Cognito ``sub``.
+"""Keeping a local user in step with a verified token, keyed by its issuer and ``sub``.
 
-``sync_user(claims)`` returns the local user of the token's ``sub``, creating it on first sight
-and updating it when the token says something new. Per request it costs one read (the identity
-and its user, joined); it writes only when a field, ``is_staff``/``is_superuser`` or the groups
-differ from what was last synced, and then everything in one transaction.
+``sync_user(claims)`` returns the local user of the token's issuer and ``sub``, creating it on
+first sight and updating it when the token says something new. Per request it costs one read
+(the identity and its user, joined); it writes only when a field, ``is_staff``/``is_superuser``
+or the groups differ from what was last synced, and then everything in one transaction, with the
+changes computed again from the rows read under the identity's lock.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,10 +23,31 @@ from ...exceptions import UserRefusedError
 from ..conf import fastcognito_settings
 from .config import ReplicaConfig, replica_config
 
-__all__ = ["default_user_fields", "email_is_verified", "sync_user"]
+__all__ = ["default_user_fields", "email_is_verified", "identity_issuer", "sync_user"]
+
+logger = logging.getLogger("fastcognito.django")
 
 # Standard OpenID Connect claims (id tokens) onto the fields of Django's AbstractUser.
 _NAME_CLAIMS = (("given_name", "first_name"), ("family_name", "last_name"))
+# The identity's columns (CognitoIdentity.issuer and .sub).
+_KEY_CHARS = 255
+_REGION = r"[a-z]{2}(?:-[a-z]+)+-\d{1,2}"
+# Cognito's issuer forms: the original one names the Region that signed (a multi-Region pool has
+# one per Region), the updated one the home Region. All name the same pool, whose subs they share.
+_COGNITO_ISSUER = re.compile(
+    rf"https://(?:issuer-)?cognito-idp\.{_REGION}\.amazonaws\.com/"
+    rf"(?P<pool>(?P<region>{_REGION})_[0-9A-Za-z]+)"
+)
+
+
+def identity_issuer(iss: str) -> str:
+    """The issuer an identity is stored under: ``iss`` itself, except that every Cognito issuer
+    form of one pool is the original form in the pool's home Region, so a pool that switches
+    forms (``ISSUER_FORM``) or signs in another Region keeps its users."""
+    match = _COGNITO_ISSUER.fullmatch(iss)
+    if match is None:
+        return iss
+    return f"https://cognito-idp.{match['region']}.amazonaws.com/{match['pool']}"
 
 
 def email_is_verified(claims: Mapping[str, Any]) -> bool:
@@ -107,35 +131,67 @@ def _alias(conf: ReplicaConfig) -> str:
     return conf.database or router.db_for_write(CognitoIdentity)
 
 
-def sync_user(claims: Claims, *, using: str | None = None) -> Any:
-    """The local user of ``claims`` (a verified token's), created or brought up to date.
-
-    Raises ``UserRefusedError`` when the mapping hook refuses, the local user is inactive, or a
-    new user's fields clash with a local user not linked to this ``sub``.
-    """
-    from .models import CognitoIdentity
-
-    sub = claims.sub
+def _identity_key(claims: Claims) -> tuple[str, str]:
+    """The token's (issuer, sub), or ``UserRefusedError`` when it cannot key an identity."""
+    sub, iss = claims.sub, claims.get("iss")
     if not sub or not claims.username:
         # Machine tokens (client credentials) have no user to replicate.
         raise UserRefusedError("the token has no user (no sub or no username)")
+    if not isinstance(iss, str) or not iss:
+        # Verified tokens always name their issuer; a sub alone identifies no one.
+        raise UserRefusedError("the token has no issuer")
+    issuer = identity_issuer(iss)
+    for name, value in (("iss", issuer), ("sub", sub)):
+        # Never cut or cleaned, as fields are: two different values would become one identity.
+        if not isinstance(value, str) or len(value) > _KEY_CHARS or "\x00" in value:
+            raise UserRefusedError(f"the token's {name} cannot be stored (a NUL, or over {_KEY_CHARS} chars)")
+    return issuer, sub
+
+
+def sync_user(claims: Claims, *, using: str | None = None) -> Any:
+    """The local user of ``claims`` (a verified token's), created or brought up to date.
+
+    The user is found by the token's issuer and ``sub`` together, never by ``sub`` alone. Raises
+    ``UserRefusedError`` when the mapping hook refuses, the local user is inactive, a new user's
+    fields clash with a local user not linked to this identity, or the only identity of this
+    ``sub`` is a row without an issuer.
+    """
+    issuer, sub = _identity_key(claims)
     conf = replica_config()
     alias = using or _alias(conf)
     user_model = get_user_model()
     wanted = _Wanted(claims, conf, user_model)
-    identity = CognitoIdentity.objects.using(alias).select_related("user").filter(sub=sub).first()
+    identity = _find(alias, issuer, sub)
     if identity is None:
-        identity = _create(claims, wanted, conf, alias, user_model)
+        _refuse_without_issuer(alias, sub)
+        identity = _create(claims, (issuer, sub), wanted, conf, alias, user_model)
         if identity is None:
-            return _existing_user(claims, sub, wanted, alias)
+            return _existing_user((issuer, sub), wanted, alias)
         return identity.user
     return _update(identity, wanted, alias)
 
 
-def _existing_user(claims: Claims, sub: str, wanted: _Wanted, alias: str) -> Any:
+def _find(alias: str, issuer: str, sub: str) -> Any:
     from .models import CognitoIdentity
 
-    identity = CognitoIdentity.objects.using(alias).select_related("user").filter(sub=sub).first()
+    return CognitoIdentity.objects.using(alias).select_related("user").filter(issuer=issuer, sub=sub).first()
+
+
+def _refuse_without_issuer(alias: str, sub: str) -> None:
+    """A row with an empty issuer (made by hand before migration 0002) is no token's: it neither
+    matches one silently nor lets a second local user be made beside it."""
+    from .models import CognitoIdentity
+
+    if CognitoIdentity.objects.using(alias).filter(issuer="", sub=sub).exists():
+        logger.warning(
+            "a CognitoIdentity has this token's sub but no issuer: the user is refused until the "
+            "row's issuer is set (see docs/replica.md)"
+        )
+        raise UserRefusedError("the local identity of this sub has no issuer")
+
+
+def _existing_user(key: tuple[str, str], wanted: _Wanted, alias: str) -> Any:
+    identity = _find(alias, *key)
     if identity is None:
         raise UserRefusedError("the user's fields clash with a local user that is not this Cognito user")
     return _update(identity, wanted, alias)
@@ -179,7 +235,9 @@ def _update(identity: Any, wanted: _Wanted, alias: str) -> Any:
     return user
 
 
-def _create(claims: Claims, wanted: _Wanted, conf: ReplicaConfig, alias: str, user_model: Any) -> Any:
+def _create(
+    claims: Claims, key: tuple[str, str], wanted: _Wanted, conf: ReplicaConfig, alias: str, user_model: Any
+) -> Any:
     """The new identity, or ``None`` when a concurrent request created it first."""
     from .models import CognitoIdentity
 
@@ -197,17 +255,17 @@ def _create(claims: Claims, wanted: _Wanted, conf: ReplicaConfig, alias: str, us
                     setattr(user, name, value)
                 user.save(using=alias)
             identity = CognitoIdentity.objects.using(alias).create(
-                sub=claims.sub,
+                issuer=key[0],
+                sub=key[1],
                 user=user,
-                issuer=str(claims.get("iss", ""))[:255],
                 groups_digest=wanted.groups_digest if wanted.manages_groups else "",
                 synced_iat=wanted.iat,
             )
             if wanted.manages_groups:
                 _set_groups(user, wanted.groups, alias)
     except IntegrityError:
-        # The unique sub (or the user name) is taken: by a concurrent first request for the
-        # same user, which the caller then reads, or by another local user, which it refuses.
+        # The unique (issuer, sub) or the user name is taken: by a concurrent first request for
+        # the same user, which the caller then reads, or by another local user, which it refuses.
         return None
     return identity
 
