@@ -19,7 +19,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, models, router, transaction
 
 from ...claims import Claims
-from ...exceptions import UserRefusedError
+from ...exceptions import ConfigurationError, UserRefusedError
 from ..conf import fastcognito_settings
 from .config import ReplicaConfig, replica_config
 
@@ -51,9 +51,10 @@ def identity_issuer(iss: str) -> str:
 
 
 def email_is_verified(claims: Mapping[str, Any]) -> bool:
-    """True only when the token states it: Cognito writes a boolean, some pools the string."""
-    verified = claims.get("email_verified")
-    return verified is True or verified == "true"
+    """True only for the JSON boolean ``true`` (OpenID Connect Core §5.1 makes ``email_verified``
+    a boolean, and Cognito's id tokens carry one). The string ``"true"`` is what federated
+    providers' attribute mappings and the userInfo endpoint carry: not a statement to trust."""
+    return claims.get("email_verified") is True
 
 
 def default_user_fields(claims: Claims) -> dict[str, Any]:
@@ -270,11 +271,32 @@ def _create(
     return identity
 
 
-def _match_by_email(claims: Claims, conf: ReplicaConfig, alias: str, user_model: Any) -> Any:
-    if not conf.match_email or not email_is_verified(claims):
+def _is_pool_issuer(iss: Any) -> bool:
+    """Whether ``iss`` is one of the issuers of the pools the settings trust (not an ALB's
+    OpenID Connect provider, nor any other source of tokens)."""
+    try:
+        return isinstance(iss, str) and iss in fastcognito_settings.verifier.pools
+    except ConfigurationError:
+        return False
+
+
+def _may_match_email(claims: Claims, conf: ReplicaConfig) -> str | None:
+    """The address to look a local user up by, or ``None`` when this token may not do so."""
+    if not conf.match_email or not email_is_verified(claims) or not _is_pool_issuer(claims.get("iss")):
+        return None
+    if "identities" in claims and not conf.match_email_federated:
+        # Cognito puts `identities` on federated users' id tokens: their address is their
+        # provider's word, mapped into the pool, not an address Cognito verified.
         return None
     email = claims.get("email")
-    if not isinstance(email, str) or not email:
+    if not isinstance(email, str) or not email or "\x00" in email:
+        return None
+    return email
+
+
+def _match_by_email(claims: Claims, conf: ReplicaConfig, alias: str, user_model: Any) -> Any:
+    email = _may_match_email(claims, conf)
+    if email is None:
         return None
     email_field = user_model.get_email_field_name()
     candidates = list(
