@@ -202,37 +202,51 @@ def _changes(user: Any, wanted: _Wanted) -> dict[str, Any]:
     return {name: value for name, value in wanted.fields.items() if getattr(user, name) != value}
 
 
+def _groups_differ(digest: str, wanted: _Wanted) -> bool:
+    return wanted.manages_groups and digest != wanted.groups_digest
+
+
+def _older(iat: int | None, synced_iat: int | None) -> bool:
+    # An older token (still unexpired) never undoes what a newer one synced.
+    return iat is not None and synced_iat is not None and iat < synced_iat
+
+
 def _update(identity: Any, wanted: _Wanted, alias: str) -> Any:
     from .models import CognitoIdentity
 
     user = identity.user
     if not getattr(user, "is_active", True):
         raise UserRefusedError("the local user is inactive")
-    if wanted.iat is not None and identity.synced_iat is not None and wanted.iat < identity.synced_iat:
-        # An older token (still unexpired) never undoes what a newer one synced.
+    if _older(wanted.iat, identity.synced_iat):
         return user
-    changes = _changes(user, wanted)
-    groups_changed = wanted.manages_groups and identity.groups_digest != wanted.groups_digest
-    if not changes and not groups_changed:
+    if not _changes(user, wanted) and not _groups_differ(identity.groups_digest, wanted):
+        # The read of this request already matches the token: the usual case, and no write.
         return user
     try:
         with transaction.atomic(using=alias):
             locked = CognitoIdentity.objects.using(alias).select_for_update().get(pk=identity.pk)
-            if wanted.iat is not None and locked.synced_iat is not None and wanted.iat < locked.synced_iat:
-                return type(user).objects.using(alias).get(pk=user.pk)
+            # Everything again from the rows as they are under the lock: a concurrent request may
+            # have committed another token's values since the first read, and a change list made
+            # from that read would leave them in place (an is_staff the newest token removed).
+            user = type(user).objects.using(alias).get(pk=locked.user_id)
+            if not getattr(user, "is_active", True):
+                raise UserRefusedError("the local user is inactive")
+            if _older(wanted.iat, locked.synced_iat):
+                return user
+            changes = _changes(user, wanted)
             if changes:
                 type(user).objects.using(alias).filter(pk=user.pk).update(**changes)
-            if groups_changed:
+            if _groups_differ(locked.groups_digest, wanted):
                 _set_groups(user, wanted.groups, alias)
-            CognitoIdentity.objects.using(alias).filter(pk=identity.pk).update(
+            # Also when nothing differed any more: an older token still in flight must see that
+            # this newer one was synced.
+            CognitoIdentity.objects.using(alias).filter(pk=locked.pk).update(
                 groups_digest=wanted.groups_digest, synced_iat=wanted.iat
             )
     except IntegrityError:
         raise UserRefusedError("the user's new fields clash with another local user") from None
     for name, value in changes.items():
         setattr(user, name, value)
-    identity.groups_digest = wanted.groups_digest
-    identity.synced_iat = wanted.iat
     return user
 
 
