@@ -57,6 +57,12 @@ def email_is_verified(claims: Mapping[str, Any]) -> bool:
     return claims.get("email_verified") is True
 
 
+def _clean(value: Any) -> Any:
+    # PostgreSQL refuses NUL in text (a DataError: a 500) where SQLite stores it. Stripped, so
+    # both databases store the same value (DESIGN §7: claims are cleaned to what is stored).
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
 def default_user_fields(claims: Claims) -> dict[str, Any]:
     """The default ``USER_FIELDS`` hook: the user name, and the e-mail and names when the token
     carries them (id tokens do; access tokens do not, and then the stored values stay).
@@ -102,8 +108,11 @@ class _Wanted:
         fields = conf.user_fields(claims)
         if not isinstance(fields, Mapping):
             raise TypeError("REPLICA['USER_FIELDS'] must return a dict")
-        fields = _fit(user_model, dict(fields))
+        fields = _fit(user_model, {name: _clean(value) for name, value in fields.items()})
         groups = set(claims.groups)
+        manages_groups = _has_groups(user_model)
+        if manages_groups:
+            _check_group_names(groups)
         if "is_superuser" in field_names:
             fields["is_superuser"] = not groups.isdisjoint(fastcognito_settings.SUPERUSER_GROUPS)
         if "is_staff" in field_names:
@@ -113,7 +122,17 @@ class _Wanted:
         self.groups_digest = _digest(self.groups)
         iat = claims.get("iat")
         self.iat = int(iat) if isinstance(iat, (int, float)) and not isinstance(iat, bool) else None
-        self.manages_groups = _has_groups(user_model)
+        self.manages_groups = manages_groups
+
+
+def _check_group_names(groups: set[str]) -> None:
+    """Group names are never cleaned or cut, as fields are: "admins\\0" must not become the
+    Django group "admins" (and its permissions) while is_superuser was computed from the claim."""
+    from django.contrib.auth.models import Group
+
+    longest = Group._meta.get_field("name").max_length or 0
+    if any("\x00" in name or len(name) > longest for name in groups):
+        raise UserRefusedError(f"a cognito:groups name cannot be stored (a NUL, or over {longest} chars)")
 
 
 def _has_groups(user_model: Any) -> bool:
