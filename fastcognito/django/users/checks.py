@@ -47,4 +47,28 @@ def check_replica(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
         errors.append(
             Error(f"REPLICA['DATABASE'] = {conf.database!r} is not in DATABASES", id="fastcognito.E204")
         )
+    simple_jwt = getattr(settings, "SIMPLE_JWT", None)
+    rotates = isinstance(simple_jwt, dict) and simple_jwt.get("ROTATE_REFRESH_TOKENS") is True
+    if conf.exchange_cap_exp and rotates and _exchange_mounted():
+        errors.append(
+            Error(
+                "REPLICA['EXCHANGE_CAP_EXP'] ends exchanged pairs with the Cognito token, but "
+                "SIMPLE_JWT['ROTATE_REFRESH_TOKENS'] gives each rotated refresh token a full lifetime again",
+                hint="turn rotation off, or set REPLICA['EXCHANGE_CAP_EXP'] = False knowing that pairs then "
+                "outlive the Cognito sign-in (see docs/replica.md)",
+                id="fastcognito.E207",
+            )
+        )
     return errors
+
+
+def _exchange_mounted() -> bool:
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        reverse("fastcognito_users:exchange")
+    except NoReverseMatch:
+        return False
+    except Exception:  # noqa: BLE001  (a broken URLconf is for Django's own URL checks to report)
+        return False
+    return True

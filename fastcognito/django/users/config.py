@@ -37,6 +37,8 @@ REPLICA_DEFAULTS: dict[str, Any] = {
     # callable(user, claims) -> dict of further claims.
     "EXCHANGE_CLAIMS": (),
     "EXCHANGE_EXTRA_CLAIMS": None,
+    # The exchanged pair lives no longer than the Cognito token it was exchanged for.
+    "EXCHANGE_CAP_EXP": True,
     # The database alias the replica reads and writes (None: the project's routers decide).
     "DATABASE": None,
 }
@@ -51,6 +53,7 @@ class ReplicaConfig:
     session_backend: str
     exchange_claims: tuple[str, ...]
     exchange_extra_claims: Callable[[Any, Claims], Mapping[str, Any]] | None
+    exchange_cap_exp: bool
     database: str | None
 
 
@@ -77,7 +80,7 @@ def parse_replica(raw: Any) -> ReplicaConfig:
             f"{SETTINGS_NAME}['REPLICA'] has unknown keys {unknown}; known: {sorted(REPLICA_DEFAULTS)}"
         )
     values = {**REPLICA_DEFAULTS, **raw}
-    for name in ("MATCH_EMAIL", "MATCH_EMAIL_FEDERATED", "SESSION_LOGIN"):
+    for name in ("MATCH_EMAIL", "MATCH_EMAIL_FEDERATED", "SESSION_LOGIN", "EXCHANGE_CAP_EXP"):
         if not isinstance(values[name], bool):
             raise ConfigurationError(f"{SETTINGS_NAME}['REPLICA'][{name!r}] must be True or False")
     if values["MATCH_EMAIL_FEDERATED"] and not values["MATCH_EMAIL"]:
@@ -104,6 +107,7 @@ def parse_replica(raw: Any) -> ReplicaConfig:
         session_backend=backend,
         exchange_claims=tuple(claims),
         exchange_extra_claims=_callable("EXCHANGE_EXTRA_CLAIMS", values["EXCHANGE_EXTRA_CLAIMS"]),
+        exchange_cap_exp=values["EXCHANGE_CAP_EXP"],
         database=database,
     )
 
