@@ -240,8 +240,9 @@ def _session_login(request: HttpRequest, signed: SignedIn) -> None:
         return
     from .users import session_login
 
-    # The id token carries the e-mail and names; the access token does not.
-    session_login(request, signed.id_claims or signed.access_claims)
+    # The id token carries the e-mail and names; the access token does not. The tokens go along:
+    # the session is bound to this sign-in (users.middleware.SessionRefreshMiddleware).
+    session_login(request, signed.id_claims or signed.access_claims, signed=signed)
 
 
 def _session_logout(request: HttpRequest) -> None:

@@ -167,9 +167,9 @@ def django_db_modify_db_settings(
     if not _uses_postgres(request.session):
         yield
         return
-    _POSTGRES.start()
+    _POSTGRES.acquire()
     try:
         yield
     finally:
         # After pytest-django's teardown, which drops the test database first.
-        _POSTGRES.stop()
+        _POSTGRES.release()

@@ -24,6 +24,7 @@ from ministack_server import (
     CognitoApp,
     submit_login_form,
 )
+from ministack_signin import fastcognito_settings
 from signin_support import (
     ACCESS,
     PROTECTED,
@@ -41,26 +42,6 @@ from fastcognito.django.views import STATE_SALT
 
 pytestmark = pytest.mark.slow
 
-
-def fastcognito_settings(app: CognitoApp, client: AppClient, **hosted: Any) -> dict[str, Any]:
-    return {
-        "USER_POOL_ID": app.pool_id,
-        "CLIENT_ID": [app.confidential.client_id, app.public.client_id],
-        "TOKEN_USE": "access",
-        "JWKS_URL": app.jwks_url,
-        "COOKIE_NAME": ACCESS,
-        "HOSTED_UI": {
-            "DOMAIN": app.url,
-            "CLIENT_ID": client.client_id,
-            "CLIENT_SECRET": client.client_secret,
-            "REDIRECT_URI": REDIRECT_URI,
-            "LOGOUT_URI": LOGOUT_URI,
-            "API_URL": app.url,
-            "TIMEOUT": 2,
-            "ALLOWED_REDIRECT_HOSTS": ["app.example.com"],
-            **hosted,
-        },
-    }
 
 
 @pytest.fixture(autouse=True)

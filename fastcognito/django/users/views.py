@@ -68,7 +68,15 @@ setting_changed.connect(_forget, dispatch_uid="fastcognito.django.users.views.fo
 
 
 def issue_pair(user: Any, claims: Claims) -> dict[str, str]:
-    """A simplejwt refresh and access pair for ``user``, with the configured extra claims."""
+    """A simplejwt refresh and access pair for ``user``, with the configured extra claims.
+
+    With ``REPLICA["EXCHANGE_CAP_EXP"]`` (the default) the pair lives no longer than the Cognito
+    token it was exchanged for: the access token expires by the Cognito token's ``exp``, and the
+    refresh token early enough that no access token simplejwt mints from it outlives it either.
+    """
+    import math
+
+    from rest_framework_simplejwt.settings import api_settings
     from rest_framework_simplejwt.tokens import RefreshToken
 
     conf = replica_config()
@@ -83,7 +91,18 @@ def issue_pair(user: Any, claims: Claims) -> dict[str, str]:
         if name not in _RESERVED and name not in refresh.payload:
             # Set on the refresh token, they are copied into every access token it makes.
             refresh[name] = value
-    return {"refresh": str(refresh), "access": str(refresh.access_token)}
+    access = refresh.access_token
+    if conf.exchange_cap_exp:
+        # A verified token's exp is a finite number. Past it, the Cognito sign-in may be over
+        # (the user disabled, signed out, removed from a group): so is everything issued here.
+        cognito_exp = math.floor(claims["exp"])
+        access["exp"] = min(access["exp"], cognito_exp)
+        # simplejwt's refresh view mints access tokens of ACCESS_TOKEN_LIFETIME from the refresh
+        # token: it must stop that long before the Cognito token does (already expired when
+        # less is left: exchange a fresh Cognito token instead).
+        lifetime = math.ceil(api_settings.ACCESS_TOKEN_LIFETIME.total_seconds())
+        refresh["exp"] = min(refresh["exp"], cognito_exp - lifetime)
+    return {"refresh": str(refresh), "access": str(access)}
 
 
 def _token_from(request: HttpRequest) -> str | None:
