@@ -115,12 +115,6 @@ def _padded_b64url_decode(segment: str) -> bytes:
     return b64url_decode(unpadded)
 
 
-def _json_object(raw: bytes, what: str) -> dict[str, Any]:
-    # The twins' own depth check and limit, before the (recursive) parser sees the text: the same
-    # answer as for a Cognito token, on every interpreter.
-    return json_object(raw, what, unique=True, too_deep=json_too_deep)
-
-
 _ABSENT: Any = object()
 
 
@@ -333,7 +327,10 @@ class AlbVerifier:
         header_segment, payload_segment, signature_segment = segments
         if len(header_segment) > _MAX_HEADER_CHARS:
             raise MalformedTokenError("the header is too large")
-        header = _json_object(_padded_b64url_decode(header_segment), "header")
+        # The twins' depth check and limit before the (recursive) parser sees the text: the same
+        # answer as for a Cognito token, on every interpreter.
+        raw_header = _padded_b64url_decode(header_segment)
+        header = json_object(raw_header, "header", unique=True, too_deep=json_too_deep)
         kid = self._check_header(header)
         payload = _padded_b64url_decode(payload_segment)
         signature = _padded_b64url_decode(signature_segment)
@@ -353,7 +350,7 @@ class AlbVerifier:
         except InvalidSignature:
             raise InvalidSignatureError() from None
 
-        claims = _json_object(payload, "payload")
+        claims = json_object(payload, "payload", unique=True, too_deep=json_too_deep)
         expires_at, not_before = self._check_claims(claims, now)
         result = Claims(claims)
         if cache is not None:
