@@ -39,6 +39,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from ..exceptions import ExpiredTokenError, FastCognitoError, InvalidGrantError, JWKSError, SignInError, TokenError
 from . import hosted_ui
+from .conf import fastcognito_settings
 
 __all__ = ["REFRESH_ATTEMPT_WINDOW", "arefresh_expired_access", "refresh_expired_access"]
 
@@ -54,10 +55,14 @@ REFRESH_ATTEMPT_WINDOW = 60
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 
+_NOT_PARSED: Any = object()
+
+
 def _enabled_config() -> hosted_ui.HostedUIConfig | None:
-    # The per-request fast path when the feature is off: one list read, no settings lookup.
-    cached = hosted_ui._cached
-    config = cached[0] if cached else hosted_ui.hosted_ui_config_or_none()
+    # The per-request fast path when the feature is off: one dict read, no call.
+    config = fastcognito_settings.derived.get(hosted_ui.DERIVED, _NOT_PARSED)
+    if config is _NOT_PARSED:
+        config = hosted_ui.hosted_ui_config_or_none()
     return config if config is not None and config.auto_refresh else None
 
 
@@ -150,8 +155,8 @@ def refresh_expired_access(request: HttpRequest) -> Finish | None:
     ``None`` when nothing was done."""
     # Every request of every site with CognitoMiddleware passes here: when the feature is off,
     # answer from the parsed settings without another call.
-    cached = hosted_ui._cached
-    if cached and (cached[0] is None or not cached[0].auto_refresh):
+    config = fastcognito_settings.derived.get(hosted_ui.DERIVED, _NOT_PARSED)
+    if config is None or (config is not _NOT_PARSED and not config.auto_refresh):
         return None
     finish: Finish | None = _refresh(request)  # through sensitive_variables(), untyped
     return finish
@@ -217,8 +222,7 @@ def _clear(request: HttpRequest, config: hosted_ui.HostedUIConfig) -> Finish:
 
 async def arefresh_expired_access(request: HttpRequest) -> Finish | None:
     """``refresh_expired_access`` for async stacks: the network call runs off the event loop."""
-    cached = hosted_ui._cached
-    if (cached and (cached[0] is None or not cached[0].auto_refresh)) or _enabled_config() is None:
+    if _enabled_config() is None:
         return None
     result: Any = await sync_to_async(refresh_expired_access, thread_sensitive=False)(request)
     return result  # type: ignore[no-any-return]
