@@ -94,6 +94,28 @@ def cookie_needs_csrf(conf: FastCognitoSettings, found: list[Problem]) -> Iterab
     ]
 
 
+def cookie_named_twice(conf: FastCognitoSettings, found: list[Problem]) -> Iterable[Problem]:
+    """W011: ``COOKIE_NAME`` is set, and Djognito's ``ACCESS_TOKEN_KEY`` names another cookie,
+    which the frontend of a site migrating from Djognito may still set."""
+    if conf.source("COOKIE_NAME") != "settings":
+        return []
+    name = conf.raw("COOKIE_NAME")
+    for variable in ENVIRONMENT["COOKIE_NAME"]:
+        other = conf.environ.get(variable)
+        if other and other != name and (name is None or _valid_cookie_name(conf) is not None):
+            reads = f"tokens are read from {name!r} only" if name else "no cookie is read"
+            return [
+                Problem(
+                    "W011",
+                    f"{SETTINGS_NAME}['COOKIE_NAME'] is {show_value(name)}, but the environment variable "
+                    f"{variable} names the cookie {show_value(other)}: {reads}.",
+                    f"A frontend migrated from Djognito may still put the access token in the cookie "
+                    f"{variable} names: make the two agree, or unset {variable}.",
+                )
+            ]
+    return []
+
+
 def prefetch_fatal_needs_prefetch(conf: FastCognitoSettings, found: list[Problem]) -> Iterable[Problem]:
     """E014: ``PREFETCH_JWKS_FATAL`` alone prefetches nothing."""
     if conf.raw("PREFETCH_JWKS_FATAL") is True and conf.raw("PREFETCH_JWKS") is False:
@@ -218,6 +240,7 @@ def verifier_builds(conf: FastCognitoSettings, found: list[Problem]) -> Iterable
 
 RULES: tuple[Rule, ...] = (
     cookie_needs_csrf,
+    cookie_named_twice,
     prefetch_fatal_needs_prefetch,
     additional_regions,
     alb_verifier_builds,

@@ -362,7 +362,7 @@ SCHEMA: tuple[Setting, ...] = (
             "Accepted `Authorization` schemes (case-insensitive); the first is the challenge's.",
             valid=_header_types, must="a non-empty list of words, e.g. ('Bearer',)", parse=as_tuple),
     Setting("COOKIE_NAME", None, "E009", "A cookie holding the access token; the header is tried first.",
-            rules=("E010", "E112", "E113"),
+            rules=("E010", "E112", "E113", "W011"),
             valid=_optional_name, must="a non-empty string or None", shown="`None` (no cookie)"),
     Setting("STAFF_GROUPS", (), "E012", "Cognito groups whose members get `user.is_staff`.",
             valid=_group_names, must="a list of group names", parse=as_tuple),
@@ -646,6 +646,8 @@ CHECK_IDS: Mapping[str, str] = {
     "or the page cache (`CACHE_MIDDLEWARE_ALIAS`), which anonymous requests write to",
     "W009": "`DENYLIST` and `HOSTED_UI['CACHE']` are two databases of one Redis server: safe only under "
     "`maxmemory-policy noeviction`",
+    "W011": "`COOKIE_NAME` is set, and the environment variable `ACCESS_TOKEN_KEY` names another cookie "
+    "(a Djognito site's frontend may still set that one)",
 }
 """Every system check id, and the problem it reports (docs/settings.md lists them)."""
 
