@@ -17,7 +17,7 @@ NOX_ARGS ?=
 
 .PHONY: venv install ministack system-packages test test-core bench bench-deps bench-tools bench-compare bench-node bench-e2e \
 	bench-chart bench-instructions bench-e2e-instructions demo lock typecheck clean fuzz soak test-asan \
-	wheels test-wheels test-all
+	wheels test-wheels test-all settings-doc
 
 venv: $(DEPS_STAMP)
 
@@ -192,6 +192,12 @@ test-all: $(WHEEL_TOOLS_STAMP) ministack
 
 typecheck: $(DEPS_STAMP)
 	$(VENV)/bin/mypy
+
+# docs/settings.md from the settings schema (fastcognito/django/conf.py), after changing it:
+# every key, default, environment variable and check id. tests/django/test_settings_doc.py fails
+# while the two differ.
+settings-doc: $(DEPS_STAMP)
+	$(PY) scripts/settings_doc.py
 
 # Re-pin every tool after editing requirements/*.in.
 lock:
