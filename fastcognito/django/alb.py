@@ -59,8 +59,9 @@ def build_alb_verifier(conf: FastCognitoSettings = fastcognito_settings) -> AlbV
 
 def alb_verifier() -> AlbVerifier:
     """The ``AlbVerifier`` of the current settings: built once, dropped when settings change."""
-    verifier: AlbVerifier | None = fastcognito_settings.derived.get("alb_verifier")
-    if verifier is None:  # per request otherwise: a dict read, no call
+    try:
+        verifier: AlbVerifier = fastcognito_settings.derived["alb_verifier"]  # per request: a dict read
+    except KeyError:
         verifier = fastcognito_settings.derive("alb_verifier", build_alb_verifier)
     return verifier
 

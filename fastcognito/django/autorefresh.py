@@ -55,13 +55,14 @@ REFRESH_ATTEMPT_WINDOW = 60
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 
-_NOT_PARSED: Any = object()
+_PARSED_HOSTED_UI = hosted_ui.DERIVED
 
 
 def _enabled_config() -> hosted_ui.HostedUIConfig | None:
     # The per-request fast path when the feature is off: one dict read, no call.
-    config = fastcognito_settings.derived.get(hosted_ui.DERIVED, _NOT_PARSED)
-    if config is _NOT_PARSED:
+    try:
+        config: hosted_ui.HostedUIConfig | None = fastcognito_settings.derived[_PARSED_HOSTED_UI]
+    except KeyError:  # not parsed since the last settings change (or not usable)
         config = hosted_ui.hosted_ui_config_or_none()
     return config if config is not None and config.auto_refresh else None
 
@@ -155,8 +156,11 @@ def refresh_expired_access(request: HttpRequest) -> Finish | None:
     ``None`` when nothing was done."""
     # Every request of every site with CognitoMiddleware passes here: when the feature is off,
     # answer from the parsed settings without another call.
-    config = fastcognito_settings.derived.get(hosted_ui.DERIVED, _NOT_PARSED)
-    if config is None or (config is not _NOT_PARSED and not config.auto_refresh):
+    try:
+        config = fastcognito_settings.derived[_PARSED_HOSTED_UI]
+    except KeyError:
+        config = _enabled_config()
+    if config is None or not config.auto_refresh:
         return None
     finish: Finish | None = _refresh(request)  # through sensitive_variables(), untyped
     return finish
@@ -222,7 +226,11 @@ def _clear(request: HttpRequest, config: hosted_ui.HostedUIConfig) -> Finish:
 
 async def arefresh_expired_access(request: HttpRequest) -> Finish | None:
     """``refresh_expired_access`` for async stacks: the network call runs off the event loop."""
-    if _enabled_config() is None:
+    try:
+        config = fastcognito_settings.derived[_PARSED_HOSTED_UI]
+    except KeyError:
+        config = _enabled_config()
+    if config is None or not config.auto_refresh:
         return None
     result: Any = await sync_to_async(refresh_expired_access, thread_sensitive=False)(request)
     return result  # type: ignore[no-any-return]

@@ -323,9 +323,6 @@ def parse_hosted_ui(conf: FastCognitoSettings) -> tuple[HostedUIConfig | None, l
         return None, [Problem("E122", f"{SETTINGS_NAME}['HOSTED_UI'] cannot be used: {err}.")]
 
 
-_NOT_PARSED: Any = object()
-
-
 def _parsed() -> HostedUIConfig | None:
     config, problems = parse_hosted_ui(fastcognito_settings)
     if problems:
@@ -336,10 +333,11 @@ def _parsed() -> HostedUIConfig | None:
 def hosted_ui_config() -> HostedUIConfig | None:
     """The parsed ``HOSTED_UI`` (``None`` when not configured), once per settings change;
     ``ConfigurationError`` when it is wrong, naming every problem the system checks report."""
-    config = fastcognito_settings.derived.get(DERIVED, _NOT_PARSED)
-    if config is _NOT_PARSED:  # per request otherwise: a dict read, no call
+    try:
+        config: HostedUIConfig | None = fastcognito_settings.derived[DERIVED]  # per request: a dict read
+    except KeyError:
         config = fastcognito_settings.derive(DERIVED, _parsed)
-    return config  # type: ignore[no-any-return]
+    return config
 
 
 def hosted_ui_config_or_none() -> HostedUIConfig | None:

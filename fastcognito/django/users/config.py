@@ -90,7 +90,8 @@ def _parsed() -> ReplicaConfig:
 
 def replica_config() -> ReplicaConfig:
     """The parsed ``REPLICA`` of the current settings (parsed once per settings change)."""
-    config: ReplicaConfig | None = fastcognito_settings.derived.get("replica")
-    if config is None:  # per request otherwise: a dict read, no call
+    try:
+        config: ReplicaConfig = fastcognito_settings.derived["replica"]  # per request: a dict read
+    except KeyError:
         config = fastcognito_settings.derive("replica", _parsed)
     return config

@@ -48,8 +48,9 @@ def _build_exchange_verifier() -> CognitoVerifier:
 def exchange_verifier() -> CognitoVerifier:
     """The settings' verifier, accepting both id and access tokens (built once per settings
     change): the same pool, clients, issuer, keys and limits, only ``token_use`` is left open."""
-    verifier: CognitoVerifier | None = fastcognito_settings.derived.get("exchange_verifier")
-    if verifier is None:
+    try:
+        verifier: CognitoVerifier = fastcognito_settings.derived["exchange_verifier"]
+    except KeyError:
         verifier = fastcognito_settings.derive("exchange_verifier", _build_exchange_verifier)
     return verifier
 
