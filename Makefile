@@ -22,10 +22,11 @@ NOX_ARGS ?=
 venv: $(DEPS_STAMP)
 
 # The virtual environment and every pinned tool the suite, the benchmarks and the demo use.
-$(DEPS_STAMP): requirements/test.in requirements/bench.in $(CONSTRAINTS)
+$(DEPS_STAMP): requirements/test.in requirements/bench.in requirements/actionlint.txt $(CONSTRAINTS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q -c $(CONSTRAINTS) pip
 	$(PIP) install -q -c $(CONSTRAINTS) -r requirements/test.in -r requirements/bench.in
+	$(PIP) install -q --require-hashes --no-deps -r requirements/actionlint.txt
 	touch $@
 
 ministack: $(MINISTACK_STAMP)
