@@ -170,19 +170,19 @@ bench-instructions: install
 demo: install ministack
 	$(PY) examples/demo.py
 
-# The release checks' tools (twine, check-wheel-contents, auditwheel): `make test` runs the release
-# slice (tests/test_release.py) with them.
+# The release checks' tools (twine, check-wheel-contents, auditwheel, nox, uv): `make test` runs the
+# release slice (tests/test_release.py) and the matrix's floor (tests/test_matrix_floor.py) with them.
 release-tools: $(RELEASE_TOOLS_STAMP)
 
 $(RELEASE_TOOLS_STAMP): $(DEPS_STAMP) requirements/release.in $(CONSTRAINTS)
 	$(PIP) install -q -c $(CONSTRAINTS) -r requirements/release.in
 	touch $@
 
-# Only the release slice and the changelog (about a minute on 2 cores): what a tag needs.
+# Only the release slice, the changelog and the floor (about 2 minutes on 2 cores): what a tag needs.
 release-check: install release-tools
-	$(VENV)/bin/pytest tests/test_release.py tests/test_changelog.py $(PYTEST_ARGS)
+	$(VENV)/bin/pytest tests/test_release.py tests/test_changelog.py tests/test_matrix_floor.py $(PYTEST_ARGS)
 
-# zig and nox, for `make wheels` and `make test-all`, on top of the release checks' tools.
+# zig, for the manylinux wheels of `make wheels`, on top of the release checks' tools.
 $(WHEEL_TOOLS_STAMP): $(RELEASE_TOOLS_STAMP) requirements/wheels.in $(CONSTRAINTS)
 	$(PIP) install -q -c $(CONSTRAINTS) -r requirements/wheels.in
 	touch $@
