@@ -16,7 +16,7 @@ MINISTACK_STAMP := $(MINISTACK_VENV)/.deps-stamp
 PYTEST_ARGS ?=
 NOX_ARGS ?=
 
-.PHONY: venv install ministack test test-core bench bench-deps bench-tools bench-compare bench-node bench-e2e \
+.PHONY: venv install ministack system-packages test test-core bench bench-deps bench-tools bench-compare bench-node bench-e2e \
 	bench-chart bench-instructions bench-e2e-instructions demo lock typecheck clean fuzz soak test-asan \
 	wheels test-wheels test-all release-tools release-check
 
@@ -44,11 +44,15 @@ install: $(DEPS_STAMP)
 	$(PY) scripts/locked.py $(VENV)/.install.lock $(PIP) install -q --no-build-isolation --no-deps --force-reinstall .
 	cd tests && $(abspath $(PY)) -c "import fastcognito, sys; sys.exit(0 if fastcognito.EXTENSION_ACTIVE else 'the extension did not build')"
 
+# The system programs the suite starts (Chromium, PostgreSQL, Redis, Memcached, valgrind, npm):
+# one list, in scripts/system_packages.sh, which installs the missing ones as root on Debian or
+# Ubuntu and otherwise stops with the exact apt-get command.
+system-packages:
+	bash scripts/system_packages.sh
+
 # The whole suite, both twins. pytest's exit status 5 (nothing collected) is a failure here:
 # a run that tested nothing is not green.
-test: install ministack bench-deps release-tools
-	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
-	  echo "NOTE: chromium/chromedriver not found: the browser sign-in test (tests/test_browser_signin.py) is SKIPPED; .ci/run installs them (Debian: chromium chromium-driver)"
+test: system-packages install ministack bench-deps release-tools
 	$(VENV)/bin/pytest $(PYTEST_ARGS) ; \
 	status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing on purpose"; exit 1; fi; \

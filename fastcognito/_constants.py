@@ -70,6 +70,9 @@ JWKS_COOLDOWN: Final = 10.0
 # JWKS stops being trusted within about this long, cached tokens included.
 JWKS_MAX_AGE: Final = 3600.0
 JWKS_MAX_KEYS: Final = 64
+# How long averify waits for a blocking denylist (a Redis round trip takes a millisecond) before
+# it answers DenylistUnavailableError (503).
+DENYLIST_TIMEOUT: Final = 1.0
 MIN_RSA_BITS: Final = 2048
 
 ENV_NO_EXTENSIONS: Final = "FASTCOGNITO_NO_EXTENSIONS"

@@ -49,7 +49,7 @@ from ._constants import (
     STRING_CLAIMS,
     TOKEN_USES,
 )
-from .claims import Claims, _freeze
+from .claims import Claims, _freeze, split_scope
 from .exceptions import (
     ConfigurationError,
     ExpiredTokenError,
@@ -1201,8 +1201,8 @@ cdef class VerifierCore:
         scopes = self._scopes
         if scopes is not None:
             scope = decoded.get(CLAIM_SCOPE)
-            have_scopes = scope.split() if scope else ()
-            if scopes.isdisjoint(have_scopes):
+            # RFC 6749 §3.3: split on U+0020 only; the same split as Claims.scopes.
+            if scopes.isdisjoint(split_scope(scope) if scope else ()):
                 _claim_error(MissingScopeError, None, CLAIM_SCOPE, scope, sorted(scopes))
         claims = _new_claims(decoded, frozen)
         if self._custom_check is not None:

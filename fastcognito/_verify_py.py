@@ -42,7 +42,7 @@ from ._constants import (
     STRING_CLAIMS,
     TOKEN_USES,
 )
-from .claims import Claims
+from .claims import Claims, split_scope
 from .exceptions import (
     ConfigurationError,
     ExpiredTokenError,
@@ -542,8 +542,8 @@ class VerifierCore:
         scopes = self._scopes
         if scopes is not None:
             scope = decoded.get(CLAIM_SCOPE)
-            have_scopes = scope.split() if scope else ()
-            if scopes.isdisjoint(have_scopes):
+            # RFC 6749 §3.3: split on U+0020 only; the same split as Claims.scopes.
+            if scopes.isdisjoint(split_scope(scope) if scope else ()):
                 raise MissingScopeError(claim=CLAIM_SCOPE, actual=scope, expected=sorted(scopes))
         claims = Claims(decoded)
         if self._custom_check is not None:

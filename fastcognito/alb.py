@@ -13,7 +13,8 @@ its own small pipeline here instead of a place in the twins' hot path:
 The checks, in order: type and size; three segments of base64url (padding allowed); the header
 (``alg`` ES256, a ``kid`` safe to put in a URL, an allowed ``signer``, an allowed ``client``)
 before any key is fetched; the key; the signature; the claims (``exp``, ``nbf``, ``iat`` when
-present, ``iss``).
+present, ``iss``). JSON nesting and NumericDates follow the twins' rules: deeper than
+``MAX_JSON_DEPTH`` is malformed, and so is a ``null`` date.
 """
 
 from __future__ import annotations
@@ -45,9 +46,10 @@ from ._constants import (
     JWKS_CONNECT_TIMEOUT,
     JWKS_COOLDOWN,
     JWKS_READ_TIMEOUT,
+    MAX_JSON_DEPTH,
     STRING_CLAIMS,
 )
-from ._impl import b64url_decode, twin
+from ._impl import b64url_decode, json_too_deep, twin
 from .claims import Claims
 from .exceptions import (
     ConfigurationError,
@@ -163,18 +165,30 @@ def _json_object(raw: bytes, what: str) -> dict[str, Any]:
         raise ValueError(f"{name} is not JSON")
 
     try:
-        value = json.loads(raw.decode("utf-8"), object_pairs_hook=unique, parse_constant=reject_constant)
-    except (UnicodeDecodeError, ValueError, RecursionError) as err:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise MalformedTokenError(f"the {what} is not valid JSON") from err
+    # The twins' own depth check and limit, before the (recursive) parser sees the text: the same
+    # answer as for a Cognito token, on every interpreter.
+    if json_too_deep(text):
+        raise MalformedTokenError(f"the {what} nests arrays or objects more than {MAX_JSON_DEPTH} deep")
+    try:
+        value = json.loads(text, object_pairs_hook=unique, parse_constant=reject_constant)
+    except (ValueError, RecursionError) as err:
         raise MalformedTokenError(f"the {what} is not valid JSON") from err
     if type(value) is not dict:
         raise MalformedTokenError(f"the {what} is not a JSON object")
     return value
 
 
+_ABSENT: Any = object()
+
+
 def _numeric_date(claims: dict[str, Any], name: str, *, required: bool) -> float | None:
-    # RFC 7519 §2 NumericDate: a finite JSON number, not a boolean or a string.
-    value = claims.get(name)
-    if value is None:
+    # RFC 7519 §2 NumericDate: a finite JSON number, not a boolean or a string. Only an absent
+    # claim is absent: `null` is not a number, and the twins refuse it too.
+    value = claims.get(name, _ABSENT)
+    if value is _ABSENT:
         if required:
             raise MalformedTokenError(f"the claim {name!r} is missing")
         return None

@@ -7,26 +7,39 @@ and on ``jti`` (one token; machine tokens have no ``origin_jti``).
 
 ``CognitoVerifier(denylist=...)`` asks it after the signature and on every cache hit, through the
 same per-token hook as ``custom_check`` (the denylist first), and raises ``RevokedTokenError``.
+A denylist that cannot answer is a ``DenylistUnavailableError`` (503), whatever it raised.
+
+``averify`` never asks a blocking denylist (one without ``blocking = False``, such as the Django
+cache one) on the event loop: through ``denylist_cleared`` the hook hands the claims back to it
+(``DenylistCheckNeeded``), it asks the denylist in a worker thread with a timeout, and then runs
+the core again, which finds the token cleared and goes on to ``custom_check``. The order of the
+checks, and what is accepted and refused, are those of ``verify``.
 """
 
 from __future__ import annotations
 
+import contextvars
+import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol, runtime_checkable
 
 from ._constants import CLAIM_JTI, CLAIM_ORIGIN_JTI
-from .exceptions import ConfigurationError, RevokedTokenError
+from .exceptions import ConfigurationError, DenylistUnavailableError, FastCognitoError, RevokedTokenError
 
 __all__ = [
     "MAX_TOKEN_LIFETIME",
     "Denylist",
     "MemoryDenylist",
+    "ask_denylist",
     "denylist_check",
+    "is_blocking",
     "revocation_keys",
     "revoked_until",
 ]
+
+logger = logging.getLogger("fastcognito.denylist")
 
 # Cognito's longest access and id token validity (1 day). Every token sharing an `origin_jti`
 # with one revoked now was issued before now, so it expires within this many seconds.
@@ -35,7 +48,11 @@ MAX_TOKEN_LIFETIME = 86400.0
 
 @runtime_checkable
 class Denylist(Protocol):
-    """What ``CognitoVerifier(denylist=...)`` needs. Both methods must be safe under threads."""
+    """What ``CognitoVerifier(denylist=...)`` needs. Both methods must be safe under threads.
+
+    An optional attribute ``blocking`` (true when absent) says whether ``is_revoked`` may wait on
+    the network: ``averify`` then asks it in a worker thread, with a timeout.
+    """
 
     def is_revoked(self, claims: Mapping[str, Any]) -> bool:
         """Whether the token's ``origin_jti`` or ``jti`` was revoked (and has not expired)."""
@@ -75,6 +92,9 @@ class MemoryDenylist:
     Each process has its own; behind several workers use a shared one (the Django cache one,
     ``fastcognito.django.denylist.CacheDenylist``). Expired entries are dropped as new ones come.
     """
+
+    # A dict lookup: ``averify`` asks it on the event loop, without a thread hop.
+    blocking = False
 
     def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
         if not callable(clock):
@@ -120,23 +140,74 @@ class MemoryDenylist:
             return sum(1 for value in self._until.values() if value > now)
 
 
+# Set by ``CognitoVerifier.averify`` around its calls into the core (a context variable: that task
+# alone). ``None``, the default: the per-token check asks the denylist itself, as ``verify`` does.
+# Otherwise the (origin_jti, jti) that averify has found not revoked, off the event loop, for this
+# call; claims with other identifiers are handed back to it through ``DenylistCheckNeeded``.
+denylist_cleared: contextvars.ContextVar[tuple[object, object] | None] = contextvars.ContextVar(
+    "fastcognito_denylist_cleared", default=None
+)
+# What averify sets first: equal to no token's identifiers.
+NOTHING_CLEARED: tuple[object, object] = (object(), object())
+
+
+class DenylistCheckNeeded(Exception):
+    """The per-token check would ask a blocking denylist while ``denylist_cleared`` is set.
+    Internal: never leaves ``averify``."""
+
+    def __init__(self, claims: Mapping[str, Any]) -> None:
+        super().__init__()
+        self.claims = claims
+
+
+def is_blocking(denylist: Denylist) -> bool:
+    """Whether ``averify`` must ask ``denylist`` in a worker thread (``blocking``, true when absent)."""
+    return bool(getattr(denylist, "blocking", True))
+
+
+def cleared_identifiers(claims: Mapping[str, Any]) -> tuple[object, object]:
+    return (claims.get(CLAIM_ORIGIN_JTI), claims.get(CLAIM_JTI))
+
+
+def ask_denylist(denylist: Denylist, claims: Mapping[str, Any]) -> bool:
+    """``denylist.is_revoked(claims)``, where anything it raises other than our own errors is a
+    ``DenylistUnavailableError``: a denylist that cannot answer is a 503, never a 500."""
+    try:
+        return bool(denylist.is_revoked(claims))
+    except FastCognitoError:
+        raise
+    except Exception as err:  # noqa: BLE001  (a denylist's backend raises its own errors)
+        raise _unavailable(denylist, err) from None
+
+
+def _unavailable(denylist: Denylist, err: Exception) -> DenylistUnavailableError:
+    logger.warning("the denylist %r cannot answer: %s", denylist, type(err).__name__)
+    return DenylistUnavailableError()
+
+
 def denylist_check(
     denylist: Denylist, custom_check: Callable[[Any], object] | None = None
 ) -> Callable[[Any], object]:
     """One per-token check: the denylist first, then ``custom_check``. The twins run it after the
     signature and on every cache hit."""
     is_revoked = denylist.is_revoked
-    if custom_check is None:
+    blocking = is_blocking(denylist)
+    cleared = denylist_cleared.get
 
-        def check(claims: Any) -> None:
-            if is_revoked(claims):
+    def check(claims: Any) -> object:
+        if blocking and (done := cleared()) is not None:
+            # averify: the denylist is asked off the event loop, then the core runs again.
+            if done != (claims.get(CLAIM_ORIGIN_JTI), claims.get(CLAIM_JTI)):
+                raise DenylistCheckNeeded(claims)
+        else:
+            try:
+                revoked = is_revoked(claims)
+            except FastCognitoError:
+                raise
+            except Exception as err:  # noqa: BLE001  (a denylist's backend raises its own errors)
+                raise _unavailable(denylist, err) from None
+            if revoked:
                 raise RevokedTokenError()
+        return None if custom_check is None else custom_check(claims)
 
-        return check
-
-    def check_then_custom(claims: Any) -> object:
-        if is_revoked(claims):
-            raise RevokedTokenError()
-        return custom_check(claims)
-
-    return check_then_custom
+    return check

@@ -224,7 +224,9 @@ class JWKSClient:
             keyset = KeySet.from_jwks(self._download(), source=f"the JWKS at {self.url}")
         except JWKSError as err:
             self._last_error = err.message
-            logger.warning("could not refresh the JWKS of %s: %s", self.url, err)
+            # "fetch" until a key set was ever held: nothing is being refreshed on a first fetch.
+            verb = "refresh" if self._has_keys else "fetch"
+            logger.warning("could not %s the JWKS of %s: %s", verb, self.url, err)
             raise
         old = self.by_kid
         by_kid = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import ipaddress
 import logging
 import math
@@ -21,6 +22,7 @@ from . import _impl
 from ._constants import (
     DEFAULT_CACHE_SIZE,
     DEFAULT_MAX_TOKEN_BYTES,
+    DENYLIST_TIMEOUT,
     JWKS_CONNECT_TIMEOUT,
     JWKS_COOLDOWN,
     JWKS_MAX_AGE,
@@ -29,8 +31,24 @@ from ._constants import (
 )
 from ._impl import CacheInfo
 from .claims import Claims
-from .denylist import Denylist, denylist_check
-from .exceptions import ConfigurationError, FastCognitoError, JWKSError, KeyNotFoundError
+from .denylist import (
+    NOTHING_CLEARED,
+    Denylist,
+    DenylistCheckNeeded,
+    ask_denylist,
+    cleared_identifiers,
+    denylist_check,
+    denylist_cleared,
+    is_blocking,
+)
+from .exceptions import (
+    ConfigurationError,
+    DenylistUnavailableError,
+    FastCognitoError,
+    JWKSError,
+    KeyNotFoundError,
+    RevokedTokenError,
+)
 from .jwk import KeySet
 from .jwks import FetchNeeded, JWKSClient, no_fetch_here
 
@@ -220,6 +238,10 @@ def _integer(name: str, value: object, *, minimum: int) -> int:
 
 _FetchOutcome = Union[tuple[type[FastCognitoError], Union[str, None]], None]
 
+# Threads of averify's denylist calls, apart from the loop's default executor: calls stuck on a
+# hung backend fill this pool, not the one every other thread hop of the application uses.
+_DENYLIST_THREADS = 8
+
 
 async def _key_in_thread(source: JWKSClient, kid: str) -> _FetchOutcome:
     # The outcome, not the exception: each waiting caller raises its own. key_for fetches an
@@ -262,6 +284,7 @@ class CognitoVerifier:
         jwks_timeout: tuple[float, float] = (JWKS_CONNECT_TIMEOUT, JWKS_READ_TIMEOUT),
         custom_check: Callable[[Claims], object] | None = None,
         denylist: Denylist | None = None,
+        denylist_timeout: float = DENYLIST_TIMEOUT,
         session: requests.Session | None = None,
         clock: Callable[[], float] = time.time,
         jwks_clock: Callable[[], float] = time.monotonic,
@@ -294,6 +317,10 @@ class CognitoVerifier:
         if denylist is not None and not isinstance(denylist, Denylist):
             raise ConfigurationError("denylist must have is_revoked(claims) and revoke(claims, until)")
         self.denylist = denylist
+        self.denylist_timeout = _number("denylist_timeout", denylist_timeout, minimum=0.001)
+        # averify asks this one in a worker thread; a denylist that never blocks stays on the loop.
+        self._blocking_denylist = denylist if denylist is not None and is_blocking(denylist) else None
+        self._denylist_executor: concurrent.futures.ThreadPoolExecutor | None = None
         if denylist is not None:
             # The twins' one per-token hook, which already runs on every cache hit: the denylist
             # rides on it instead of adding a second path to both twins.
@@ -445,8 +472,13 @@ class CognitoVerifier:
 
         A cache hit, or a token whose key is held, is verified at once on the loop (no thread
         hop: an RS256 check costs tens of microseconds). Only a key that must be fetched sends
-        the fetch to a worker thread; concurrent misses on one loop share that fetch.
+        the fetch to a worker thread; concurrent misses on one loop share that fetch. A blocking
+        denylist (a Redis or Memcached round trip) is asked in a worker thread too, on every
+        call, cache hits included, for at most ``denylist_timeout`` seconds: then the answer is
+        ``DenylistUnavailableError`` (503), never an accept.
         """
+        if self._blocking_denylist is not None:
+            return await self._averify_off_loop_denylist(token)
         flag = no_fetch_here.set(True)
         try:
             return self._core.verify(token)
@@ -464,6 +496,61 @@ class CognitoVerifier:
             raise KeyNotFoundError() from None
         finally:
             no_fetch_here.reset(flag)
+
+    async def _averify_off_loop_denylist(self, token: str | bytes) -> Claims:
+        # The core runs on the loop until it needs a fetch or the denylist; that is done off the
+        # loop, and the core runs again. Each at most once, so at most three runs: the key fetch,
+        # the denylist (after the signature, or on a cache hit), then the rest of the checks.
+        cleared = NOTHING_CLEARED
+        fetched = False
+        while True:
+            claims: Mapping[str, Any] | None = None
+            no_fetch = no_fetch_here.set(True)
+            deferred = denylist_cleared.set(cleared)
+            try:
+                return self._core.verify(token)
+            except FetchNeeded as need:
+                if fetched:
+                    # The fetch found the key, and the key set lost it again before this retry.
+                    raise KeyNotFoundError() from None
+                client, kid = need.client, need.kid
+            except DenylistCheckNeeded as need:
+                if cleared is not NOTHING_CLEARED:
+                    # Cleared, and asked again: the same token cannot change its identifiers.
+                    raise DenylistUnavailableError() from None
+                claims = need.claims
+            finally:
+                denylist_cleared.reset(deferred)
+                no_fetch_here.reset(no_fetch)
+            # The signal's traceback (and the token in its frames) is gone before the await.
+            if claims is None:
+                await self._fetch_key_off_loop(client, kid)
+                fetched = True
+            elif await self._ask_denylist_off_loop(claims):
+                raise RevokedTokenError()
+            else:
+                cleared = cleared_identifiers(claims)
+
+    async def _ask_denylist_off_loop(self, claims: Mapping[str, Any]) -> bool:
+        denylist = self._blocking_denylist
+        assert denylist is not None
+        executor = self._denylist_executor
+        if executor is None:
+            with self._loop_fetches_lock:
+                executor = self._denylist_executor
+                if executor is None:
+                    executor = self._denylist_executor = concurrent.futures.ThreadPoolExecutor(
+                        _DENYLIST_THREADS, thread_name_prefix="fastcognito-denylist"
+                    )
+        loop = asyncio.get_running_loop()
+        try:
+            return await asyncio.wait_for(
+                loop.run_in_executor(executor, ask_denylist, denylist, claims), self.denylist_timeout
+            )
+        except asyncio.TimeoutError:
+            # The thread goes on until the backend answers or its own socket timeout ends it.
+            logger.warning("the denylist %r did not answer within %s s", denylist, self.denylist_timeout)
+            raise DenylistUnavailableError() from None
 
     def revoke(self, claims: Mapping[str, Any], until: float | None = None) -> None:
         """Refuse every token of ``claims``' sign-in (its ``origin_jti``, else its ``jti``) from now

@@ -3,6 +3,8 @@ every cache hit, keys on origin_jti (the whole sign-in) or jti, and entries end.
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -13,6 +15,7 @@ from fastcognito import (
     CognitoVerifier,
     ConfigurationError,
     Denylist,
+    DenylistUnavailableError,
     MemoryDenylist,
     MissingScopeError,
     RevokedTokenError,
@@ -143,3 +146,94 @@ def test_a_custom_denylist_fits_the_protocol(make_verifier: MakeVerifier, tokens
     token = tokens.access(now=NOW)
     verifier.revoke(verifier.verify(token))
     revoked(verifier, token)
+
+
+# --- averify: a blocking denylist is asked off the event loop (issue 17, finding 11) ---------------
+
+
+class SlowSetDenylist:
+    """A denylist of the kind that waits on a server (no ``blocking = False``), here on an event."""
+
+    def __init__(self) -> None:
+        self.ids: set[str] = set()
+        self.asked_from: list[str] = []
+        self.release = threading.Event()
+        self.release.set()
+
+    def is_revoked(self, claims: Mapping[str, Any]) -> bool:
+        self.asked_from.append(threading.current_thread().name)
+        if not self.release.wait(timeout=10):
+            raise TimeoutError("the test never released the denylist")
+        return claims.get("origin_jti") in self.ids
+
+    def revoke(self, claims: Mapping[str, Any], until: float | None = None) -> None:
+        self.ids.add(claims["origin_jti"])
+
+
+def test_averify_asks_a_blocking_denylist_in_a_worker_thread_on_every_call(
+    make_verifier: MakeVerifier, tokens: TokenFactory
+) -> None:
+    seen: list[str] = []
+    denylist = SlowSetDenylist()
+    verifier = make_verifier(denylist=denylist, custom_check=lambda claims: seen.append(claims["jti"]))
+    token = tokens.access()
+    loop_thread = threading.current_thread().name
+
+    claims = asyncio.run(verifier.averify(token))
+    assert asyncio.run(verifier.averify(token)) is claims  # a cache hit, asked again
+    assert len(denylist.asked_from) == 2 and loop_thread not in denylist.asked_from
+    assert len(seen) == 2  # the custom check ran once per call, after the denylist
+    verifier.revoke(claims)
+    with pytest.raises(RevokedTokenError):
+        asyncio.run(verifier.averify(token))
+    assert len(seen) == 2  # the custom check never sees a revoked token
+    # The same answers as verify, which asks on its own thread.
+    revoked(verifier, token)
+    assert denylist.asked_from[-1] == loop_thread
+
+
+def test_averify_answers_503_when_the_denylist_does_not_answer_in_time(
+    make_verifier: MakeVerifier, tokens: TokenFactory
+) -> None:
+    denylist = SlowSetDenylist()
+    verifier = make_verifier(denylist=denylist, denylist_timeout=0.05)
+    token = tokens.access()
+    denylist.release.clear()
+    try:
+        with pytest.raises(DenylistUnavailableError):
+            asyncio.run(verifier.averify(token))
+    finally:
+        denylist.release.set()
+    assert asyncio.run(verifier.averify(token))["username"] == "alice"
+    with pytest.raises(ConfigurationError, match="denylist_timeout"):
+        make_verifier(denylist=denylist, denylist_timeout=0)
+
+
+def test_an_in_process_denylist_stays_on_the_loop(make_verifier: MakeVerifier, tokens: TokenFactory) -> None:
+    verifier = make_verifier(denylist=MemoryDenylist())
+    token = tokens.access()
+    claims = asyncio.run(verifier.averify(token))
+    verifier.revoke(claims)
+    with pytest.raises(RevokedTokenError):
+        asyncio.run(verifier.averify(token))
+    assert verifier._denylist_executor is None  # no thread was ever started
+
+
+@pytest.mark.parametrize("path", ["verify", "averify"])
+def test_whatever_a_denylist_raises_is_a_503_never_a_500(
+    make_verifier: MakeVerifier, tokens: TokenFactory, path: str
+) -> None:
+    class BrokenDenylist:
+        def is_revoked(self, claims: Mapping[str, Any]) -> bool:
+            raise RuntimeError("the backend fell over")
+
+        def revoke(self, claims: Mapping[str, Any], until: float | None = None) -> None:
+            raise RuntimeError("the backend fell over")
+
+    verifier = make_verifier(denylist=BrokenDenylist())
+    token = tokens.access()
+    with pytest.raises(DenylistUnavailableError):
+        if path == "verify":
+            verifier.verify(token)
+        else:
+            asyncio.run(verifier.averify(token))

@@ -91,10 +91,13 @@ setting_changed.connect(_reset, dispatch_uid="fastcognito.django.alb.reset")
 
 
 def alb_token_from_request(request: Any) -> RawToken | None:
-    """The ``x-amzn-oidc-data`` header, or ``None``. A header cannot be sent cross-site by a
-    browser, so no CSRF check applies (as for ``Authorization``)."""
+    """The ``x-amzn-oidc-data`` header, or ``None``.
+
+    Its source is ``"alb"``, which is CSRF-checked on unsafe methods, as a cookie is: the browser
+    does not send this header, the ALB adds it to every request that carries the ALB's session
+    cookie, cross-site form posts included. It is ambient, unlike ``Authorization``."""
     value = request.META.get(ALB_HEADER)
-    return RawToken(value, "header") if value else None
+    return RawToken(value, "alb") if value else None
 
 
 class AlbMiddleware(CognitoMiddleware):
@@ -102,7 +105,8 @@ class AlbMiddleware(CognitoMiddleware):
 
     Place it after ``AuthenticationMiddleware``. Use it only behind an ALB that authenticates
     every request to this app: the signature check stops forged headers, and the allowed
-    ``ARNS`` stop tokens of other load balancers.
+    ``ARNS`` stop tokens of other load balancers. The header is ambient (the ALB adds it to
+    cross-site requests too), so ``CsrfViewMiddleware`` checks unsafe requests as for a cookie.
     """
 
     def get_raw_token(self, request: HttpRequest) -> RawToken | None:

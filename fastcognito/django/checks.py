@@ -8,8 +8,10 @@ from __future__ import annotations
 import difflib
 import inspect
 import math
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, register
@@ -33,7 +35,7 @@ from .conf import (
 )
 from .hosted_ui import check_hosted_ui  # noqa: F401  (registers the HOSTED_UI checks, E101 and up)
 
-__all__ = ["check_settings", "check_middleware", "check_extension"]
+__all__ = ["check_settings", "check_middleware", "check_extension", "check_denylist_cache"]
 
 CSRF_MIDDLEWARE = "django.middleware.csrf.CsrfViewMiddleware"
 AUTH_MIDDLEWARE = "django.contrib.auth.middleware.AuthenticationMiddleware"
@@ -41,6 +43,7 @@ COGNITO_MIDDLEWARE = (
     "fastcognito.django.CognitoMiddleware",
     "fastcognito.django.middleware.CognitoMiddleware",
 )
+ALB_MIDDLEWARE = ("fastcognito.django.alb.AlbMiddleware",)
 
 DOCS = "see the FASTCOGNITO settings reference in the README"
 
@@ -304,11 +307,13 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
 
 @register("fastcognito")
 def check_middleware(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """``CognitoMiddleware`` must come after ``AuthenticationMiddleware``, which would overwrite it."""
+    """``CognitoMiddleware`` must come after ``AuthenticationMiddleware``, which would overwrite it;
+    ``AlbMiddleware`` needs ``CsrfViewMiddleware``, because its credential is ambient."""
     middleware = list(getattr(settings, "MIDDLEWARE", None) or ())
-    ours = [index for index, path in enumerate(middleware) if path in COGNITO_MIDDLEWARE]
+    errors: list[CheckMessage] = []
+    ours = [index for index, path in enumerate(middleware) if path in COGNITO_MIDDLEWARE + ALB_MIDDLEWARE]
     if ours and AUTH_MIDDLEWARE in middleware and middleware.index(AUTH_MIDDLEWARE) > ours[0]:
-        return [
+        errors.append(
             Error(
                 f"CognitoMiddleware comes before {AUTH_MIDDLEWARE} in MIDDLEWARE, "
                 "which then replaces the Cognito user with the session's.",
@@ -316,8 +321,21 @@ def check_middleware(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
                 obj="MIDDLEWARE",
                 id="fastcognito.E018",
             )
-        ]
-    return []
+        )
+    if any(path in ALB_MIDDLEWARE for path in middleware) and CSRF_MIDDLEWARE not in middleware:
+        # The ALB adds x-amzn-oidc-data to every request that carries its session cookie,
+        # cross-site ones included: without the CSRF middleware a forged form acts as the user.
+        errors.append(
+            Error(
+                f"AlbMiddleware authenticates by the ALB's x-amzn-oidc-data header, but {CSRF_MIDDLEWARE} "
+                "is not in MIDDLEWARE.",
+                hint="The ALB adds that header to cross-site requests too, as a browser sends a cookie: "
+                "add the CSRF middleware.",
+                obj="MIDDLEWARE",
+                id="fastcognito.E019",
+            )
+        )
+    return errors
 
 
 @register("fastcognito")
@@ -418,21 +436,126 @@ def _token_source_errors(conf: FastCognitoSettings) -> list[CheckMessage]:
     return errors
 
 
-# --- revocation denylist and machine tokens (E140-E149) ------------------------------------------
+# --- revocation denylist and machine tokens (E140-E149, W002-W009) ----------------------------
 
 DUMMY_CACHE = "django.core.cache.backends.dummy.DummyCache"
+DEFAULT_CACHE_BACKEND = "django.core.cache.backends.locmem.LocMemCache"
+SESSION_CACHE_ENGINES = (
+    "django.contrib.sessions.backends.cache",
+    "django.contrib.sessions.backends.cached_db",
+)
+PAGE_CACHE_MIDDLEWARE = "django.middleware.cache.UpdateCacheMiddleware"
+DENYLIST_DOCS = "See 'Where revocations live' in docs/tokens.md."
+_REDIS_SCHEMES = ("redis", "rediss", "unix")
+
+
+def _caches_setting() -> Mapping[str, Any]:
+    value = getattr(settings, "CACHES", None)
+    return value if isinstance(value, Mapping) else {"default": {"BACKEND": DEFAULT_CACHE_BACKEND}}
+
+
+def _entry(caches_setting: Mapping[str, Any], alias: str) -> Mapping[str, Any]:
+    entry = caches_setting.get(alias)
+    return entry if isinstance(entry, Mapping) else {}
+
+
+def _backend_class(config: Mapping[str, Any]) -> type | None:
+    """The class of a ``CACHES`` entry, or ``None`` when it cannot be imported (Django reports
+    that itself): subclasses of Django's backends count as those backends."""
+    try:
+        backend = import_string(str(config.get("BACKEND", DEFAULT_CACHE_BACKEND)))
+    except Exception:  # noqa: BLE001  (an import path can fail with any exception)
+        return None
+    return backend if inspect.isclass(backend) else None
+
+
+def _is_backend(config: Mapping[str, Any], path: str) -> bool:
+    backend = _backend_class(config)
+    if backend is None:
+        return config.get("BACKEND") == path
+    try:
+        return issubclass(backend, import_string(path))
+    except Exception:  # noqa: BLE001  (an optional client library may be missing)
+        return False
+
+
+def _host(name: str | None) -> str:
+    """A host name as the check compares it: the loopback names are one host."""
+    host = (name or "").strip("[]").lower()
+    return "localhost" if host in ("localhost", "127.0.0.1", "::1") else host
+
+
+def _cache_places(config: Mapping[str, Any]) -> set[tuple[str, str, str]]:
+    """Where a ``CACHES`` entry keeps its data, one ``(kind, server, database)`` per server. A
+    Redis URL is its host and port, and its database number; a process-local or file cache is
+    its backend and ``LOCATION`` (two LocMemCaches of one ``LOCATION`` share one store)."""
+    location = config.get("LOCATION", "")
+    if isinstance(location, str):
+        listed = re.split("[;,]", location)  # as Django's Redis and Memcached backends split it
+    elif isinstance(location, Iterable):
+        listed = [str(item) for item in location]
+    else:
+        listed = [str(location)]
+    servers = [server.strip() for server in listed if server.strip()]
+    places: set[tuple[str, str, str]] = set()
+    for server in servers or [""]:
+        try:
+            parts = urlsplit(server) if "://" in server else None
+        except ValueError:  # e.g. an unclosed IPv6 bracket: Django reports it when connecting
+            parts = None
+        if parts is not None and parts.scheme in _REDIS_SCHEMES:
+            try:
+                port = str(parts.port or 6379)
+            except ValueError:
+                port = "?"
+            database = parse_qs(parts.query).get("db", [parts.path.strip("/") or "0"])[0]
+            where = parts.path if parts.scheme == "unix" else f"{_host(parts.hostname)}:{port}"
+            places.add(("redis", where, database))
+        elif _is_backend(config, "django.core.cache.backends.memcached.BaseMemcachedCache"):
+            host, _, port = server.rpartition(":") if ":" in server else (server, "", "11211")
+            places.add(("memcached", f"{_host(host)}:{port}", ""))
+        else:
+            places.add((str(config.get("BACKEND", DEFAULT_CACHE_BACKEND)), server, ""))
+    return places
+
+
+def _sharing(alias: str, other: object, caches_setting: Mapping[str, Any]) -> str | None:
+    """``"cache"`` when two aliases of ``CACHES`` are one store (the same alias, or the same
+    servers and database), ``"server"`` when they are two Redis databases of one server, which
+    share its memory and its eviction; otherwise (or ``other`` is not an alias) ``None``."""
+    if not isinstance(other, str) or other not in caches_setting:
+        return None
+    if alias == other:
+        return "cache"
+    mine, theirs = caches_setting.get(alias), caches_setting.get(other)
+    if not isinstance(mine, Mapping) or not isinstance(theirs, Mapping):
+        return None
+    places, other_places = _cache_places(mine), _cache_places(theirs)
+    if places & other_places:
+        return "cache"
+    if {place[:2] for place in places} & {place[:2] for place in other_places}:
+        return "server"
+    return None
+
+
+def _signin_cache_alias(conf: FastCognitoSettings) -> str | None:
+    hosted_ui = conf.raw("HOSTED_UI")
+    if not isinstance(hosted_ui, Mapping):
+        return None
+    alias = hosted_ui.get("CACHE", "default")
+    return alias if isinstance(alias, str) else None
 
 
 def _principal_errors(conf: FastCognitoSettings) -> list[CheckMessage]:
     errors: list[CheckMessage] = []
     alias = conf.raw("DENYLIST")
-    caches_setting = getattr(settings, "CACHES", None) or {"default": {}}
+    caches_setting = _caches_setting()
     if alias is not None:
         if not isinstance(alias, str) or not alias:
             errors.append(
                 _error(
                     f"{SETTINGS_NAME}['DENYLIST'] is {_show(alias)}.",
-                    "Name one of settings.CACHES (e.g. 'default'), or None to refuse no token.",
+                    "Name one of settings.CACHES (e.g. 'revocations'), or None to refuse no token.",
                     140,
                 )
             )
@@ -440,19 +563,34 @@ def _principal_errors(conf: FastCognitoSettings) -> list[CheckMessage]:
             errors.append(
                 _error(
                     f"{SETTINGS_NAME}['DENYLIST'] names the cache {alias!r}, which is not in settings.CACHES.",
-                    "Revocations are shared by every worker through this cache: use Redis or Memcached.",
+                    "Revocations are shared by every worker through this cache: give them a Redis "
+                    f"of their own. {DENYLIST_DOCS}",
                     141,
                 )
             )
-        elif (caches_setting[alias] or {}).get("BACKEND") == DUMMY_CACHE:
+        elif _is_backend(_entry(caches_setting, alias), DUMMY_CACHE):
             errors.append(
                 _error(
                     f"{SETTINGS_NAME}['DENYLIST'] names the cache {alias!r}, a DummyCache, which keeps "
                     "nothing: every revocation would be lost.",
-                    "Use Redis, Memcached or the database cache.",
+                    f"Give revocations a Redis of their own. {DENYLIST_DOCS}",
                     142,
                 )
             )
+        else:
+            signin = _signin_cache_alias(conf)
+            if _sharing(alias, signin, caches_setting) == "cache":
+                errors.append(
+                    _error(
+                        f"{SETTINGS_NAME}['DENYLIST'] ({alias!r}) and HOSTED_UI['CACHE'] ({signin!r}) "
+                        "share one cache: every failed anonymous sign-in writes there, and a flood of "
+                        "them can evict revocations, which makes signed-out tokens valid again.",
+                        "Give revocations a cache alias on a server (or Redis database) of their own, "
+                        "with maxmemory-policy noeviction, and keep HOSTED_UI['CACHE'] elsewhere. "
+                        + DENYLIST_DOCS,
+                        144,
+                    )
+                )
     machine = conf.raw("MACHINE_CLIENTS")
     if not (machine == "*" or _is_string_collection(machine)):
         errors.append(
@@ -464,3 +602,137 @@ def _principal_errors(conf: FastCognitoSettings) -> list[CheckMessage]:
             )
         )
     return errors
+
+
+def _denylist_warning(message: str, hint: str, number: int) -> CheckWarning:
+    return CheckWarning(
+        message, hint=f"{hint} {DENYLIST_DOCS}", obj=SETTINGS_NAME, id=f"fastcognito.W{number:03d}"
+    )
+
+
+@register("fastcognito")
+def check_denylist_cache(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Warnings about a ``DENYLIST`` cache that works, but cannot be trusted with revocations:
+    one each worker has its own of, one that loses them, one that hides its errors or blocks.
+    (What cannot work at all is an error of ``check_settings``: E140-E142, E144.)"""
+    user = getattr(settings, SETTINGS_NAME, None)
+    if not isinstance(user, Mapping):
+        return []
+    alias = FastCognitoSettings(user).raw("DENYLIST")
+    caches_setting = _caches_setting()
+    config = caches_setting.get(alias) if isinstance(alias, str) else None
+    if not isinstance(config, Mapping) or _is_backend(config, DUMMY_CACHE):
+        return []
+    options = config.get("OPTIONS")
+    options = options if isinstance(options, Mapping) else {}
+    name = f"{SETTINGS_NAME}['DENYLIST'] ({alias!r})"
+    warnings: list[CheckMessage] = []
+    if _is_backend(config, DEFAULT_CACHE_BACKEND):
+        warnings.append(
+            _denylist_warning(
+                f"{name} is a LocMemCache, which each process keeps for itself: with several workers "
+                "a sign-out is seen by one of them only, and the others accept the signed-out token.",
+                "Use a Redis shared by every worker (the LocMemCache is fine for one process only).",
+                2,
+            )
+        )
+    if _is_backend(config, "django.core.cache.backends.memcached.BaseMemcachedCache"):
+        warnings.append(
+            _denylist_warning(
+                f"{name} is a Memcached, which evicts entries when it is full and loses every entry "
+                "when it restarts: a revocation it drops makes the signed-out token valid again. "
+                "(A denylist on it does fail closed while it is down: a 503, never an accept.)",
+                "Use a Redis with maxmemory-policy noeviction and persistence (appendonly yes).",
+                3,
+            )
+        )
+    if _is_backend(config, "django.core.cache.backends.filebased.FileBasedCache"):
+        warnings.append(
+            _denylist_warning(
+                f"{name} is a FileBasedCache, a directory of one machine: a sign-out on one host is "
+                "not seen by the others.",
+                "Use a Redis shared by every host.",
+                4,
+            )
+        )
+    culls = any(
+        _is_backend(config, path)
+        for path in (
+            DEFAULT_CACHE_BACKEND,
+            "django.core.cache.backends.filebased.FileBasedCache",
+            "django.core.cache.backends.db.DatabaseCache",
+        )
+    )
+    if culls and "MAX_ENTRIES" not in options:
+        warnings.append(
+            _denylist_warning(
+                f"{name} drops entries once it holds more than MAX_ENTRIES, left at Django's default "
+                "of 300: past that many live sign-outs, revocations are culled and their tokens "
+                "valid again.",
+                "Set OPTIONS['MAX_ENTRIES'] above the sign-outs of a day (revocations live at most "
+                "a day), or use a Redis.",
+                5,
+            )
+        )
+    if options.get("ignore_exc"):
+        warnings.append(
+            _denylist_warning(
+                f"{name} has OPTIONS['ignore_exc'], which makes the client answer 'not found' "
+                "instead of raising when the server cannot be reached. The denylist still fails closed "
+                "(its marker key is missing from such answers: 503), but every outage then looks like "
+                "an empty cache and its cause reaches no log.",
+                "Drop ignore_exc from the denylist's cache.",
+                6,
+            )
+        )
+    redis_backend = _is_backend(config, "django.core.cache.backends.redis.RedisCache")
+    pymemcache_backend = _is_backend(config, "django.core.cache.backends.memcached.PyMemcacheCache")
+    if redis_backend and not options.get("socket_timeout"):
+        warnings.append(
+            _denylist_warning(
+                f"{name} is a Redis without OPTIONS['socket_timeout']: a hung Redis blocks every "
+                "request of a synchronous worker for as long as it hangs (async views give up after "
+                "DENYLIST_TIMEOUT).",
+                "Set OPTIONS {'socket_timeout': 1, 'socket_connect_timeout': 1} (seconds).",
+                7,
+            )
+        )
+    elif pymemcache_backend and not options.get("timeout"):
+        warnings.append(
+            _denylist_warning(
+                f"{name} is a Memcached without OPTIONS['timeout']: a hung server blocks every "
+                "request of a synchronous worker for as long as it hangs.",
+                "Set OPTIONS {'timeout': 1, 'connect_timeout': 1} (seconds).",
+                7,
+            )
+        )
+    shared = []
+    if getattr(settings, "SESSION_ENGINE", "") in SESSION_CACHE_ENGINES:
+        shared.append(("SESSION_CACHE_ALIAS", "sessions"))
+    if PAGE_CACHE_MIDDLEWARE in (getattr(settings, "MIDDLEWARE", None) or ()):
+        shared.append(("CACHE_MIDDLEWARE_ALIAS", "pages"))
+    for setting, what in shared:
+        other = getattr(settings, setting, "default")
+        if _sharing(alias, other, caches_setting):
+            warnings.append(
+                _denylist_warning(
+                    f"{name} shares its cache, or its Redis server's memory, with the {what} cache "
+                    f"({setting} = {other!r}): anonymous requests write {what} there, and enough of "
+                    "them can evict revocations.",
+                    "Give revocations a cache of their own, on a Redis with maxmemory-policy noeviction.",
+                    8,
+                )
+            )
+    signin = _signin_cache_alias(FastCognitoSettings(user))
+    if _sharing(alias, signin, caches_setting) == "server":
+        warnings.append(
+            _denylist_warning(
+                f"{name} and HOSTED_UI['CACHE'] ({signin!r}) are two databases of one Redis server, "
+                "which share its memory: unless it runs with maxmemory-policy noeviction, a flood "
+                "of failed anonymous sign-ins evicts revocations from the other database too.",
+                "Run that Redis with maxmemory-policy noeviction, or give revocations a server of "
+                "their own.",
+                9,
+            )
+        )
+    return warnings

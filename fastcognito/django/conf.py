@@ -28,6 +28,7 @@ from django.utils.module_loading import import_string
 from .._constants import (
     DEFAULT_CACHE_SIZE,
     DEFAULT_MAX_TOKEN_BYTES,
+    DENYLIST_TIMEOUT,
     JWKS_CONNECT_TIMEOUT,
     JWKS_COOLDOWN,
     JWKS_MAX_BYTES,
@@ -94,6 +95,8 @@ DEFAULTS.update(TOKEN_SOURCE_DEFAULTS)
 PRINCIPAL_DEFAULTS: dict[str, Any] = {
     # The alias of one of settings.CACHES holding revoked origin_jti/jti (CacheDenylist), or None.
     "DENYLIST": None,
+    # Seconds an async request (averify) waits for the denylist's cache before answering 503.
+    "DENYLIST_TIMEOUT": DENYLIST_TIMEOUT,
     # App client ids whose client-credentials (machine) tokens are accepted; () refuses them all.
     "MACHINE_CLIENTS": (),
 }
@@ -284,6 +287,7 @@ class FastCognitoSettings:
             from .denylist import CacheDenylist
 
             options["denylist"] = CacheDenylist(self.DENYLIST)
+        options["denylist_timeout"] = self.DENYLIST_TIMEOUT
         from .client import machine_token_check
 
         # Refused in the verifier's per-token check, so the refusal is a TokenError (401) on

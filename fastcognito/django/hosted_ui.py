@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import ipaddress
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from ..oauth import DEFAULT_TIMEOUT, CognitoOAuthClient, cognito_api_url
 from ..verifier import CognitoVerifier, _is_loopback, parse_user_pool_id
 from .conf import SETTINGS_NAME, UNSET, FastCognitoSettings, fastcognito_settings
 
-__all__ = ["HOSTED_UI_DEFAULTS", "HostedUIConfig", "check_hosted_ui", "hosted_ui_config"]
+__all__ = ["HOSTED_UI_DEFAULTS", "HostedUIConfig", "check_hosted_ui", "client_address", "hosted_ui_config"]
 
 REQUIRED = object()
 
@@ -53,7 +54,16 @@ HOSTED_UI_DEFAULTS: dict[str, Any] = {
     "SIGNIN_MAX_FAILURES_PER_ADDRESS": 20,
     "SIGNIN_FAILURE_WINDOW": 300,
     "CACHE": "default",
+    # How many proxies in front of Django append the client's address to X-Forwarded-For. 0: the
+    # header is never read (anyone can write it), REMOTE_ADDR is the client.
+    "TRUSTED_PROXY_COUNT": 0,
+    # Sign-in attempts (state cookies) one browser may have pending at once; login/ drops the
+    # oldest beyond it, so the cookies sent to the callback stay small.
+    "MAX_PENDING_SIGNINS": 5,
 }
+
+MAX_TRUSTED_PROXIES = 16
+MAX_PENDING_LIMIT = 20
 
 DOCS = "see docs/sign-in.md for every HOSTED_UI key"
 _SAMESITE = ("Lax", "Strict", "None")
@@ -81,6 +91,8 @@ class HostedUIConfig:
     signin_failure_window: int
     cache_alias: str
     id_verifier: CognitoVerifier
+    trusted_proxy_count: int = 0
+    max_pending_signins: int = 5
 
     @property
     def access_verifier(self) -> CognitoVerifier:
@@ -105,6 +117,49 @@ class HostedUIConfig:
         # One cookie per attempt, named after its state: parallel logins in several tabs never
         # overwrite each other's verifier.
         return f"{self.state_cookie_name}_{hashlib.sha256(state.encode()).hexdigest()[:16]}"
+
+    def is_state_cookie_name(self, name: str) -> bool:
+        prefix = f"{self.state_cookie_name}_"
+        suffix = name[len(prefix):]
+        return name.startswith(prefix) and len(suffix) == 16 and all(c in "0123456789abcdef" for c in suffix)
+
+
+# --- the client's address -----------------------------------------------------------------------
+
+
+def client_address(request: HttpRequest, trusted_proxy_count: int) -> str:
+    """The address of the client, for the sign-in throttle.
+
+    With ``trusted_proxy_count`` 0 (the default) it is ``REMOTE_ADDR``, the peer of the TCP
+    connection, which a client cannot choose. Behind N proxies that each append the address of
+    their peer to ``X-Forwarded-For``, it is the N-th entry from the right: the one the outermost
+    of our proxies wrote. Entries to its left come from the client and are never read. A header
+    with fewer entries (a request that did not pass every proxy) or an entry that is not an
+    address leaves ``REMOTE_ADDR``.
+    """
+    remote = str(request.META.get("REMOTE_ADDR", ""))
+    if trusted_proxy_count > 0:
+        entries = str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",")
+        if len(entries) >= trusted_proxy_count:
+            forwarded = _ip_address(entries[-trusted_proxy_count])
+            if forwarded is not None:
+                return forwarded
+    return _ip_address(remote) or remote
+
+
+def _ip_address(text: str) -> str | None:
+    text = text.strip()
+    if text.startswith("[") and "]" in text:
+        text = text[1 : text.index("]")]  # [IPv6]:port
+    elif text.count(":") == 1:
+        text = text.partition(":")[0]  # IPv4:port, as some proxies write it
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return str(address)
 
 
 # --- cookies ------------------------------------------------------------------------------------
@@ -180,6 +235,10 @@ def _url_ok(value: object) -> bool:
 
 def _positive_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _int_within(value: object, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 
 
 def _strings(value: object) -> tuple[str, ...] | None:
@@ -304,6 +363,16 @@ def _parse(conf: FastCognitoSettings, problems: _Problems) -> HostedUIConfig | N
         problems.add(121, f"{_key('CACHE')} must name one of settings.CACHES.",
                      "Sign-in throttling is shared by every worker through this cache: use Redis or "
                      "Memcached in production.")
+    proxies = values["TRUSTED_PROXY_COUNT"]
+    if not _int_within(proxies, 0, MAX_TRUSTED_PROXIES):
+        problems.add(123, f"{_key('TRUSTED_PROXY_COUNT')} must be an integer from 0 to "
+                          f"{MAX_TRUSTED_PROXIES}.",
+                     "The number of proxies in front of Django that append to X-Forwarded-For; 0 (the "
+                     "default) reads REMOTE_ADDR only.")
+    pending = values["MAX_PENDING_SIGNINS"]
+    if not _int_within(pending, 1, MAX_PENDING_LIMIT):
+        problems.add(124, f"{_key('MAX_PENDING_SIGNINS')} must be an integer from 1 to {MAX_PENDING_LIMIT}.",
+                     "Each pending sign-in is a cookie of about 350 bytes, sent to the callback.")
 
     if problems.items or not isinstance(client_id, str) or api_url is None:
         return None
@@ -345,6 +414,8 @@ def _parse(conf: FastCognitoSettings, problems: _Problems) -> HostedUIConfig | N
         signin_failure_window=values["SIGNIN_FAILURE_WINDOW"],
         cache_alias=cache_alias,
         id_verifier=id_verifier,
+        trusted_proxy_count=proxies,
+        max_pending_signins=pending,
     )
 
 

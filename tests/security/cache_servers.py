@@ -145,9 +145,9 @@ class RedisServer(_Server):
 
     def fill(self, maxmemory: str, policy: str) -> None:
         """Set a memory limit and an eviction policy while running (``CONFIG SET``)."""
-        client = self.client()
-        client.config_set("maxmemory-policy", policy)
-        client.config_set("maxmemory", maxmemory)
+        with self.client() as client:
+            client.config_set("maxmemory-policy", policy)
+            client.config_set("maxmemory", maxmemory)
 
 
 class MemcachedServer(_Server):

@@ -21,8 +21,12 @@ __all__ = ["REPLICA_DEFAULTS", "ReplicaConfig", "replica_config"]
 
 REPLICA_DEFAULTS: dict[str, Any] = {
     # Link a new Cognito user to an existing local user with the same e-mail. Only ever when the
-    # token says email_verified is true: otherwise anyone could register a victim's address.
+    # token says email_verified is the JSON boolean true (otherwise anyone could register a
+    # victim's address), and only for users of the pool itself (the token's iss is the pool's).
     "MATCH_EMAIL": False,
+    # Also for the pool's federated users (SAML, OIDC, social: their id tokens carry `identities`),
+    # whose address is whatever their provider asserts. Needs MATCH_EMAIL.
+    "MATCH_EMAIL_FEDERATED": False,
     # callable(claims) -> dict of field values for AUTH_USER_MODEL; raise UserRefusedError to refuse.
     "USER_FIELDS": "fastcognito.django.users.sync.default_user_fields",
     # After the sign-in callback (and password sign-in), also log the replica user into Django's
@@ -33,6 +37,8 @@ REPLICA_DEFAULTS: dict[str, Any] = {
     # callable(user, claims) -> dict of further claims.
     "EXCHANGE_CLAIMS": (),
     "EXCHANGE_EXTRA_CLAIMS": None,
+    # The exchanged pair lives no longer than the Cognito token it was exchanged for.
+    "EXCHANGE_CAP_EXP": True,
     # The database alias the replica reads and writes (None: the project's routers decide).
     "DATABASE": None,
 }
@@ -41,11 +47,13 @@ REPLICA_DEFAULTS: dict[str, Any] = {
 @dataclass(frozen=True)
 class ReplicaConfig:
     match_email: bool
+    match_email_federated: bool
     user_fields: Callable[[Claims], dict[str, Any]]
     session_login: bool
     session_backend: str
     exchange_claims: tuple[str, ...]
     exchange_extra_claims: Callable[[Any, Claims], Mapping[str, Any]] | None
+    exchange_cap_exp: bool
     database: str | None
 
 
@@ -72,9 +80,13 @@ def parse_replica(raw: Any) -> ReplicaConfig:
             f"{SETTINGS_NAME}['REPLICA'] has unknown keys {unknown}; known: {sorted(REPLICA_DEFAULTS)}"
         )
     values = {**REPLICA_DEFAULTS, **raw}
-    for name in ("MATCH_EMAIL", "SESSION_LOGIN"):
+    for name in ("MATCH_EMAIL", "MATCH_EMAIL_FEDERATED", "SESSION_LOGIN", "EXCHANGE_CAP_EXP"):
         if not isinstance(values[name], bool):
             raise ConfigurationError(f"{SETTINGS_NAME}['REPLICA'][{name!r}] must be True or False")
+    if values["MATCH_EMAIL_FEDERATED"] and not values["MATCH_EMAIL"]:
+        raise ConfigurationError(
+            f"{SETTINGS_NAME}['REPLICA']['MATCH_EMAIL_FEDERATED'] has no effect without MATCH_EMAIL"
+        )
     claims = values["EXCHANGE_CLAIMS"]
     if isinstance(claims, str) or not all(isinstance(claim, str) for claim in claims):
         raise ConfigurationError(f"{SETTINGS_NAME}['REPLICA']['EXCHANGE_CLAIMS'] must be a list of claim names")
@@ -89,11 +101,13 @@ def parse_replica(raw: Any) -> ReplicaConfig:
         raise ConfigurationError(f"{SETTINGS_NAME}['REPLICA']['USER_FIELDS'] must be set")
     return ReplicaConfig(
         match_email=values["MATCH_EMAIL"],
+        match_email_federated=values["MATCH_EMAIL_FEDERATED"],
         user_fields=user_fields,
         session_login=values["SESSION_LOGIN"],
         session_backend=backend,
         exchange_claims=tuple(claims),
         exchange_extra_claims=_callable("EXCHANGE_EXTRA_CLAIMS", values["EXCHANGE_EXTRA_CLAIMS"]),
+        exchange_cap_exp=values["EXCHANGE_CAP_EXP"],
         database=database,
     )
 

@@ -68,7 +68,15 @@ setting_changed.connect(_forget, dispatch_uid="fastcognito.django.users.views.fo
 
 
 def issue_pair(user: Any, claims: Claims) -> dict[str, str]:
-    """A simplejwt refresh and access pair for ``user``, with the configured extra claims."""
+    """A simplejwt refresh and access pair for ``user``, with the configured extra claims.
+
+    With ``REPLICA["EXCHANGE_CAP_EXP"]`` (the default) the pair lives no longer than the Cognito
+    token it was exchanged for: the access token expires by the Cognito token's ``exp``, and the
+    refresh token early enough that no access token simplejwt mints from it outlives it either.
+    """
+    import math
+
+    from rest_framework_simplejwt.settings import api_settings
     from rest_framework_simplejwt.tokens import RefreshToken
 
     conf = replica_config()
@@ -83,10 +91,24 @@ def issue_pair(user: Any, claims: Claims) -> dict[str, str]:
         if name not in _RESERVED and name not in refresh.payload:
             # Set on the refresh token, they are copied into every access token it makes.
             refresh[name] = value
-    return {"refresh": str(refresh), "access": str(refresh.access_token)}
+    access = refresh.access_token
+    if conf.exchange_cap_exp:
+        # A verified token's exp is a finite number. Past it, the Cognito sign-in may be over
+        # (the user disabled, signed out, removed from a group): so is everything issued here.
+        cognito_exp = math.floor(claims["exp"])
+        access["exp"] = min(access["exp"], cognito_exp)
+        # simplejwt's refresh view mints access tokens of ACCESS_TOKEN_LIFETIME from the refresh
+        # token: it must stop that long before the Cognito token does (already expired when
+        # less is left: exchange a fresh Cognito token instead).
+        lifetime = math.ceil(api_settings.ACCESS_TOKEN_LIFETIME.total_seconds())
+        refresh["exp"] = min(refresh["exp"], cognito_exp - lifetime)
+    return {"refresh": str(refresh), "access": str(access)}
 
 
 def _token_from(request: HttpRequest) -> str | None:
+    from ..._constants import MAX_JSON_DEPTH
+    from ..._impl import json_too_deep
+
     header = get_authorization_header(request)
     if header is not None:
         token = parse_authorization_header(header, ("Bearer",))
@@ -94,8 +116,26 @@ def _token_from(request: HttpRequest) -> str | None:
             return token
     if request.content_type != "application/json":
         return None
+    # Bounded before any parser sees it: a token is at most MAX_TOKEN_BYTES, and every JSON
+    # parser at hand recurses once per level (a deep body would be a RecursionError, a 500).
+    limit = 2 * fastcognito_settings.MAX_TOKEN_BYTES + 1024
     try:
-        body = json.loads(request.body or b"null")
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit:
+        raise MalformedTokenError("the body is too large")
+    raw = request.body
+    if len(raw) > limit:
+        raise MalformedTokenError("the body is too large")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise MalformedTokenError("the body is not UTF-8 JSON") from None
+    if json_too_deep(text):
+        raise MalformedTokenError(f"the body nests arrays or objects more than {MAX_JSON_DEPTH} deep")
+    try:
+        body = json.loads(text or "null")
     except ValueError:
         raise MalformedTokenError("the body is not JSON") from None
     token = body.get("token") if isinstance(body, dict) else None
