@@ -85,7 +85,9 @@ def minutes_from_environment() -> float:
     except ValueError:
         minutes = math.nan
     if not (0 < minutes <= MAX_MINUTES):
-        raise SystemExit(f"SIGNIN_LOCAL_MINUTES must be a number of minutes in (0, {MAX_MINUTES}], not {raw!r}")
+        raise SystemExit(
+            f"SIGNIN_LOCAL_MINUTES must be a number of minutes in (0, {MAX_MINUTES}], not {raw!r}"
+        )
     return minutes
 
 
@@ -93,7 +95,7 @@ def minutes_from_environment() -> float:
 def ministack(workdir: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """ministack's Cognito on 127.0.0.1 only; state, pid file and log in ``workdir``."""
     if not MINISTACK.exists():
-        raise SystemExit(f"{MINISTACK} is missing: run `make signin-local`, which creates it (`make ministack`)")
+        raise SystemExit(f"{MINISTACK} is missing: `make signin-local` creates it (`make ministack`)")
     port = free_port()
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -117,7 +119,8 @@ def ministack(workdir: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
             http.trust_env = False
             while True:
                 if process.poll() is not None:
-                    raise SystemExit(f"ministack exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
+                    tail = log_path.read_text()[-3000:]
+                    raise SystemExit(f"ministack exited with {process.returncode}:\n{tail}")
                 with contextlib.suppress(requests.ConnectionError, requests.Timeout):
                     if http.get(f"{url}/_ministack/health", timeout=1).status_code == 200:
                         break
@@ -196,7 +199,10 @@ def check_settings(settings: dict[str, Any], username: str, password: str) -> st
     )
     tokens = client.initiate_auth(username, password)
     verifier = CognitoVerifier(
-        settings["USER_POOL_ID"], client_id=settings["CLIENT_ID"], token_use="access", jwks_url=settings["JWKS_URL"]
+        settings["USER_POOL_ID"],
+        client_id=settings["CLIENT_ID"],
+        token_use="access",
+        jwks_url=settings["JWKS_URL"],
     )
     return str(verifier.verify(tokens.access_token).username)
 
