@@ -257,7 +257,9 @@ class CountingDenylist(SlowSetDenylist):
         return super().is_revoked(claims)
 
 
-def remembering(max_staleness: float = 0.5, **options: Any) -> tuple[RememberingDenylist, CountingDenylist, Clock]:
+def remembering(
+    max_staleness: float = 0.5, **options: Any
+) -> tuple[RememberingDenylist, CountingDenylist, Clock]:
     clock = Clock(1000.0)
     inner = CountingDenylist()
     return RememberingDenylist(inner, max_staleness, clock=clock, **options), inner, clock
@@ -340,7 +342,7 @@ def test_zero_asks_on_every_call(make_verifier: MakeVerifier, tokens: TokenFacto
 
 
 def test_its_memory_is_bounded() -> None:
-    denylist, inner, clock = remembering(0.5, max_entries=3)
+    denylist, _, clock = remembering(0.5, max_entries=3)
     for number in range(10):
         assert not denylist.is_revoked({"origin_jti": f"o{number}", "jti": f"j{number}"})
     assert len(denylist) == 3
@@ -353,7 +355,9 @@ def test_its_memory_is_bounded() -> None:
     assert len(denylist) == 1
 
 
-def test_averify_uses_a_remembered_answer_on_the_loop(make_verifier: MakeVerifier, tokens: TokenFactory) -> None:
+def test_averify_uses_a_remembered_answer_on_the_loop(
+    make_verifier: MakeVerifier, tokens: TokenFactory
+) -> None:
     denylist, inner, clock = remembering(0.5)
     assert denylist.blocking  # a blocking inner: asked in a worker thread
     verifier = make_verifier(denylist=denylist)

@@ -200,7 +200,11 @@ def test_a_denylist_sharing_the_sign_in_throttles_cache_is_refused(
         (LOCMEM, {}, ["W002", "W005"]),
         ({**LOCMEM, "OPTIONS": {"MAX_ENTRIES": 1_000_000}}, {}, ["W002"]),
         (MEMCACHED, {}, ["W003"]),
-        ({**MEMCACHED, "OPTIONS": {"timeout": 1, "ignore_exc": True, "dead_timeout": 1}}, {}, ["W003", "W006"]),
+        (
+            {**MEMCACHED, "OPTIONS": {"timeout": 1, "ignore_exc": True, "dead_timeout": 1}},
+            {},
+            ["W003", "W006"],
+        ),
         ({**MEMCACHED, "OPTIONS": {}}, {}, ["W003", "W007", "W010"]),
         # pymemcache's 60 s dead_timeout: workers answered 503 for two minutes after an outage.
         ({**MEMCACHED, "OPTIONS": {"timeout": 1}}, {}, ["W003", "W010"]),
@@ -289,7 +293,9 @@ def test_a_max_staleness_in_bounds_passes(base: dict[str, Any], value: float) ->
     assert [found for found in ids(**{**base, "DENYLIST_MAX_STALENESS": value}) if ".E" in found] == []
 
 
-@pytest.mark.parametrize("location", [["127.0.0.1:11211", "127.0.0.1:11212"], "10.0.0.1:11211;10.0.0.2:11211"])
+@pytest.mark.parametrize(
+    "location", [["127.0.0.1:11211", "127.0.0.1:11212"], "10.0.0.1:11211;10.0.0.2:11211"]
+)
 def test_a_denylist_on_several_memcached_servers_is_refused(base: dict[str, Any], location: Any) -> None:
     # One server out of use: its keys move to the others, where the marker key vouches for an
     # answer that lacks the revocations it held (seen on real servers: a revoked token accepted).
