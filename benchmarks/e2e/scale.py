@@ -23,6 +23,7 @@ Per backend:
 
 Results: `--out`/scale-<date>.json, and a table (docs/deployment.md). `--quick` is the slice the
 test suite runs (tests/test_scale.py): Redis only, fewer workers, a short outage, no throughput.
+`--memcached-defaults` keeps pymemcache's own retry options, to see what W010 warns about.
 Every loop is bounded in count and time, the whole run by `--max-seconds`; every server is
 stopped on the way out, also on failure.
 
