@@ -19,7 +19,7 @@ from django.core.checks import Warning as CheckWarning
 from django.utils.module_loading import import_string
 
 from .. import _impl
-from .._constants import ENV_NO_EXTENSIONS, TOKEN_USES
+from .._constants import ENV_NO_EXTENSIONS, MAX_DENYLIST_STALENESS, TOKEN_USES
 from ..claims import Claims
 from ..exceptions import ConfigurationError, JWKSError
 from ..jwk import KeySet
@@ -436,7 +436,7 @@ def _token_source_errors(conf: FastCognitoSettings) -> list[CheckMessage]:
     return errors
 
 
-# --- revocation denylist and machine tokens (E140-E149, W002-W009) ----------------------------
+# --- revocation denylist and machine tokens (E140-E149, W002-W010) ----------------------------
 
 DUMMY_CACHE = "django.core.cache.backends.dummy.DummyCache"
 DEFAULT_CACHE_BACKEND = "django.core.cache.backends.locmem.LocMemCache"
@@ -446,6 +446,12 @@ SESSION_CACHE_ENGINES = (
 )
 PAGE_CACHE_MIDDLEWARE = "django.middleware.cache.UpdateCacheMiddleware"
 DENYLIST_DOCS = "See 'Where revocations live' in docs/tokens.md."
+MEMCACHED_BACKEND = "django.core.cache.backends.memcached.BaseMemcachedCache"
+# pymemcache's HashClient keeps a server that failed out of use this long (its default), and
+# looks again only that long after its last look: up to twice this after the server is back.
+PYMEMCACHE_DEAD_TIMEOUT = 60
+# Above this, recovery after an outage is no longer a matter of seconds (W010).
+MAX_DEAD_TIMEOUT = 5
 _REDIS_SCHEMES = ("redis", "rediss", "unix")
 
 
@@ -511,7 +517,7 @@ def _cache_places(config: Mapping[str, Any]) -> set[tuple[str, str, str]]:
             database = parse_qs(parts.query).get("db", [parts.path.strip("/") or "0"])[0]
             where = parts.path if parts.scheme == "unix" else f"{_host(parts.hostname)}:{port}"
             places.add(("redis", where, database))
-        elif _is_backend(config, "django.core.cache.backends.memcached.BaseMemcachedCache"):
+        elif _is_backend(config, MEMCACHED_BACKEND):
             host, _, port = server.rpartition(":") if ":" in server else (server, "", "11211")
             places.add(("memcached", f"{_host(host)}:{port}", ""))
         else:
@@ -578,6 +584,21 @@ def _principal_errors(conf: FastCognitoSettings) -> list[CheckMessage]:
                 )
             )
         else:
+            places = _cache_places(_entry(caches_setting, alias))
+            memcached_servers = [place for place in places if place[0] == "memcached"]
+            if len(memcached_servers) > 1:
+                errors.append(
+                    _error(
+                        f"{SETTINGS_NAME}['DENYLIST'] names the cache {alias!r}, a Memcached of "
+                        f"{len(memcached_servers)} servers: while one of them is out of use, its client "
+                        "moves that server's keys to the others, where the revocations it held are "
+                        "missing and the marker key that vouches for an answer is not (it lives on one "
+                        "server): signed-out tokens would be accepted.",
+                        "Give revocations one server: a Redis, or a Memcached of one server. "
+                        + DENYLIST_DOCS,
+                        146,
+                    )
+                )
             signin = _signin_cache_alias(conf)
             if _sharing(alias, signin, caches_setting) == "cache":
                 errors.append(
@@ -591,6 +612,21 @@ def _principal_errors(conf: FastCognitoSettings) -> list[CheckMessage]:
                         144,
                     )
                 )
+    staleness = conf.raw("DENYLIST_MAX_STALENESS")
+    if (
+        isinstance(staleness, bool)
+        or not isinstance(staleness, (int, float))
+        or not 0 <= staleness <= MAX_DENYLIST_STALENESS  # NaN fails both comparisons
+    ):
+        errors.append(
+            _error(
+                f"{SETTINGS_NAME}['DENYLIST_MAX_STALENESS'] is {_show(staleness)}.",
+                f"A number of seconds from 0 (the default: ask the denylist's cache on every request) "
+                f"to {MAX_DENYLIST_STALENESS:g}: how long after a sign-out elsewhere a worker may still "
+                "accept the token. See 'Bounded staleness' in docs/tokens.md.",
+                145,
+            )
+        )
     machine = conf.raw("MACHINE_CLIENTS")
     if not (machine == "*" or _is_string_collection(machine)):
         errors.append(
@@ -636,7 +672,7 @@ def check_denylist_cache(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
                 2,
             )
         )
-    if _is_backend(config, "django.core.cache.backends.memcached.BaseMemcachedCache"):
+    if _is_backend(config, MEMCACHED_BACKEND):
         warnings.append(
             _denylist_warning(
                 f"{name} is a Memcached, which evicts entries when it is full and loses every entry "
@@ -704,6 +740,24 @@ def check_denylist_cache(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
                 "request of a synchronous worker for as long as it hangs.",
                 "Set OPTIONS {'timeout': 1, 'connect_timeout': 1} (seconds).",
                 7,
+            )
+        )
+    dead_timeout = options.get("dead_timeout", PYMEMCACHE_DEAD_TIMEOUT)
+    short_dead_timeout = (
+        isinstance(dead_timeout, (int, float))
+        and not isinstance(dead_timeout, bool)
+        and dead_timeout <= MAX_DEAD_TIMEOUT
+    )
+    if pymemcache_backend and not short_dead_timeout:
+        warnings.append(
+            _denylist_warning(
+                f"{name} is a Memcached whose client keeps a server it saw fail out of use for "
+                f"OPTIONS['dead_timeout'] = {_show(dead_timeout)} s (pymemcache's default is "
+                f"{PYMEMCACHE_DEAD_TIMEOUT}): after an outage, each worker answers 503 for up to twice "
+                "that long once the server is back.",
+                "Set OPTIONS {'dead_timeout': 1, 'retry_attempts': 0}: workers ask again within about "
+                "two seconds (docs/deployment.md).",
+                10,
             )
         )
     shared = []

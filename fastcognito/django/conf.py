@@ -97,6 +97,9 @@ PRINCIPAL_DEFAULTS: dict[str, Any] = {
     "DENYLIST": None,
     # Seconds an async request (averify) waits for the denylist's cache before answering 503.
     "DENYLIST_TIMEOUT": DENYLIST_TIMEOUT,
+    # Seconds a worker may use a remembered denylist answer (RememberingDenylist); 0: ask the
+    # cache on every request. A chosen revocation delay, bounded by MAX_DENYLIST_STALENESS (E145).
+    "DENYLIST_MAX_STALENESS": 0,
     # App client ids whose client-credentials (machine) tokens are accepted; () refuses them all.
     "MACHINE_CLIENTS": (),
 }
@@ -286,7 +289,12 @@ class FastCognitoSettings:
         if self.DENYLIST is not None:
             from .denylist import CacheDenylist
 
-            options["denylist"] = CacheDenylist(self.DENYLIST)
+            denylist: Any = CacheDenylist(self.DENYLIST)
+            if self.DENYLIST_MAX_STALENESS:
+                from ..denylist import RememberingDenylist
+
+                denylist = RememberingDenylist(denylist, self.DENYLIST_MAX_STALENESS)
+            options["denylist"] = denylist
         options["denylist_timeout"] = self.DENYLIST_TIMEOUT
         from .client import machine_token_check
 
