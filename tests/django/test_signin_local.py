@@ -45,32 +45,40 @@ def start(*args: str, minutes: str = "5") -> subprocess.Popen[str]:
     )
 
 
-def read_until(process: subprocess.Popen[str], marker: str, timeout: float = 60) -> str:
-    """The output up to and including the line holding ``marker``, read on a thread so that a
-    silent process cannot hang the test."""
-    lines: queue.Queue[str | None] = queue.Queue()
+class Output:
+    """The process's output, read line by line on a thread so that a silent process cannot hang
+    the test; the one reader of its stdout."""
 
-    def pump() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            lines.put(line)
-        lines.put(None)
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self.process = process
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=self._pump, daemon=True).start()
 
-    threading.Thread(target=pump, daemon=True).start()
-    seen: list[str] = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
-        except queue.Empty:
-            break
-        if line is None:
-            break
-        seen.append(line)
-        if marker in line:
-            return "".join(seen)
-    process.kill()
-    pytest.fail(f"no {marker!r} within {timeout} s:\n{''.join(seen)}", pytrace=False)
+    def _pump(self) -> None:
+        assert self.process.stdout is not None
+        with self.process.stdout:
+            for line in self.process.stdout:
+                self.lines.put(line)
+        self.lines.put(None)
+
+    def read(self, marker: str | None, timeout: float = 60) -> str:
+        """Up to and including the line holding ``marker``; with ``None``, up to the end."""
+        seen: list[str] = []
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            if line is None:
+                if marker is None:
+                    return "".join(seen)
+                break
+            seen.append(line)
+            if marker is not None and marker in line:
+                return "".join(seen)
+        self.process.kill()
+        pytest.fail(f"no {marker or 'end of output'!r} within {timeout} s:\n{''.join(seen)}", pytrace=False)
 
 
 def printed(output: str) -> tuple[dict[str, Any], str, str]:
@@ -90,9 +98,10 @@ def port_is_closed(url: str) -> bool:
 
 def test_the_printed_settings_sign_in_and_ctrl_c_stops_it(db: Any) -> None:
     process = start()
+    output = Output(process)
     try:
-        output = read_until(process, READY)
-        settings, username, password = printed(output)
+        printed_output = output.read(READY)
+        settings, username, password = printed(printed_output)
         hosted = settings["HOSTED_UI"]
         assert urlsplit(hosted["DOMAIN"]).hostname == "127.0.0.1"
 
@@ -124,11 +133,8 @@ def test_the_printed_settings_sign_in_and_ctrl_c_stops_it(db: Any) -> None:
             assert str(login["Location"]).startswith(f"{hosted['DOMAIN']}/oauth2/authorize?")
     finally:
         process.send_signal(signal.SIGINT)  # what Ctrl-C sends
-        try:
-            rest, _ = process.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            raise
+        rest = output.read(None, timeout=20)
+        process.wait(timeout=10)
     assert process.returncode == 0, rest
     assert "Stopped ministack" in rest
     assert port_is_closed(hosted["DOMAIN"])
