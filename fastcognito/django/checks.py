@@ -172,8 +172,9 @@ def alb_verifier_builds(conf: FastCognitoSettings, found: list[Problem]) -> Iter
 
 
 def denylist_cache_usable(conf: FastCognitoSettings, found: list[Problem]) -> Iterable[Problem]:
-    """E141, E142, E144: the ``DENYLIST`` cache exists, keeps what it is given, and is not the
-    sign-in throttle's. (What works but cannot be trusted is a warning: W002-W009.)"""
+    """E141, E142, E144, E146: the ``DENYLIST`` cache exists, keeps what it is given, on one
+    server, and is not the sign-in throttle's. (What works but cannot be trusted is a warning:
+    W002-W010.)"""
     alias = conf.raw("DENYLIST")
     caches_setting = _caches_setting()
     if not isinstance(alias, str) or not alias:
@@ -197,9 +198,23 @@ def denylist_cache_usable(conf: FastCognitoSettings, found: list[Problem]) -> It
                 f"Give revocations a Redis of their own. {DENYLIST_DOCS}",
             )
         ]
+    problems: list[Problem] = []
+    places = _cache_places(_entry(caches_setting, alias))
+    memcached_servers = [place for place in places if place[0] == "memcached"]
+    if len(memcached_servers) > 1:
+        problems.append(
+            Problem(
+                "E146",
+                f"{where} names the cache {alias!r}, a Memcached of {len(memcached_servers)} servers: "
+                "while one of them is out of use, its client moves that server's keys to the others, where "
+                "the revocations it held are missing and the marker key that vouches for an answer is not "
+                "(it lives on one server): signed-out tokens would be accepted.",
+                f"Give revocations one server: a Redis, or a Memcached of one server. {DENYLIST_DOCS}",
+            )
+        )
     signin = _signin_cache_alias(conf)
     if _sharing(alias, signin, caches_setting) == "cache":
-        return [
+        problems.append(
             Problem(
                 "E144",
                 f"{where} ({alias!r}) and HOSTED_UI['CACHE'] ({signin!r}) share one cache: every failed "
@@ -208,8 +223,8 @@ def denylist_cache_usable(conf: FastCognitoSettings, found: list[Problem]) -> It
                 "Give revocations a cache alias on a server (or Redis database) of their own, with "
                 f"maxmemory-policy noeviction, and keep HOSTED_UI['CACHE'] elsewhere. {DENYLIST_DOCS}",
             )
-        ]
-    return []
+        )
+    return problems
 
 
 def _blocks_the_verifier(check: str) -> bool:
@@ -311,7 +326,7 @@ def check_extension(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage
     ]
 
 
-# --- the denylist's cache (E141, E142, E144, W002-W009) -----------------------------------------
+# --- the denylist's cache (E141-E146, W002-W010) --------------------------------------------
 
 DUMMY_CACHE = "django.core.cache.backends.dummy.DummyCache"
 DEFAULT_CACHE_BACKEND = "django.core.cache.backends.locmem.LocMemCache"
@@ -326,6 +341,11 @@ PYMEMCACHE_BACKEND = "django.core.cache.backends.memcached.PyMemcacheCache"
 REDIS_BACKEND = "django.core.cache.backends.redis.RedisCache"
 FILE_BACKEND = "django.core.cache.backends.filebased.FileBasedCache"
 DATABASE_BACKEND = "django.core.cache.backends.db.DatabaseCache"
+# pymemcache's HashClient keeps a server that failed out of use this long (its default), and
+# looks again only that long after its last look: up to twice this after the server is back.
+PYMEMCACHE_DEAD_TIMEOUT = 60
+# Above this, recovery after an outage is no longer a matter of seconds (W010).
+MAX_DEAD_TIMEOUT = 5
 _REDIS_SCHEMES = ("redis", "rediss", "unix")
 
 
@@ -431,7 +451,7 @@ def _denylist_warning(check: str, message: str, hint: str) -> Problem:
 
 
 def _backend_warnings(name: str, config: Mapping[str, Any], options: Mapping[str, Any]) -> list[Problem]:
-    """W002-W007: what the backend of the ``DENYLIST`` cache does with revocations."""
+    """W002-W007, W010: what the backend of the ``DENYLIST`` cache does with revocations."""
     warnings: list[Problem] = []
     if _is_backend(config, DEFAULT_CACHE_BACKEND):
         warnings.append(_denylist_warning(
@@ -487,6 +507,22 @@ def _backend_warnings(name: str, config: Mapping[str, Any], options: Mapping[str
             "synchronous worker for as long as it hangs.",
             "Set OPTIONS {'timeout': 1, 'connect_timeout': 1} (seconds).",
         ))
+    dead_timeout = options.get("dead_timeout", PYMEMCACHE_DEAD_TIMEOUT)
+    short_dead_timeout = (
+        isinstance(dead_timeout, (int, float))
+        and not isinstance(dead_timeout, bool)
+        and dead_timeout <= MAX_DEAD_TIMEOUT
+    )
+    if _is_backend(config, PYMEMCACHE_BACKEND) and not short_dead_timeout:
+        warnings.append(_denylist_warning(
+            "W010",
+            f"{name} is a Memcached whose client keeps a server it saw fail out of use for "
+            f"OPTIONS['dead_timeout'] = {show_value(dead_timeout)} s (pymemcache's default is "
+            f"{PYMEMCACHE_DEAD_TIMEOUT}): after an outage, each worker answers 503 for up to twice that long "
+            "once the server is back.",
+            "Set OPTIONS {'dead_timeout': 1, 'retry_attempts': 0}: workers ask again within about two "
+            "seconds (docs/deployment.md).",
+        ))
     return warnings
 
 
@@ -525,7 +561,7 @@ def _sharing_warnings(conf: FastCognitoSettings, alias: str, name: str) -> list[
 def check_denylist_cache(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Warnings about a ``DENYLIST`` cache that works, but cannot be trusted with revocations:
     one each worker has its own of, one that loses them, one that hides its errors or blocks.
-    (What cannot work at all is an error of ``check_settings``: E140-E142, E144.)"""
+    (What cannot work at all is an error of ``check_settings``: E140-E142, E144-E146.)"""
     user = getattr(settings, SETTINGS_NAME, None)
     if not isinstance(user, Mapping):
         return []

@@ -47,6 +47,7 @@ from .._constants import (
     JWKS_COOLDOWN,
     JWKS_MAX_BYTES,
     JWKS_READ_TIMEOUT,
+    MAX_DENYLIST_STALENESS,
     TOKEN_USES,
 )
 from .._validate import (
@@ -268,6 +269,14 @@ def _jwks_timeout(value: object) -> bool:
     return pair is not None and all(_seconds(part) for part in pair)
 
 
+def _staleness(value: object) -> bool:
+    return (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and 0 <= value <= MAX_DENYLIST_STALENESS  # NaN fails both comparisons
+    )
+
+
 def _machine_clients(value: object) -> bool:
     return value == "*" or is_string_collection(value)
 
@@ -410,11 +419,18 @@ SCHEMA: tuple[Setting, ...] = (
             "The ALB sources (`AlbMiddleware`, `AlbAuthentication`): a dict of the keys below."),
     Setting("DENYLIST", None, "E140",
             "The `CACHES` alias holding revocations: a Redis of its own, with `noeviction`.",
-            rules=("E141", "E142", "E144", "W002", "W003", "W004", "W005", "W006", "W007", "W008", "W009"),
+            rules=("E141", "E142", "E144", "E146", "W002", "W003", "W004", "W005", "W006", "W007", "W008",
+                   "W009", "W010"),
             valid=_optional_name, must="the alias of one of settings.CACHES, or None",
             hint="Name one of settings.CACHES (e.g. 'revocations'), or None to refuse no token."),
     Setting("DENYLIST_TIMEOUT", DENYLIST_TIMEOUT, "E017",
             "Seconds an async request waits for the denylist before a 503."),
+    Setting("DENYLIST_MAX_STALENESS", 0, "E145",
+            "Seconds a worker may reuse a denylist answer (`RememberingDenylist`); `0`: ask every time.",
+            valid=_staleness, must=f"a number of seconds from 0 to {MAX_DENYLIST_STALENESS:g}",
+            hint="How long after a sign-out elsewhere a worker may still accept the token; 0 (the "
+            "default) asks the denylist's cache on every request. See 'Bounded staleness' in "
+            "docs/tokens.md."),
     Setting("MACHINE_CLIENTS", (), "E143",
             'App clients whose client-credentials tokens are accepted; `"*"`: every allowed one.',
             valid=_machine_clients, must="a list of app client ids, () or '*'",
@@ -616,6 +632,9 @@ CHECK_IDS: Mapping[str, str] = {
     "E143": '`MACHINE_CLIENTS` is not a list of app client ids, `()` or `"*"`',
     "E144": "`DENYLIST` is the same cache as `HOSTED_UI['CACHE']` (the same alias, or the same servers and "
     "Redis database): a flood of failed anonymous sign-ins can evict revocations",
+    "E145": f"`DENYLIST_MAX_STALENESS` is not a number of seconds from 0 to {MAX_DENYLIST_STALENESS:g}",
+    "E146": "`DENYLIST` is a Memcached of several servers: while one is out of use its keys move to the "
+    "others, where the marker key vouches for answers that lack its revocations",
     "E201": "`REPLICA` is not a dict, has an unknown key or a value of the wrong type (an import path that "
     "cannot be imported included), or `MATCH_EMAIL_FEDERATED` without `MATCH_EMAIL`",
     "E202": "`SESSION_LOGIN` with a `SESSION_BACKEND` that is not in `AUTHENTICATION_BACKENDS`",
@@ -646,6 +665,9 @@ CHECK_IDS: Mapping[str, str] = {
     "or the page cache (`CACHE_MIDDLEWARE_ALIAS`), which anonymous requests write to",
     "W009": "`DENYLIST` and `HOSTED_UI['CACHE']` are two databases of one Redis server: safe only under "
     "`maxmemory-policy noeviction`",
+    "W010": '`DENYLIST`\'s cache is a pymemcache whose `OPTIONS["dead_timeout"]` is absent (pymemcache\'s '
+    "60 s) or above 5 s: after an outage each worker answers 503 for up to twice that long once the "
+    'server is back; set `{"dead_timeout": 1, "retry_attempts": 0}`',
     "W011": "`COOKIE_NAME` is set, and the environment variable `ACCESS_TOKEN_KEY` names another cookie "
     "(a Djognito site's frontend may still set that one)",
 }
@@ -866,7 +888,12 @@ class FastCognitoSettings:
         if self.DENYLIST is not None:
             from .denylist import CacheDenylist
 
-            options["denylist"] = CacheDenylist(self.DENYLIST)
+            denylist: Any = CacheDenylist(self.DENYLIST)
+            if self.DENYLIST_MAX_STALENESS:
+                from ..denylist import RememberingDenylist
+
+                denylist = RememberingDenylist(denylist, self.DENYLIST_MAX_STALENESS)
+            options["denylist"] = denylist
         options["denylist_timeout"] = self.DENYLIST_TIMEOUT
         from .client import machine_token_check
 
