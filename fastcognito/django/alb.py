@@ -21,7 +21,7 @@ from django.http import HttpRequest
 from ..alb import AlbVerifier
 from ..claims import Claims
 from ..exceptions import ConfigurationError
-from .conf import SETTINGS_NAME, FastCognitoSettings, fastcognito_settings, schema_of
+from .conf import DERIVED, NOT_BUILT, SETTINGS_NAME, FastCognitoSettings, fastcognito_settings, schema_of
 from .middleware import CognitoMiddleware
 from .tokens import RawToken
 
@@ -59,9 +59,8 @@ def build_alb_verifier(conf: FastCognitoSettings = fastcognito_settings) -> AlbV
 
 def alb_verifier() -> AlbVerifier:
     """The ``AlbVerifier`` of the current settings: built once, dropped when settings change."""
-    try:
-        verifier: AlbVerifier = fastcognito_settings.derived["alb_verifier"]  # per request: a dict read
-    except KeyError:
+    verifier: AlbVerifier = DERIVED.alb_verifier  # per request: a slot read
+    if verifier is NOT_BUILT:
         verifier = fastcognito_settings.derive("alb_verifier", build_alb_verifier)
     return verifier
 

@@ -39,7 +39,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from ..exceptions import ExpiredTokenError, FastCognitoError, InvalidGrantError, JWKSError, SignInError, TokenError
 from . import hosted_ui
-from .conf import fastcognito_settings
+from .conf import DERIVED, NOT_BUILT
 
 __all__ = ["REFRESH_ATTEMPT_WINDOW", "arefresh_expired_access", "refresh_expired_access"]
 
@@ -55,14 +55,9 @@ REFRESH_ATTEMPT_WINDOW = 60
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 
-_PARSED_HOSTED_UI = hosted_ui.DERIVED
-
-
 def _enabled_config() -> hosted_ui.HostedUIConfig | None:
-    # The per-request fast path when the feature is off: one dict read, no call.
-    try:
-        config: hosted_ui.HostedUIConfig | None = fastcognito_settings.derived[_PARSED_HOSTED_UI]
-    except KeyError:  # not parsed since the last settings change (or not usable)
+    config: hosted_ui.HostedUIConfig | None = DERIVED.hosted_ui
+    if config is NOT_BUILT:  # not parsed since the last settings change (or not usable)
         config = hosted_ui.hosted_ui_config_or_none()
     return config if config is not None and config.auto_refresh else None
 
@@ -156,9 +151,8 @@ def refresh_expired_access(request: HttpRequest) -> Finish | None:
     ``None`` when nothing was done."""
     # Every request of every site with CognitoMiddleware passes here: when the feature is off,
     # answer from the parsed settings without another call.
-    try:
-        config = fastcognito_settings.derived[_PARSED_HOSTED_UI]
-    except KeyError:
+    config = DERIVED.hosted_ui  # a slot read, no call
+    if config is NOT_BUILT:
         config = _enabled_config()
     if config is None or not config.auto_refresh:
         return None
@@ -226,9 +220,8 @@ def _clear(request: HttpRequest, config: hosted_ui.HostedUIConfig) -> Finish:
 
 async def arefresh_expired_access(request: HttpRequest) -> Finish | None:
     """``refresh_expired_access`` for async stacks: the network call runs off the event loop."""
-    try:
-        config = fastcognito_settings.derived[_PARSED_HOSTED_UI]
-    except KeyError:
+    config = DERIVED.hosted_ui  # a slot read, no call
+    if config is NOT_BUILT:
         config = _enabled_config()
     if config is None or not config.auto_refresh:
         return None

@@ -70,12 +70,15 @@ __all__ = [
     "APP_NAME",
     "CHECK_IDS",
     "DEFAULTS",
+    "DERIVED",
     "DOCS",
     "ENVIRONMENT_FALLBACKS",
     "SCHEMA",
     "SETTINGS_NAME",
     "UNSET",
+    "DerivedValues",
     "FastCognitoSettings",
+    "NOT_BUILT",
     "Problem",
     "Setting",
     "check_messages",
@@ -94,7 +97,6 @@ DOCS = "Every setting and check: docs/settings.md."
 """Ends every system check's hint."""
 
 _T = TypeVar("_T")
-_NOT_DERIVED: Any = object()
 
 
 # --- the schema -----------------------------------------------------------------------------------
@@ -766,6 +768,52 @@ def check_messages(problems: Iterable[Problem]) -> list[CheckMessage]:
 # --- the settings object --------------------------------------------------------------------------
 
 
+class _NotBuilt:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<not built>"
+
+
+NOT_BUILT: Any = _NotBuilt()
+"""What a value derived from the settings is until it is built after a settings change."""
+
+
+class DerivedValues:
+    """What is built from one settings object, dropped together by its ``reload()``: the parsed
+    ``HOSTED_UI`` and ``REPLICA``, the ALB and exchange verifiers (``NOT_BUILT`` until built), and
+    any other value by name in ``current`` (the request policy), a dict replaced whole.
+
+    An object of its own, read from a module global (``DERIVED``) on the per-request path: an
+    attribute of the settings object goes through its lazy ``__getattr__``, which the interpreter
+    cannot specialize, and a slot is read faster than a dict.
+    """
+
+    __slots__ = ("current", "hosted_ui", "replica", "alb_verifier", "exchange_verifier")
+    NAMED = ("hosted_ui", "replica", "alb_verifier", "exchange_verifier")
+
+    def __init__(self) -> None:
+        self.current: dict[str, Any] = {}
+        self.hosted_ui: Any = NOT_BUILT
+        self.replica: Any = NOT_BUILT
+        self.alb_verifier: Any = NOT_BUILT
+        self.exchange_verifier: Any = NOT_BUILT
+
+    def get(self, name: str) -> Any:
+        return getattr(self, name) if name in self.NAMED else self.current.get(name, NOT_BUILT)
+
+    def set(self, name: str, value: Any) -> None:
+        if name in self.NAMED:
+            setattr(self, name, value)
+        else:
+            self.current[name] = value
+
+    def clear(self) -> None:
+        self.current = {}
+        for name in self.NAMED:
+            setattr(self, name, NOT_BUILT)
+
+
 class FastCognitoSettings:
     """``FASTCOGNITO`` as attributes, e.g. ``fastcognito_settings.CLIENT_ID``.
 
@@ -789,8 +837,8 @@ class FastCognitoSettings:
         self._verifier: CognitoVerifier | None = None
         self._group_permissions: dict[str, frozenset[str]] | None = None
         # Values derived from these settings (the request policy, the parsed HOSTED_UI...),
-        # dropped by reload(). A plain dict attribute: the per-request path reads it without a call.
-        self.derived: dict[str, Any] = {}
+        # dropped by reload().
+        self.derived_values = DerivedValues()
 
     # --- resolution --------------------------------------------------------------------------
 
@@ -848,17 +896,22 @@ class FastCognitoSettings:
 
     # --- derived values ----------------------------------------------------------------------
 
+    @property
+    def derived(self) -> dict[str, Any]:
+        """The values derived from these settings since the last ``reload()``, by name."""
+        return self.derived_values.current
+
     def derive(self, name: str, build: Callable[[], _T]) -> _T:
-        """``build()``, once per settings change: kept in ``derived[name]`` until ``reload()``.
+        """``build()``, once per settings change: kept in ``derived_values`` until ``reload()``.
         A ``build`` that raises keeps nothing, so the next call tries again."""
-        value = self.derived.get(name, _NOT_DERIVED)
-        if value is not _NOT_DERIVED:
-            return value  # type: ignore[no-any-return]
-        with self._lock:
-            derived = self.derived
-            if name not in derived:
-                derived[name] = build()
-            return derived[name]  # type: ignore[no-any-return]
+        value = self.derived_values.get(name)
+        if value is NOT_BUILT:
+            with self._lock:  # reload() takes it too: nothing built before it is kept after it
+                value = self.derived_values.get(name)
+                if value is NOT_BUILT:
+                    value = build()
+                    self.derived_values.set(name, value)
+        return value  # type: ignore[no-any-return]
 
     @property
     def group_permissions(self) -> dict[str, frozenset[str]]:
@@ -960,7 +1013,7 @@ class FastCognitoSettings:
                 self.__dict__.pop("_user_settings", None)
             self._verifier = None
             self._group_permissions = None
-            self.derived = {}
+            self.derived_values.clear()
 
 
 def _require_app_installed() -> None:
@@ -977,6 +1030,8 @@ def _require_app_installed() -> None:
 
 
 fastcognito_settings = FastCognitoSettings()
+DERIVED = fastcognito_settings.derived_values
+"""What is built from ``fastcognito_settings``, e.g. ``DERIVED.hosted_ui`` on the per-request path."""
 
 
 def _reload_on_change(*, setting: str, **kwargs: Any) -> None:

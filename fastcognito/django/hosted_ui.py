@@ -26,6 +26,8 @@ from ..exceptions import ConfigurationError
 from ..oauth import CognitoOAuthClient, cognito_api_url
 from ..verifier import CognitoVerifier, parse_user_pool_id
 from .conf import (
+    DERIVED,
+    NOT_BUILT,
     SETTINGS_NAME,
     FastCognitoSettings,
     Problem,
@@ -37,7 +39,6 @@ from .conf import (
 )
 
 __all__ = [
-    "DERIVED",
     "HOSTED_UI_DEFAULTS",
     "HostedUIConfig",
     "check_hosted_ui",
@@ -49,9 +50,6 @@ __all__ = [
 
 HOSTED_UI_DEFAULTS: dict[str, Any] = defaults_of("HOSTED_UI")
 """Every key of ``HOSTED_UI`` and its default (``UNSET``: required), from the settings schema."""
-
-DERIVED = "hosted_ui"
-"""The key of the parsed ``HOSTED_UI`` in ``fastcognito_settings.derived``."""
 
 
 @dataclass(frozen=True)
@@ -333,10 +331,9 @@ def _parsed() -> HostedUIConfig | None:
 def hosted_ui_config() -> HostedUIConfig | None:
     """The parsed ``HOSTED_UI`` (``None`` when not configured), once per settings change;
     ``ConfigurationError`` when it is wrong, naming every problem the system checks report."""
-    try:
-        config: HostedUIConfig | None = fastcognito_settings.derived[DERIVED]  # per request: a dict read
-    except KeyError:
-        config = fastcognito_settings.derive(DERIVED, _parsed)
+    config: HostedUIConfig | None = DERIVED.hosted_ui  # per request: a slot read
+    if config is NOT_BUILT:
+        config = fastcognito_settings.derive("hosted_ui", _parsed)
     return config
 
 

@@ -13,6 +13,8 @@ from typing import Any
 from ...claims import Claims
 from ...exceptions import ConfigurationError
 from ..conf import (
+    DERIVED,
+    NOT_BUILT,
     SETTINGS_NAME,
     Problem,
     defaults_of,
@@ -90,8 +92,7 @@ def _parsed() -> ReplicaConfig:
 
 def replica_config() -> ReplicaConfig:
     """The parsed ``REPLICA`` of the current settings (parsed once per settings change)."""
-    try:
-        config: ReplicaConfig = fastcognito_settings.derived["replica"]  # per request: a dict read
-    except KeyError:
+    config: ReplicaConfig = DERIVED.replica  # per request: a slot read
+    if config is NOT_BUILT:
         config = fastcognito_settings.derive("replica", _parsed)
     return config

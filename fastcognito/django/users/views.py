@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 from ...claims import Claims
 from ...exceptions import JWKSError, MalformedTokenError, TokenError, UserRefusedError
 from ...verifier import CognitoVerifier
-from ..conf import fastcognito_settings
+from ..conf import DERIVED, NOT_BUILT, fastcognito_settings
 from ..messages import message_for
 from ..middleware import error_response
 from ..tokens import get_authorization_header, parse_authorization_header
@@ -48,9 +48,8 @@ def _build_exchange_verifier() -> CognitoVerifier:
 def exchange_verifier() -> CognitoVerifier:
     """The settings' verifier, accepting both id and access tokens (built once per settings
     change): the same pool, clients, issuer, keys and limits, only ``token_use`` is left open."""
-    try:
-        verifier: CognitoVerifier = fastcognito_settings.derived["exchange_verifier"]
-    except KeyError:
+    verifier: CognitoVerifier = DERIVED.exchange_verifier
+    if verifier is NOT_BUILT:
         verifier = fastcognito_settings.derive("exchange_verifier", _build_exchange_verifier)
     return verifier
 
