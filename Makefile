@@ -6,6 +6,8 @@ PIP := $(PY) -m pip --disable-pip-version-check
 # Python 3.10 cannot install a dozen of today's pins (they need 3.11+): it gets its own file.
 CONSTRAINTS := requirements/$(shell $(PYTHON) -c 'import sys; print("constraints-py310.txt" if sys.version_info < (3, 11) else "constraints.txt")')
 DEPS_STAMP := $(VENV)/.deps-stamp
+RELEASE_TOOLS_STAMP := $(VENV)/.release-tools-stamp
+DOCS_TOOLS_STAMP := $(VENV)/.docs-tools-stamp
 WHEEL_TOOLS_STAMP := $(VENV)/.wheel-tools-stamp
 # ministack (the managed-login emulator of the sign-in tests) pins botocore exactly, which clashes
 # with moto's: it gets its own virtual environment, every package pinned, installed without
@@ -17,15 +19,16 @@ NOX_ARGS ?=
 
 .PHONY: venv install ministack system-packages test test-core bench bench-deps bench-tools bench-compare bench-node bench-e2e \
 	bench-chart bench-instructions bench-e2e-instructions demo lock typecheck clean fuzz soak test-asan \
-	wheels test-wheels test-all
+	wheels test-wheels test-all release-tools release-check scale docs docs-tools signin-local settings-doc
 
 venv: $(DEPS_STAMP)
 
 # The virtual environment and every pinned tool the suite, the benchmarks and the demo use.
-$(DEPS_STAMP): requirements/test.in requirements/bench.in $(CONSTRAINTS)
+$(DEPS_STAMP): requirements/test.in requirements/bench.in requirements/actionlint.txt $(CONSTRAINTS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q -c $(CONSTRAINTS) pip
 	$(PIP) install -q -c $(CONSTRAINTS) -r requirements/test.in -r requirements/bench.in
+	$(PIP) install -q --require-hashes --no-deps -r requirements/actionlint.txt
 	touch $@
 
 ministack: $(MINISTACK_STAMP)
@@ -50,7 +53,7 @@ system-packages:
 
 # The whole suite, both twins. pytest's exit status 5 (nothing collected) is a failure here:
 # a run that tested nothing is not green.
-test: system-packages install ministack bench-deps
+test: system-packages install ministack bench-deps release-tools docs-tools
 	$(VENV)/bin/pytest $(PYTEST_ARGS) ; \
 	status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing on purpose"; exit 1; fi; \
@@ -149,6 +152,16 @@ bench-e2e: install bench-tools
 	$(PY) benchmarks/e2e/run.py --seconds $(BENCH_E2E_SECONDS) --out $(BENCH_RESULTS)
 	$(MAKE) --no-print-directory bench-e2e-instructions
 
+# The two-host rehearsal (issue 22, docs/deployment.md): two gunicorn hosts and a uvicorn instance
+# of the example project sharing one Redis, then Memcached, on 127.0.0.1; password sign-in through
+# ministack; the cache stopped 10 s under load; the cached-token path with the denylist off and on
+# (wrk). Bounded (about 7 minutes; --max-seconds stops it): results in benchmarks/results/scale-*.json.
+# `make test` runs a 40 s slice (tests/test_scale.py). SCALE_ARGS="--backends redis" narrows it.
+SCALE_ARGS ?=
+scale: install ministack system-packages
+	@command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk"; exit 1; }
+	$(PY) benchmarks/e2e/scale.py --out $(BENCH_RESULTS) $(SCALE_ARGS)
+
 # Instructions per request of the whole gunicorn sync worker, by callgrind (valgrind; about 5
 # minutes): the end-to-end comparison a shared machine does not blur.
 bench-e2e-instructions: install bench-tools
@@ -172,13 +185,48 @@ bench-instructions: install
 demo: install ministack
 	$(PY) examples/demo.py
 
-# Release tooling (zig, auditwheel, twine, nox...), installed only by the targets that use it.
-$(WHEEL_TOOLS_STAMP): $(DEPS_STAMP) requirements/wheels.in $(CONSTRAINTS)
+# A Cognito of your own on 127.0.0.1 for your project's sign-in (docs/sign-in.md, "Run sign-in
+# locally"): ministack with a pool, an app client and a user, the FASTCOGNITO settings to paste
+# printed; it runs until Ctrl-C, and at most SIGNIN_LOCAL_MINUTES.
+SIGNIN_LOCAL_MINUTES ?= 60
+signin-local: install ministack
+	SIGNIN_LOCAL_MINUTES=$(SIGNIN_LOCAL_MINUTES) $(PY) examples/signin_local.py $(SIGNIN_LOCAL_ARGS)
+
+# MkDocs with Material and mkdocstrings (requirements/docs.in): `make docs` builds the site from
+# docs/ into build/site, with every warning an error; `make test` builds it too
+# (tests/test_docs_site.py), and Read the Docs runs the same build (.readthedocs.yaml).
+docs-tools: $(DOCS_TOOLS_STAMP)
+
+$(DOCS_TOOLS_STAMP): $(DEPS_STAMP) requirements/docs.in $(CONSTRAINTS)
+	$(PIP) install -q -c $(CONSTRAINTS) -r requirements/docs.in
+	touch $@
+
+# NO_MKDOCS_2_WARNING: Material's start-up banner about MkDocs 2.0 (mkdocs is pinned to 1.x here).
+DOCS_SITE ?= build/site
+docs: docs-tools
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir $(DOCS_SITE)
+
+# The release checks' tools (twine, check-wheel-contents, auditwheel, nox, uv): `make test` runs the
+# release slice (tests/test_release.py) and the matrix's floor (tests/test_matrix_floor.py) with them.
+release-tools: $(RELEASE_TOOLS_STAMP)
+
+$(RELEASE_TOOLS_STAMP): $(DEPS_STAMP) requirements/release.in $(CONSTRAINTS)
+	$(PIP) install -q -c $(CONSTRAINTS) -r requirements/release.in
+	touch $@
+
+# Only the release slice, the changelog and the floor (about 2 minutes on 2 cores): what a tag needs.
+release-check: install release-tools
+	$(VENV)/bin/pytest tests/test_release.py tests/test_changelog.py tests/test_matrix_floor.py $(PYTEST_ARGS)
+
+# zig, for the manylinux wheels of `make wheels`, on top of the release checks' tools.
+$(WHEEL_TOOLS_STAMP): $(RELEASE_TOOLS_STAMP) requirements/wheels.in $(CONSTRAINTS)
 	$(PIP) install -q -c $(CONSTRAINTS) -r requirements/wheels.in
 	touch $@
 
 # The sdist, then a manylinux_2_17_x86_64 wheel per CPython 3.10-3.13 found (PATH, then pyenv),
-# compiled with zig for glibc 2.17 and checked by auditwheel, check-wheel-contents and twine.
+# compiled with zig for glibc 2.17 and checked by auditwheel, check-wheel-contents and twine
+# (scripts/release_checks.py, the checks `make test` runs on one wheel). FASTCOGNITO_PYTHONS="3.10 3.13"
+# narrows the list.
 wheels: $(WHEEL_TOOLS_STAMP)
 	$(PY) scripts/build_wheels.py
 
@@ -193,10 +241,17 @@ test-all: $(WHEEL_TOOLS_STAMP) ministack
 typecheck: $(DEPS_STAMP)
 	$(VENV)/bin/mypy
 
+# docs/settings.md from the settings schema (fastcognito/django/conf.py), after changing it:
+# every key, default, environment variable and check id. tests/django/test_settings_doc.py fails
+# while the two differ.
+settings-doc: $(DEPS_STAMP)
+	$(PY) scripts/settings_doc.py
+
 # Re-pin every tool after editing requirements/*.in.
 lock:
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
-	.lock-venv/bin/pip install -q -r requirements/test.in -r requirements/bench.in -r requirements/bench-tools.in
+	.lock-venv/bin/pip install -q -r requirements/test.in -r requirements/bench.in -r requirements/bench-tools.in \
+	  -r requirements/wheels.in -r requirements/docs.in
 	{ echo "# Generated by 'make lock' from requirements/*.in; every install goes through it."; \
 	  .lock-venv/bin/pip freeze --all | grep -v '^fastcognito'; } > $(CONSTRAINTS)
 	rm -rf .lock-venv

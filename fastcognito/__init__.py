@@ -28,7 +28,7 @@ from .exceptions import (
     TokenError,
     UnsupportedAlgorithmError,
 )
-from .denylist import Denylist, MemoryDenylist
+from .denylist import Denylist, MemoryDenylist, RememberingDenylist
 from .jwk import KeySet, load_rsa_public_key
 from .jwks import JWKSClient
 from .verifier import CognitoVerifier, UserPool, cognito_issuers, default_issuer
@@ -64,6 +64,7 @@ __all__ = [
     "MissingGroupError",
     "MissingScopeError",
     "NotYetValidError",
+    "RememberingDenylist",
     "RevokedTokenError",
     "TokenError",
     "UnsupportedAlgorithmError",

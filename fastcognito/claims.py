@@ -20,6 +20,22 @@ _CONTAINERS = (list, dict)
 # than the rest of a verify; `Claims._settle` does it on first read, once.
 _PENDING = frozenset({bytes, list, dict})
 _ABSENT: Any = object()
+_NO_SCOPE: frozenset[str] = frozenset()
+_EMPTY_PIECE = frozenset({""})
+
+
+def split_scope(scope: str) -> frozenset[str]:
+    """The scope-tokens of a ``scope`` claim, as both twins check them and ``Claims.scopes`` gives.
+
+    RFC 6749 §3.3: scope-tokens are separated by the space character U+0020 alone, as in
+    aws-jwt-verify. A tab, U+00A0, U+2028 or any other whitespace is part of a token (which then
+    matches no required scope), never a separator. The empty pieces that runs of spaces, or leading
+    and trailing ones, leave are not scope-tokens (RFC 6749: ``1*NQCHAR``) and are dropped.
+    """
+    if not scope:
+        return _NO_SCOPE
+    pieces = frozenset(scope.split(" "))
+    return pieces - _EMPTY_PIECE if "" in pieces else pieces
 
 
 def _freeze(value: Any) -> Any:
@@ -56,8 +72,8 @@ class _FrozenDict(Mapping[str, Any]):
 class Claims(Mapping[str, Any]):
     """Verified claims: mapping access to every claim plus typed Cognito accessors.
 
-    ``groups`` is a tuple of ``cognito:groups``, ``scopes`` a frozenset of the space-separated
-    ``scope``, ``client_id`` the access token's ``client_id`` or the id token's ``aud``.
+    ``groups`` is a tuple of ``cognito:groups``, ``scopes`` a frozenset of the ``scope`` split on
+    U+0020 only (``split_scope``), ``client_id`` the access token's ``client_id`` or the id token's ``aud``.
     """
 
     # The accessors are computed on first use: most requests read one or two of them, and
@@ -94,7 +110,7 @@ class Claims(Mapping[str, Any]):
             return self._scopes
         except AttributeError:
             scope = self._data.get("scope")
-            scopes = frozenset(scope.split()) if isinstance(scope, str) else frozenset()
+            scopes = split_scope(scope) if isinstance(scope, str) else _NO_SCOPE
             # Idempotent, so two threads racing here store equal values.
             object.__setattr__(self, "_scopes", scopes)
             return scopes

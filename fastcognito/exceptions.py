@@ -213,6 +213,7 @@ __all__ += [
     "InvalidCredentialsError",
     "ChallengeRequiredError",
     "SignInThrottledError",
+    "SignInUnavailableError",
 ]
 
 
@@ -341,6 +342,15 @@ class SignInThrottledError(SignInError):
     def __init__(self, message: str | None = None, *, retry_after: int = 0) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class SignInUnavailableError(SignInError):
+    """The shared state a sign-in step needs (the throttle counters in Django's cache) cannot be
+    read or written: the step is refused (503) rather than run uncounted."""
+
+    code = "signin_unavailable"
+    default_message = "sign-in is unavailable right now; try again later"
+    status = 503
 
 
 # --- the user replica (fastcognito.django.users) -----------------------------------------------

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import ipaddress
+import concurrent.futures
 import logging
-import math
 import re
 import threading
 import time
@@ -13,7 +12,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Union
-from urllib.parse import urlsplit
 
 import requests
 
@@ -21,6 +19,7 @@ from . import _impl
 from ._constants import (
     DEFAULT_CACHE_SIZE,
     DEFAULT_MAX_TOKEN_BYTES,
+    DENYLIST_TIMEOUT,
     JWKS_CONNECT_TIMEOUT,
     JWKS_COOLDOWN,
     JWKS_MAX_AGE,
@@ -28,9 +27,26 @@ from ._constants import (
     TOKEN_USES,
 )
 from ._impl import CacheInfo
+from ._validate import UNSET, check_url, integer, number, string_set
 from .claims import Claims
-from .denylist import Denylist, denylist_check
-from .exceptions import ConfigurationError, FastCognitoError, JWKSError, KeyNotFoundError
+from .denylist import (
+    NOTHING_CLEARED,
+    Denylist,
+    DenylistCheckNeeded,
+    ask_denylist,
+    cleared_identifiers,
+    denylist_check,
+    denylist_cleared,
+    is_blocking,
+)
+from .exceptions import (
+    ConfigurationError,
+    DenylistUnavailableError,
+    FastCognitoError,
+    JWKSError,
+    KeyNotFoundError,
+    RevokedTokenError,
+)
 from .jwk import KeySet
 from .jwks import FetchNeeded, JWKSClient, no_fetch_here
 
@@ -57,14 +73,6 @@ _REGION = re.compile(_REGION_PATTERN)
 # `https://issuer-cognito-idp.{region}...` it now recommends for every pool. "both" accepts
 # either, for the window in which a pool switches.
 ISSUER_FORMS = ("original", "updated", "both")
-
-
-class _Required:
-    def __repr__(self) -> str:
-        return "<required>"
-
-
-_REQUIRED: Any = _Required()
 
 
 def parse_user_pool_id(user_pool_id: object) -> str:
@@ -165,60 +173,11 @@ class UserPool:
 PoolSpec = Union[str, UserPool]
 
 
-def _is_loopback(host: str | None) -> bool:
-    if not host:
-        return False
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _check_url(name: str, url: object) -> str:
-    if not isinstance(url, str) or not url:
-        raise ConfigurationError(f"{name} must be a non-empty string")
-    parts = urlsplit(url)
-    if parts.scheme == "https" and parts.hostname:
-        return url
-    if parts.scheme == "http" and _is_loopback(parts.hostname):
-        return url  # emulators on this machine (moto, cognito-local)
-    raise ConfigurationError(
-        f"{name} must be an https URL (plain http is accepted only for localhost), got {url!r}"
-    )
-
-
-def _string_set(name: str, value: object, *, allow_none: bool) -> frozenset[str] | None:
-    if value is None:
-        if allow_none:
-            return None
-        raise ConfigurationError(f"{name} may not be None")
-    items: Iterable[object] = (value,) if isinstance(value, str) else value  # type: ignore[assignment]
-    try:
-        result = frozenset(items)
-    except TypeError:
-        raise ConfigurationError(f"{name} must be a string or a collection of strings") from None
-    if not result or not all(isinstance(item, str) and item for item in result):
-        raise ConfigurationError(f"{name} must be a non-empty string or a non-empty collection of them")
-    return result  # type: ignore[return-value]
-
-
-def _number(name: str, value: object, *, minimum: float = 0) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ConfigurationError(f"{name} must be a finite number, got {value!r}")
-    if value < minimum:
-        raise ConfigurationError(f"{name} must be at least {minimum}, got {value!r}")
-    return float(value)
-
-
-def _integer(name: str, value: object, *, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ConfigurationError(f"{name} must be an integer of at least {minimum}, got {value!r}")
-    return value
-
-
 _FetchOutcome = Union[tuple[type[FastCognitoError], Union[str, None]], None]
+
+# Threads of averify's denylist calls, apart from the loop's default executor: calls stuck on a
+# hung backend fill this pool, not the one every other thread hop of the application uses.
+_DENYLIST_THREADS = 8
 
 
 async def _key_in_thread(source: JWKSClient, kid: str) -> _FetchOutcome:
@@ -237,15 +196,15 @@ class CognitoVerifier:
     """Verifies Cognito JWTs: ``verify(token) -> Claims`` or a ``TokenError`` subclass.
 
     ``client_id`` and ``token_use`` are required; pass ``None`` to skip that check on purpose.
-    See DESIGN.md §3 for the steps, in order.
+    docs/verifier.md lists the steps, in order.
     """
 
     def __init__(
         self,
         user_pool_id: PoolSpec | Sequence[PoolSpec],
         *,
-        client_id: str | Iterable[str] | None = _REQUIRED,
-        token_use: str | None = _REQUIRED,
+        client_id: str | Iterable[str] | None = UNSET,
+        token_use: str | None = UNSET,
         region: str | None = None,
         issuer: str | None = None,
         jwks_url: str | None = None,
@@ -262,17 +221,18 @@ class CognitoVerifier:
         jwks_timeout: tuple[float, float] = (JWKS_CONNECT_TIMEOUT, JWKS_READ_TIMEOUT),
         custom_check: Callable[[Claims], object] | None = None,
         denylist: Denylist | None = None,
+        denylist_timeout: float = DENYLIST_TIMEOUT,
         session: requests.Session | None = None,
         clock: Callable[[], float] = time.time,
         jwks_clock: Callable[[], float] = time.monotonic,
         _impl_module: ModuleType | None = None,
     ) -> None:
-        if client_id is _REQUIRED:
+        if client_id is UNSET:
             raise ConfigurationError(
                 "client_id is required: the app client id(s) tokens must be issued to, "
                 "or client_id=None to accept any client on purpose"
             )
-        if token_use is _REQUIRED:
+        if token_use is UNSET:
             raise ConfigurationError(
                 "token_use is required: 'access' or 'id', or token_use=None to accept both on purpose"
             )
@@ -280,20 +240,24 @@ class CognitoVerifier:
             raise ConfigurationError(f"token_use must be 'access', 'id' or None, got {token_use!r}")
         twin = _impl_module if _impl_module is not None else _impl.twin
 
-        self.client_ids = _string_set("client_id", client_id, allow_none=True)
+        self.client_ids = string_set("client_id", client_id, allow_none=True)
         self.token_use = token_use
-        self.leeway = _number("leeway", leeway)
-        self.groups = _string_set("groups", groups, allow_none=True)
-        self.scopes = _string_set("scopes", scopes, allow_none=True)
-        cache_size = _integer("cache_size", cache_size, minimum=0)
-        max_token_bytes = _integer("max_token_bytes", max_token_bytes, minimum=64)
-        jwks_cooldown = _number("jwks_cooldown", jwks_cooldown)
-        jwks_max_age = _number("jwks_max_age", jwks_max_age, minimum=0.001)
+        self.leeway = number("leeway", leeway)
+        self.groups = string_set("groups", groups, allow_none=True)
+        self.scopes = string_set("scopes", scopes, allow_none=True)
+        cache_size = integer("cache_size", cache_size, minimum=0)
+        max_token_bytes = integer("max_token_bytes", max_token_bytes, minimum=64)
+        jwks_cooldown = number("jwks_cooldown", jwks_cooldown)
+        jwks_max_age = number("jwks_max_age", jwks_max_age, minimum=0.001)
         if custom_check is not None and not callable(custom_check):
             raise ConfigurationError("custom_check must be callable")
         if denylist is not None and not isinstance(denylist, Denylist):
             raise ConfigurationError("denylist must have is_revoked(claims) and revoke(claims, until)")
         self.denylist = denylist
+        self.denylist_timeout = number("denylist_timeout", denylist_timeout, minimum=0.001)
+        # averify asks this one in a worker thread; a denylist that never blocks stays on the loop.
+        self._blocking_denylist = denylist if denylist is not None and is_blocking(denylist) else None
+        self._denylist_executor: concurrent.futures.ThreadPoolExecutor | None = None
         if denylist is not None:
             # The twins' one per-token hook, which already runs on every cache hit: the denylist
             # rides on it instead of adding a second path to both twins.
@@ -305,8 +269,8 @@ class CognitoVerifier:
         if not (isinstance(jwks_timeout, tuple) and len(jwks_timeout) == 2):
             raise ConfigurationError("jwks_timeout must be a (connect, read) pair of seconds")
         jwks_timeout = (
-            _number("jwks_timeout", jwks_timeout[0], minimum=0.001),
-            _number("jwks_timeout", jwks_timeout[1], minimum=0.001),
+            number("jwks_timeout", jwks_timeout[0], minimum=0.001),
+            number("jwks_timeout", jwks_timeout[1], minimum=0.001),
         )
         if session is None:
             session = requests.Session()
@@ -332,7 +296,7 @@ class CognitoVerifier:
                     raise ConfigurationError(
                         "issuer is set explicitly: issuer_form and additional_regions cannot add to it"
                     )
-                pool_issuers = (_check_url("issuer", pool.issuer),)
+                pool_issuers = (check_url("issuer", pool.issuer),)
             if len(pool_issuers) > 1 and pool.jwks_url is not None:
                 raise ConfigurationError(
                     f"jwks_url names one JWKS, but user pool {pool.user_pool_id!r} trusts "
@@ -345,8 +309,8 @@ class CognitoVerifier:
                 except JWKSError as err:
                     raise ConfigurationError(f"the jwks of user pool {pool.user_pool_id!r}: {err}") from err
             for pool_issuer in pool_issuers:
-                pool_issuer = _check_url("issuer", pool_issuer)
-                pool_jwks_url = _check_url(
+                pool_issuer = check_url("issuer", pool_issuer)
+                pool_jwks_url = check_url(
                     "jwks_url",
                     f"{pool_issuer}/.well-known/jwks.json" if pool.jwks_url is None else pool.jwks_url,
                 )
@@ -445,8 +409,13 @@ class CognitoVerifier:
 
         A cache hit, or a token whose key is held, is verified at once on the loop (no thread
         hop: an RS256 check costs tens of microseconds). Only a key that must be fetched sends
-        the fetch to a worker thread; concurrent misses on one loop share that fetch.
+        the fetch to a worker thread; concurrent misses on one loop share that fetch. A blocking
+        denylist (a Redis or Memcached round trip) is asked in a worker thread too, on every
+        call, cache hits included, for at most ``denylist_timeout`` seconds: then the answer is
+        ``DenylistUnavailableError`` (503), never an accept.
         """
+        if self._blocking_denylist is not None:
+            return await self._averify_off_loop_denylist(token)
         flag = no_fetch_here.set(True)
         try:
             return self._core.verify(token)
@@ -464,6 +433,61 @@ class CognitoVerifier:
             raise KeyNotFoundError() from None
         finally:
             no_fetch_here.reset(flag)
+
+    async def _averify_off_loop_denylist(self, token: str | bytes) -> Claims:
+        # The core runs on the loop until it needs a fetch or the denylist; that is done off the
+        # loop, and the core runs again. Each at most once, so at most three runs: the key fetch,
+        # the denylist (after the signature, or on a cache hit), then the rest of the checks.
+        cleared = NOTHING_CLEARED
+        fetched = False
+        while True:
+            claims: Mapping[str, Any] | None = None
+            no_fetch = no_fetch_here.set(True)
+            deferred = denylist_cleared.set(cleared)
+            try:
+                return self._core.verify(token)
+            except FetchNeeded as need:
+                if fetched:
+                    # The fetch found the key, and the key set lost it again before this retry.
+                    raise KeyNotFoundError() from None
+                client, kid = need.client, need.kid
+            except DenylistCheckNeeded as need:
+                if cleared is not NOTHING_CLEARED:
+                    # Cleared, and asked again: the same token cannot change its identifiers.
+                    raise DenylistUnavailableError() from None
+                claims = need.claims
+            finally:
+                denylist_cleared.reset(deferred)
+                no_fetch_here.reset(no_fetch)
+            # The signal's traceback (and the token in its frames) is gone before the await.
+            if claims is None:
+                await self._fetch_key_off_loop(client, kid)
+                fetched = True
+            elif await self._ask_denylist_off_loop(claims):
+                raise RevokedTokenError()
+            else:
+                cleared = cleared_identifiers(claims)
+
+    async def _ask_denylist_off_loop(self, claims: Mapping[str, Any]) -> bool:
+        denylist = self._blocking_denylist
+        assert denylist is not None
+        executor = self._denylist_executor
+        if executor is None:
+            with self._loop_fetches_lock:
+                executor = self._denylist_executor
+                if executor is None:
+                    executor = self._denylist_executor = concurrent.futures.ThreadPoolExecutor(
+                        _DENYLIST_THREADS, thread_name_prefix="fastcognito-denylist"
+                    )
+        loop = asyncio.get_running_loop()
+        try:
+            return await asyncio.wait_for(
+                loop.run_in_executor(executor, ask_denylist, denylist, claims), self.denylist_timeout
+            )
+        except asyncio.TimeoutError:
+            # The thread goes on until the backend answers or its own socket timeout ends it.
+            logger.warning("the denylist %r did not answer within %s s", denylist, self.denylist_timeout)
+            raise DenylistUnavailableError() from None
 
     def revoke(self, claims: Mapping[str, Any], until: float | None = None) -> None:
         """Refuse every token of ``claims``' sign-in (its ``origin_jti``, else its ``jti``) from now

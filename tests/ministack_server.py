@@ -10,6 +10,7 @@ every interface. Its state and pid file go to a temporary directory of the sessi
 from __future__ import annotations
 
 import base64
+import contextlib
 import dataclasses
 import hashlib
 import os
@@ -97,11 +98,13 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> Non
     raise RuntimeError(f"ministack did not start in {START_TIMEOUT}s:\n{log.read_text()[-3000:]}")
 
 
-@pytest.fixture(scope="session")
-def ministack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ministack]:
+@contextlib.contextmanager
+def run_ministack(state: Path, *, auth: bool = False) -> Iterator[Ministack]:
+    """ministack on a free port of 127.0.0.1, its state under ``state``. With ``auth``, it runs
+    with ``AUTH=true``: it then checks request signatures (boto3's ``testing`` credentials are
+    its root's) and refuses the refresh tokens of a disabled or signed-out user, as AWS does."""
     if not MINISTACK.exists():
         pytest.fail(f"{MINISTACK} is missing: `make test` creates it (`make ministack`)", pytrace=False)
-    state = tmp_path_factory.mktemp("ministack")
     port = free_port()
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -115,6 +118,8 @@ def ministack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ministack]:
         "PERSIST_STATE": "0",
         "LOG_LEVEL": "WARNING",
     }
+    if auth:
+        env.update(AUTH="true", AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
     log = state / "ministack.log"
     url = f"http://127.0.0.1:{port}"
     with log.open("wb") as log_file:
@@ -129,6 +134,12 @@ def ministack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ministack]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="session")
+def ministack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ministack]:
+    with run_ministack(tmp_path_factory.mktemp("ministack")) as server:
+        yield server
 
 
 def create_app(url: str, *, suffix: str = "") -> CognitoApp:

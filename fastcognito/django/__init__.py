@@ -1,4 +1,4 @@
-"""Django integration (see DESIGN.md §6): settings, ``CognitoUser``, ``CognitoMiddleware``.
+"""Django integration (docs/django.md): settings, ``CognitoUser``, ``CognitoMiddleware``.
 
 Add ``"fastcognito.django"`` to ``INSTALLED_APPS`` for the system checks, the OpenAPI extension
 and ``PREFETCH_JWKS``. Importing this package reads no settings.

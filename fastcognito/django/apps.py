@@ -1,5 +1,5 @@
 """The app config of ``fastcognito.django``: fail fast on bad settings, JWKS prefetch, OpenAPI,
-a warning when the compiled hot path is missing.
+a warning when the compiled hot path is missing or the denylist's cache cannot be trusted.
 
 ``ready()`` runs under every server and every management command, which is what makes it the
 place to stop start-up: gunicorn and uvicorn run no system checks, so without it a typo in
@@ -103,6 +103,7 @@ class FastCognitoConfig(AppConfig):
             return
         if argv is None:
             self.warn_slow_hot_path()
+            self.warn_denylist_cache()
         self.validate_settings()
         if serves_requests(argv):
             self.prefetch_jwks()
@@ -118,6 +119,19 @@ class FastCognitoConfig(AppConfig):
 
         logged = False
         for message in check_extension():
+            if not message.is_silenced():
+                logger.warning("%s (%s) HINT: %s", message.msg, message.id, message.hint)
+                logged = True
+        return logged
+
+    def warn_denylist_cache(self) -> bool:
+        """Log the warnings about the ``DENYLIST`` cache (``fastcognito.W002`` to ``W010``: one
+        per process, one that loses revocations...) that are not silenced; returns whether one
+        was logged. As for W001: only where no management command prints the checks."""
+        from .checks import check_denylist_cache
+
+        logged = False
+        for message in check_denylist_cache():
             if not message.is_silenced():
                 logger.warning("%s (%s) HINT: %s", message.msg, message.id, message.hint)
                 logged = True

@@ -1,52 +1,149 @@
 """``HOSTED_UI["AUTO_REFRESH"]``: ``CognitoMiddleware`` refreshes an expired access cookie once.
 
-When the access cookie is gone (the browser drops it at the token's ``exp``) or holds an expired
-token, and a refresh cookie is present, the middleware calls ``refresh_expired_access(request)``
-before verifying: one refresh at Cognito, the new access token put in ``request.COOKIES`` so this
-very request is authenticated with it, and the returned ``finish(response)`` sets the new cookies
-on the response. A refused refresh token clears the cookies; Cognito being down leaves them be.
-Nothing is kept in process memory: two workers refreshing at once each get valid tokens.
+With the feature on, the sign-in views keep the access cookie for the refresh cookie's lifetime,
+so an expired access token stays in it. When that token is ours, genuine and refused only for
+its ``exp``, and a refresh cookie is present, the middleware calls
+``refresh_expired_access(request)`` before verifying: one refresh at Cognito, the new access token
+put in ``request.COOKIES`` so this very request is authenticated with it, and the returned
+``finish(response)`` sets the new cookies on the response.
+
+Bounded and side-effect free for strangers:
+
+* no access cookie, or one that is not a genuine token of ours, never calls Cognito, whatever
+  the refresh cookie holds: anonymous requests cannot make us call Cognito at will;
+* each expired access token buys at most one refresh attempt per ``REFRESH_ATTEMPT_WINDOW``,
+  counted first and atomically (``cache.add``) in ``HOSTED_UI["CACHE"]``. A cache that cannot
+  answer means no refresh (fail closed). A parallel request of the same browser that loses this
+  race goes on with its expired token and leaves the winner's new cookies alone;
+* an unsafe method refreshes only after Django's CSRF check of the request has passed, so a
+  forged cross-site request refreshes nothing and sets no cookie.
+
+A refused refresh token clears the cookies; Cognito being down leaves them be. Nothing is kept in
+process memory: the attempt counter lives in Django's cache framework.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware, rotate_token
+from django.views.decorators.debug import sensitive_variables
 
 from ..exceptions import ExpiredTokenError, FastCognitoError, InvalidGrantError, JWKSError, SignInError, TokenError
 from . import hosted_ui
+from .conf import DERIVED, NOT_BUILT
 
-__all__ = ["arefresh_expired_access", "refresh_expired_access"]
+__all__ = ["REFRESH_ATTEMPT_WINDOW", "arefresh_expired_access", "refresh_expired_access"]
 
 logger = logging.getLogger("fastcognito.django")
 
 Finish = Callable[[HttpResponse], HttpResponse]
 
+# Seconds during which one expired access token cannot start a second refresh: longer than any
+# burst of parallel requests of one page, short enough that a refresh that failed because
+# Cognito was down is tried again soon.
+REFRESH_ATTEMPT_WINDOW = 60
+
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
 
 def _enabled_config() -> hosted_ui.HostedUIConfig | None:
-    # The per-request fast path when the feature is off: one list read, no settings lookup.
-    cached = hosted_ui._cached
-    config = cached[0] if cached else hosted_ui.hosted_ui_config_or_none()
+    config: hosted_ui.HostedUIConfig | None = DERIVED.hosted_ui
+    if config is NOT_BUILT:  # not parsed since the last settings change (or not usable)
+        config = hosted_ui.hosted_ui_config_or_none()
     return config if config is not None and config.auto_refresh else None
 
 
-def _needs_refresh(request: HttpRequest, config: hosted_ui.HostedUIConfig) -> bool:
-    if request.META.get("HTTP_AUTHORIZATION") or not request.COOKIES.get(config.refresh_cookie_name):
-        return False  # a client that sends its own header refreshes on its own
-    access = request.COOKIES.get(config.access_cookie_name)
-    if not access:
-        return True
+def _payload(token: str) -> Mapping[str, Any] | None:
+    # Only called once the verifier has checked the signature and the JSON (it refuses `exp`
+    # after both): the payload is canonical base64url of a JSON object of bounded depth.
     try:
-        config.access_verifier.verify(access)
+        segment = token.split(".")[1]
+        value = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    except (IndexError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def expired_access_claims(config: hosted_ui.HostedUIConfig, token: str) -> Mapping[str, Any] | None:
+    """The claims of ``token`` when it is an access token of ours that the verifier refuses only
+    for its ``exp``: its signature holds (the verifier checks ``exp`` after the signature), its
+    issuer is one of ours, and it was issued to the sign-in's app client. ``None`` otherwise,
+    a valid token included."""
+    verifier = config.access_verifier
+    try:
+        verifier.verify(token)
     except ExpiredTokenError:
-        return True
+        pass
     except (TokenError, JWKSError):
-        return False  # not ours to fix: the middleware reports it
-    return False
+        return None
+    else:
+        return None
+    claims = _payload(token)
+    if (
+        claims is None
+        or claims.get("iss") not in verifier.pools
+        or claims.get("token_use") != "access"
+        or claims.get("client_id") != config.client.client_id
+    ):
+        return None
+    return claims
+
+
+def token_owner(config: hosted_ui.HostedUIConfig, token: str | None) -> str | None:
+    """The ``sub`` of the access token ``token`` when it is ours, valid or only expired."""
+    if not token:
+        return None
+    try:
+        claims: Mapping[str, Any] | None = config.access_verifier.verify(token)
+    except ExpiredTokenError:
+        claims = expired_access_claims(config, token)
+    except (TokenError, JWKSError):
+        return None
+    sub = claims.get("sub") if claims is not None else None
+    return sub if isinstance(sub, str) else None
+
+
+def csrf_check_passes(request: HttpRequest) -> bool:
+    """Whether the request passes Django's CSRF check now, before any view runs (as DRF's
+    ``CSRFCheck`` does). Safe methods always pass."""
+    if request.method in _SAFE_METHODS:
+        return True
+
+    def no_response(request: HttpRequest) -> HttpResponse:  # pragma: no cover
+        raise AssertionError("never called")
+
+    check = _CsrfCheck(no_response)
+    check.process_request(request)
+    return check.process_view(request, None, (), {}) is None
+
+
+class _CsrfCheck(CsrfViewMiddleware):
+    def _reject(self, request: HttpRequest, reason: str) -> Any:
+        # The reason, not Django's 403 page (and its log line): CsrfViewMiddleware itself
+        # answers the request later, as usual.
+        return reason
+
+
+def _first_attempt(config: hosted_ui.HostedUIConfig, claims: Mapping[str, Any], token: str) -> bool:
+    """Count this refresh attempt for this expired token, first and atomically: ``True`` for the
+    first attempt in the window only. A cache that cannot answer counts as "not first"."""
+    handle = claims.get("jti") or claims.get("origin_jti") or token.rpartition(".")[2]
+    key = f"fastcognito:refresh:{hashlib.sha256(str(handle).encode()).hexdigest()[:32]}"
+    try:
+        return bool(caches[config.cache_alias].add(key, 1, timeout=REFRESH_ATTEMPT_WINDOW))
+    except Exception as err:  # any backend's own errors: Redis, Memcached, a custom cache
+        logger.warning("automatic refresh skipped: the cache %r cannot answer (%s)", config.cache_alias,
+                       type(err).__name__)
+        return False
 
 
 def refresh_expired_access(request: HttpRequest) -> Finish | None:
@@ -54,29 +151,44 @@ def refresh_expired_access(request: HttpRequest) -> Finish | None:
     ``None`` when nothing was done."""
     # Every request of every site with CognitoMiddleware passes here: when the feature is off,
     # answer from the parsed settings without another call.
-    cached = hosted_ui._cached
-    if cached and (cached[0] is None or not cached[0].auto_refresh):
+    config = DERIVED.hosted_ui  # a slot read, no call
+    if config is NOT_BUILT:
+        config = _enabled_config()
+    if config is None or not config.auto_refresh:
         return None
-    return _refresh(request)
+    finish: Finish | None = _refresh(request)  # through sensitive_variables(), untyped
+    return finish
 
 
+@sensitive_variables()
 def _refresh(request: HttpRequest) -> Finish | None:
     config = _enabled_config()
-    if config is None or not _needs_refresh(request, config):
+    if config is None or request.META.get("HTTP_AUTHORIZATION"):
+        return None  # a client that sends its own header refreshes on its own
+    access = request.COOKIES.get(config.access_cookie_name)
+    if not access:
+        return None  # nothing of ours to renew: a refresh cookie alone never calls Cognito
+    claims = expired_access_claims(config, access)
+    if claims is None:
+        return None  # valid, or not ours to fix: the middleware reports it
+    refresh_token = request.COOKIES.get(config.refresh_cookie_name)
+    if not csrf_check_passes(request):
+        return None  # a forged request: no call, no cookie; CsrfViewMiddleware answers it
+    if not refresh_token:
+        # The refresh cookie is gone (expired or cleared): the expired access token is of no
+        # use, and would make DRF answer 401 even on public views. Forget it.
+        request.COOKIES.pop(config.access_cookie_name, None)
+        return _clear(request, config)
+    if not _first_attempt(config, claims, access):
         return None
-    from .views import _set_token_cookies, _verify, clear_token_cookies
+    from .views import _set_token_cookies, _verify
 
     try:
-        signed = _verify(config, config.client.refresh(request.COOKIES[config.refresh_cookie_name]), None)
+        signed = _verify(config, config.client.refresh(refresh_token), None)
     except (InvalidGrantError, TokenError) as err:
         logger.info("automatic refresh refused (%s): signing the browser out", err.code)
         request.COOKIES.pop(config.access_cookie_name, None)
-
-        def sign_out(response: HttpResponse) -> HttpResponse:
-            clear_token_cookies(request, response, config)
-            return response
-
-        return sign_out
+        return _clear(request, config)
     except (SignInError, JWKSError) as err:
         logger.warning("automatic refresh failed (%s); the request goes on unauthenticated", err.code)
         return None
@@ -84,6 +196,10 @@ def _refresh(request: HttpRequest) -> Finish | None:
         logger.error("automatic refresh is misconfigured: %s", err)
         return None
     request.COOKIES[config.access_cookie_name] = signed.tokens.access_token
+    if signed.access_claims.get("sub") != claims.get("sub"):
+        # Another user than the expired cookie's: a new sign-in, so a new CSRF token, as
+        # django.contrib.auth.login() does.
+        rotate_token(request)
 
     def store(response: HttpResponse) -> HttpResponse:
         _set_token_cookies(request, response, config, signed)
@@ -92,10 +208,22 @@ def _refresh(request: HttpRequest) -> Finish | None:
     return store
 
 
+def _clear(request: HttpRequest, config: hosted_ui.HostedUIConfig) -> Finish:
+    from .views import clear_token_cookies
+
+    def sign_out(response: HttpResponse) -> HttpResponse:
+        clear_token_cookies(request, response, config)
+        return response
+
+    return sign_out
+
+
 async def arefresh_expired_access(request: HttpRequest) -> Finish | None:
     """``refresh_expired_access`` for async stacks: the network call runs off the event loop."""
-    cached = hosted_ui._cached
-    if (cached and (cached[0] is None or not cached[0].auto_refresh)) or _enabled_config() is None:
+    config = DERIVED.hosted_ui  # a slot read, no call
+    if config is NOT_BUILT:
+        config = _enabled_config()
+    if config is None or not config.auto_refresh:
         return None
     result: Any = await sync_to_async(refresh_expired_access, thread_sensitive=False)(request)
     return result  # type: ignore[no-any-return]

@@ -55,7 +55,8 @@ class CognitoMiddleware:
 
     CSRF: a request whose ``Authorization`` header has one of our types is exempt from
     ``CsrfViewMiddleware`` (a browser cannot send that header cross-site on its own, and such a
-    request never acts as the session's user). A token from a cookie is CSRF-checked as usual.
+    request never acts as the session's user). A token from any other source (a cookie, the ALB's
+    ``x-amzn-oidc-data``) is ambient and CSRF-checked as usual.
     """
 
     sync_capable = True
@@ -63,10 +64,14 @@ class CognitoMiddleware:
     # Whether this class keeps every step as defined here; the per-request path then runs them
     # inline (the same code, without the calls). Set again for each subclass.
     _default_steps: bool = True
+    # Whether get_raw_token is ours, so that a TokenError it raises comes from the Authorization
+    # header; a subclass's own source may be ambient, and its errors earn no CSRF exemption.
+    _reads_authorization: bool = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls._default_steps = all(getattr(cls, step) is getattr(CognitoMiddleware, step) for step in _STEPS)
+        cls._reads_authorization = cls.get_raw_token is CognitoMiddleware.get_raw_token
 
     def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
         self.get_response = get_response
@@ -118,9 +123,10 @@ class CognitoMiddleware:
                 raw_token = self.get_raw_token(request)
         except TokenError as err:
             # A malformed Authorization header of our type is a bad credential: anonymous, with
-            # the reason, and (being a header) no CSRF check, so the view can answer 401.
+            # the reason, and (being that header) no CSRF check, so the view can answer 401.
             anyreq.cognito_error = err
-            anyreq._dont_enforce_csrf_checks = True
+            if self._reads_authorization:
+                anyreq._dont_enforce_csrf_checks = True
             _set_user(request, _anonymous_user())
             return
         if raw_token is None:
@@ -133,6 +139,7 @@ class CognitoMiddleware:
                 anyreq.auser = functools.partial(_session_auser, request)
             return
         if raw_token.source == "header":
+            # Only the Authorization header is exempt (fastcognito.django.tokens.TokenSource).
             # Django's own flag (its test client and DRF's set it): CsrfViewMiddleware.process_view,
             # which runs after every middleware's __call__, then accepts the request.
             anyreq._dont_enforce_csrf_checks = True

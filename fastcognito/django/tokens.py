@@ -26,13 +26,19 @@ __all__ = [
     "token_from_request",
 ]
 
-TokenSource = Literal["header", "cookie"]
+TokenSource = Literal["header", "cookie", "alb"]
+"""Where a token came from. Only ``"header"`` (the ``Authorization`` header, which the page's own
+script sets) is exempt from CSRF checks. Every other source is ambient, attached by the browser or
+by a proxy in front of it to cross-site requests too: ``"cookie"``, and ``"alb"`` (the ALB adds
+``x-amzn-oidc-data`` to every request that carries its session cookie). Every exemption is written
+``source == "header"``, so a source added later is CSRF-checked unless it is proven otherwise."""
 
 _MALFORMED_HEADER = "the Authorization header must be '<type> <token>'"
 
 
 class RawToken(NamedTuple):
-    """A token as found in the request, not yet verified. ``source`` decides whether CSRF applies."""
+    """A token as found in the request, not yet verified. ``source`` decides whether CSRF applies:
+    it does for every source but ``"header"`` (see ``TokenSource``)."""
 
     value: str
     source: TokenSource

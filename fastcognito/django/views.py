@@ -1,15 +1,18 @@
 """The sign-in views: ``login/``, ``callback/``, ``refresh/``, ``logout/`` and ``signin/``.
 
 A thin layer over ``fastcognito.oauth``: it keeps each attempt's state in a signed, short-lived,
-HttpOnly cookie (one per attempt, so parallel tabs never collide), keeps tokens in HttpOnly
-cookies, and turns every failure into a 4xx (or 502/503) answer. Nothing is stored in process
-memory: the only shared state, the sign-in failure counters, lives in Django's cache framework.
+HttpOnly cookie (one per attempt, so parallel tabs never collide, and at most
+``MAX_PENDING_SIGNINS`` of them), keeps tokens in HttpOnly cookies, and turns every failure into a
+4xx (or 502/503) answer. Nothing is stored in process memory: the only shared state, the sign-in
+attempt counters, lives in Django's cache framework. Every sign-in rotates the CSRF token, as
+``django.contrib.auth.login()`` does; passwords and tokens are kept off Django's error pages.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
 import time
@@ -22,13 +25,18 @@ from django.core import signing
 from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.http.request import RawPostDataException
+from django.middleware.csrf import rotate_token
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.csrf import csrf_protect, requires_csrf_token
+from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_POST
+from django.views.debug import SafeExceptionReporterFilter
 
+from .._constants import MAX_JSON_DEPTH
+from .._impl import json_too_deep
 from ..exceptions import (
     ConfigurationError,
     FastCognitoError,
@@ -40,12 +48,21 @@ from ..exceptions import (
     SignInError,
     SignInRequestError,
     SignInThrottledError,
+    SignInUnavailableError,
     TokenError,
     UnsafeRedirectError,
 )
 from ..oauth import SignedIn, TokenSet, verify_token_set
+from .autorefresh import token_owner
 from .conf import fastcognito_settings
-from .hosted_ui import HostedUIConfig, delete_cookie, hosted_ui_config, set_cookie
+from .hosted_ui import (
+    HostedUIConfig,
+    client_address,
+    delete_cookie,
+    hosted_ui_config,
+    hosted_ui_config_or_none,
+    set_cookie,
+)
 from .messages import message_for
 
 __all__ = ["callback", "login", "logout", "refresh", "signin"]
@@ -55,6 +72,9 @@ logger = logging.getLogger("fastcognito.django")
 STATE_SALT = "fastcognito.django.signin-state"
 MAX_USERNAME_CHARS = 128
 MAX_PASSWORD_CHARS = 256
+# Room for the longest username and password even with every character escaped in the JSON
+# (a non-BMP character is 12 bytes as a surrogate pair of \u escapes); no sign-in needs more.
+MAX_SIGNIN_BODY_BYTES = 8 * 1024
 
 
 # --- answers ------------------------------------------------------------------------------------
@@ -114,11 +134,54 @@ def _config() -> HostedUIConfig:
     return config
 
 
+class SignInReporterFilter(SafeExceptionReporterFilter):
+    """What Django's error page (``DEBUG``) and error mails show of a request to a sign-in view.
+
+    Django's own filter stands down under ``DEBUG``; on these views it stays on, so the
+    ``sensitive_variables`` and ``sensitive_post_parameters`` of each view hide the password
+    and the tokens in every case. Our cookies, whose names Django does not take for secrets,
+    are hidden too."""
+
+    def is_active(self, request: HttpRequest | None) -> bool:
+        return True
+
+    def get_safe_cookies(self, request: HttpRequest) -> dict[str, Any]:
+        cookies: dict[str, Any] = super().get_safe_cookies(request)
+        config = hosted_ui_config_or_none()
+        ours = {fastcognito_settings.COOKIE_NAME}
+        if config is not None:
+            ours |= {config.access_cookie_name, config.refresh_cookie_name}
+        return {
+            name: self.cleansed_substitute
+            if name in ours or (config is not None and config.is_state_cookie_name(name))
+            else value
+            for name, value in cookies.items()
+        }
+
+
+_REPORTER_FILTER = SignInReporterFilter()
+
+
+def _hide_secrets(request: HttpRequest) -> None:
+    # What sensitive_post_parameters() does, and Django's hook for a per-request filter of its
+    # error page and mails.
+    request.sensitive_post_parameters = "__ALL__"
+    request.exception_reporter_filter = _REPORTER_FILTER
+
+
 def _answers_errors(*, page: bool) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Every failure of ``view`` as an answer with its code. And, since every view answering
+    through here handles a password or a token, none of them on Django's error page or in its
+    error mails: the POST data, the local variables of ``view`` and of all it calls
+    (``sensitive_variables()``), and our cookies are hidden, under ``DEBUG`` too."""
+
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        hidden = sensitive_variables()(view)
+
         def wrapper(request: HttpRequest) -> HttpResponse:
+            _hide_secrets(request)
             try:
-                return view(request)
+                return hidden(request)
             except ConfigurationError as err:
                 logger.error("sign-in is misconfigured: %s", err)
                 return error_answer(request, err, page=page)
@@ -139,6 +202,10 @@ def _answers_errors(*, page: bool) -> Callable[[Callable[..., HttpResponse]], Ca
 def _set_token_cookies(request: HttpRequest, response: HttpResponse, config: HostedUIConfig, signed: SignedIn) -> None:
     exp = signed.access_claims.get("exp")
     max_age = max(1, int(exp - time.time())) if isinstance(exp, (int, float)) else signed.tokens.expires_in
+    if config.auto_refresh:
+        # Kept past its exp, for as long as the refresh cookie: the middleware refreshes only
+        # when it holds an expired token of ours, never for a refresh cookie alone.
+        max_age = max(max_age, config.refresh_cookie_max_age)
     set_cookie(response, request, config, config.access_cookie_name, signed.tokens.access_token, max_age=max_age)
     if signed.tokens.refresh_token is not None:
         for path in config.refresh_cookie_paths(request):
@@ -173,8 +240,9 @@ def _session_login(request: HttpRequest, signed: SignedIn) -> None:
         return
     from .users import session_login
 
-    # The id token carries the e-mail and names; the access token does not.
-    session_login(request, signed.id_claims or signed.access_claims)
+    # The id token carries the e-mail and names; the access token does not. The tokens go along:
+    # the session is bound to this sign-in (users.middleware.SessionRefreshMiddleware).
+    session_login(request, signed.id_claims or signed.access_claims, signed=signed)
 
 
 def _session_logout(request: HttpRequest) -> None:
@@ -210,11 +278,22 @@ def login(request: HttpRequest) -> HttpResponse:
         raise UnsafeRedirectError()
     attempt = config.client.authorization_request()
     payload = signing.dumps(
-        {"s": attempt.state, "n": attempt.nonce, "v": attempt.code_verifier, "next": next_url},
+        # "t": when, in microseconds, to keep the newest attempts (the signature's own timestamp
+        # has whole seconds only).
+        {
+            "s": attempt.state,
+            "n": attempt.nonce,
+            "v": attempt.code_verifier,
+            "next": next_url,
+            "t": time.time_ns() // 1000,
+        },
         salt=STATE_SALT,
         compress=True,
     )
     response = HttpResponseRedirect(attempt.url)
+    callback_path = reverse("fastcognito:callback")
+    for name in _stale_attempts(request, config):
+        delete_cookie(response, request, config, name, path=callback_path)
     # Lax at most: the callback is a top-level navigation from Cognito's site, which a Strict
     # cookie would not follow.
     set_cookie(
@@ -224,17 +303,41 @@ def login(request: HttpRequest) -> HttpResponse:
         config.state_cookie_name_for(attempt.state),
         payload,
         max_age=config.state_max_age,
-        path=reverse("fastcognito:callback"),
+        path=callback_path,
         samesite="None" if config.cookie_samesite == "None" else "Lax",
     )
     return response
 
 
+def _stale_attempts(request: HttpRequest, config: HostedUIConfig) -> list[str]:
+    """The state cookies ``login/`` drops before it adds one: the unreadable and expired ones,
+    and the oldest beyond ``MAX_PENDING_SIGNINS - 1``. Every pending attempt is a cookie sent to
+    the callback; unbounded, they grow the request past the server's header limit (431)."""
+    pending: list[tuple[int, str]] = []
+    stale: list[str] = []
+    for name, value in request.COOKIES.items():
+        if not value or not config.is_state_cookie_name(name):
+            continue
+        try:
+            payload = signing.loads(value, salt=STATE_SALT, max_age=config.state_max_age)
+        except (signing.BadSignature, ValueError):
+            stale.append(name)
+            continue
+        issued = payload.get("t") if isinstance(payload, dict) else None
+        pending.append((issued if isinstance(issued, int) else 0, name))
+    pending.sort(reverse=True)
+    stale.extend(name for _, name in pending[config.max_pending_signins - 1 :])
+    return stale
+
+
 @never_cache
 @require_GET
+@requires_csrf_token  # sends the CSRF cookie that the sign-in rotates, even without the middleware
+@sensitive_variables()
 def callback(request: HttpRequest) -> HttpResponse:
     """Back from Cognito: check ``state``, exchange the code with the verifier, verify both
     tokens (with the nonce), set the cookies, and go to ``next``. All of it, or nothing."""
+    _hide_secrets(request)
     try:
         config = _config()
     except ConfigurationError as err:
@@ -282,6 +385,8 @@ def _callback(request: HttpRequest, config: HostedUIConfig, state: str, cookie_n
         next_url = config.login_redirect_url
     response = HttpResponseRedirect(next_url)
     _set_token_cookies(request, response, config, signed)
+    # A new sign-in, a new CSRF token: one planted in this browser before no longer works.
+    rotate_token(request)
     return response
 
 
@@ -295,6 +400,7 @@ def refresh(request: HttpRequest) -> HttpResponse:
     refresh_token = request.COOKIES.get(config.refresh_cookie_name)
     if not refresh_token:
         raise NotSignedInError()
+    previous_user = token_owner(config, request.COOKIES.get(config.access_cookie_name))
     try:
         signed = _verify(config, config.client.refresh(refresh_token), None)
     except (InvalidGrantError, TokenError) as err:
@@ -304,6 +410,8 @@ def refresh(request: HttpRequest) -> HttpResponse:
         return response
     response = JsonResponse({"expires_in": signed.tokens.expires_in, "rotated": signed.tokens.refresh_token is not None})
     _set_token_cookies(request, response, config, signed)
+    if previous_user is not None and previous_user != signed.access_claims.get("sub"):
+        rotate_token(request)  # the refresh token of another user than the access cookie's
     return response
 
 
@@ -313,9 +421,13 @@ def refresh(request: HttpRequest) -> HttpResponse:
 @_answers_errors(page=True)
 def logout(request: HttpRequest) -> HttpResponse:
     """Revoke the refresh token, clear the cookies, and end the managed-login session at
-    Cognito's ``/logout``. A failed revocation still signs this browser out, and is logged."""
+    Cognito's ``/logout``. A failed revocation still signs this browser out, and is logged.
+
+    With ``DENYLIST``, a sign-out whose revocation could not be stored (the cache is down or
+    full) is never reported as a success: every other step is done, and the answer is a 503
+    ``denylist_unavailable`` that still leads on to Cognito's ``/logout``."""
     config = _config()
-    _revoke_access_token(request, config)
+    unrevoked = _revoke_access_token(request, config)
     refresh_token = request.COOKIES.get(config.refresh_cookie_name)
     if refresh_token:
         try:
@@ -325,7 +437,25 @@ def logout(request: HttpRequest) -> HttpResponse:
     _session_logout(request)
     logout_url = config.client.logout_url(config.logout_uri)
     response: HttpResponse
-    if _wants_json(request):
+    if unrevoked is not None:
+        # Signed out here and at Cognito, but the access token stays valid until it expires.
+        detail = (
+            "You are signed out, but the sign-out could not be recorded: "
+            "your access token stays valid until it expires."
+        )
+        if _wants_json(request):
+            answer = {"detail": detail, "code": unrevoked.code, "logout_url": logout_url}
+            response = JsonResponse(answer, status=503)
+        else:
+            body = (
+                "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Signed out</title></head>"
+                f"<body><h1>Signed out</h1><p>{escape(detail)}</p>"
+                f"<p>Code: <code>{escape(unrevoked.code)}</code></p>"
+                f"<p><a href='{escape(logout_url)}'>Continue</a></p></body></html>"
+            )
+            response = HttpResponse(body, status=503, content_type="text/html; charset=utf-8")
+        response["Cache-Control"] = "no-store"
+    elif _wants_json(request):
         response = JsonResponse({"logout_url": logout_url})
     else:
         response = HttpResponseRedirect(logout_url)
@@ -333,45 +463,88 @@ def logout(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _revoke_access_token(request: HttpRequest, config: HostedUIConfig) -> None:
+def _revoke_access_token(request: HttpRequest, config: HostedUIConfig) -> JWKSError | None:
     """With ``FASTCOGNITO["DENYLIST"]``, put the signed-out access token's ``origin_jti`` on it:
     every access and id token of this sign-in, copies held elsewhere included, is refused from now
-    on. A token that does not verify (expired, already revoked) has nothing left to refuse."""
+    on. A token that does not verify (expired, already revoked) has nothing left to refuse.
+
+    Returns why a token that may still be valid could not be revoked (``denylist_unavailable``:
+    the denylist could not be read or written; ``jwks_unavailable``: the keys could not be had),
+    or ``None``. Never raises: the sign-out goes on regardless."""
+    from ..exceptions import DenylistUnavailableError
+
     verifier = config.access_verifier
     access_token = request.COOKIES.get(config.access_cookie_name)
     if verifier.denylist is None or not access_token:
-        return
+        return None
+    failure: JWKSError
     try:
         verifier.revoke(verifier.verify(access_token))
+        return None
     except TokenError:
-        pass
-    except FastCognitoError as err:
-        logger.warning("the access token could not be revoked at sign-out (%s): %s", err.code, err)
+        return None
+    except JWKSError as err:  # DenylistUnavailableError included
+        failure = err
+    except Exception as err:  # noqa: BLE001  (a denylist of the user's may raise anything)
+        failure = DenylistUnavailableError(f"the revocation could not be stored: {type(err).__name__}")
+    # Our messages never hold a token, and neither does this line.
+    logger.error(
+        "the access token could not be revoked at sign-out (%s): %s", failure.code, failure.message
+    )
+    return failure
 
 
-def _failure_keys(request: HttpRequest, username: str) -> tuple[str, str]:
+# --- password sign-in ------------------------------------------------------------------------
+
+
+def _address_bucket(address: str) -> str:
+    """What the per-address counters count: the address, or for IPv6 its /64 (one subscriber's
+    network, in which a host can take any of 2**64 addresses)."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+    return address
+
+
+def _throttle_keys(request: HttpRequest, config: HostedUIConfig, username: str) -> tuple[str, str]:
+    """The two counters of an attempt, as django-axes's ``AXES_LOCKOUT_PARAMETERS =
+    [["username", "ip_address"], "ip_address"]``: this user name from this address, and this
+    address. Never the user name alone, which would let anyone lock its owner out."""
+    address = _address_bucket(client_address(request, config.trusted_proxy_count))
     # Hashed: cache keys must not carry user names or addresses in clear, and stay short.
-    user = hashlib.sha256(username.casefold().encode("utf-8")).hexdigest()[:32]
-    address = hashlib.sha256(str(request.META.get("REMOTE_ADDR", "")).encode()).hexdigest()[:32]
-    return f"fastcognito:signin:user:{user}", f"fastcognito:signin:addr:{address}"
+    pair = hashlib.sha256(f"{username.casefold()}\0{address}".encode()).hexdigest()[:32]
+    source = hashlib.sha256(address.encode()).hexdigest()[:32]
+    return f"fastcognito:signin:pair:{pair}", f"fastcognito:signin:addr:{source}"
 
 
-@never_cache
-@require_POST
-@csrf_protect
-@_answers_errors(page=False)
-def signin(request: HttpRequest) -> HttpResponse:
-    """Password sign-in: ``{"username", "password"}`` as JSON, through ``InitiateAuth``.
-
-    Sets the same cookies as the callback. Wrong passwords and unknown users get the same
-    answer; repeated failures per user and per address are throttled through Django's cache.
-    """
-    config = _config()
+def _credentials(request: HttpRequest) -> tuple[str, str]:
     if request.content_type != "application/json":
         raise SignInRequestError("the body must be application/json")
     try:
-        body = json.loads(request.body or b"null")
-    except (ValueError, RawPostDataException) as err:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0  # what Django reads for it too
+    if declared > MAX_SIGNIN_BODY_BYTES:
+        raise SignInRequestError("the body is too large")
+    try:
+        raw = request.body
+    except RawPostDataException as err:
+        raise SignInRequestError("the body is not JSON") from err
+    if len(raw) > MAX_SIGNIN_BODY_BYTES:
+        raise SignInRequestError("the body is too large")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise SignInRequestError("the body is not UTF-8 JSON") from err
+    # Every JSON parser at hand recurses once per level: a deep body would be a RecursionError.
+    if json_too_deep(text):
+        raise SignInRequestError(f"the body nests arrays or objects more than {MAX_JSON_DEPTH} deep")
+    try:
+        body = json.loads(text or "null")
+    except ValueError as err:
         raise SignInRequestError("the body is not JSON") from err
     username = body.get("username") if isinstance(body, dict) else None
     password = body.get("password") if isinstance(body, dict) else None
@@ -382,34 +555,94 @@ def signin(request: HttpRequest) -> HttpResponse:
         and 0 < len(password) <= MAX_PASSWORD_CHARS
     ):
         raise SignInRequestError('the body must be {"username": "...", "password": "..."}')
+    return username, password
 
+
+@never_cache
+@require_POST
+@csrf_protect
+@_answers_errors(page=False)
+def signin(request: HttpRequest) -> HttpResponse:
+    """Password sign-in: ``{"username", "password"}`` as JSON, through ``InitiateAuth``.
+
+    Sets the same cookies as the callback. Wrong passwords and unknown users get the same
+    answer. Each attempt is counted before Cognito is called, per (user name, address) and per
+    address, in Django's cache; past a limit the answer is 429, and with the cache down 503.
+    """
+    config = _config()
+    username, password = _credentials(request)
     cache = caches[config.cache_alias]
-    user_key, address_key = _failure_keys(request, username)
-    failures = cache.get_many([user_key, address_key])
-    if (
-        failures.get(user_key, 0) >= config.signin_max_failures
-        or failures.get(address_key, 0) >= config.signin_max_failures_per_address
-    ):
-        raise SignInThrottledError(retry_after=config.signin_failure_window)
+    pair_key, address_key = _throttle_keys(request, config, username)
+    # Counted first, atomically (django-axes's order): concurrent attempts each take their own
+    # count, so no more than the limit ever reach InitiateAuth.
+    _count_attempt(
+        config,
+        cache,
+        ((pair_key, config.signin_max_failures), (address_key, config.signin_max_failures_per_address)),
+    )
     try:
         tokens = config.client.initiate_auth(username, password)
     except InvalidCredentialsError:
-        # Only wrong passwords count: a challenge means the password was right.
-        _count_failure(cache, (user_key, address_key), config.signin_failure_window)
+        raise  # a wrong password: it stays counted
+    except Exception:
+        # A challenge means the password was right; Cognito down tested nothing.
+        _uncount(cache, (pair_key, address_key))
         raise
+    _forget(cache, pair_key)
+    _uncount(cache, (address_key,))
     signed = _verify(config, tokens, None)
     _session_login(request, signed)
-    cache.delete(user_key)
     response = JsonResponse({"expires_in": signed.tokens.expires_in})
     _set_token_cookies(request, response, config, signed)
+    # A new sign-in, a new CSRF token: one planted in this browser before no longer works.
+    rotate_token(request)
     return response
 
 
-def _count_failure(cache: Any, keys: tuple[str, ...], window: int) -> None:
+def _count_attempt(config: HostedUIConfig, cache: Any, limits: tuple[tuple[str, int], ...]) -> None:
+    over = False
+    for key, limit in limits:
+        over = _increment(config, cache, key) > limit or over
+    if over:
+        raise SignInThrottledError(retry_after=config.signin_failure_window)
+
+
+def _increment(config: HostedUIConfig, cache: Any, key: str) -> int:
+    """``add(key, 0)`` then ``incr(key)``: atomic on Redis and Memcached, so no worker loses a
+    count. A cache that cannot count refuses the sign-in (503) rather than let it run uncounted."""
+    window = config.signin_failure_window
+    try:
+        for _ in range(2):
+            cache.add(key, 0, timeout=window)
+            try:
+                count = int(cache.incr(key))
+            except ValueError:
+                continue  # gone between add() and incr() (it expired), or a cache dropping writes
+            if count == 1:
+                # Ours, fresh: make sure it expires even if incr() created it (Django's Redis
+                # incr() checks the key exists, then increments: it may expire in between).
+                cache.touch(key, window)
+            return count
+    except Exception as err:  # each backend raises its own errors (redis, pymemcache, OSError)
+        logger.warning("sign-in refused: the cache %r of its throttle cannot answer (%s)",
+                       config.cache_alias, type(err).__name__)
+        raise SignInUnavailableError("the sign-in throttle's cache cannot answer") from err
+    logger.warning("sign-in refused: the cache %r of its throttle keeps no counter", config.cache_alias)
+    raise SignInUnavailableError("the sign-in throttle's cache keeps no counter")
+
+
+def _uncount(cache: Any, keys: tuple[str, ...]) -> None:
+    """Give back an attempt that was not a wrong password. A failure here only over-counts."""
     for key in keys:
-        # add() then incr(): atomic on Redis and Memcached, so workers never lose a count.
-        cache.add(key, 0, timeout=window)
         try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, timeout=window)
+            if int(cache.decr(key)) <= 0:
+                cache.delete(key)  # nothing left to count (and never a counter without expiry)
+        except Exception:  # gone (expired), or the cache is down: over-counting only slows
+            pass
+
+
+def _forget(cache: Any, key: str) -> None:
+    try:
+        cache.delete(key)
+    except Exception:  # the cache is down: the counter expires with its window
+        pass

@@ -1,4 +1,4 @@
-"""Django REST Framework integration (see DESIGN.md §6).
+"""Django REST Framework integration (docs/django.md).
 
 ``CognitoAuthentication`` authenticates by a Cognito token; ``HasGroup(...)`` and ``HasScope(...)``
 are permission classes that compose with DRF's ``&``, ``|`` and ``~``.

@@ -19,7 +19,10 @@ __all__ = ["AlbAuthentication"]
 
 class AlbAuthentication(CognitoAuthentication):
     """Authenticates by ``x-amzn-oidc-data``; no header: ``None`` (anonymous, later
-    authenticators still run). ``request.user`` is ``USER_CLASS(claims)``."""
+    authenticators still run). ``request.user`` is ``USER_CLASS(claims)``.
+
+    Unsafe methods need a valid CSRF token, as with a cookie token: the ALB adds the header to
+    every request that carries its session cookie, cross-site ones included."""
 
     def get_raw_token(self, request: Request) -> RawToken | None:
         return alb_token_from_request(request)

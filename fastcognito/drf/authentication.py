@@ -69,7 +69,8 @@ class KeysUnavailable(exceptions.APIException):
 class CognitoAuthentication(BaseAuthentication):
     """Authenticates ``Authorization: Bearer <token>`` (types from ``AUTH_HEADER_TYPES``) or the
     cookie ``COOKIE_NAME``. No token: ``None`` (anonymous; later authenticators still run).
-    ``request.user`` becomes ``USER_CLASS(claims)`` and ``request.auth`` the ``Claims``.
+    ``request.user`` becomes ``USER_CLASS(claims)`` and ``request.auth`` the ``Claims``. Unsafe
+    methods need a CSRF token unless the token came from ``Authorization``.
 
     Put it first in ``authentication_classes``: DRF takes the ``WWW-Authenticate`` header (and
     so the choice between 401 and 403) from the first authenticator.
@@ -116,8 +117,9 @@ class CognitoAuthentication(BaseAuthentication):
         except JWKSError as err:
             request.cognito_error = err
             raise KeysUnavailable(err, retry_after=float(self._policy().retry_after)) from None
-        if raw_token.source == "cookie":
-            # A browser sends cookies with cross-site requests; the header cannot be forged so.
+        if raw_token.source != "header":
+            # Only the Authorization header is set by the page's own script; every other source
+            # (a cookie, the ALB's header) rides along with cross-site requests too.
             self.enforce_csrf(request)
         try:
             if default_steps:
@@ -168,7 +170,8 @@ class CognitoAuthentication(BaseAuthentication):
         """Hook with Djognito's name and signature: add attributes or permissions to ``user``."""
 
     def enforce_csrf(self, request: Request) -> None:
-        """CSRF validation for cookie tokens, exactly as DRF's ``SessionAuthentication`` does it."""
+        """CSRF validation for every token not from ``Authorization`` (a cookie, the ALB's header),
+        exactly as DRF's ``SessionAuthentication`` does it."""
 
         def dummy_get_response(request: Any) -> None:  # pragma: no cover
             return None

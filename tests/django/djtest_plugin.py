@@ -124,6 +124,16 @@ def moto_config(cognito: Any) -> Iterator[Any]:
 
 
 @pytest.fixture
+def cognito_stand_in(rsa_key: Any) -> Iterator[Any]:
+    """A Cognito stand-in on 127.0.0.1 (``signin_support.CognitoStandIn``): the sign-in
+    endpoints with genuine tokens signed by the test key, and a count of every call."""
+    from signin_support import CognitoStandIn
+
+    with CognitoStandIn(rsa_key) as stand_in:
+        yield stand_in
+
+
+@pytest.fixture
 def api_client() -> Any:
     from rest_framework.test import APIClient
 
@@ -157,9 +167,9 @@ def django_db_modify_db_settings(
     if not _uses_postgres(request.session):
         yield
         return
-    _POSTGRES.start()
+    _POSTGRES.acquire()
     try:
         yield
     finally:
         # After pytest-django's teardown, which drops the test database first.
-        _POSTGRES.stop()
+        _POSTGRES.release()

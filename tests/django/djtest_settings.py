@@ -31,6 +31,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Ends a session login with its Cognito sign-in (REPLICA["SESSION_LOGIN"]); idle otherwise.
+    "fastcognito.django.users.middleware.SessionRefreshMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "fastcognito.django.CognitoMiddleware",
 ]

@@ -46,6 +46,7 @@ class PostgresServer:
         self.data = self.directory / "data"
         self.port = 5432
         self.started = False
+        self.users = 0
         # Also when no test started it: the directory exists from the start.
         atexit.register(self.stop)
 
@@ -63,6 +64,19 @@ class PostgresServer:
         if os.geteuid() != 0:
             return list(args)
         return ["runuser", "-u", UNPRIVILEGED_USER, "--", *args]
+
+    def acquire(self) -> None:
+        """Start the server for one more user (a conftest's session fixture); the first starts it.
+        tests/django and tests/security each hold one, and one pytest run may collect both."""
+        if self.users == 0 and not self.started:
+            self.start()
+        self.users += 1
+
+    def release(self) -> None:
+        """The last user to let go stops the server."""
+        self.users -= 1
+        if self.users == 0:
+            self.stop()
 
     def start(self) -> None:
         binaries = find_binaries()

@@ -75,6 +75,14 @@ def test_a_valid_hosted_ui_builds_its_client() -> None:
         ({"TIMEOUT": 600}, {}, "fastcognito.E119"),
         ({"AUTO_REFRESH": "yes"}, {}, "fastcognito.E120"),
         ({"CACHE": "nowhere"}, {}, "fastcognito.E121"),
+        ({"TRUSTED_PROXY_COUNT": -1}, {}, "fastcognito.E123"),
+        ({"TRUSTED_PROXY_COUNT": True}, {}, "fastcognito.E123"),
+        ({"TRUSTED_PROXY_COUNT": False}, {}, "fastcognito.E123"),
+        ({"TRUSTED_PROXY_COUNT": 1.0}, {}, "fastcognito.E123"),
+        ({"TRUSTED_PROXY_COUNT": "1"}, {}, "fastcognito.E123"),
+        ({"TRUSTED_PROXY_COUNT": 17}, {}, "fastcognito.E123"),
+        ({"MAX_PENDING_SIGNINS": 0}, {}, "fastcognito.E124"),
+        ({"MAX_PENDING_SIGNINS": 21}, {}, "fastcognito.E124"),
     ],
 )
 def test_each_mistake_has_its_id(change: dict[str, Any], top: dict[str, Any], expected: str) -> None:
@@ -88,3 +96,27 @@ def test_required_keys() -> None:
 
 def test_not_a_dict_is_reported_once() -> None:
     assert ids("https://auth.example.com") == ["fastcognito.E015"]
+
+
+@pytest.mark.parametrize(
+    ("count", "remote", "forwarded", "expected"),
+    [
+        (0, "198.51.100.7", "203.0.113.9", "198.51.100.7"),  # the header is never read by default
+        (1, "10.0.0.1", "203.0.113.9", "203.0.113.9"),
+        (1, "10.0.0.1", "6.6.6.6, 203.0.113.9", "203.0.113.9"),  # what the client wrote is left of ours
+        (2, "10.0.0.2", "6.6.6.6, 203.0.113.9, 10.0.0.1", "203.0.113.9"),
+        (2, "10.0.0.2", "203.0.113.9", "10.0.0.2"),  # did not pass every proxy: REMOTE_ADDR
+        (1, "10.0.0.1", "", "10.0.0.1"),
+        (1, "10.0.0.1", "not-an-address", "10.0.0.1"),
+        (1, "10.0.0.1", "203.0.113.9:51234", "203.0.113.9"),
+        (1, "10.0.0.1", "[2001:db8::1]:443", "2001:db8::1"),
+        (1, "10.0.0.1", "::ffff:203.0.113.9", "203.0.113.9"),
+    ],
+)
+def test_client_address(count: int, remote: str, forwarded: str, expected: str) -> None:
+    from django.test import RequestFactory
+
+    from fastcognito.django.hosted_ui import client_address
+
+    request = RequestFactory().get("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_address(request, count) == expected

@@ -8,7 +8,6 @@ import logging
 import socket
 import threading
 from collections.abc import Callable, Iterator
-from http.cookies import Morsel
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -25,36 +24,24 @@ from ministack_server import (
     CognitoApp,
     submit_login_form,
 )
+from ministack_signin import fastcognito_settings
+from signin_support import (
+    ACCESS,
+    PROTECTED,
+    REFRESH,
+    CognitoStandIn,
+    assert_no_login,
+    cookie,
+    set_cookies,
+    signin,
+    stand_in_settings,
+    state_cookie_name,
+)
 
 from fastcognito.django.views import STATE_SALT
 
 pytestmark = pytest.mark.slow
 
-ACCESS = "fastcognito_access"
-REFRESH = "fastcognito_refresh"
-STATE = "fastcognito_signin"
-PROTECTED = "/plain/protected/"
-
-
-def fastcognito_settings(app: CognitoApp, client: AppClient, **hosted: Any) -> dict[str, Any]:
-    return {
-        "USER_POOL_ID": app.pool_id,
-        "CLIENT_ID": [app.confidential.client_id, app.public.client_id],
-        "TOKEN_USE": "access",
-        "JWKS_URL": app.jwks_url,
-        "COOKIE_NAME": ACCESS,
-        "HOSTED_UI": {
-            "DOMAIN": app.url,
-            "CLIENT_ID": client.client_id,
-            "CLIENT_SECRET": client.client_secret,
-            "REDIRECT_URI": REDIRECT_URI,
-            "LOGOUT_URI": LOGOUT_URI,
-            "API_URL": app.url,
-            "TIMEOUT": 2,
-            "ALLOWED_REDIRECT_HOSTS": ["app.example.com"],
-            **hosted,
-        },
-    }
 
 
 @pytest.fixture(autouse=True)
@@ -112,30 +99,6 @@ def finish_login(browser: Client, authorize_url: str, username: str = "alice", p
     location = submitted.headers["Location"]
     assert location.startswith(REDIRECT_URI)
     return browser.get("/auth/callback/", {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()})
-
-
-def cookie(response: Any, name: str, path: str = "/") -> Morsel[str]:
-    for morsel in response.cookies.values():
-        if morsel.key == name and morsel["path"] == path:
-            return morsel
-    raise AssertionError(f"no Set-Cookie for {name} at {path}: {[(m.key, m['path']) for m in response.cookies.values()]}")
-
-
-def set_cookies(response: Any) -> dict[tuple[str, str], Morsel[str]]:
-    return {(morsel.key, morsel["path"]): morsel for morsel in response.cookies.values()}
-
-
-def assert_no_login(response: Any) -> None:
-    for morsel in response.cookies.values():
-        if morsel.key in (ACCESS, REFRESH):
-            assert morsel.value == "" and morsel["max-age"] == 0, f"{morsel.key} set on a failure"
-
-
-def state_cookie_name(authorize_url: str) -> tuple[str, str]:
-    import hashlib
-
-    state = parse_qs(urlsplit(authorize_url).query)["state"][0]
-    return state, f"{STATE}_{hashlib.sha256(state.encode()).hexdigest()[:16]}"
 
 
 # --- the happy path -----------------------------------------------------------------------------
@@ -548,12 +511,6 @@ def test_logout_without_sign_in_still_goes_to_cognito(configure: Callable[..., N
 # --- password sign-in -------------------------------------------------------------------------------
 
 
-def signin(browser: Client, username: str, password: str, **extra: Any) -> Any:
-    return browser.post(
-        "/auth/signin/", json.dumps({"username": username, "password": password}), content_type="application/json", **extra
-    )
-
-
 def test_password_sign_in_sets_the_same_cookies(configure: Callable[..., None], app_client: AppClient) -> None:
     configure(app_client)
     browser = Client()
@@ -602,8 +559,34 @@ def test_repeated_failures_are_throttled(configure: Callable[..., None]) -> None
     blocked = signin(browser, "ALICE", PASSWORD)  # even the right password, in any case
     assert blocked.status_code == 429 and blocked.json()["code"] == "throttled"
     assert blocked["Retry-After"] == "120"
-    assert signin(Client(REMOTE_ADDR="10.0.0.9"), "alice", PASSWORD).status_code == 429  # per user...
+    # Per user name *and* address: the right password from another address still signs in...
+    assert signin(Client(REMOTE_ADDR="10.0.0.9"), "alice", PASSWORD).status_code == 200
     assert signin(browser, "someone-else", "Wrong-password-1!").status_code == 401  # ...not per site
+
+
+def test_oversized_sign_in_body_is_refused(configure: Callable[..., None]) -> None:
+    configure()
+    body = json.dumps({"username": "alice", "password": PASSWORD, "padding": "x" * 10_000})
+    answer = Client().post("/auth/signin/", body, content_type="application/json")
+    assert answer.status_code == 400 and answer.json()["code"] == "invalid_request"
+    assert not answer.cookies
+
+
+def test_a_success_clears_the_count_of_its_user_and_address(cognito_stand_in: CognitoStandIn) -> None:
+    """Counted before Cognito is called, an attempt is given back unless its password was wrong."""
+    settings_value = stand_in_settings(
+        cognito_stand_in, SIGNIN_MAX_FAILURES=3, SIGNIN_MAX_FAILURES_PER_ADDRESS=5
+    )
+    with override_settings(FASTCOGNITO=settings_value):
+        alice = Client(REMOTE_ADDR="10.0.0.7")
+        for _ in range(2):
+            assert signin(alice, "alice", "Wrong-password-1!").status_code == 401
+        assert signin(alice, "alice", PASSWORD).status_code == 200
+        for _ in range(2):  # the two failures before the success are forgotten
+            assert signin(alice, "alice", "Wrong-password-1!").status_code == 401
+        for _ in range(6):  # successes never count against the address
+            assert signin(Client(REMOTE_ADDR="10.0.0.7"), "bob", PASSWORD).status_code == 200
+    assert cognito_stand_in.calls["InitiateAuth"] == 11
 
 
 def test_failures_per_address_are_throttled(configure: Callable[..., None]) -> None:
@@ -631,23 +614,57 @@ def signed_in_by_password(browser: Client) -> None:
     assert answer.status_code == 200, answer.content
 
 
-def test_auto_refresh_when_the_access_cookie_is_gone(configure: Callable[..., None]) -> None:
-    configure(AUTO_REFRESH=True)
+@pytest.fixture
+def stand_in_auto_refresh(cognito_stand_in: CognitoStandIn) -> Iterator[CognitoStandIn]:
+    """AUTO_REFRESH against the stand-in, which can issue expired access tokens."""
+    with override_settings(FASTCOGNITO=stand_in_settings(cognito_stand_in, AUTO_REFRESH=True)):
+        yield cognito_stand_in
+
+
+def test_auto_refresh_of_an_expired_access_cookie(stand_in_auto_refresh: CognitoStandIn) -> None:
     browser = Client()
     answer = signin(browser, "alice", PASSWORD)
     assert cookie(answer, REFRESH, "/")["httponly"]  # the middleware needs it on every path
-    del browser.cookies[ACCESS]  # what the browser does at the token's exp (the cookie's Max-Age)
+    # Kept past the token's exp, as long as the refresh cookie: the expired token is what
+    # the middleware refreshes, never a refresh cookie alone.
+    assert cookie(answer, ACCESS)["max-age"] == cookie(answer, REFRESH, "/")["max-age"] == 30 * 24 * 3600
+    browser.cookies[ACCESS] = stand_in_auto_refresh.access_token("alice", expired=True)  # an hour later
     refreshed = browser.get(PROTECTED)
     assert refreshed.status_code == 200, refreshed.content
     new_access = cookie(refreshed, ACCESS)
     assert new_access.value and new_access["httponly"] and new_access["max-age"] > 3000
     assert browser.get(PROTECTED).status_code == 200
     assert not browser.get(PROTECTED).cookies  # a valid access cookie: no refresh
+    assert stand_in_auto_refresh.calls["refresh_token"] == 1
 
 
-def test_auto_refresh_with_a_refused_refresh_token_signs_out(configure: Callable[..., None]) -> None:
-    configure(AUTO_REFRESH=True)
+def test_no_auto_refresh_without_an_access_cookie(stand_in_auto_refresh: CognitoStandIn) -> None:
+    # Changed with the security review (issue 17, finding 4): a refresh cookie alone used to
+    # call Cognito, which let anonymous requests make us call it without bound.
     browser = Client()
+    browser.cookies[REFRESH] = stand_in_auto_refresh.refresh_token("alice")
+    answer = browser.get(PROTECTED)
+    assert answer.status_code == 401 and not answer.cookies
+    assert stand_in_auto_refresh.calls["refresh_token"] == 0
+
+
+def test_expired_access_cookie_without_refresh_cookie_is_dropped(
+    stand_in_auto_refresh: CognitoStandIn,
+) -> None:
+    """Kept past its exp for AUTO_REFRESH, the access cookie could outlive the refresh cookie:
+    it is then dropped, not refreshed, and the request is anonymous (not a 401 `expired`, which
+    DRF would answer even on a public view)."""
+    browser = Client()
+    browser.cookies[ACCESS] = stand_in_auto_refresh.access_token("alice", expired=True)
+    answer = browser.get("/drf/public/")
+    assert answer.status_code == 200, answer.content
+    assert cookie(answer, ACCESS).value == "" and cookie(answer, ACCESS)["max-age"] == 0
+    assert sum(stand_in_auto_refresh.calls.values()) == 0
+
+
+def test_auto_refresh_with_a_refused_refresh_token_signs_out(stand_in_auto_refresh: CognitoStandIn) -> None:
+    browser = Client()
+    browser.cookies[ACCESS] = stand_in_auto_refresh.access_token("alice", expired=True)
     browser.cookies[REFRESH] = "unknown-refresh-token"
     answer = browser.get(PROTECTED)
     assert answer.status_code == 401
@@ -655,13 +672,12 @@ def test_auto_refresh_with_a_refused_refresh_token_signs_out(configure: Callable
     assert cookie(answer, REFRESH, "/").value == ""
 
 
-def test_auto_refresh_with_cognito_down_keeps_the_cookies(configure: Callable[..., None]) -> None:
-    configure(AUTO_REFRESH=True)
+def test_auto_refresh_with_cognito_down_keeps_the_cookies(cognito_stand_in: CognitoStandIn) -> None:
     browser = Client()
-    signed_in_by_password(browser)
-    del browser.cookies[ACCESS]
-    configure(AUTO_REFRESH=True, DOMAIN=closed_url())
-    answer = browser.get(PROTECTED)
+    browser.cookies[ACCESS], browser.cookies[REFRESH] = cognito_stand_in.expired_session("alice")
+    down = stand_in_settings(cognito_stand_in, AUTO_REFRESH=True, DOMAIN=closed_url())
+    with override_settings(FASTCOGNITO=down):
+        answer = browser.get(PROTECTED)
     assert answer.status_code == 401 and not answer.cookies
 
 
@@ -675,7 +691,7 @@ def test_no_auto_refresh_by_default(configure: Callable[..., None]) -> None:
     assert answer.status_code == 401 and not answer.cookies
 
 
-def test_auto_refresh_in_async_stacks(configure: Callable[..., None]) -> None:
+def test_auto_refresh_in_async_stacks(stand_in_auto_refresh: CognitoStandIn) -> None:
     import asyncio
 
     from django.http import HttpResponse
@@ -683,13 +699,11 @@ def test_auto_refresh_in_async_stacks(configure: Callable[..., None]) -> None:
 
     from fastcognito.django.autorefresh import arefresh_expired_access
 
-    configure(AUTO_REFRESH=True)
-    browser = Client()
-    signed_in_by_password(browser)
     request = RequestFactory().get(PROTECTED)
-    request.COOKIES[REFRESH] = browser.cookies[REFRESH].value
+    request.COOKIES[ACCESS], request.COOKIES[REFRESH] = stand_in_auto_refresh.expired_session("alice")
+    expired = request.COOKIES[ACCESS]
     finish = asyncio.run(arefresh_expired_access(request))
-    assert finish is not None and request.COOKIES[ACCESS]
+    assert finish is not None and request.COOKIES[ACCESS] != expired
     assert cookie(finish(HttpResponse()), ACCESS).value == request.COOKIES[ACCESS]
 
 

@@ -23,7 +23,8 @@ SYNC = """
 from django.db import connection
 from fastcognito import Claims
 from fastcognito.django.users import sync_user
-claims = Claims({"sub": "1d0c5b1e-0000-4000-8000-000000000001", "username": "alice", "iat": 1,
+claims = Claims({"iss": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_example",
+                 "sub": "1d0c5b1e-0000-4000-8000-000000000001", "username": "alice", "iat": 1,
                  "email": "alice@example.com", "cognito:groups": ["admins"]})
 first, again = sync_user(claims), sync_user(claims)
 print(connection.vendor, first.pk == again.pk, first.email, first.is_staff, list(first.groups.values_list("name", flat=True)))

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from conftest import CognitoPool, TokenFactory
+from conftest import CLIENT_ID, POOL_ID, CognitoPool, TokenFactory
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.db import connections
@@ -161,6 +161,22 @@ def test_an_older_token_never_undoes_a_newer_sync(
     assert group_names(again, alias) == [] and not again.is_superuser
 
 
+def test_a_pool_that_switches_issuer_form_keeps_its_users(
+    alias: str, tokens: TokenFactory, make_verifier: Callable[..., CognitoVerifier]
+) -> None:
+    # Identities are keyed by issuer and sub; the pool's issuer forms (and Regions) are one issuer.
+    verifier = make_verifier(token_use="id", issuer_form="both", additional_regions=["eu-central-1"])
+    issuers = [
+        "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_TestPool1",
+        "https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_TestPool1",
+        "https://cognito-idp.eu-central-1.amazonaws.com/eu-west-1_TestPool1",
+    ]
+    with override_settings(FASTCOGNITO={"REPLICA": {"DATABASE": alias}}):
+        users = {sync_user(verifier.verify(tokens.id(iss=issuer))).pk for issuer in issuers}
+    assert len(users) == 1
+    assert list(CognitoIdentity.objects.using(alias).values_list("issuer", flat=True)) == issuers[:1]
+
+
 # --- e-mail takeovers ---------------------------------------------------------------------------
 
 
@@ -190,16 +206,27 @@ def test_a_verified_email_does_not_match_when_matching_is_off(cognito: CognitoPo
     assert not CognitoIdentity.objects.using(alias).filter(user=victim).exists()
 
 
-def test_a_verified_email_matches_when_matching_is_on(cognito: CognitoPool, replica: Any, alias: str) -> None:
-    replica(MATCH_EMAIL=True)
+def test_a_verified_email_matches_when_matching_is_on(
+    alias: str, tokens: TokenFactory, jwks_document: dict[str, Any]
+) -> None:
+    # Only the JSON boolean true counts, which moto does not write (its "true" is a string): pool
+    # tokens signed with the test pool's key, verified as the settings verify them.
+    verifier = CognitoVerifier(POOL_ID, client_id=CLIENT_ID, token_use="id", jwks=jwks_document)
+    replica = {"DATABASE": alias, "MATCH_EMAIL": True}
     local = User.objects.db_manager(alias).create_user("carol.local", "Carol@Example.com")
-    add_user(cognito, "carol", "carol@example.com", verified=True)
-    user = sync_user(id_claims(cognito, "carol"))
-    assert user.pk == local.pk
-    assert CognitoIdentity.objects.using(alias).get(user=local).sub == id_claims(cognito, "carol").sub
-    # A second Cognito user with the same verified address finds the local user already linked.
-    add_user(cognito, "carol2", "carol@example.com", verified=True)
-    assert sync_user(id_claims(cognito, "carol2")).pk != local.pk
+
+    def carol(sub: str, username: str) -> Claims:
+        claims = {"sub": sub, "email": "carol@example.com", "cognito:username": username}
+        return verifier.verify(tokens.id(**claims))
+
+    with override_settings(FASTCOGNITO={**settings.FASTCOGNITO, "JWKS": jwks_document, "REPLICA": replica}):
+        first = carol("c0000000-0000-4000-8000-000000000001", "carol")
+        assert first["email_verified"] is True
+        user = sync_user(first)
+        assert user.pk == local.pk
+        assert CognitoIdentity.objects.using(alias).get(user=local).sub == first.sub
+        # A second Cognito user with the same verified address finds the local user already linked.
+        assert sync_user(carol("c0000000-0000-4000-8000-000000000002", "carol2")).pk != local.pk
 
 
 def test_a_user_name_taken_by_a_local_user_is_refused(cognito: CognitoPool, replica: Any, alias: str) -> None:
@@ -358,6 +385,8 @@ def test_the_stateless_user_stays_the_default(cognito: CognitoPool, replica: Any
         ("yes", "fastcognito.E201"),
         ({"MATCH_EMAILS": True}, "fastcognito.E201"),
         ({"MATCH_EMAIL": "yes"}, "fastcognito.E201"),
+        ({"MATCH_EMAIL_FEDERATED": "yes", "MATCH_EMAIL": True}, "fastcognito.E201"),
+        ({"MATCH_EMAIL_FEDERATED": True}, "fastcognito.E201"),
         ({"USER_FIELDS": "no.such.module.fields"}, "fastcognito.E201"),
         ({"EXCHANGE_CLAIMS": "email"}, "fastcognito.E201"),
         ({"SESSION_LOGIN": True, "SESSION_BACKEND": "myproject.Backend"}, "fastcognito.E202"),
@@ -385,6 +414,12 @@ def test_session_login_without_the_session_middleware_is_an_error() -> None:
 def test_good_replica_settings_pass_the_checks() -> None:
     from fastcognito.django.users.checks import check_replica
 
-    replica = {"MATCH_EMAIL": True, "SESSION_LOGIN": True, "EXCHANGE_CLAIMS": ["email"], "DATABASE": "pg"}
+    replica = {
+        "MATCH_EMAIL": True,
+        "MATCH_EMAIL_FEDERATED": True,
+        "SESSION_LOGIN": True,
+        "EXCHANGE_CLAIMS": ["email"],
+        "DATABASE": "pg",
+    }
     with override_settings(FASTCOGNITO={"USER_POOL_ID": "eu-west-1_x", "CLIENT_ID": "c", "REPLICA": replica}):
         assert check_replica() == []

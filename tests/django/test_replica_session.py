@@ -5,21 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.models import User
 from django.test import Client, override_settings
-from ministack_server import PASSWORD, REDIRECT_URI, CognitoApp, Ministack, create_app, submit_login_form
-from test_django_signin import fastcognito_settings
+from ministack_server import PASSWORD, CognitoApp, Ministack, create_app
+from ministack_signin import ACCESS, fastcognito_settings, sign_in
 
 from fastcognito.django.users import UserRefusedError
 from fastcognito.django.users.models import CognitoIdentity
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
-
-ACCESS = "fastcognito_access"
 
 
 @pytest.fixture(scope="module")
@@ -49,14 +46,6 @@ def configure(staff_app: CognitoApp) -> Iterator[Callable[..., None]]:
     finally:
         for override in reversed(active):
             override.disable()
-
-
-def sign_in(browser: Client) -> Any:
-    authorize_url = str(browser.get("/auth/login/")["Location"])
-    submitted = submit_login_form(authorize_url, "alice", PASSWORD)
-    location = submitted.headers["Location"]
-    assert location.startswith(REDIRECT_URI)
-    return browser.get("/auth/callback/", {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()})
 
 
 def test_sign_in_logs_into_the_session_and_sign_out_ends_it(configure: Any) -> None:

@@ -8,8 +8,9 @@ fill or restart it.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -48,3 +49,33 @@ def memcached_server() -> Iterator[MemcachedServer]:
     _require_servers()
     with MemcachedServer() as server:
         yield server
+
+
+@pytest.fixture
+def signin_site(cognito_stand_in: Any, redis_server: RedisServer) -> Iterator[Callable[..., None]]:
+    """The sign-in views against the Cognito stand-in (``cognito_stand_in``), their shared state
+    (``HOSTED_UI["CACHE"]``) on this test's real Redis. Applied at once; call it again with
+    ``HOSTED_UI`` overrides (and ``DEBUG=...``)."""
+    from django.test import override_settings
+    from signin_support import stand_in_settings
+
+    active: list[Any] = []
+
+    def apply(*, DEBUG: bool = False, **hosted: Any) -> None:  # noqa: N803  (the setting's name)
+        override = override_settings(
+            DEBUG=DEBUG,
+            FASTCOGNITO=stand_in_settings(cognito_stand_in, CACHE="throttle", **hosted),
+            CACHES={
+                "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "sec"},
+                "throttle": redis_server.cache_settings(),
+            },
+        )
+        override.enable()
+        active.append(override)
+
+    apply()
+    try:
+        yield apply
+    finally:
+        for override in reversed(active):
+            override.disable()

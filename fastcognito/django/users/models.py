@@ -1,4 +1,5 @@
-"""``CognitoIdentity``: one row per Cognito user, keyed by ``sub``, linked to a local user.
+"""``CognitoIdentity``: one row per Cognito user, keyed by its issuer and ``sub`` together,
+linked to a local user.
 
 A link table rather than a user model of our own: it works with any ``AUTH_USER_MODEL`` (the
 default ``User`` or a custom one), and the local user keeps whatever else the project stores.
@@ -13,14 +14,20 @@ __all__ = ["CognitoIdentity"]
 
 
 class CognitoIdentity(models.Model):
-    """The Cognito ``sub`` of a local user, and what was last synced onto that user.
+    """The issuer and ``sub`` of a local user, and what was last synced onto that user.
+
+    A ``sub`` is unique only within its issuer: another identity provider trusted beside the
+    pool (an ALB's OpenID Connect provider) may hand out the same value, so the pair is the key.
+    Cognito's issuer forms of one pool are stored as one issuer (``sync.identity_issuer``).
+    An empty ``issuer`` (rows made by hand before 0002) matches no token: such a row refuses its
+    ``sub`` until its issuer is set.
 
     ``groups_digest`` and ``synced_iat`` let a request tell, without writing, whether a token
     carries anything new: a write happens only when a field, a flag or the groups changed.
     """
 
     # Cognito's sub is a UUID; 255 leaves room for other issuers' opaque ids.
-    sub = models.CharField(max_length=255, unique=True)
+    sub = models.CharField(max_length=255)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cognito_identity"
     )
@@ -32,6 +39,9 @@ class CognitoIdentity(models.Model):
     class Meta:
         verbose_name = "Cognito identity"
         verbose_name_plural = "Cognito identities"
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "sub"], name="fastcognito_identity_issuer_sub"),
+        ]
 
     def __str__(self) -> str:
-        return str(self.sub)
+        return f"{self.sub} ({self.issuer or 'no issuer'})"

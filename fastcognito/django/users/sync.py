@@ -1,14 +1,17 @@
-"""Keeping a local user in step with a verified token, keyed by the Cognito ``sub``.
+"""Keeping a local user in step with a verified token, keyed by its issuer and ``sub``.
 
-``sync_user(claims)`` returns the local user of the token's ``sub``, creating it on first sight
-and updating it when the token says something new. Per request it costs one read (the identity
-and its user, joined); it writes only when a field, ``is_staff``/``is_superuser`` or the groups
-differ from what was last synced, and then everything in one transaction.
+``sync_user(claims)`` returns the local user of the token's issuer and ``sub``, creating it on
+first sight and updating it when the token says something new. Per request it costs one read
+(the identity and its user, joined); it writes only when a field, ``is_staff``/``is_superuser``
+or the groups differ from what was last synced, and then everything in one transaction, with the
+changes computed again from the rows read under the identity's lock.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,20 +19,48 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, models, router, transaction
 
 from ...claims import Claims
-from ...exceptions import UserRefusedError
+from ...exceptions import ConfigurationError, UserRefusedError
 from ..conf import fastcognito_settings
 from .config import ReplicaConfig, replica_config
 
-__all__ = ["default_user_fields", "email_is_verified", "sync_user"]
+__all__ = ["default_user_fields", "email_is_verified", "identity_issuer", "sync_user"]
+
+logger = logging.getLogger("fastcognito.django")
 
 # Standard OpenID Connect claims (id tokens) onto the fields of Django's AbstractUser.
 _NAME_CLAIMS = (("given_name", "first_name"), ("family_name", "last_name"))
+# The identity's columns (CognitoIdentity.issuer and .sub).
+_KEY_CHARS = 255
+_REGION = r"[a-z]{2}(?:-[a-z]+)+-\d{1,2}"
+# Cognito's issuer forms: the original one names the Region that signed (a multi-Region pool has
+# one per Region), the updated one the home Region. All name the same pool, whose subs they share.
+_COGNITO_ISSUER = re.compile(
+    rf"https://(?:issuer-)?cognito-idp\.{_REGION}\.amazonaws\.com/"
+    rf"(?P<pool>(?P<region>{_REGION})_[0-9A-Za-z]+)"
+)
+
+
+def identity_issuer(iss: str) -> str:
+    """The issuer an identity is stored under: ``iss`` itself, except that every Cognito issuer
+    form of one pool is the original form in the pool's home Region, so a pool that switches
+    forms (``ISSUER_FORM``) or signs in another Region keeps its users."""
+    match = _COGNITO_ISSUER.fullmatch(iss)
+    if match is None:
+        return iss
+    return f"https://cognito-idp.{match['region']}.amazonaws.com/{match['pool']}"
 
 
 def email_is_verified(claims: Mapping[str, Any]) -> bool:
-    """True only when the token states it: Cognito writes a boolean, some pools the string."""
-    verified = claims.get("email_verified")
-    return verified is True or verified == "true"
+    """True only for the JSON boolean ``true`` (OpenID Connect Core §5.1 makes ``email_verified``
+    a boolean, and Cognito's id tokens carry one). The string ``"true"`` is what federated
+    providers' attribute mappings and the userInfo endpoint carry: not a statement to trust."""
+    return claims.get("email_verified") is True
+
+
+def _clean(value: Any) -> Any:
+    # PostgreSQL refuses NUL in text (a DataError: a 500) where SQLite stores it. Stripped, so
+    # both databases store the same value, as every claim is cleaned to what the database stores.
+    return value.replace("\x00", "") if isinstance(value, str) else value
 
 
 def default_user_fields(claims: Claims) -> dict[str, Any]:
@@ -77,8 +108,11 @@ class _Wanted:
         fields = conf.user_fields(claims)
         if not isinstance(fields, Mapping):
             raise TypeError("REPLICA['USER_FIELDS'] must return a dict")
-        fields = _fit(user_model, dict(fields))
+        fields = _fit(user_model, {name: _clean(value) for name, value in fields.items()})
         groups = set(claims.groups)
+        manages_groups = _has_groups(user_model)
+        if manages_groups:
+            _check_group_names(groups)
         if "is_superuser" in field_names:
             fields["is_superuser"] = not groups.isdisjoint(fastcognito_settings.SUPERUSER_GROUPS)
         if "is_staff" in field_names:
@@ -88,7 +122,17 @@ class _Wanted:
         self.groups_digest = _digest(self.groups)
         iat = claims.get("iat")
         self.iat = int(iat) if isinstance(iat, (int, float)) and not isinstance(iat, bool) else None
-        self.manages_groups = _has_groups(user_model)
+        self.manages_groups = manages_groups
+
+
+def _check_group_names(groups: set[str]) -> None:
+    """Group names are never cleaned or cut, as fields are: "admins\\0" must not become the
+    Django group "admins" (and its permissions) while is_superuser was computed from the claim."""
+    from django.contrib.auth.models import Group
+
+    longest = Group._meta.get_field("name").max_length or 0
+    if any("\x00" in name or len(name) > longest for name in groups):
+        raise UserRefusedError(f"a cognito:groups name cannot be stored (a NUL, or over {longest} chars)")
 
 
 def _has_groups(user_model: Any) -> bool:
@@ -107,35 +151,67 @@ def _alias(conf: ReplicaConfig) -> str:
     return conf.database or router.db_for_write(CognitoIdentity)
 
 
-def sync_user(claims: Claims, *, using: str | None = None) -> Any:
-    """The local user of ``claims`` (a verified token's), created or brought up to date.
-
-    Raises ``UserRefusedError`` when the mapping hook refuses, the local user is inactive, or a
-    new user's fields clash with a local user not linked to this ``sub``.
-    """
-    from .models import CognitoIdentity
-
-    sub = claims.sub
+def _identity_key(claims: Claims) -> tuple[str, str]:
+    """The token's (issuer, sub), or ``UserRefusedError`` when it cannot key an identity."""
+    sub, iss = claims.sub, claims.get("iss")
     if not sub or not claims.username:
         # Machine tokens (client credentials) have no user to replicate.
         raise UserRefusedError("the token has no user (no sub or no username)")
+    if not isinstance(iss, str) or not iss:
+        # Verified tokens always name their issuer; a sub alone identifies no one.
+        raise UserRefusedError("the token has no issuer")
+    issuer = identity_issuer(iss)
+    for name, value in (("iss", issuer), ("sub", sub)):
+        # Never cut or cleaned, as fields are: two different values would become one identity.
+        if not isinstance(value, str) or len(value) > _KEY_CHARS or "\x00" in value:
+            raise UserRefusedError(f"the token's {name} cannot be stored (a NUL, or over {_KEY_CHARS} chars)")
+    return issuer, sub
+
+
+def sync_user(claims: Claims, *, using: str | None = None) -> Any:
+    """The local user of ``claims`` (a verified token's), created or brought up to date.
+
+    The user is found by the token's issuer and ``sub`` together, never by ``sub`` alone. Raises
+    ``UserRefusedError`` when the mapping hook refuses, the local user is inactive, a new user's
+    fields clash with a local user not linked to this identity, or the only identity of this
+    ``sub`` is a row without an issuer.
+    """
+    issuer, sub = _identity_key(claims)
     conf = replica_config()
     alias = using or _alias(conf)
     user_model = get_user_model()
     wanted = _Wanted(claims, conf, user_model)
-    identity = CognitoIdentity.objects.using(alias).select_related("user").filter(sub=sub).first()
+    identity = _find(alias, issuer, sub)
     if identity is None:
-        identity = _create(claims, wanted, conf, alias, user_model)
+        _refuse_without_issuer(alias, sub)
+        identity = _create(claims, (issuer, sub), wanted, conf, alias, user_model)
         if identity is None:
-            return _existing_user(claims, sub, wanted, alias)
+            return _existing_user((issuer, sub), wanted, alias)
         return identity.user
     return _update(identity, wanted, alias)
 
 
-def _existing_user(claims: Claims, sub: str, wanted: _Wanted, alias: str) -> Any:
+def _find(alias: str, issuer: str, sub: str) -> Any:
     from .models import CognitoIdentity
 
-    identity = CognitoIdentity.objects.using(alias).select_related("user").filter(sub=sub).first()
+    return CognitoIdentity.objects.using(alias).select_related("user").filter(issuer=issuer, sub=sub).first()
+
+
+def _refuse_without_issuer(alias: str, sub: str) -> None:
+    """A row with an empty issuer (made by hand before migration 0002) is no token's: it neither
+    matches one silently nor lets a second local user be made beside it."""
+    from .models import CognitoIdentity
+
+    if CognitoIdentity.objects.using(alias).filter(issuer="", sub=sub).exists():
+        logger.warning(
+            "a CognitoIdentity has this token's sub but no issuer: the user is refused until the "
+            "row's issuer is set (see docs/replica.md)"
+        )
+        raise UserRefusedError("the local identity of this sub has no issuer")
+
+
+def _existing_user(key: tuple[str, str], wanted: _Wanted, alias: str) -> Any:
+    identity = _find(alias, *key)
     if identity is None:
         raise UserRefusedError("the user's fields clash with a local user that is not this Cognito user")
     return _update(identity, wanted, alias)
@@ -145,41 +221,57 @@ def _changes(user: Any, wanted: _Wanted) -> dict[str, Any]:
     return {name: value for name, value in wanted.fields.items() if getattr(user, name) != value}
 
 
+def _groups_differ(digest: str, wanted: _Wanted) -> bool:
+    return wanted.manages_groups and digest != wanted.groups_digest
+
+
+def _older(iat: int | None, synced_iat: int | None) -> bool:
+    # An older token (still unexpired) never undoes what a newer one synced.
+    return iat is not None and synced_iat is not None and iat < synced_iat
+
+
 def _update(identity: Any, wanted: _Wanted, alias: str) -> Any:
     from .models import CognitoIdentity
 
     user = identity.user
     if not getattr(user, "is_active", True):
         raise UserRefusedError("the local user is inactive")
-    if wanted.iat is not None and identity.synced_iat is not None and wanted.iat < identity.synced_iat:
-        # An older token (still unexpired) never undoes what a newer one synced.
+    if _older(wanted.iat, identity.synced_iat):
         return user
-    changes = _changes(user, wanted)
-    groups_changed = wanted.manages_groups and identity.groups_digest != wanted.groups_digest
-    if not changes and not groups_changed:
+    if not _changes(user, wanted) and not _groups_differ(identity.groups_digest, wanted):
+        # The read of this request already matches the token: the usual case, and no write.
         return user
     try:
         with transaction.atomic(using=alias):
             locked = CognitoIdentity.objects.using(alias).select_for_update().get(pk=identity.pk)
-            if wanted.iat is not None and locked.synced_iat is not None and wanted.iat < locked.synced_iat:
-                return type(user).objects.using(alias).get(pk=user.pk)
+            # Everything again from the rows as they are under the lock: a concurrent request may
+            # have committed another token's values since the first read, and a change list made
+            # from that read would leave them in place (an is_staff the newest token removed).
+            user = type(user).objects.using(alias).get(pk=locked.user_id)
+            if not getattr(user, "is_active", True):
+                raise UserRefusedError("the local user is inactive")
+            if _older(wanted.iat, locked.synced_iat):
+                return user
+            changes = _changes(user, wanted)
             if changes:
                 type(user).objects.using(alias).filter(pk=user.pk).update(**changes)
-            if groups_changed:
+            if _groups_differ(locked.groups_digest, wanted):
                 _set_groups(user, wanted.groups, alias)
-            CognitoIdentity.objects.using(alias).filter(pk=identity.pk).update(
+            # Also when nothing differed any more: an older token still in flight must see that
+            # this newer one was synced.
+            CognitoIdentity.objects.using(alias).filter(pk=locked.pk).update(
                 groups_digest=wanted.groups_digest, synced_iat=wanted.iat
             )
     except IntegrityError:
         raise UserRefusedError("the user's new fields clash with another local user") from None
     for name, value in changes.items():
         setattr(user, name, value)
-    identity.groups_digest = wanted.groups_digest
-    identity.synced_iat = wanted.iat
     return user
 
 
-def _create(claims: Claims, wanted: _Wanted, conf: ReplicaConfig, alias: str, user_model: Any) -> Any:
+def _create(
+    claims: Claims, key: tuple[str, str], wanted: _Wanted, conf: ReplicaConfig, alias: str, user_model: Any
+) -> Any:
     """The new identity, or ``None`` when a concurrent request created it first."""
     from .models import CognitoIdentity
 
@@ -197,26 +289,47 @@ def _create(claims: Claims, wanted: _Wanted, conf: ReplicaConfig, alias: str, us
                     setattr(user, name, value)
                 user.save(using=alias)
             identity = CognitoIdentity.objects.using(alias).create(
-                sub=claims.sub,
+                issuer=key[0],
+                sub=key[1],
                 user=user,
-                issuer=str(claims.get("iss", ""))[:255],
                 groups_digest=wanted.groups_digest if wanted.manages_groups else "",
                 synced_iat=wanted.iat,
             )
             if wanted.manages_groups:
                 _set_groups(user, wanted.groups, alias)
     except IntegrityError:
-        # The unique sub (or the user name) is taken: by a concurrent first request for the
-        # same user, which the caller then reads, or by another local user, which it refuses.
+        # The unique (issuer, sub) or the user name is taken: by a concurrent first request for
+        # the same user, which the caller then reads, or by another local user, which it refuses.
         return None
     return identity
 
 
-def _match_by_email(claims: Claims, conf: ReplicaConfig, alias: str, user_model: Any) -> Any:
-    if not conf.match_email or not email_is_verified(claims):
+def _is_pool_issuer(iss: Any) -> bool:
+    """Whether ``iss`` is one of the issuers of the pools the settings trust (not an ALB's
+    OpenID Connect provider, nor any other source of tokens)."""
+    try:
+        return isinstance(iss, str) and iss in fastcognito_settings.verifier.pools
+    except ConfigurationError:
+        return False
+
+
+def _may_match_email(claims: Claims, conf: ReplicaConfig) -> str | None:
+    """The address to look a local user up by, or ``None`` when this token may not do so."""
+    if not conf.match_email or not email_is_verified(claims) or not _is_pool_issuer(claims.get("iss")):
+        return None
+    if "identities" in claims and not conf.match_email_federated:
+        # Cognito puts `identities` on federated users' id tokens: their address is their
+        # provider's word, mapped into the pool, not an address Cognito verified.
         return None
     email = claims.get("email")
-    if not isinstance(email, str) or not email:
+    if not isinstance(email, str) or not email or "\x00" in email:
+        return None
+    return email
+
+
+def _match_by_email(claims: Claims, conf: ReplicaConfig, alias: str, user_model: Any) -> Any:
+    email = _may_match_email(claims, conf)
+    if email is None:
         return None
     email_field = user_model.get_email_field_name()
     candidates = list(

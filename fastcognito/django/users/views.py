@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections.abc import Mapping
 from typing import Any
 
-from django.core.signals import setting_changed
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -27,7 +25,7 @@ from django.views.decorators.http import require_POST
 from ...claims import Claims
 from ...exceptions import JWKSError, MalformedTokenError, TokenError, UserRefusedError
 from ...verifier import CognitoVerifier
-from ..conf import SETTINGS_NAME, fastcognito_settings
+from ..conf import DERIVED, NOT_BUILT, fastcognito_settings
 from ..messages import message_for
 from ..middleware import error_response
 from ..tokens import get_authorization_header, parse_authorization_header
@@ -41,34 +39,31 @@ logger = logging.getLogger("fastcognito.django")
 # Cognito claim must never stand in for them.
 _RESERVED = frozenset({"token_type", "exp", "iat", "jti", "user_id", "nbf", "aud", "iss"})
 
-_lock = threading.Lock()
-_verifiers: list[CognitoVerifier] = []
+def _build_exchange_verifier() -> CognitoVerifier:
+    options = fastcognito_settings.verifier_options()
+    options["token_use"] = None
+    return CognitoVerifier(fastcognito_settings.USER_POOL_ID, **options)
 
 
 def exchange_verifier() -> CognitoVerifier:
     """The settings' verifier, accepting both id and access tokens (built once per settings
     change): the same pool, clients, issuer, keys and limits, only ``token_use`` is left open."""
-    if _verifiers:
-        return _verifiers[0]
-    with _lock:
-        if not _verifiers:
-            options = fastcognito_settings.verifier_options()
-            options["token_use"] = None
-            _verifiers.append(CognitoVerifier(fastcognito_settings.USER_POOL_ID, **options))
-        return _verifiers[0]
-
-
-def _forget(*, setting: str, **kwargs: Any) -> None:
-    if setting == SETTINGS_NAME:
-        with _lock:
-            _verifiers.clear()
-
-
-setting_changed.connect(_forget, dispatch_uid="fastcognito.django.users.views.forget")
+    verifier: CognitoVerifier = DERIVED.exchange_verifier
+    if verifier is NOT_BUILT:
+        verifier = fastcognito_settings.derive("exchange_verifier", _build_exchange_verifier)
+    return verifier
 
 
 def issue_pair(user: Any, claims: Claims) -> dict[str, str]:
-    """A simplejwt refresh and access pair for ``user``, with the configured extra claims."""
+    """A simplejwt refresh and access pair for ``user``, with the configured extra claims.
+
+    With ``REPLICA["EXCHANGE_CAP_EXP"]`` (the default) the pair lives no longer than the Cognito
+    token it was exchanged for: the access token expires by the Cognito token's ``exp``, and the
+    refresh token early enough that no access token simplejwt mints from it outlives it either.
+    """
+    import math
+
+    from rest_framework_simplejwt.settings import api_settings
     from rest_framework_simplejwt.tokens import RefreshToken
 
     conf = replica_config()
@@ -83,10 +78,24 @@ def issue_pair(user: Any, claims: Claims) -> dict[str, str]:
         if name not in _RESERVED and name not in refresh.payload:
             # Set on the refresh token, they are copied into every access token it makes.
             refresh[name] = value
-    return {"refresh": str(refresh), "access": str(refresh.access_token)}
+    access = refresh.access_token
+    if conf.exchange_cap_exp:
+        # A verified token's exp is a finite number. Past it, the Cognito sign-in may be over
+        # (the user disabled, signed out, removed from a group): so is everything issued here.
+        cognito_exp = math.floor(claims["exp"])
+        access["exp"] = min(access["exp"], cognito_exp)
+        # simplejwt's refresh view mints access tokens of ACCESS_TOKEN_LIFETIME from the refresh
+        # token: it must stop that long before the Cognito token does (already expired when
+        # less is left: exchange a fresh Cognito token instead).
+        lifetime = math.ceil(api_settings.ACCESS_TOKEN_LIFETIME.total_seconds())
+        refresh["exp"] = min(refresh["exp"], cognito_exp - lifetime)
+    return {"refresh": str(refresh), "access": str(access)}
 
 
 def _token_from(request: HttpRequest) -> str | None:
+    from ..._constants import MAX_JSON_DEPTH
+    from ..._impl import json_too_deep
+
     header = get_authorization_header(request)
     if header is not None:
         token = parse_authorization_header(header, ("Bearer",))
@@ -94,8 +103,26 @@ def _token_from(request: HttpRequest) -> str | None:
             return token
     if request.content_type != "application/json":
         return None
+    # Bounded before any parser sees it: a token is at most MAX_TOKEN_BYTES, and every JSON
+    # parser at hand recurses once per level (a deep body would be a RecursionError, a 500).
+    limit = 2 * fastcognito_settings.MAX_TOKEN_BYTES + 1024
     try:
-        body = json.loads(request.body or b"null")
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit:
+        raise MalformedTokenError("the body is too large")
+    raw = request.body
+    if len(raw) > limit:
+        raise MalformedTokenError("the body is too large")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise MalformedTokenError("the body is not UTF-8 JSON") from None
+    if json_too_deep(text):
+        raise MalformedTokenError(f"the body nests arrays or objects more than {MAX_JSON_DEPTH} deep")
+    try:
+        body = json.loads(text or "null")
     except ValueError:
         raise MalformedTokenError("the body is not JSON") from None
     token = body.get("token") if isinstance(body, dict) else None
