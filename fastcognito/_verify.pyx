@@ -471,7 +471,8 @@ cdef inline uint64_t _mix(uint64_t h) noexcept nogil:
 
 cdef enum:
     # How many bytes at the end of a token the cache key hashes: for a JWT, the end of its
-    # signature (DESIGN.md §5: a part that is cheap to hash), 48 bytes of RSA output.
+    # signature (a part that is cheap to hash; a hit compares the whole token), 48 bytes of RSA
+    # output.
     _KEY_BYTES = 64
 
 

@@ -358,8 +358,8 @@ def _release_in_order(released: list[Any]) -> None:
 
 
 # How many characters at the end of a token key the claims cache: for a JWT, the end of its
-# signature (DESIGN.md §5: a part that is cheap to hash). Hashing all of a 5 kB token on every
-# request (each brings a new str) cost more than the rest of a hit.
+# signature, a part that is cheap to hash (a hit compares the whole token). Hashing all of a
+# 5 kB token on every request (each brings a new str) cost more than the rest of a hit.
 _KEY_CHARS = 64
 
 
