@@ -49,7 +49,7 @@ from ._constants import (
     STRING_CLAIMS,
     TOKEN_USES,
 )
-from .claims import Claims, _freeze, split_scope
+from .claims import Claims, freeze, split_scope
 from .exceptions import (
     ConfigurationError,
     ExpiredTokenError,
@@ -747,7 +747,7 @@ cdef dict _decode_payload(bytes raw, _ClaimKinds* kinds, bint* frozen):
 
 cdef object _new_claims(dict data, bint frozen):
     """``Claims(data)`` without its Python loop: lists of scalars become tuples here, any other
-    container goes through the same ``_freeze``; ``frozen`` data has no list or dict left."""
+    container goes through the same ``freeze``; ``frozen`` data has no list or dict left."""
     cdef Py_ssize_t pos = 0
     cdef Py_ssize_t i
     cdef PyObject* key
@@ -763,9 +763,9 @@ cdef object _new_claims(dict data, bint frozen):
                     flat = False
                     break
             # Replacing the value of an existing key is allowed while iterating.
-            PyDict_SetItem(data, <object>key, PyList_AsTuple(<object>value) if flat else _freeze(<object>value))
+            PyDict_SetItem(data, <object>key, PyList_AsTuple(<object>value) if flat else freeze(<object>value))
         elif isinstance(<object>value, dict):
-            PyDict_SetItem(data, <object>key, _freeze(<object>value))
+            PyDict_SetItem(data, <object>key, freeze(<object>value))
     return _new_with_slot(_Claims, _CLAIMS_DATA_SLOT, data)
 
 
@@ -999,6 +999,7 @@ cdef class VerifierCore:
     cdef object _clients
     cdef object _groups
     cdef object _scopes
+    cdef object _claims_check
     cdef object _custom_check
     cdef Py_ssize_t _max_token_bytes
     cdef ClaimsCache _cache
@@ -1016,6 +1017,7 @@ cdef class VerifierCore:
         clients,
         groups,
         scopes,
+        claims_check=None,
         custom_check,
         max_token_bytes,
         cache,
@@ -1032,6 +1034,7 @@ cdef class VerifierCore:
         self._clients = clients
         self._groups = groups
         self._scopes = scopes
+        self._claims_check = claims_check
         self._custom_check = custom_check
         self._max_token_bytes = max_token_bytes
         if cache is not None:
@@ -1205,6 +1208,10 @@ cdef class VerifierCore:
             if scopes.isdisjoint(split_scope(scope) if scope else ()):
                 _claim_error(MissingScopeError, None, CLAIM_SCOPE, scope, sorted(scopes))
         claims = _new_claims(decoded, frozen)
+        # A verdict on the claims alone holds for the token's life: asked once, never on a hit
+        # (a refusal is never cached). The custom check, whose answer may change, runs on both.
+        if self._claims_check is not None:
+            self._claims_check(claims)
         if self._custom_check is not None:
             self._custom_check(claims)
 

@@ -367,6 +367,7 @@ class VerifierCore:
         "_clients",
         "_groups",
         "_scopes",
+        "_claims_check",
         "_custom_check",
         "_max_token_bytes",
         "_cache",
@@ -383,6 +384,7 @@ class VerifierCore:
         clients: frozenset[str] | None,
         groups: frozenset[str] | None,
         scopes: frozenset[str] | None,
+        claims_check: Callable[[Claims], object] | None = None,
         custom_check: Callable[[Claims], object] | None,
         max_token_bytes: int,
         cache: ClaimsCache | None,
@@ -401,6 +403,7 @@ class VerifierCore:
         self._clients = clients
         self._groups = groups
         self._scopes = scopes
+        self._claims_check = claims_check
         self._custom_check = custom_check
         self._max_token_bytes = max_token_bytes
         if cache is not None:
@@ -546,6 +549,10 @@ class VerifierCore:
             if scopes.isdisjoint(split_scope(scope) if scope else ()):
                 raise MissingScopeError(claim=CLAIM_SCOPE, actual=scope, expected=sorted(scopes))
         claims = Claims(decoded)
+        # A verdict on the claims alone holds for the token's life: asked once, never on a hit
+        # (a refusal is never cached). The custom check, whose answer may change, runs on both.
+        if self._claims_check is not None:
+            self._claims_check(claims)
         if self._custom_check is not None:
             self._custom_check(claims)
 

@@ -31,14 +31,15 @@ def split_scope(scope: str) -> frozenset[str]:
     return pieces - _EMPTY_PIECE if "" in pieces else pieces
 
 
-def _freeze(value: Any) -> Any:
-    # JSON gives dicts, lists and scalars; nested containers become read-only too.
+def freeze(value: Any) -> Any:
+    """A read-only copy of a JSON value: dicts as read-only mappings, lists as tuples, nested
+    containers too. The twins build ``Claims`` with it."""
     if isinstance(value, dict):
         return _FrozenDict(value)
     if isinstance(value, list):
         for item in value:
             if isinstance(item, _CONTAINERS):
-                return tuple([_freeze(element) for element in value])
+                return tuple([freeze(element) for element in value])
         return tuple(value)
     return value
 
@@ -47,7 +48,7 @@ class _FrozenDict(Mapping[str, Any]):
     __slots__ = ("_data",)
 
     def __init__(self, data: dict[str, Any]) -> None:
-        self._data = {key: _freeze(value) for key, value in data.items()}
+        self._data = {key: freeze(value) for key, value in data.items()}
 
     def __getitem__(self, key: str) -> Any:
         return self._data[key]
@@ -81,7 +82,7 @@ class Claims(Mapping[str, Any]):
         # types they have checked already; only nested containers need freezing.
         for key, value in data.items():
             if isinstance(value, _CONTAINERS):
-                data[key] = _freeze(value)
+                data[key] = freeze(value)
         object.__setattr__(self, "_data", data)
 
     @property

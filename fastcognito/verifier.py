@@ -183,7 +183,8 @@ class UserPool:
 PoolSpec = Union[str, UserPool]
 
 
-def _is_loopback(host: str | None) -> bool:
+def is_loopback(host: str | None) -> bool:
+    """Whether ``host`` names this machine: ``localhost`` (and ``*.localhost``) or a loopback IP."""
     if not host:
         return False
     if host == "localhost" or host.endswith(".localhost"):
@@ -194,13 +195,14 @@ def _is_loopback(host: str | None) -> bool:
         return False
 
 
-def _check_url(name: str, url: object) -> str:
+def check_url(name: str, url: object) -> str:
+    """``url`` when it is https, or http on loopback; else ``ConfigurationError`` naming ``name``."""
     if not isinstance(url, str) or not url:
         raise ConfigurationError(f"{name} must be a non-empty string")
     parts = urlsplit(url)
     if parts.scheme == "https" and parts.hostname:
         return url
-    if parts.scheme == "http" and _is_loopback(parts.hostname):
+    if parts.scheme == "http" and is_loopback(parts.hostname):
         return url  # emulators on this machine (moto, cognito-local)
     raise ConfigurationError(
         f"{name} must be an https URL (plain http is accepted only for localhost), got {url!r}"
@@ -282,6 +284,7 @@ class CognitoVerifier:
         jwks_cooldown: float = JWKS_COOLDOWN,
         jwks_max_age: float = JWKS_MAX_AGE,
         jwks_timeout: tuple[float, float] = (JWKS_CONNECT_TIMEOUT, JWKS_READ_TIMEOUT),
+        claims_check: Callable[[Claims], object] | None = None,
         custom_check: Callable[[Claims], object] | None = None,
         denylist: Denylist | None = None,
         denylist_timeout: float = DENYLIST_TIMEOUT,
@@ -312,6 +315,8 @@ class CognitoVerifier:
         max_token_bytes = _integer("max_token_bytes", max_token_bytes, minimum=64)
         jwks_cooldown = _number("jwks_cooldown", jwks_cooldown)
         jwks_max_age = _number("jwks_max_age", jwks_max_age, minimum=0.001)
+        if claims_check is not None and not callable(claims_check):
+            raise ConfigurationError("claims_check must be callable")
         if custom_check is not None and not callable(custom_check):
             raise ConfigurationError("custom_check must be callable")
         if denylist is not None and not isinstance(denylist, Denylist):
@@ -359,7 +364,7 @@ class CognitoVerifier:
                     raise ConfigurationError(
                         "issuer is set explicitly: issuer_form and additional_regions cannot add to it"
                     )
-                pool_issuers = (_check_url("issuer", pool.issuer),)
+                pool_issuers = (check_url("issuer", pool.issuer),)
             if len(pool_issuers) > 1 and pool.jwks_url is not None:
                 raise ConfigurationError(
                     f"jwks_url names one JWKS, but user pool {pool.user_pool_id!r} trusts "
@@ -372,8 +377,8 @@ class CognitoVerifier:
                 except JWKSError as err:
                     raise ConfigurationError(f"the jwks of user pool {pool.user_pool_id!r}: {err}") from err
             for pool_issuer in pool_issuers:
-                pool_issuer = _check_url("issuer", pool_issuer)
-                pool_jwks_url = _check_url(
+                pool_issuer = check_url("issuer", pool_issuer)
+                pool_jwks_url = check_url(
                     "jwks_url",
                     f"{pool_issuer}/.well-known/jwks.json" if pool.jwks_url is None else pool.jwks_url,
                 )
@@ -418,6 +423,7 @@ class CognitoVerifier:
             clients=self.client_ids,
             groups=self.groups,
             scopes=self.scopes,
+            claims_check=claims_check,
             custom_check=custom_check,
             max_token_bytes=max_token_bytes,
             cache=self._cache,
