@@ -64,7 +64,7 @@ from .exceptions import (
     NotYetValidError,
     UnsupportedAlgorithmError,
 )
-from .jwks import _NETWORK_ERRORS, _total_timeout
+from .jwks import NETWORK_ERRORS, total_timeout
 
 __all__ = ["ALB_KEYS_URL", "AlbKeyClient", "AlbVerifier", "parse_alb_arn"]
 
@@ -278,7 +278,7 @@ class AlbKeyClient:
 
     def _download(self, kid: str) -> EllipticCurvePublicKey:
         url = self.key_url(kid)
-        deadline = time.monotonic() + _total_timeout(self.timeout)
+        deadline = time.monotonic() + total_timeout(self.timeout)
         try:
             with self.session.get(
                 url,
@@ -302,7 +302,7 @@ class AlbKeyClient:
                         raise JWKSError(f"the ALB key is larger than {_MAX_KEY_BYTES} bytes")
                     if time.monotonic() > deadline:
                         raise JWKSError("the ALB key download took too long")
-        except _NETWORK_ERRORS as err:
+        except NETWORK_ERRORS as err:
             raise JWKSError(f"the ALB key could not be fetched: {type(err).__name__}") from err
         try:
             key = load_pem_public_key(bytes(body))

@@ -38,7 +38,8 @@ _MAX_REDIRECTS = 3
 _CHUNK_BYTES = 8192
 # Only what _read_body can inflate under a cap; identity is always acceptable (RFC 9110 §12.5.3).
 _REQUEST_HEADERS = {"Accept": "application/json", "Accept-Encoding": "gzip"}
-_NETWORK_ERRORS = (
+# What a fetch may raise short of an answer; the ALB key client (alb.py) catches the same.
+NETWORK_ERRORS = (
     requests.RequestException,
     urllib3.exceptions.HTTPError,
     http.client.HTTPException,
@@ -71,7 +72,8 @@ def _origin(url: str) -> tuple[str, str]:
     return parts.scheme.lower(), parts.netloc.lower()
 
 
-def _total_timeout(timeout: float | tuple[float, float]) -> float:
+def total_timeout(timeout: float | tuple[float, float]) -> float:
+    """The seconds a whole fetch may take: connect plus read (one number counts twice)."""
     if isinstance(timeout, tuple):
         return float(sum(timeout))
     return 2 * float(timeout)
@@ -253,7 +255,7 @@ class JWKSClient:
         origin = _origin(url)
         # The read timeout bounds each socket read, not the whole body: a server that trickles
         # one byte per read would hold the fetch (and every thread waiting for it) for hours.
-        deadline = time.monotonic() + _total_timeout(self.timeout)
+        deadline = time.monotonic() + total_timeout(self.timeout)
         try:
             for _ in range(_MAX_REDIRECTS + 1):
                 with self.session.get(
@@ -274,7 +276,7 @@ class JWKSClient:
                     break
             else:
                 raise JWKSError("the JWKS URL redirects too often")
-        except _NETWORK_ERRORS as err:
+        except NETWORK_ERRORS as err:
             # Whatever breaks while connecting or mid-stream is an unavailable JWKS (503), not
             # a crash of the request that needed the key.
             raise JWKSError(f"the JWKS could not be fetched: {type(err).__name__}") from err

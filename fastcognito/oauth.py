@@ -38,7 +38,7 @@ from .exceptions import (
     SignInError,
     SignInThrottledError,
 )
-from .verifier import CognitoVerifier, _check_url
+from .verifier import CognitoVerifier, check_url
 
 __all__ = [
     "AuthorizationRequest",
@@ -185,7 +185,7 @@ class CognitoOAuthClient:
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
         session: requests.Session | None = None,
     ) -> None:
-        self.domain = _check_url("domain", domain).rstrip("/")
+        self.domain = check_url("domain", domain).rstrip("/")
         if urlsplit(self.domain).path or urlsplit(self.domain).query:
             raise ConfigurationError(f"domain must be a base URL without a path, got {domain!r}")
         if not isinstance(client_id, str) or not client_id:
@@ -194,11 +194,11 @@ class CognitoOAuthClient:
             raise ConfigurationError("client_secret must be a non-empty string or None")
         self.client_id = client_id
         self.client_secret = client_secret
-        self.redirect_uri = _check_url("redirect_uri", redirect_uri)
+        self.redirect_uri = check_url("redirect_uri", redirect_uri)
         self.scopes = tuple(scopes)
         if not all(isinstance(scope, str) and scope and " " not in scope for scope in self.scopes):
             raise ConfigurationError("scopes must be words without spaces")
-        self.api_url = _check_url("api_url", api_url) if api_url is not None else None
+        self.api_url = check_url("api_url", api_url) if api_url is not None else None
         self.timeout = timeout
         self.session = session if session is not None else requests.Session()
 

@@ -24,7 +24,7 @@ from django.http import HttpRequest, HttpResponse
 
 from ..exceptions import ConfigurationError
 from ..oauth import DEFAULT_TIMEOUT, CognitoOAuthClient, cognito_api_url
-from ..verifier import CognitoVerifier, _is_loopback, parse_user_pool_id
+from ..verifier import CognitoVerifier, is_loopback, parse_user_pool_id
 from .conf import SETTINGS_NAME, UNSET, FastCognitoSettings, fastcognito_settings
 
 __all__ = ["HOSTED_UI_DEFAULTS", "HostedUIConfig", "check_hosted_ui", "client_address", "hosted_ui_config"]
@@ -102,7 +102,7 @@ class HostedUIConfig:
     def secure_cookies(self, request: HttpRequest) -> bool:
         """``Secure`` on every cookie, except for a loopback host under ``DEBUG``."""
         host = urlsplit(f"//{request.get_host()}").hostname
-        return not (settings.DEBUG and _is_loopback(host))
+        return not (settings.DEBUG and is_loopback(host))
 
     def refresh_cookie_paths(self, request: HttpRequest) -> tuple[str, ...]:
         """Where the browser sends the refresh token: only the refresh and logout URLs (or the
@@ -229,7 +229,7 @@ def _url_ok(value: object) -> bool:
         return False
     parts = urlsplit(value)
     return (parts.scheme == "https" and bool(parts.hostname)) or (
-        parts.scheme == "http" and _is_loopback(parts.hostname)
+        parts.scheme == "http" and is_loopback(parts.hostname)
     )
 
 
