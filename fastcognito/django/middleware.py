@@ -21,25 +21,27 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar, cast
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils.functional import SimpleLazyObject, empty
 
 from ..claims import Claims
-from ..exceptions import FastCognitoError, JWKSError, TokenError
+from ..exceptions import JWKSError, TokenError
 from .autorefresh import arefresh_expired_access, refresh_expired_access
 from .client import principal_for
 from .conf import fastcognito_settings
-from .tokens import RawToken, build_challenge, find_token, request_policy, token_from_request
+from .responses import error_response
+from .tokens import RawToken, find_token, request_policy, token_from_request
 from .user import CognitoUser
 
-__all__ = ["CognitoMiddleware", "cognito_login_required", "error_response"]
+__all__ = ["CognitoMiddleware", "anonymous_user", "cognito_login_required", "error_response", "set_user"]
 
 logger = logging.getLogger("fastcognito.django")
 
 _View = TypeVar("_View", bound=Callable[..., Any])
 
 
-def _anonymous_user() -> Any:
+def anonymous_user() -> Any:
+    """Django's ``AnonymousUser``: what ``request.user`` is without an accepted token."""
     # Imported late: django.contrib.auth.models needs the app registry, which is not ready when
     # this module is imported from settings or an AppConfig.
     from django.contrib.auth.models import AnonymousUser
@@ -82,15 +84,17 @@ class CognitoMiddleware:
     def __call__(self, request: HttpRequest) -> Any:
         if self.async_mode:
             return self.__acall__(request)
-        # HOSTED_UI["AUTO_REFRESH"]: None (nothing to do) unless the access cookie has expired
-        # and a refresh cookie is present; then the new cookies go on the response.
-        finish = refresh_expired_access(request)
+        # HOSTED_UI["AUTO_REFRESH"]: decided once per settings change (one dict read here);
+        # when on, None (nothing to do) unless the access cookie has expired and a refresh
+        # cookie is present, else what sets the new cookies on the response.
+        policy = fastcognito_settings.derived.get("request_policy") or request_policy()
+        finish = refresh_expired_access(request) if policy.auto_refresh else None
         self.process_request(request)
         response = self.get_response(request)
         return finish(response) if finish else response
 
     async def __acall__(self, request: HttpRequest) -> HttpResponse:
-        finish = await arefresh_expired_access(request)
+        finish = await arefresh_expired_access(request) if request_policy().auto_refresh else None
         self.process_request(request)
         response = await cast(Callable[[HttpRequest], Awaitable[HttpResponse]], self.get_response)(request)
         return finish(response) if finish else response
@@ -127,12 +131,12 @@ class CognitoMiddleware:
             anyreq.cognito_error = err
             if self._reads_authorization:
                 anyreq._dont_enforce_csrf_checks = True
-            _set_user(request, _anonymous_user())
+            set_user(request, anonymous_user())
             return
         if raw_token is None:
             # No token: leave what AuthenticationMiddleware set (a session login), if anything.
             if not hasattr(request, "user"):
-                _set_user(request, _anonymous_user())
+                set_user(request, anonymous_user())
             elif not hasattr(request, "auser"):
                 # Django < 5.0 has no request.auser(); async views and cognito_login_required
                 # rely on it.
@@ -171,7 +175,7 @@ class CognitoMiddleware:
         except (TokenError, JWKSError) as err:
             logger.debug("token rejected: %s", err.code)
             cast(Any, request).cognito_error = err
-            return _anonymous_user()
+            return anonymous_user()
         self.attach_attributes(user, request)
         return user
 
@@ -187,7 +191,7 @@ class CognitoMiddleware:
         except (TokenError, JWKSError) as err:
             logger.debug("token rejected: %s", err.code)
             cast(Any, request).cognito_error = err
-            return _anonymous_user()
+            return anonymous_user()
         user_class = fastcognito_settings.USER_CLASS
         if user_class is CognitoUser:
             return principal_for(claims, CognitoUser)
@@ -196,7 +200,7 @@ class CognitoMiddleware:
         except TokenError as err:
             logger.debug("user refused: %s", err.code)
             cast(Any, request).cognito_error = err
-            return _anonymous_user()
+            return anonymous_user()
 
 
 _STEPS = ("get_raw_token", "get_claims", "get_user", "attach_attributes")
@@ -217,7 +221,9 @@ def _lazy_object(setup: Callable[[], Any]) -> Any:
     return lazy
 
 
-def _set_user(request: HttpRequest, user: Any) -> None:
+def set_user(request: HttpRequest, user: Any) -> None:
+    """Set ``request.user`` (and ``request.auser()``) to ``user``, for sync and async views."""
+
     async def auser() -> Any:
         return user
 
@@ -234,27 +240,6 @@ def _evaluated_user(request: HttpRequest) -> Any:
 
 async def _session_auser(request: HttpRequest) -> Any:
     return await sync_to_async(_evaluated_user)(request)
-
-
-def error_response(error: FastCognitoError | None, realm: str | None = None) -> JsonResponse:
-    """The 401 (or 503) answer for ``error``: ``{"detail", "code"}`` and ``WWW-Authenticate``.
-
-    ``error=None`` means no credentials at all: 401 with ``code`` ``not_authenticated`` and no
-    error attribute in the challenge (RFC 6750 §3.1), exactly as DRF answers the same request.
-    """
-    from .messages import message_for
-
-    policy = request_policy()
-    if isinstance(error, JWKSError):
-        response = JsonResponse({"detail": str(message_for(error.code)), "code": error.code}, status=503)
-        response["Retry-After"] = str(policy.retry_after)
-        return response
-    code = "not_authenticated" if error is None else error.code
-    response = JsonResponse({"detail": str(message_for(code)), "code": code}, status=401)
-    response["WWW-Authenticate"] = (
-        policy.challenge_for(error) if realm is None else build_challenge(policy.scheme, realm, invalid_token=isinstance(error, TokenError))
-    )
-    return response
 
 
 async def _current_user(request: HttpRequest) -> Any:

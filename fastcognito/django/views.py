@@ -3,7 +3,7 @@
 A thin layer over ``fastcognito.oauth``: it keeps each attempt's state in a signed, short-lived,
 HttpOnly cookie (one per attempt, so parallel tabs never collide, and at most
 ``MAX_PENDING_SIGNINS`` of them), keeps tokens in HttpOnly cookies, and turns every failure into a
-4xx (or 502/503) answer. Nothing is stored in process memory: the only shared state, the sign-in
+4xx (or 502/503) answer (``responses.py``); the cookies are ``cookies.py``'s. Nothing is stored in process memory: the only shared state, the sign-in
 attempt counters, lives in Django's cache framework. Every sign-in rotates the CSRF token, as
 ``django.contrib.auth.login()`` does; passwords and tokens are kept off Django's error pages.
 """
@@ -15,19 +15,15 @@ import hmac
 import ipaddress
 import json
 import logging
-import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth import logout as auth_logout
-from django.core import signing
 from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.http.request import RawPostDataException
 from django.middleware.csrf import rotate_token
-from django.urls import reverse
-from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect, requires_csrf_token
@@ -39,6 +35,7 @@ from .._constants import MAX_JSON_DEPTH
 from .._impl import json_too_deep
 from ..exceptions import (
     ConfigurationError,
+    DenylistUnavailableError,
     FastCognitoError,
     InvalidCredentialsError,
     InvalidGrantError,
@@ -52,79 +49,31 @@ from ..exceptions import (
     TokenError,
     UnsafeRedirectError,
 )
-from ..oauth import SignedIn, TokenSet, verify_token_set
-from .autorefresh import token_owner
+from ..oauth import SignedIn
 from .conf import fastcognito_settings
-from .hosted_ui import (
-    HostedUIConfig,
-    client_address,
-    delete_cookie,
-    hosted_ui_config,
-    hosted_ui_config_or_none,
-    set_cookie,
+from .cookies import (
+    clear_token_cookies,
+    delete_state_cookie,
+    is_state_cookie_name,
+    load_state,
+    set_state_cookie,
+    set_token_cookies,
+    stale_state_cookies,
+    state_cookie_name,
 )
-from .messages import message_for
+from .hosted_ui import HostedUIConfig, client_address, hosted_ui_config, hosted_ui_config_or_none
+from .responses import signed_out_unrecorded_response, signin_error_response, wants_json
+from .signin import token_owner, verify_tokens
 
 __all__ = ["callback", "login", "logout", "refresh", "signin"]
 
 logger = logging.getLogger("fastcognito.django")
 
-STATE_SALT = "fastcognito.django.signin-state"
 MAX_USERNAME_CHARS = 128
 MAX_PASSWORD_CHARS = 256
 # Room for the longest username and password even with every character escaped in the JSON
 # (a non-BMP character is 12 bytes as a surrogate pair of \u escapes); no sign-in needs more.
 MAX_SIGNIN_BODY_BYTES = 8 * 1024
-
-
-# --- answers ------------------------------------------------------------------------------------
-
-
-def _status(error: FastCognitoError) -> int:
-    if isinstance(error, SignInError):
-        return error.status
-    if isinstance(error, JWKSError):
-        return 503
-    if isinstance(error, TokenError):
-        return 401
-    return 503  # ConfigurationError: reported by `manage.py check`; no 500 meanwhile
-
-
-def _detail(error: FastCognitoError) -> str:
-    if isinstance(error, (TokenError, JWKSError)):
-        return str(message_for(error.code))
-    if isinstance(error, ConfigurationError):
-        return "sign-in is not configured"
-    # The class's message, not the instance's: the latter is for logs.
-    return type(error).default_message
-
-
-def _wants_json(request: HttpRequest) -> bool:
-    accept = request.headers.get("Accept", "")
-    return "application/json" in accept and "text/html" not in accept
-
-
-def error_answer(
-    request: HttpRequest, error: FastCognitoError, *, page: bool = False, status: int | None = None
-) -> HttpResponse:
-    """``{"detail", "code"}`` with the error's status; a small HTML page instead for a browser
-    navigation (``page=True``) unless it asked for JSON."""
-    status = status or _status(error)
-    detail = _detail(error)
-    response: HttpResponse
-    if page and not _wants_json(request):
-        body = (
-            "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Sign-in failed</title></head>"
-            f"<body><h1>Sign-in failed</h1><p>{escape(detail)}</p><p>Code: <code>{escape(error.code)}</code></p>"
-            f"<p><a href='{escape(reverse('fastcognito:login'))}'>Sign in again</a></p></body></html>"
-        )
-        response = HttpResponse(body, status=status, content_type="text/html; charset=utf-8")
-    else:
-        response = JsonResponse({"detail": detail, "code": error.code}, status=status)
-    if isinstance(error, SignInThrottledError) and error.retry_after:
-        response["Retry-After"] = str(error.retry_after)
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 def _config() -> HostedUIConfig:
@@ -153,7 +102,7 @@ class SignInReporterFilter(SafeExceptionReporterFilter):
             ours |= {config.access_cookie_name, config.refresh_cookie_name}
         return {
             name: self.cleansed_substitute
-            if name in ours or (config is not None and config.is_state_cookie_name(name))
+            if name in ours or (config is not None and is_state_cookie_name(config, name))
             else value
             for name, value in cookies.items()
         }
@@ -184,52 +133,16 @@ def _answers_errors(*, page: bool) -> Callable[[Callable[..., HttpResponse]], Ca
                 return hidden(request)
             except ConfigurationError as err:
                 logger.error("sign-in is misconfigured: %s", err)
-                return error_answer(request, err, page=page)
+                return signin_error_response(request, err, page=page)
             except FastCognitoError as err:
                 logger.info("sign-in step %s failed: %s", request.path, err.code)
-                return error_answer(request, err, page=page)
+                return signin_error_response(request, err, page=page)
 
         wrapper.__name__ = view.__name__
         wrapper.__doc__ = view.__doc__
         return wrapper
 
     return decorate
-
-
-# --- cookies ------------------------------------------------------------------------------------
-
-
-def _set_token_cookies(request: HttpRequest, response: HttpResponse, config: HostedUIConfig, signed: SignedIn) -> None:
-    exp = signed.access_claims.get("exp")
-    max_age = max(1, int(exp - time.time())) if isinstance(exp, (int, float)) else signed.tokens.expires_in
-    if config.auto_refresh:
-        # Kept past its exp, for as long as the refresh cookie: the middleware refreshes only
-        # when it holds an expired token of ours, never for a refresh cookie alone.
-        max_age = max(max_age, config.refresh_cookie_max_age)
-    set_cookie(response, request, config, config.access_cookie_name, signed.tokens.access_token, max_age=max_age)
-    if signed.tokens.refresh_token is not None:
-        for path in config.refresh_cookie_paths(request):
-            set_cookie(
-                response,
-                request,
-                config,
-                config.refresh_cookie_name,
-                signed.tokens.refresh_token,
-                max_age=config.refresh_cookie_max_age,
-                path=path,
-            )
-
-
-def clear_token_cookies(request: HttpRequest, response: HttpResponse, config: HostedUIConfig) -> None:
-    delete_cookie(response, request, config, config.access_cookie_name)
-    for path in config.refresh_cookie_paths(request):
-        delete_cookie(response, request, config, config.refresh_cookie_name, path=path)
-
-
-def _verify(config: HostedUIConfig, tokens: TokenSet, nonce: str | None) -> SignedIn:
-    return verify_token_set(
-        tokens, access_verifier=config.access_verifier, id_verifier=config.id_verifier, nonce=nonce
-    )
 
 
 def _session_login(request: HttpRequest, signed: SignedIn) -> None:
@@ -277,57 +190,11 @@ def login(request: HttpRequest) -> HttpResponse:
     if not _allowed_redirect(request, config, next_url):
         raise UnsafeRedirectError()
     attempt = config.client.authorization_request()
-    payload = signing.dumps(
-        # "t": when, in microseconds, to keep the newest attempts (the signature's own timestamp
-        # has whole seconds only).
-        {
-            "s": attempt.state,
-            "n": attempt.nonce,
-            "v": attempt.code_verifier,
-            "next": next_url,
-            "t": time.time_ns() // 1000,
-        },
-        salt=STATE_SALT,
-        compress=True,
-    )
     response = HttpResponseRedirect(attempt.url)
-    callback_path = reverse("fastcognito:callback")
-    for name in _stale_attempts(request, config):
-        delete_cookie(response, request, config, name, path=callback_path)
-    # Lax at most: the callback is a top-level navigation from Cognito's site, which a Strict
-    # cookie would not follow.
-    set_cookie(
-        response,
-        request,
-        config,
-        config.state_cookie_name_for(attempt.state),
-        payload,
-        max_age=config.state_max_age,
-        path=callback_path,
-        samesite="None" if config.cookie_samesite == "None" else "Lax",
-    )
+    for name in stale_state_cookies(request, config):
+        delete_state_cookie(request, response, config, name)
+    set_state_cookie(request, response, config, attempt, next_url)
     return response
-
-
-def _stale_attempts(request: HttpRequest, config: HostedUIConfig) -> list[str]:
-    """The state cookies ``login/`` drops before it adds one: the unreadable and expired ones,
-    and the oldest beyond ``MAX_PENDING_SIGNINS - 1``. Every pending attempt is a cookie sent to
-    the callback; unbounded, they grow the request past the server's header limit (431)."""
-    pending: list[tuple[int, str]] = []
-    stale: list[str] = []
-    for name, value in request.COOKIES.items():
-        if not value or not config.is_state_cookie_name(name):
-            continue
-        try:
-            payload = signing.loads(value, salt=STATE_SALT, max_age=config.state_max_age)
-        except (signing.BadSignature, ValueError):
-            stale.append(name)
-            continue
-        issued = payload.get("t") if isinstance(payload, dict) else None
-        pending.append((issued if isinstance(issued, int) else 0, name))
-    pending.sort(reverse=True)
-    stale.extend(name for _, name in pending[config.max_pending_signins - 1 :])
-    return stale
 
 
 @never_cache
@@ -341,35 +208,26 @@ def callback(request: HttpRequest) -> HttpResponse:
     try:
         config = _config()
     except ConfigurationError as err:
-        return error_answer(request, err, page=True)
+        return signin_error_response(request, err, page=True)
     state = request.GET.get("state", "")
-    cookie_name = config.state_cookie_name_for(state) if state else None
+    cookie_name = state_cookie_name(config, state) if state else None
     try:
         response = _callback(request, config, state, cookie_name)
     except FastCognitoError as err:
         logger.info("sign-in callback failed: %s", err.code)
-        response = error_answer(request, err, page=True)
+        response = signin_error_response(request, err, page=True)
     if cookie_name is not None and cookie_name in request.COOKIES:
         # Used once, whatever the outcome: a replayed callback finds no state.
-        delete_cookie(response, request, config, cookie_name, path=reverse("fastcognito:callback"))
+        delete_state_cookie(request, response, config, cookie_name)
     return response
 
 
 def _callback(request: HttpRequest, config: HostedUIConfig, state: str, cookie_name: str | None) -> HttpResponse:
     if cookie_name is None:
         raise InvalidStateError("the callback has no state")
-    raw = request.COOKIES.get(cookie_name)
-    if not raw:
-        raise InvalidStateError("no sign-in attempt of this browser has this state")
-    try:
-        payload = signing.loads(raw, salt=STATE_SALT, max_age=config.state_max_age)
-    except signing.SignatureExpired as err:
-        raise InvalidStateError("the sign-in attempt has expired") from err
-    except signing.BadSignature as err:
-        raise InvalidStateError("the sign-in attempt's cookie is not ours") from err
+    payload = load_state(request, config, cookie_name)
     if not (
-        isinstance(payload, dict)
-        and isinstance(payload.get("s"), str)
+        isinstance(payload.get("s"), str)
         and hmac.compare_digest(payload["s"].encode(), state.encode())
     ):
         raise InvalidStateError("the state does not match this browser's sign-in attempt")
@@ -378,13 +236,13 @@ def _callback(request: HttpRequest, config: HostedUIConfig, state: str, cookie_n
     if not code:
         raise SignInRequestError("the callback has no code")
     tokens = config.client.exchange_code(code, str(payload["v"]))
-    signed = _verify(config, tokens, str(payload["n"]))
+    signed = verify_tokens(config, tokens, str(payload["n"]))
     _session_login(request, signed)
     next_url = str(payload.get("next") or config.login_redirect_url)
     if not _allowed_redirect(request, config, next_url):
         next_url = config.login_redirect_url
     response = HttpResponseRedirect(next_url)
-    _set_token_cookies(request, response, config, signed)
+    set_token_cookies(request, response, config, signed)
     # A new sign-in, a new CSRF token: one planted in this browser before no longer works.
     rotate_token(request)
     return response
@@ -402,14 +260,14 @@ def refresh(request: HttpRequest) -> HttpResponse:
         raise NotSignedInError()
     previous_user = token_owner(config, request.COOKIES.get(config.access_cookie_name))
     try:
-        signed = _verify(config, config.client.refresh(refresh_token), None)
+        signed = verify_tokens(config, config.client.refresh(refresh_token))
     except (InvalidGrantError, TokenError) as err:
         # 401, not the callback's 400: the credential (the refresh token) is what was refused.
-        response = error_answer(request, err, status=401)
+        response = signin_error_response(request, err, status=401)
         clear_token_cookies(request, response, config)
         return response
     response = JsonResponse({"expires_in": signed.tokens.expires_in, "rotated": signed.tokens.refresh_token is not None})
-    _set_token_cookies(request, response, config, signed)
+    set_token_cookies(request, response, config, signed)
     if previous_user is not None and previous_user != signed.access_claims.get("sub"):
         rotate_token(request)  # the refresh token of another user than the access cookie's
     return response
@@ -439,23 +297,8 @@ def logout(request: HttpRequest) -> HttpResponse:
     response: HttpResponse
     if unrevoked is not None:
         # Signed out here and at Cognito, but the access token stays valid until it expires.
-        detail = (
-            "You are signed out, but the sign-out could not be recorded: "
-            "your access token stays valid until it expires."
-        )
-        if _wants_json(request):
-            answer = {"detail": detail, "code": unrevoked.code, "logout_url": logout_url}
-            response = JsonResponse(answer, status=503)
-        else:
-            body = (
-                "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Signed out</title></head>"
-                f"<body><h1>Signed out</h1><p>{escape(detail)}</p>"
-                f"<p>Code: <code>{escape(unrevoked.code)}</code></p>"
-                f"<p><a href='{escape(logout_url)}'>Continue</a></p></body></html>"
-            )
-            response = HttpResponse(body, status=503, content_type="text/html; charset=utf-8")
-        response["Cache-Control"] = "no-store"
-    elif _wants_json(request):
+        response = signed_out_unrecorded_response(request, unrevoked, logout_url)
+    elif wants_json(request):
         response = JsonResponse({"logout_url": logout_url})
     else:
         response = HttpResponseRedirect(logout_url)
@@ -471,8 +314,6 @@ def _revoke_access_token(request: HttpRequest, config: HostedUIConfig) -> JWKSEr
     Returns why a token that may still be valid could not be revoked (``denylist_unavailable``:
     the denylist could not be read or written; ``jwks_unavailable``: the keys could not be had),
     or ``None``. Never raises: the sign-out goes on regardless."""
-    from ..exceptions import DenylistUnavailableError
-
     verifier = config.access_verifier
     access_token = request.COOKIES.get(config.access_cookie_name)
     if verifier.denylist is None or not access_token:
@@ -590,10 +431,10 @@ def signin(request: HttpRequest) -> HttpResponse:
         raise
     _forget(cache, pair_key)
     _uncount(cache, (address_key,))
-    signed = _verify(config, tokens, None)
+    signed = verify_tokens(config, tokens)
     _session_login(request, signed)
     response = JsonResponse({"expires_in": signed.tokens.expires_in})
-    _set_token_cookies(request, response, config, signed)
+    set_token_cookies(request, response, config, signed)
     # A new sign-in, a new CSRF token: one planted in this browser before no longer works.
     rotate_token(request)
     return response

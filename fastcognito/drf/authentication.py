@@ -19,6 +19,7 @@ from ..exceptions import FastCognitoError, JWKSError, TokenError
 from ..django.client import principal_for
 from ..django.conf import FastCognitoSettings, fastcognito_settings
 from ..django.messages import message_for
+from ..django.responses import error_body
 from ..django.tokens import (
     RawToken,
     RequestPolicy,
@@ -39,7 +40,8 @@ logger = logging.getLogger("fastcognito.drf")
 
 
 def _detail(error: FastCognitoError) -> dict[str, Any]:
-    return {"detail": message_for(error.code), "code": error.code}
+    # The body every answer of the package has (fastcognito.django.responses).
+    return error_body(error)
 
 
 class InvalidToken(exceptions.AuthenticationFailed):
