@@ -24,13 +24,12 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_asy
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import SimpleLazyObject, empty
 
-from ..claims import Claims
 from ..exceptions import JWKSError, TokenError
 from .autorefresh import arefresh_expired_access, refresh_expired_access
 from .client import principal_for
-from .conf import fastcognito_settings
 from .responses import error_response
-from .tokens import RawToken, find_token, request_policy, token_from_request
+from .steps import TokenSteps
+from .tokens import RawToken, find_token, request_policy
 from .user import CognitoUser
 
 __all__ = ["CognitoMiddleware", "anonymous_user", "cognito_login_required", "error_response", "set_user"]
@@ -49,10 +48,11 @@ def anonymous_user() -> Any:
     return AnonymousUser()
 
 
-class CognitoMiddleware:
+class CognitoMiddleware(TokenSteps):
     """Sets ``request.user`` lazily from the token, in sync and async stacks.
 
-    Overridable steps, as on ``CognitoAuthentication``: ``get_raw_token(request)``,
+    Overridable steps, the very ones of ``CognitoAuthentication`` (``steps.TokenSteps``):
+    ``get_header(request)``, ``get_raw_token(request)``, ``get_verifier()``,
     ``get_claims(raw_token)``, ``get_user(claims)``, and the hook ``attach_attributes(user, request)``.
 
     CSRF: a request whose ``Authorization`` header has one of our types is exempt from
@@ -63,17 +63,6 @@ class CognitoMiddleware:
 
     sync_capable = True
     async_capable = True
-    # Whether this class keeps every step as defined here; the per-request path then runs them
-    # inline (the same code, without the calls). Set again for each subclass.
-    _default_steps: bool = True
-    # Whether get_raw_token is ours, so that a TokenError it raises comes from the Authorization
-    # header; a subclass's own source may be ambient, and its errors earn no CSRF exemption.
-    _reads_authorization: bool = True
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        cls._default_steps = all(getattr(cls, step) is getattr(CognitoMiddleware, step) for step in _STEPS)
-        cls._reads_authorization = cls.get_raw_token is CognitoMiddleware.get_raw_token
 
     def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
         self.get_response = get_response
@@ -87,31 +76,18 @@ class CognitoMiddleware:
         # HOSTED_UI["AUTO_REFRESH"]: decided once per settings change (one dict read here);
         # when on, None (nothing to do) unless the access cookie has expired and a refresh
         # cookie is present, else what sets the new cookies on the response.
-        policy = fastcognito_settings.derived.get("request_policy") or request_policy()
+        conf = self.settings
+        policy = conf.derived.get("request_policy") or request_policy(conf)
         finish = refresh_expired_access(request) if policy.auto_refresh else None
         self.process_request(request)
         response = self.get_response(request)
         return finish(response) if finish else response
 
     async def __acall__(self, request: HttpRequest) -> HttpResponse:
-        finish = await arefresh_expired_access(request) if request_policy().auto_refresh else None
+        finish = await arefresh_expired_access(request) if request_policy(self.settings).auto_refresh else None
         self.process_request(request)
         response = await cast(Callable[[HttpRequest], Awaitable[HttpResponse]], self.get_response)(request)
         return finish(response) if finish else response
-
-    # --- steps -------------------------------------------------------------------------------
-
-    def get_raw_token(self, request: HttpRequest) -> RawToken | None:
-        return token_from_request(request)
-
-    def get_claims(self, raw_token: RawToken) -> Claims:
-        return fastcognito_settings.verifier.verify(raw_token.value)
-
-    def get_user(self, claims: Claims) -> Any:
-        return principal_for(claims, fastcognito_settings.USER_CLASS)
-
-    def attach_attributes(self, user: Any, request: HttpRequest) -> None:
-        """Hook (Djognito's name and signature): add attributes to ``user`` before views see it."""
 
     # --- wiring ------------------------------------------------------------------------------
 
@@ -121,8 +97,9 @@ class CognitoMiddleware:
         header = None
         try:
             if self._default_steps:
+                # get_header() and get_raw_token(), inline.
                 header = request.META.get("HTTP_AUTHORIZATION")
-                raw_token = find_token(request, request_policy(), header)
+                raw_token = find_token(request, request_policy(self.settings), header)
             else:
                 raw_token = self.get_raw_token(request)
         except TokenError as err:
@@ -167,8 +144,9 @@ class CognitoMiddleware:
     def _authenticate(self, request: HttpRequest, raw_token: RawToken) -> Any:
         try:
             if self._default_steps:
-                claims = fastcognito_settings.verifier.verify(raw_token.value)
-                return principal_for(claims, fastcognito_settings.USER_CLASS)
+                # get_claims() and get_user(), inline; attach_attributes() does nothing.
+                conf = self.settings
+                return principal_for(conf.verifier.verify(raw_token.value), conf.USER_CLASS)
             claims = self.get_claims(raw_token)
             # Inside the try: a USER_CLASS may refuse the user (the replica's UserRefusedError).
             user = self.get_user(claims)
@@ -186,13 +164,14 @@ class CognitoMiddleware:
         a database), run in a worker thread, as Django requires."""
         if not self._default_steps:
             return await sync_to_async(self._authenticate, thread_sensitive=False)(request, raw_token)
+        conf = self.settings
         try:
-            claims = await fastcognito_settings.verifier.averify(raw_token.value)
+            claims = await conf.verifier.averify(raw_token.value)
         except (TokenError, JWKSError) as err:
             logger.debug("token rejected: %s", err.code)
             cast(Any, request).cognito_error = err
             return anonymous_user()
-        user_class = fastcognito_settings.USER_CLASS
+        user_class = conf.USER_CLASS
         if user_class is CognitoUser:
             return principal_for(claims, CognitoUser)
         try:
@@ -201,9 +180,6 @@ class CognitoMiddleware:
             logger.debug("user refused: %s", err.code)
             cast(Any, request).cognito_error = err
             return anonymous_user()
-
-
-_STEPS = ("get_raw_token", "get_claims", "get_user", "attach_attributes")
 
 _new_object = object.__new__
 _set_attribute = object.__setattr__
