@@ -44,7 +44,7 @@ class ClaimsCache:
     def __len__(self) -> int: ...
 
 class VerifierCore:
-    """Steps 1 to 8 of the verification contract (DESIGN.md §3), minus the network.
+    """Steps 1 to 8 of the verification contract (docs/verifier.md), minus the network.
 
     ``pools`` maps each trusted issuer to its key source: an object with a ``by_kid`` dict (kid
     to ``cryptography`` RSA public key), replaced whole when the keys change, and

@@ -1,4 +1,4 @@
-"""Cache: ``ClaimsCache``, the bounded LRU of verified claims (DESIGN.md §5).
+"""Cache: ``ClaimsCache``, the bounded LRU of verified claims (docs/verifier.md).
 
 It lives in the hot-path twin, since a cache hit is the fastest path of all; this module is its
 public home.

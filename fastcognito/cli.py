@@ -371,7 +371,7 @@ def _reason(error: FastCognitoError, now: float) -> str:
             actual = _describe_time(error.actual, now) or actual
             expected = _describe_bound(error.expected, now) or expected
         reason += f" (claim {error.claim!r}: got {actual}, expected {expected})"
-    return reason  # messages and claim values never hold the token (DESIGN.md §3)
+    return reason  # messages and claim values never hold the token (docs/verifier.md, Errors)
 
 
 def _verify(args: argparse.Namespace, token: str, out: TextIO, err: TextIO) -> int:

@@ -261,7 +261,7 @@ class CognitoVerifier:
     """Verifies Cognito JWTs: ``verify(token) -> Claims`` or a ``TokenError`` subclass.
 
     ``client_id`` and ``token_use`` are required; pass ``None`` to skip that check on purpose.
-    See DESIGN.md §3 for the steps, in order.
+    The steps, in order, are in docs/verifier.md ("The verification contract").
     """
 
     def __init__(

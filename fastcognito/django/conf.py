@@ -77,7 +77,7 @@ DEFAULTS: dict[str, Any] = {
     "WWW_AUTHENTICATE_REALM": "api",
 }
 
-# Issuer forms, replica Regions, offline keys, JWKS timeouts and ALB tokens (issue 12). Kept in
+# Issuer forms, replica Regions, offline keys, JWKS timeouts and ALB tokens. Kept in
 # their own block; ``token_source_options`` turns them into CognitoVerifier keywords.
 TOKEN_SOURCE_DEFAULTS: dict[str, Any] = {
     "ISSUER_FORM": "original",
@@ -91,7 +91,7 @@ TOKEN_SOURCE_DEFAULTS: dict[str, Any] = {
 }
 DEFAULTS.update(TOKEN_SOURCE_DEFAULTS)
 
-# Revocation and machine-to-machine tokens (issue 12, items 5 and 1). Kept in their own block.
+# Revocation and machine-to-machine tokens. Kept in their own block.
 PRINCIPAL_DEFAULTS: dict[str, Any] = {
     # The alias of one of settings.CACHES holding revoked origin_jti/jti (CacheDenylist), or None.
     "DENYLIST": None,
