@@ -490,7 +490,9 @@ def test_custom_check_runs_on_every_cache_hit(make_verifier: MakeVerifier, token
 # --- claims check (once per token) ---------------------------------------------------------------------
 
 
-def test_claims_check_runs_once_per_token_never_on_a_hit(make_verifier: MakeVerifier, tokens: TokenFactory) -> None:
+def test_claims_check_runs_once_per_token_never_on_a_hit(
+    make_verifier: MakeVerifier, tokens: TokenFactory
+) -> None:
     order: list[str] = []
 
     def no_mallory(claims: Claims) -> None:

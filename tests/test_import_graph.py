@@ -122,7 +122,10 @@ def test_no_private_name_is_imported_from_another_module() -> None:
         f"{MODULES[name].relative_to(PACKAGE.parent)}:{line}: {target}.{taken}"
         for name in MODULES
         for target, taken, line in imports(name)
-        if taken is not None and taken.startswith("_") and not taken.startswith("__") and target.startswith("fastcognito")
+        if taken is not None
+        and taken.startswith("_")
+        and not taken.startswith("__")
+        and target.startswith("fastcognito")
     ]
     assert found == []
 
@@ -151,7 +154,9 @@ def test_no_private_attribute_of_another_module_is_read() -> None:
     for name, tree in trees.items():
         others = set().union(*(names for other, names in defined.items() if other != name))
         for node in ast.walk(tree):
-            if not isinstance(node, ast.Attribute) or not node.attr.startswith("_") or node.attr.startswith("__"):
+            if not isinstance(node, ast.Attribute):
+                continue
+            if not node.attr.startswith("_") or node.attr.startswith("__"):
                 continue
             if isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"):
                 continue

@@ -22,7 +22,9 @@ def exception_classes() -> dict[str, type[BaseException]]:
     return {
         name: cls
         for name, cls in vars(fastcognito.exceptions).items()
-        if inspect.isclass(cls) and issubclass(cls, BaseException) and cls.__module__ == "fastcognito.exceptions"
+        if inspect.isclass(cls)
+        and issubclass(cls, BaseException)
+        and cls.__module__ == "fastcognito.exceptions"
     }
 
 

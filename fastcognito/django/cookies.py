@@ -100,7 +100,12 @@ def set_cookie(
 
 
 def delete_cookie(
-    response: HttpResponse, request: HttpRequest, config: HostedUIConfig, name: str, *, path: str | None = None
+    response: HttpResponse,
+    request: HttpRequest,
+    config: HostedUIConfig,
+    name: str,
+    *,
+    path: str | None = None,
 ) -> None:
     """Expire the cookie ``name`` at ``path`` (domain and path must match the ones it was set with)."""
     set_cookie(response, request, config, name, "", max_age=0, path=path)
@@ -117,7 +122,9 @@ def refresh_cookie_paths(config: HostedUIConfig) -> tuple[str, ...]:
     return (reverse("fastcognito:refresh"), reverse("fastcognito:logout"))
 
 
-def set_token_cookies(request: HttpRequest, response: HttpResponse, config: HostedUIConfig, signed: SignedIn) -> None:
+def set_token_cookies(
+    request: HttpRequest, response: HttpResponse, config: HostedUIConfig, signed: SignedIn
+) -> None:
     """The access cookie, for the access token's remaining lifetime (with ``AUTO_REFRESH``, for as
     long as the refresh cookie), and the refresh cookie when Cognito sent a refresh token."""
     exp = signed.access_claims.get("exp")
@@ -126,7 +133,8 @@ def set_token_cookies(request: HttpRequest, response: HttpResponse, config: Host
         # Kept past its exp, for as long as the refresh cookie: the middleware refreshes only
         # when it holds an expired token of ours, never for a refresh cookie alone.
         max_age = max(max_age, config.refresh_cookie_max_age)
-    set_cookie(response, request, config, config.access_cookie_name, signed.tokens.access_token, max_age=max_age)
+    access_token = signed.tokens.access_token
+    set_cookie(response, request, config, config.access_cookie_name, access_token, max_age=max_age)
     if signed.tokens.refresh_token is not None:
         for path in refresh_cookie_paths(config):
             set_cookie(
@@ -169,13 +177,23 @@ def is_state_cookie_name(config: HostedUIConfig, name: str) -> bool:
 
 
 def set_state_cookie(
-    request: HttpRequest, response: HttpResponse, config: HostedUIConfig, attempt: AuthorizationRequest, next_url: str
+    request: HttpRequest,
+    response: HttpResponse,
+    config: HostedUIConfig,
+    attempt: AuthorizationRequest,
+    next_url: str,
 ) -> None:
     """Keep the attempt's ``state``, ``nonce``, PKCE verifier and ``next`` in its signed cookie."""
     payload = signing.dumps(
         # "t": when, in microseconds, to keep the newest attempts (the signature's own timestamp
         # has whole seconds only).
-        {"s": attempt.state, "n": attempt.nonce, "v": attempt.code_verifier, "next": next_url, "t": time.time_ns() // 1000},
+        {
+            "s": attempt.state,
+            "n": attempt.nonce,
+            "v": attempt.code_verifier,
+            "next": next_url,
+            "t": time.time_ns() // 1000,
+        },
         salt=STATE_SALT,
         compress=True,
     )
@@ -208,7 +226,9 @@ def load_state(request: HttpRequest, config: HostedUIConfig, name: str) -> dict[
     return payload
 
 
-def delete_state_cookie(request: HttpRequest, response: HttpResponse, config: HostedUIConfig, name: str) -> None:
+def delete_state_cookie(
+    request: HttpRequest, response: HttpResponse, config: HostedUIConfig, name: str
+) -> None:
     delete_cookie(response, request, config, name, path=callback_path())
 
 

@@ -84,7 +84,8 @@ class CognitoMiddleware(TokenSteps):
         return finish(response) if finish else response
 
     async def __acall__(self, request: HttpRequest) -> HttpResponse:
-        finish = await arefresh_expired_access(request) if request_policy(self.settings).auto_refresh else None
+        auto_refresh = request_policy(self.settings).auto_refresh
+        finish = await arefresh_expired_access(request) if auto_refresh else None
         self.process_request(request)
         response = await cast(Callable[[HttpRequest], Awaitable[HttpResponse]], self.get_response)(request)
         return finish(response) if finish else response

@@ -129,7 +129,8 @@ def signin_error_response(
     response: HttpResponse
     if page and not wants_json(request):
         title = str(PAGE_TEXTS["signin_failed_title"])
-        response = _page(title, body["detail"], body["code"], _login_url(), str(PAGE_TEXTS["signin_again"]), status)
+        again = str(PAGE_TEXTS["signin_again"])
+        response = _page(title, body["detail"], body["code"], _login_url(), again, status)
     else:
         response = JsonResponse(body, status=status)
     if isinstance(error, SignInThrottledError) and error.retry_after:

@@ -175,7 +175,9 @@ class SignInView(View):
             raise ConfigurationError("FASTCOGNITO['HOSTED_UI'] is not set")
         return config
 
-    def login_failure(self, request: HttpRequest, error: FastCognitoError, *, status: int | None = None) -> HttpResponse:
+    def login_failure(
+        self, request: HttpRequest, error: FastCognitoError, *, status: int | None = None
+    ) -> HttpResponse:
         """The answer to a failed step: ``{"detail", "code"}`` with the error's status (or
         ``status``), or a small HTML page for a browser navigation on ``page_errors`` views."""
         return signin_error_response(request, error, page=self.page_errors, status=status)
@@ -258,11 +260,14 @@ class CallbackView(SignInView):
             delete_state_cookie(request, response, config, cookie_name)
         return response
 
-    def _sign_in(self, request: HttpRequest, config: HostedUIConfig, state: str, cookie_name: str | None) -> HttpResponse:
+    def _sign_in(
+        self, request: HttpRequest, config: HostedUIConfig, state: str, cookie_name: str | None
+    ) -> HttpResponse:
         if cookie_name is None:
             raise InvalidStateError("the callback has no state")
         payload = load_state(request, config, cookie_name)
-        if not (isinstance(payload.get("s"), str) and hmac.compare_digest(payload["s"].encode(), state.encode())):
+        expected = payload.get("s")
+        if not (isinstance(expected, str) and hmac.compare_digest(expected.encode(), state.encode())):
             raise InvalidStateError("the state does not match this browser's sign-in attempt")
         config.client.check_callback_error(request.GET)
         code = request.GET.get("code")
@@ -271,13 +276,16 @@ class CallbackView(SignInView):
         tokens = config.client.exchange_code(code, str(payload["v"]))
         signed = verify_tokens(config, tokens, str(payload["n"]))
         self.session_login(request, signed)
-        response = self.login_success(request, config, signed, str(payload.get("next") or config.login_redirect_url))
+        next_url = str(payload.get("next") or config.login_redirect_url)
+        response = self.login_success(request, config, signed, next_url)
         set_token_cookies(request, response, config, signed)
         # A new sign-in, a new CSRF token: one planted in this browser before no longer works.
         rotate_token(request)
         return response
 
-    def login_success(self, request: HttpRequest, config: HostedUIConfig, signed: SignedIn, next_url: str) -> HttpResponse:
+    def login_success(
+        self, request: HttpRequest, config: HostedUIConfig, signed: SignedIn, next_url: str
+    ) -> HttpResponse:
         """The answer to a sign-in that succeeded: a redirect to ``get_redirect_url``. The token
         cookies are set on it afterwards, and the CSRF token rotated."""
         return HttpResponseRedirect(self.get_redirect_url(request, config, next_url))
@@ -316,7 +324,8 @@ class RefreshView(SignInView):
     def refresh_success(self, request: HttpRequest, config: HostedUIConfig, signed: SignedIn) -> HttpResponse:
         """The answer to a refresh that succeeded (the cookies are set on it afterwards):
         ``{"expires_in", "rotated"}``."""
-        return JsonResponse({"expires_in": signed.tokens.expires_in, "rotated": signed.tokens.refresh_token is not None})
+        tokens = signed.tokens
+        return JsonResponse({"expires_in": tokens.expires_in, "rotated": tokens.refresh_token is not None})
 
 
 @method_decorator([never_cache, require_POST, csrf_protect], name="dispatch")

@@ -264,7 +264,8 @@ def local_machine_token(tokens: Any, client_id: str) -> str:
     from conftest import _DROP
 
     # What Cognito's client_credentials grant issues: no username, no groups, sub = client_id.
-    return str(tokens.access(username=_DROP, **{"cognito:groups": _DROP}, sub=client_id, client_id=client_id))
+    claims = {"username": _DROP, "cognito:groups": _DROP, "sub": client_id, "client_id": client_id}
+    return str(tokens.access(**claims))
 
 
 def everywhere(token: str) -> list[Any]:
@@ -273,7 +274,8 @@ def everywhere(token: str) -> list[Any]:
 
     async def protected_async() -> Any:
         # An ASGI request takes its headers from headers=, not from HTTP_* keywords.
-        return await AsyncClient().get("/plain/async-protected/", headers={"Authorization": f"Bearer {token}"})
+        authorization = {"Authorization": f"Bearer {token}"}
+        return await AsyncClient().get("/plain/async-protected/", headers=authorization)
 
     answers = []
     for _ in range(2):
@@ -286,7 +288,9 @@ def everywhere(token: str) -> list[Any]:
 
 
 @pytest.mark.django_db
-def test_machine_tokens_are_refused_without_a_per_request_check(twin_verifier: Any, tokens: Any) -> None:
+def test_machine_tokens_are_refused_without_a_per_request_check(
+    twin_verifier: Any, tokens: Any
+) -> None:
     from conftest import CLIENT_ID
 
     verifier = twin_verifier()  # MACHINE_CLIENTS: () by default
@@ -294,8 +298,9 @@ def test_machine_tokens_are_refused_without_a_per_request_check(twin_verifier: A
     assert fastcognito_settings.verifier_options().get("custom_check") is None
     machine = local_machine_token(tokens, CLIENT_ID)
     for answer in everywhere(machine):
-        assert answer.status_code == 401, (answer.request.get("PATH_INFO", answer.request.get("path")), answer.content)
-        assert answer.json()["code"] == "machine_token_refused", (answer.request.get("PATH_INFO", answer.request.get("path")), answer.content)
+        where = (answer.request.get("PATH_INFO", answer.request.get("path")), answer.content)
+        assert answer.status_code == 401, where
+        assert answer.json()["code"] == "machine_token_refused", where
         assert answer["WWW-Authenticate"] == 'Bearer realm="api", error="invalid_token"'
     assert verifier.cache_info().size == 0  # a refusal is never cached: asked again each time
     user = tokens.access()
@@ -305,7 +310,9 @@ def test_machine_tokens_are_refused_without_a_per_request_check(twin_verifier: A
 
 
 @pytest.mark.django_db
-def test_machine_clients_allow_theirs_and_refuse_others_on_every_use(twin_verifier: Any, tokens: Any) -> None:
+def test_machine_clients_allow_theirs_and_refuse_others_on_every_use(
+    twin_verifier: Any, tokens: Any
+) -> None:
     from conftest import CLIENT_ID, OTHER_CLIENT_ID
 
     verifier = twin_verifier(CLIENT_ID=[CLIENT_ID, OTHER_CLIENT_ID], MACHINE_CLIENTS=[OTHER_CLIENT_ID])

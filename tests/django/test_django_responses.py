@@ -49,7 +49,8 @@ def test_a_code_the_table_does_not_know_gets_its_family_message() -> None:
     class SitesOwnError(SignInError):
         code = "sites_own"
 
-    assert responses.error_body(SitesOwnError()) == {"detail": str(MESSAGES["sign_in_failed"]), "code": "sites_own"}
+    expected = {"detail": str(MESSAGES["sign_in_failed"]), "code": "sites_own"}
+    assert responses.error_body(SitesOwnError()) == expected
     assert message_for("nothing-known") == MESSAGES["invalid_token"]
 
 

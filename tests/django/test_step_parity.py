@@ -150,7 +150,8 @@ def test_the_subclasses_take_the_step_path_and_the_defaults_the_inline_one() -> 
 def middleware_with(middleware: str) -> list[str]:
     from django.conf import settings
 
-    return [middleware if name == "fastcognito.django.CognitoMiddleware" else name for name in settings.MIDDLEWARE]
+    ours = "fastcognito.django.CognitoMiddleware"
+    return [middleware if name == ours else name for name in settings.MIDDLEWARE]
 
 
 @pytest.fixture
@@ -177,7 +178,8 @@ def parity(twin: Twin, fastcognito_config: Any) -> Iterator[Any]:
         with override_settings(ROOT_URLCONF=__name__):
             default = answers(**request)
         steps_urls = f"{__name__}.every_step"
-        with override_settings(ROOT_URLCONF=steps_urls, MIDDLEWARE=middleware_with(f"{__name__}.EveryStepMiddleware")):
+        steps_middleware = middleware_with(f"{__name__}.EveryStepMiddleware")
+        with override_settings(ROOT_URLCONF=steps_urls, MIDDLEWARE=steps_middleware):
             every_step = answers(**request)
         assert every_step == default
         return default
@@ -192,7 +194,9 @@ def summary(response: Any) -> tuple[Any, ...]:
     return response.status_code, response.content, sorted(headers.items()), cookies
 
 
-def send_everywhere(*, authorization: str | None = None, cookie: str | None = None, csrf: bool = False) -> list[Any]:
+def send_everywhere(
+    *, authorization: str | None = None, cookie: str | None = None, csrf: bool = False
+) -> list[Any]:
     headers = {}
     if authorization is not None:
         headers["Authorization"] = authorization
@@ -245,7 +249,9 @@ def ordinary_tokens(tokens: TokenFactory) -> dict[str, str]:
 @pytest.mark.parametrize(
     "name", ["valid", "valid, staff", "expired", "foreign issuer", "id token", "machine"]
 )
-def test_ordinary_tokens_in_the_header_and_in_the_cookie(parity: Any, tokens: TokenFactory, name: str) -> None:
+def test_ordinary_tokens_in_the_header_and_in_the_cookie(
+    parity: Any, tokens: TokenFactory, name: str
+) -> None:
     token = ordinary_tokens(tokens)[name]
     header = parity(authorization=f"Bearer {token}")
     parity(cookie=f"{COOKIE}={token}")
@@ -258,7 +264,9 @@ def test_ordinary_tokens_in_the_header_and_in_the_cookie(parity: Any, tokens: To
 
 
 @pytest.mark.django_db
-def test_keys_that_cannot_be_fetched(parity: Any, fastcognito_config: Any, closed_port_url: str, tokens: TokenFactory) -> None:
+def test_keys_that_cannot_be_fetched(
+    parity: Any, fastcognito_config: Any, closed_port_url: str, tokens: TokenFactory
+) -> None:
     fastcognito_config(COOKIE_NAME=COOKIE, JWKS_URL=closed_port_url)
     answers = parity(authorization=f"Bearer {tokens.access()}")
     assert answers[0][0] == 503
