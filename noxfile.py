@@ -8,7 +8,11 @@ Python has); the Django and DRF tests run in every session. The tool tests that 
 test command leaves out (packaging, typing, benchmarks, the demo, the workflow lint, long runs)
 depend on neither and stay in `make test`.
 
-`nox -l` lists the sessions; `nox -s "tests(3.12-django4.2)"` runs one.
+`nox -l` lists the sessions; `nox -s "tests(3.12-django4.2)"` runs one. `nox` alone runs the matrix.
+
+`floor` is the matrix's lowest corner, the lowest supported Python with the lowest supported Django,
+on a short subset of the core and Django tests: `make test` runs it (tests/test_matrix_floor.py),
+so a change that breaks the oldest supported set-up fails the suite the same day.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ import pythons  # noqa: E402
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_venv = "yes"
 nox.options.error_on_missing_interpreters = False
+nox.options.sessions = ["tests"]
 
 # Django series -> the exact pins of that leg. DRF 3.18 needs Django 5.2+, so 4.2 gets 3.17.
 DJANGO = {
@@ -45,6 +50,23 @@ DJANGO = {
 # Django 6.0 and later need Python 3.12+.
 DJANGO_MIN_PYTHON = {"6.1": (3, 12)}
 CORE_SUITE_DJANGO = "5.2"
+
+
+def _series(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+FLOOR_PYTHON = pythons.LOWEST
+FLOOR_DJANGO = min(DJANGO, key=_series)
+# The floor's subset, about 30 s: the compiled twin preferred and the hot path on both twins
+# (strict parsing, claim checks, parity); DRF, the middleware (sync and async), the system checks
+# and the replica on SQLite, whose tests migrate a fresh database.
+FLOOR_TESTS = [
+    "tests/test_extension_build.py", "tests/test_malformed.py", "tests/test_claims_checks.py",
+    "tests/test_twin_parity.py", "tests/django/test_drf_authentication.py",
+    "tests/django/test_django_middleware.py", "tests/django/test_django_checks.py",
+    "tests/django/test_replica.py", "-k", "not postgresql",
+]
 VARYING_PINS = ("django", "djangorestframework")
 
 # What the matrix installs: the package's test extra plus the Django integration's test tools.
@@ -56,7 +78,8 @@ TEST_REQUIREMENTS = [
     # The fail-fast tests start the app under gunicorn.
     "gunicorn",
 ]
-BUILD_REQUIREMENTS = ["setuptools", "Cython", "wheel"]
+# pip too: a session made by uv (the floor) has none, and the wheel is built with `pip wheel`.
+BUILD_REQUIREMENTS = ["pip", "setuptools", "Cython", "wheel"]
 # The core suite is cibuildwheel's test command: the same ignores (tool tests, long runs), except
 # that the Django tests run here too.
 CIBUILDWHEEL_TEST_COMMAND = tomllib.loads((REPO / "cibuildwheel.toml").read_text())["tool"]["cibuildwheel"][
@@ -133,9 +156,8 @@ def _wheel(session: nox.Session, python: str, constraints: Path) -> Path:
     return wheel
 
 
-@nox.session
-@nox.parametrize(["python", "django"], _combinations())
-def tests(session: nox.Session, django: str) -> None:
+def _install(session: nox.Session, django: str) -> None:
+    """The pinned test tools, this leg's Django and DRF, and the compiled wheel of this Python."""
     python = str(session.python)
     constraints = _constraints(session, python)
     wheel = _wheel(session, python, constraints)
@@ -146,11 +168,33 @@ def tests(session: nox.Session, django: str) -> None:
         "python", "-I", "-c",
         "import fastcognito, sys; sys.exit(0 if fastcognito.EXTENSION_ACTIVE else 'the extension is not in use')",
     )
-    if django == CORE_SUITE_DJANGO:
-        targets = ["tests", *CORE_IGNORES]
-    else:
-        targets = ["tests/django"]
+    series = f"django.__version__.startswith('{django}.')"
+    session.run("python", "-I", "-c", f"import django, sys; sys.exit(0 if {series} else django.__version__)")
+
+
+def _pytest(session: nox.Session, *targets: str) -> None:
     # From the repository root, so pyproject.toml's pytest settings (warnings as errors) apply;
     # the package itself is imported from the session's site-packages, not from the checkout
     # (tests/test_extension_build.py asserts it).
     session.run("pytest", "-q", "-p", "no:cacheprovider", *targets, *session.posargs)
+
+
+@nox.session
+@nox.parametrize(["python", "django"], _combinations())
+def tests(session: nox.Session, django: str) -> None:
+    _install(session, django)
+    if django == CORE_SUITE_DJANGO:
+        _pytest(session, "tests", *CORE_IGNORES)
+    else:
+        _pytest(session, "tests/django")
+
+
+# uv (pinned in requirements/release.in) makes the environment: a minute of pip becomes seconds,
+# which keeps the floor within its time in `make test`.
+@nox.session(python=FLOOR_PYTHON, venv_backend="uv")
+def floor(session: nox.Session) -> None:
+    _install(session, FLOOR_DJANGO)
+    # What ran, for tests/test_matrix_floor.py to check.
+    ran = "'floor: Python %d.%d, Django %s' % (*sys.version_info[:2], django.__version__)"
+    session.run("python", "-I", "-c", f"import sys, django; print({ran})")
+    _pytest(session, *FLOOR_TESTS)

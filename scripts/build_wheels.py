@@ -3,23 +3,33 @@ found here, without Docker.
 
 zig's C compiler targets glibc 2.17 whatever glibc this machine has, so the extension links only
 against symbols manylinux2014 allows; auditwheel then checks that and writes the platform tag.
-Each wheel is built from the sdist, not the checkout, as a user's pip would; a wheel whose
-extension failed to build is an error here (FASTCOGNITO_REQUIRE_EXTENSIONS), never a quiet pure
-wheel.
+The sdist is built from a copy of the sources (what git tracks or would track), each wheel from
+the sdist, not the checkout, as a user's pip would; a wheel whose extension failed to build is an
+error here (FASTCOGNITO_REQUIRE_EXTENSIONS), never a quiet pure wheel. The checks of the sdist and
+every wheel are those of scripts/release_checks.py, which the release slice of `make test` runs too.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import shlex
 import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pythons
+from release_checks import (
+    ReleaseCheckFailed,
+    auditwheel_show,
+    check_wheel_contents,
+    copy_sources,
+    twine_check,
+    wheel_surprises,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 PLATFORM = "manylinux_2_17_x86_64"
@@ -45,8 +55,8 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def build_sdist(dist: Path) -> Path:
-    run(sys.executable, "-m", "build", "--sdist", "--no-isolation", "--outdir", dist, REPO, env=clean_env())
+def build_sdist(tree: Path, dist: Path) -> Path:
+    run(sys.executable, "-m", "build", "--sdist", "--no-isolation", "--outdir", dist, tree, env=clean_env())
     (sdist,) = dist.glob("fastcognito-*.tar.gz")
     return sdist
 
@@ -70,28 +80,27 @@ def build_wheel(version: str, interpreter: str, sdist: Path, dist: Path, scratch
     if f"-{tag}-{tag}-linux_x86_64" not in built.name:
         raise SystemExit(f"expected a compiled {tag} wheel, got {built.name}")
     repaired = scratch / f"repaired-{version}"
-    run(sys.executable, "-m", "auditwheel", "repair", "--plat", PLATFORM, "-w", repaired, built, env=clean_env())
+    run(sys.executable, "-m", "auditwheel", "repair", "--plat", PLATFORM, "-w", repaired, built,
+        env=clean_env())
     (wheel,) = repaired.glob("fastcognito-*.whl")
-    check_auditwheel_show(wheel)
+    summary = check("auditwheel show", auditwheel_show, sys.executable, wheel, PLATFORM, env=clean_env())
+    print(f"auditwheel show: {summary}", flush=True)
     target = dist / wheel.name
     shutil.move(wheel, target)
     return target
 
 
-def check_auditwheel_show(wheel: Path) -> None:
-    report = " ".join(run(sys.executable, "-m", "auditwheel", "show", wheel, env=clean_env()).split())
-    if f'consistent with the following platform tag: "{PLATFORM}"' not in report:
-        raise SystemExit(f"{wheel.name}: auditwheel does not report {PLATFORM}:\n{report}")
-    # Only libc and friends, which every manylinux system provides, may be linked; anything else
-    # would be listed as an external library to graft into the wheel.
-    if "external shared libraries are required" in report or "repair" in report:
-        raise SystemExit(f"{wheel.name}: the wheel needs external shared libraries:\n{report}")
-    glibc = [tuple(map(int, found)) for found in re.findall(r"GLIBC_(\d+)\.(\d+)", report)]
-    if not glibc or max(glibc) > (2, 17):
-        raise SystemExit(f"{wheel.name}: glibc symbols newer than 2.17 (or none found):\n{report}")
-    newest = ".".join(map(str, max(glibc)))
-    print(f"auditwheel show: {wheel.name} is {PLATFORM}, newest glibc symbol {newest}, no external libraries",
-          flush=True)
+def check(name: str, function: Callable[..., object], *args: Any, **kwargs: Any) -> object:
+    """One check of scripts/release_checks.py: its failure (or a non-empty list of problems) stops
+    the build with the tool's own words."""
+    print("+ check:", name, flush=True)
+    try:
+        result = function(*args, **kwargs)
+    except ReleaseCheckFailed as failure:
+        raise SystemExit(str(failure)) from None
+    if isinstance(result, list) and result:
+        raise SystemExit(f"{name}: " + "; ".join(result))
+    return result
 
 
 def main() -> int:
@@ -102,13 +111,18 @@ def main() -> int:
     if not found:
         raise SystemExit(f"no supported CPython ({', '.join(pythons.SUPPORTED)}) found on PATH or via pyenv")
     print("interpreters:", ", ".join(f"{v} ({p})" for v, p in found.items()), flush=True)
-    sdist = build_sdist(dist)
     wheels = []
     with tempfile.TemporaryDirectory(prefix="fastcognito-wheels-") as scratch:
+        # The sdist from a copy of the sources, so nothing a build or a run left in the checkout
+        # can slip in; the wheels from the sdist.
+        tree = copy_sources(REPO, Path(scratch) / "tree")
+        sdist = build_sdist(tree, dist)
         for version, interpreter in found.items():
             wheels.append(build_wheel(version, interpreter, sdist, dist, Path(scratch)))
-    run(sys.executable, "-m", "check_wheel_contents", *wheels)
-    run(sys.executable, "-m", "twine", "check", "--strict", sdist, *wheels)
+        check("check-wheel-contents", check_wheel_contents, sys.executable, wheels, tree / "pyproject.toml")
+        for wheel in wheels:
+            check(f"{wheel.name} against the source tree", wheel_surprises, wheel, tree)
+    check("twine check", twine_check, sys.executable, [sdist, *wheels])
     print("built:", *(p.name for p in [sdist, *wheels]), sep="\n  ")
     missing = sorted(set(pythons.SUPPORTED) - set(found))
     if missing:

@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 
 SUPPORTED = ("3.10", "3.11", "3.12", "3.13")
+# The floor of the matrix, which `make test` runs too (noxfile.py's floor session).
+LOWEST = min(SUPPORTED, key=lambda version: tuple(int(part) for part in version.split(".")))
 REQUIREMENTS = Path(__file__).resolve().parent.parent / "requirements"
 
 # Pins for interpreters the main constraints file cannot serve (a dozen of its tools need 3.11+).
