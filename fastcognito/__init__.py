@@ -43,7 +43,7 @@ from .exceptions import (
     UnsupportedAlgorithmError,
     UserRefusedError,
 )
-from .denylist import Denylist, MemoryDenylist
+from .denylist import Denylist, MemoryDenylist, RememberingDenylist
 from .jwk import KeySet, load_rsa_public_key
 from .jwks import JWKSClient
 from .verifier import CognitoVerifier, UserPool, cognito_issuers, default_issuer
@@ -88,6 +88,7 @@ __all__ = [
     "MissingScopeError",
     "NotSignedInError",
     "NotYetValidError",
+    "RememberingDenylist",
     "RevokedTokenError",
     "SignInError",
     "SignInRequestError",

@@ -73,6 +73,11 @@ JWKS_MAX_KEYS: Final = 64
 # How long averify waits for a blocking denylist (a Redis round trip takes a millisecond) before
 # it answers DenylistUnavailableError (503).
 DENYLIST_TIMEOUT: Final = 1.0
+# RememberingDenylist (Django: DENYLIST_MAX_STALENESS): the longest a remembered denylist answer
+# may be used, in seconds (a revocation delay, not a cache lifetime: 500 meant as milliseconds
+# must not become eight minutes), and how many answers one process keeps at most.
+MAX_DENYLIST_STALENESS: Final = 60.0
+DENYLIST_REMEMBERED_ANSWERS: Final = 10_000
 MIN_RSA_BITS: Final = 2048
 
 ENV_NO_EXTENSIONS: Final = "FASTCOGNITO_NO_EXTENSIONS"

@@ -57,6 +57,7 @@ VerifierCore = twin.VerifierCore
 b64url_decode = twin.b64url_decode
 decode_header = twin.decode_header
 json_too_deep = twin.json_too_deep
+token_text = twin.token_text
 
 __all__ = [
     "EXTENSION_ACTIVE",
@@ -67,5 +68,6 @@ __all__ = [
     "b64url_decode",
     "decode_header",
     "json_too_deep",
+    "token_text",
     "twin",
 ]

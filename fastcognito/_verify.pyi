@@ -8,7 +8,15 @@ from typing import Any, NamedTuple
 
 from .claims import Claims
 
-__all__ = ["CacheInfo", "ClaimsCache", "VerifierCore", "b64url_decode", "decode_header", "json_too_deep"]
+__all__ = [
+    "CacheInfo",
+    "ClaimsCache",
+    "VerifierCore",
+    "b64url_decode",
+    "decode_header",
+    "json_too_deep",
+    "token_text",
+]
 
 class CacheInfo(NamedTuple):
     """Counters of a ``ClaimsCache``: hits, misses, current size, maximum size."""
@@ -44,7 +52,7 @@ class ClaimsCache:
     def __len__(self) -> int: ...
 
 class VerifierCore:
-    """Steps 1 to 8 of the verification contract (docs/verifier.md), minus the network.
+    """Steps 1 to 8 of the verification (docs/verifier.md), minus the network.
 
     ``pools`` maps each trusted issuer to its key source: an object with a ``by_kid`` dict (kid
     to ``cryptography`` RSA public key), replaced whole when the keys change, and
@@ -82,6 +90,10 @@ def b64url_decode(segment: str) -> bytes:
 def decode_header(segment: str) -> str:
     """Decode and check a JWS header segment (RS256 only, no ``crit``/``jku``/``x5u``/``jwk``/
     ``x5c``); return its ``kid``. Raises ``MalformedTokenError`` or ``UnsupportedAlgorithmError``."""
+
+def token_text(token: object, max_token_bytes: int) -> str:
+    """Step 1 of ``VerifierCore.verify``: ``token`` (a str, or ASCII bytes) as a str of at most
+    ``max_token_bytes`` ASCII characters, or ``MalformedTokenError``."""
 
 def json_too_deep(text: str) -> bool:
     """Whether arrays and objects nest more than ``MAX_JSON_DEPTH`` deep anywhere in ``text``

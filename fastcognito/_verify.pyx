@@ -49,6 +49,7 @@ from ._constants import (
     STRING_CLAIMS,
     TOKEN_USES,
 )
+from ._validate import reject_constant, unique_object
 from .claims import Claims, freeze, split_scope
 from .exceptions import (
     ConfigurationError,
@@ -107,7 +108,15 @@ cdef extern from *:
     object _new_with_slot "__fastcognito_new_with_slot"(object cls, object slot, object value)
 
 
-__all__ = ["CacheInfo", "ClaimsCache", "VerifierCore", "b64url_decode", "decode_header", "json_too_deep"]
+__all__ = [
+    "CacheInfo",
+    "ClaimsCache",
+    "VerifierCore",
+    "b64url_decode",
+    "decode_header",
+    "json_too_deep",
+    "token_text",
+]
 
 CacheInfo = namedtuple("CacheInfo", ["hits", "misses", "size", "maxsize"])
 
@@ -134,21 +143,12 @@ cdef str _B64_TRAILING = "a segment is not valid base64url: non-canonical traili
 cdef uint64_t _HASH_SEED = int.from_bytes(os.urandom(8), "little")
 
 
-def _reject_constant(name):
-    raise ValueError(f"{name} is not JSON")
-
-
-def _unique_object(pairs):
-    result = dict(pairs)
-    if len(result) != len(pairs):
-        raise ValueError("duplicate member name")
-    return result
-
-
 # Built once: json.loads with any keyword builds a new JSONDecoder on every call.
 # NaN and Infinity are not JSON (RFC 8259 §6); header members must be unique (RFC 7515 §5.2).
-cdef object _PAYLOAD_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
-cdef object _HEADER_DECODER = json.JSONDecoder(parse_constant=_reject_constant, object_pairs_hook=_unique_object)
+cdef object _PAYLOAD_DECODER = json.JSONDecoder(parse_constant=reject_constant)
+cdef object _HEADER_DECODER = json.JSONDecoder(
+    parse_constant=reject_constant, object_pairs_hook=unique_object
+)
 cdef object _PAYLOAD_SCAN = _PAYLOAD_DECODER.scan_once
 
 # Returned by the fast JSON parser for any input it leaves to the json module.
@@ -951,6 +951,26 @@ cdef int _malformed(str message) except -1:
     raise MalformedTokenError(message)
 
 
+cdef inline str _token_text(object token, Py_ssize_t max_bytes):
+    # Step 1, type and size; also AlbVerifier's (through token_text).
+    if type(token) is not str:
+        if isinstance(token, (bytes, bytearray)):
+            if len(token) > max_bytes:
+                _malformed("the token is larger than the allowed size")
+            if not token.isascii():
+                _malformed("the token is not ASCII")
+            token = token.decode("ascii")
+        elif isinstance(token, str):
+            token = str(token)
+        else:
+            _malformed("the token is not a str or bytes")
+    if PyUnicode_GET_LENGTH(token) > max_bytes:
+        _malformed("the token is larger than the allowed size")
+    if not PyUnicode_IS_ASCII(token):
+        _malformed("the token is not ASCII")
+    return <str>token
+
+
 cdef int _claim_error(object cls, str message, str claim, object actual, object expected) except -1:
     # message None: the class's default message, as when the pure twin passes none.
     raise cls(message, claim=claim, actual=actual, expected=expected)
@@ -983,7 +1003,7 @@ cdef bint _any_in(object items, object allowed) except -1:
 
 @cython.final
 cdef class VerifierCore:
-    """Steps 1 to 8 of the verification contract (docs/verifier.md), minus the network.
+    """Steps 1 to 8 of the verification (docs/verifier.md), minus the network.
 
     ``pools`` maps each trusted issuer to its key source: an object with a ``by_kid`` dict (kid to
     ``cryptography`` RSA public key), replaced whole when the keys change, and ``key_for(kid)``
@@ -1077,22 +1097,8 @@ cdef class VerifierCore:
         cdef bint frozen = False
 
         # 1. Type and size.
-        if type(token) is not str:
-            if isinstance(token, (bytes, bytearray)):
-                if len(token) > self._max_token_bytes:
-                    _malformed("the token is larger than the allowed size")
-                if not token.isascii():
-                    _malformed("the token is not ASCII")
-                token = token.decode("ascii")
-            elif isinstance(token, str):
-                token = str(token)
-            else:
-                _malformed("the token is not a str or bytes")
+        token = _token_text(token, self._max_token_bytes)
         length = PyUnicode_GET_LENGTH(token)
-        if length > self._max_token_bytes:
-            _malformed("the token is larger than the allowed size")
-        if not PyUnicode_IS_ASCII(token):
-            _malformed("the token is not ASCII")
         # An ASCII str holds its characters as one byte each, which are also its ASCII bytes.
         buf = <const char*>PyUnicode_DATA(token)
         now = self._clock()
@@ -1267,6 +1273,12 @@ def decode_header(segment):
     if type(kid) is not str or not kid:
         raise MalformedTokenError("the header's kid is not a non-empty string")
     return kid
+
+
+def token_text(token, Py_ssize_t max_token_bytes):
+    """Step 1 of ``VerifierCore.verify``: ``token`` (a str, or ASCII bytes) as a str of at most
+    ``max_token_bytes`` ASCII characters, or ``MalformedTokenError``."""
+    return _token_text(token, max_token_bytes)
 
 
 def json_too_deep(text):

@@ -42,6 +42,7 @@ from ._constants import (
     STRING_CLAIMS,
     TOKEN_USES,
 )
+from ._validate import reject_constant, unique_object
 from .claims import Claims, split_scope
 from .exceptions import (
     ConfigurationError,
@@ -57,7 +58,15 @@ from .exceptions import (
     UnsupportedAlgorithmError,
 )
 
-__all__ = ["CacheInfo", "ClaimsCache", "VerifierCore", "b64url_decode", "decode_header", "json_too_deep"]
+__all__ = [
+    "CacheInfo",
+    "ClaimsCache",
+    "VerifierCore",
+    "b64url_decode",
+    "decode_header",
+    "json_too_deep",
+    "token_text",
+]
 
 _PKCS1V15 = PKCS1v15()
 _SHA256 = SHA256()
@@ -109,21 +118,10 @@ def b64url_decode(segment: str) -> bytes:
     return decoded
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result = dict(pairs)
-    if len(result) != len(pairs):
-        raise ValueError("duplicate member name")
-    return result
-
-
 # Built once: json.loads with any keyword builds a new JSONDecoder on every call.
 # NaN and Infinity are not JSON (RFC 8259 §6); header members must be unique (RFC 7515 §5.2).
-_PAYLOAD_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
-_HEADER_DECODER = json.JSONDecoder(parse_constant=_reject_constant, object_pairs_hook=_unique_object)
+_PAYLOAD_DECODER = json.JSONDecoder(parse_constant=reject_constant)
+_HEADER_DECODER = json.JSONDecoder(parse_constant=reject_constant, object_pairs_hook=unique_object)
 _PAYLOAD_SCAN: Callable[[str, int], tuple[Any, int]] = _PAYLOAD_DECODER.scan_once  # type: ignore[attr-defined]
 
 # The characters that can change the nesting depth or the string state of JSON text.
@@ -212,6 +210,26 @@ def decode_header(segment: str) -> str:
     if type(kid) is not str or not kid:
         raise MalformedTokenError("the header's kid is not a non-empty string")
     return kid
+
+
+def token_text(token: object, max_token_bytes: int) -> str:
+    """Step 1 of ``VerifierCore.verify``: ``token`` (a str, or ASCII bytes) as a str of at most
+    ``max_token_bytes`` ASCII characters, or ``MalformedTokenError``."""
+    if isinstance(token, (bytes, bytearray)):
+        if len(token) > max_token_bytes:
+            raise MalformedTokenError("the token is larger than the allowed size")
+        if not token.isascii():
+            raise MalformedTokenError("the token is not ASCII")
+        text = token.decode("ascii")
+    elif isinstance(token, str):
+        text = token if type(token) is str else str(token)
+    else:
+        raise MalformedTokenError("the token is not a str or bytes")
+    if len(text) > max_token_bytes:
+        raise MalformedTokenError("the token is larger than the allowed size")
+    if not text.isascii():
+        raise MalformedTokenError("the token is not ASCII")
+    return text
 
 
 def _is_number(value: object) -> bool:
@@ -350,7 +368,7 @@ class ClaimsCache:
 
 
 class VerifierCore:
-    """Steps 1 to 8 of the verification contract (docs/verifier.md), minus the network.
+    """Steps 1 to 8 of the verification (docs/verifier.md), minus the network.
 
     ``pools`` maps each trusted issuer to its key source: an object with a ``by_kid`` dict (kid to
     ``cryptography`` RSA public key), replaced whole when the keys change, and ``key_for(kid)``
@@ -424,22 +442,9 @@ class VerifierCore:
         return kid
 
     def verify(self, token: str | bytes) -> Claims:
-        # 1. Type and size.
-        if type(token) is not str:
-            if isinstance(token, (bytes, bytearray)):
-                if len(token) > self._max_token_bytes:
-                    raise MalformedTokenError("the token is larger than the allowed size")
-                if not token.isascii():
-                    raise MalformedTokenError("the token is not ASCII")
-                token = token.decode("ascii")
-            elif isinstance(token, str):
-                token = str(token)
-            else:
-                raise MalformedTokenError("the token is not a str or bytes")
-        if len(token) > self._max_token_bytes:
-            raise MalformedTokenError("the token is larger than the allowed size")
-        if not token.isascii():
-            raise MalformedTokenError("the token is not ASCII")
+        # 1. Type and size (the common case, a short ASCII str, without a call).
+        if type(token) is not str or len(token) > self._max_token_bytes or not token.isascii():
+            token = token_text(token, self._max_token_bytes)
         now = float(self._clock())
 
         # 2. Cache: the exact same token, not expired.

@@ -19,14 +19,12 @@ present, ``iss``). JSON nesting and NumericDates follow the twins' rules: deeper
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
 from cryptography.exceptions import InvalidSignature
@@ -46,10 +44,10 @@ from ._constants import (
     JWKS_CONNECT_TIMEOUT,
     JWKS_COOLDOWN,
     JWKS_READ_TIMEOUT,
-    MAX_JSON_DEPTH,
     STRING_CLAIMS,
 )
-from ._impl import b64url_decode, json_too_deep, twin
+from ._impl import b64url_decode, json_too_deep, token_text, twin
+from ._validate import UNSET, check_url, integer, json_object, number, string_set
 from .claims import Claims
 from .exceptions import (
     ConfigurationError,
@@ -64,7 +62,7 @@ from .exceptions import (
     NotYetValidError,
     UnsupportedAlgorithmError,
 )
-from .jwks import NETWORK_ERRORS, total_timeout
+from .jwks import download
 
 __all__ = ["ALB_KEYS_URL", "AlbKeyClient", "AlbVerifier", "parse_alb_arn"]
 
@@ -94,14 +92,6 @@ _SAFE_KID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 _ECDSA_SHA256 = ECDSA(SHA256())
 
 
-class _Required:
-    def __repr__(self) -> str:
-        return "<required>"
-
-
-_REQUIRED: Any = _Required()
-
-
 def parse_alb_arn(arn: object) -> str:
     """Return the Region of an Application Load Balancer's ARN; raise ``ConfigurationError``."""
     if not isinstance(arn, str):
@@ -115,35 +105,6 @@ def parse_alb_arn(arn: object) -> str:
     return match.group("region")
 
 
-def _strings(name: str, value: object, *, allow_none: bool) -> frozenset[str] | None:
-    if value is None and allow_none:
-        return None
-    items: Iterable[object]
-    if isinstance(value, str):
-        items = (value,)
-    elif isinstance(value, Iterable) and not isinstance(value, (bytes, dict)):
-        items = value
-    else:
-        raise ConfigurationError(f"{name} must be a string or a collection of strings")
-    result = frozenset(items)
-    if not result or not all(isinstance(item, str) and item for item in result):
-        raise ConfigurationError(f"{name} must be a non-empty string or a non-empty collection of them")
-    return result  # type: ignore[return-value]
-
-
-def _number(name: str, value: object, minimum: float) -> float:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not value == value
-        or value < minimum
-    ):
-        raise ConfigurationError(f"{name} must be a number of at least {minimum}, got {value!r}")
-    if value == float("inf"):
-        raise ConfigurationError(f"{name} must be finite")
-    return float(value)
-
-
 def _padded_b64url_decode(segment: str) -> bytes:
     # ALBs pad their base64url (RFC 4648 §5 with §3.2's '='): accept exactly the padding the
     # length calls for, or none, then decode as strictly as a Cognito token.
@@ -152,33 +113,6 @@ def _padded_b64url_decode(segment: str) -> bytes:
     if padding and (padding > 2 or len(segment) % 4):
         raise MalformedTokenError("a segment has padding of the wrong length")
     return b64url_decode(unpadded)
-
-
-def _json_object(raw: bytes, what: str) -> dict[str, Any]:
-    def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        result = dict(pairs)
-        if len(result) != len(pairs):
-            raise ValueError("duplicate member name")
-        return result
-
-    def reject_constant(name: str) -> Any:
-        raise ValueError(f"{name} is not JSON")
-
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise MalformedTokenError(f"the {what} is not valid JSON") from err
-    # The twins' own depth check and limit, before the (recursive) parser sees the text: the same
-    # answer as for a Cognito token, on every interpreter.
-    if json_too_deep(text):
-        raise MalformedTokenError(f"the {what} nests arrays or objects more than {MAX_JSON_DEPTH} deep")
-    try:
-        value = json.loads(text, object_pairs_hook=unique, parse_constant=reject_constant)
-    except (ValueError, RecursionError) as err:
-        raise MalformedTokenError(f"the {what} is not valid JSON") from err
-    if type(value) is not dict:
-        raise MalformedTokenError(f"the {what} is not a JSON object")
-    return value
 
 
 _ABSENT: Any = object()
@@ -277,35 +211,21 @@ class AlbKeyClient:
         return KeyNotFoundError()
 
     def _download(self, kid: str) -> EllipticCurvePublicKey:
-        url = self.key_url(kid)
-        deadline = time.monotonic() + total_timeout(self.timeout)
+        body = download(
+            self.session,
+            self.key_url(kid),
+            timeout=self.timeout,
+            max_bytes=_MAX_KEY_BYTES,
+            what="the ALB key",
+            server="the ALB key server",
+            # Only identity: inflating a reply could outgrow the cap.
+            headers={"Accept-Encoding": "identity"},
+            redirects=0,
+            # What the key endpoint answers for a kid it does not have.
+            not_found=(403, 404),
+        )
         try:
-            with self.session.get(
-                url,
-                timeout=self.timeout,
-                allow_redirects=False,
-                stream=True,
-                headers={"Accept-Encoding": "identity"},
-            ) as response:
-                if response.status_code in (403, 404):
-                    # What the key endpoint answers for a kid it does not have.
-                    raise KeyNotFoundError()
-                if response.status_code != 200:
-                    raise JWKSError(f"the ALB key server answered HTTP {response.status_code}")
-                if response.headers.get("content-encoding", "identity").strip().lower() != "identity":
-                    # Only identity was asked for; inflating a reply could outgrow the cap.
-                    raise JWKSError("the ALB key is sent with a content encoding")
-                body = bytearray()
-                for chunk in response.iter_content(1024):
-                    body += chunk
-                    if len(body) > _MAX_KEY_BYTES:
-                        raise JWKSError(f"the ALB key is larger than {_MAX_KEY_BYTES} bytes")
-                    if time.monotonic() > deadline:
-                        raise JWKSError("the ALB key download took too long")
-        except NETWORK_ERRORS as err:
-            raise JWKSError(f"the ALB key could not be fetched: {type(err).__name__}") from err
-        try:
-            key = load_pem_public_key(bytes(body))
+            key = load_pem_public_key(body)
         except (ValueError, TypeError) as err:
             raise JWKSError("the ALB key is not a PEM public key") from err
         if not isinstance(key, EllipticCurvePublicKey) or not isinstance(key.curve, SECP256R1):
@@ -330,8 +250,8 @@ class AlbVerifier:
         self,
         alb_arn: str | Iterable[str],
         *,
-        client_id: str | Iterable[str] | None = _REQUIRED,
-        issuer: str | Iterable[str] | None = _REQUIRED,
+        client_id: str | Iterable[str] | None = UNSET,
+        issuer: str | Iterable[str] | None = UNSET,
         region: str | None = None,
         keys_url: str | None = None,
         leeway: float = 0,
@@ -343,17 +263,17 @@ class AlbVerifier:
         clock: Callable[[], float] = time.time,
         key_clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if client_id is _REQUIRED:
+        if client_id is UNSET:
             raise ConfigurationError(
                 "client_id is required: the app client id(s) of the ALB's authenticate action, "
                 "or client_id=None to accept any client on purpose"
             )
-        if issuer is _REQUIRED:
+        if issuer is UNSET:
             raise ConfigurationError(
                 "issuer is required: the identity provider's issuer URL(s), "
                 "or issuer=None to accept any issuer on purpose"
             )
-        arns = _strings("alb_arn", alb_arn, allow_none=False)
+        arns = string_set("alb_arn", alb_arn, allow_none=False)
         assert arns is not None
         regions = {parse_alb_arn(arn) for arn in arns}
         if len(regions) != 1:
@@ -367,59 +287,33 @@ class AlbVerifier:
             )
         self.arns = arns
         self.region = arn_region
-        self.client_ids = _strings("client_id", client_id, allow_none=True)
-        self.issuers = _strings("issuer", issuer, allow_none=True)
-        self.leeway = _number("leeway", leeway, 0)
-        if isinstance(cache_size, bool) or not isinstance(cache_size, int) or cache_size < 0:
-            raise ConfigurationError(f"cache_size must be an integer of at least 0, got {cache_size!r}")
-        if isinstance(max_token_bytes, bool) or not isinstance(max_token_bytes, int) or max_token_bytes < 64:
-            raise ConfigurationError(
-                f"max_token_bytes must be an integer of at least 64, got {max_token_bytes!r}"
-            )
-        self.max_token_bytes = max_token_bytes
+        self.client_ids = string_set("client_id", client_id, allow_none=True)
+        self.issuers = string_set("issuer", issuer, allow_none=True)
+        self.leeway = number("leeway", leeway)
+        cache_size = integer("cache_size", cache_size, minimum=0)
+        self.max_token_bytes = integer("max_token_bytes", max_token_bytes, minimum=64)
         if not (isinstance(key_timeout, tuple) and len(key_timeout) == 2):
             raise ConfigurationError("key_timeout must be a (connect, read) pair of seconds")
         timeout = (
-            _number("key_timeout", key_timeout[0], 0.001),
-            _number("key_timeout", key_timeout[1], 0.001),
+            number("key_timeout", key_timeout[0], minimum=0.001),
+            number("key_timeout", key_timeout[1], minimum=0.001),
         )
         if not callable(clock) or not callable(key_clock):
             raise ConfigurationError("clock and key_clock must be callable")
         self._clock = clock
         base = ALB_KEYS_URL.format(region=arn_region) if keys_url is None else keys_url
-        parts = urlsplit(base) if isinstance(base, str) else None
-        if (
-            parts is None
-            or not parts.hostname
-            or not (
-                parts.scheme == "https"
-                or (parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1"))
-            )
-        ):
-            raise ConfigurationError(
-                f"keys_url must be an https URL (plain http is accepted only for localhost), got {base!r}"
-            )
         self.keys = AlbKeyClient(
-            base,
+            check_url("keys_url", base),
             session=session,
             timeout=timeout,
-            cooldown=_number("key_cooldown", key_cooldown, 0),
+            cooldown=number("key_cooldown", key_cooldown),
             clock=key_clock,
         )
         self._cache = twin.ClaimsCache(cache_size) if cache_size else None
 
     def verify(self, token: str | bytes) -> Claims:
         """The claims of a valid ALB token; raises a ``TokenError`` (401) or ``JWKSError`` (503)."""
-        if isinstance(token, (bytes, bytearray)):
-            if len(token) > self.max_token_bytes or not token.isascii():
-                raise MalformedTokenError("the token is too large or not ASCII")
-            token = bytes(token).decode("ascii")
-        elif not isinstance(token, str):
-            raise MalformedTokenError("the token is not a str or bytes")
-        if len(token) > self.max_token_bytes:
-            raise MalformedTokenError("the token is larger than the allowed size")
-        if not token.isascii():
-            raise MalformedTokenError("the token is not ASCII")
+        token = token_text(token, self.max_token_bytes)  # step 1 of the Cognito path
         now = float(self._clock())
         cache = self._cache
         if cache is not None:
@@ -433,7 +327,10 @@ class AlbVerifier:
         header_segment, payload_segment, signature_segment = segments
         if len(header_segment) > _MAX_HEADER_CHARS:
             raise MalformedTokenError("the header is too large")
-        header = _json_object(_padded_b64url_decode(header_segment), "header")
+        # The twins' depth check and limit before the (recursive) parser sees the text: the same
+        # answer as for a Cognito token, on every interpreter.
+        raw_header = _padded_b64url_decode(header_segment)
+        header = json_object(raw_header, "header", unique=True, too_deep=json_too_deep)
         kid = self._check_header(header)
         payload = _padded_b64url_decode(payload_segment)
         signature = _padded_b64url_decode(signature_segment)
@@ -453,7 +350,7 @@ class AlbVerifier:
         except InvalidSignature:
             raise InvalidSignatureError() from None
 
-        claims = _json_object(payload, "payload")
+        claims = json_object(payload, "payload", unique=True, too_deep=json_too_deep)
         expires_at, not_before = self._check_claims(claims, now)
         result = Claims(claims)
         if cache is not None:

@@ -21,6 +21,7 @@ from typing import Any, NoReturn, TextIO
 
 from . import __version__
 from ._impl import b64url_decode
+from ._validate import ENVIRONMENT, environment_value, json_object
 from .exceptions import (
     ClaimError,
     ConfigurationError,
@@ -53,14 +54,11 @@ _MAX_STDIN_CHARS = 1024 * 1024
 _BOUND = re.compile(r"^\s*(<=|>=|<|>)\s*(-?[0-9]+(?:\.[0-9]+)?)\s*$")
 _BOUND_WORDS = {">": "after", ">=": "at or after", "<": "before", "<=": "at or before"}
 
-# Defaults of `verify` from the environment, as the Django settings read them (Djognito's
-# variables, and AWS_COGNITO_ISSUER / AWS_COGNITO_JWKS_URL for emulators). The first one set wins.
+# Defaults of `verify` from the environment: the variables the Django settings read (one table,
+# in _validate), by option. The first one set wins.
 ENVIRONMENT_DEFAULTS: dict[str, tuple[str, ...]] = {
-    "user_pool_id": ("AWS_COGNITO_USER_POOL_ID",),
-    "region": ("AWS_COGNITO_REGION",),
-    "client_id": ("AWS_COGNITO_APP_CLIENT_ID", "APP_CLIENT_ID"),
-    "issuer": ("AWS_COGNITO_ISSUER",),
-    "jwks_url": ("AWS_COGNITO_JWKS_URL",),
+    option: ENVIRONMENT[option.upper()]
+    for option in ("user_pool_id", "region", "client_id", "issuer", "jwks_url")
 }
 
 
@@ -174,20 +172,6 @@ def _read_token(argument: str, stdin: TextIO) -> str:
 # --- decoding without verifying -------------------------------------------------------------------
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")  # RFC 8259 §6: no NaN or Infinity
-
-
-def _json_object(raw: bytes, what: str) -> dict[str, Any]:
-    try:
-        value = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise MalformedTokenError(f"the {what} is not valid JSON") from None
-    if not isinstance(value, dict):
-        raise MalformedTokenError(f"the {what} is not a JSON object")
-    return value
-
-
 class _Decoded:
     """What can be read from a token without any key, and the first reason it is malformed.
 
@@ -214,8 +198,8 @@ class _Decoded:
         header_segment, payload_segment, signature_segment = parts
         payload = b64url_decode(payload_segment)
         b64url_decode(signature_segment)
-        self.header = _json_object(b64url_decode(header_segment), "header")
-        self.payload = _json_object(payload, "payload")
+        self.header = json_object(b64url_decode(header_segment), "header")
+        self.payload = json_object(payload, "payload")
 
 
 def _utc(value: float) -> str | None:
@@ -309,14 +293,14 @@ def _inspect(args: argparse.Namespace, token: str, out: TextIO, err: TextIO) -> 
 
 def _from_environment(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
     """Fill the options left out from the environment; name both when a required one is missing."""
-    for option, names in ENVIRONMENT_DEFAULTS.items():
+    for option in ENVIRONMENT_DEFAULTS:
         if getattr(args, option) is not None:
             continue
         if option == "jwks_url" and args.jwks_file is not None:
             continue  # an explicit offline JWKS wins over a URL from the environment
-        value = next((environ[name] for name in names if environ.get(name)), None)
-        if value is not None:
-            setattr(args, option, [value] if option == "client_id" else value)
+        found = environment_value(option.upper(), environ)
+        if found is not None:
+            setattr(args, option, [found[1]] if option == "client_id" else found[1])
     for option in ("user_pool_id", "client_id"):
         if getattr(args, option) is None:
             flag = "--" + option.replace("_", "-")
@@ -371,7 +355,7 @@ def _reason(error: FastCognitoError, now: float) -> str:
             actual = _describe_time(error.actual, now) or actual
             expected = _describe_bound(error.expected, now) or expected
         reason += f" (claim {error.claim!r}: got {actual}, expected {expected})"
-    return reason  # messages and claim values never hold the token (docs/verifier.md, Errors)
+    return reason  # messages and claim values never hold the token
 
 
 def _verify(args: argparse.Namespace, token: str, out: TextIO, err: TextIO) -> int:

@@ -14,6 +14,10 @@ cache one) on the event loop: through ``denylist_cleared`` the hook hands the cl
 (``DenylistCheckNeeded``), it asks the denylist in a worker thread with a timeout, and then runs
 the core again, which finds the token cleared and goes on to ``custom_check``. The order of the
 checks, and what is accepted and refused, are those of ``verify``.
+
+``RememberingDenylist`` wraps a shared denylist for sites that choose a bounded revocation delay
+over a network round trip per request: each process remembers answers for at most
+``max_staleness`` seconds (``averify`` reads that memory on the loop, without a thread hop).
 """
 
 from __future__ import annotations
@@ -25,13 +29,14 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol, runtime_checkable
 
-from ._constants import CLAIM_JTI, CLAIM_ORIGIN_JTI
+from ._constants import CLAIM_JTI, CLAIM_ORIGIN_JTI, DENYLIST_REMEMBERED_ANSWERS, MAX_DENYLIST_STALENESS
 from .exceptions import ConfigurationError, DenylistUnavailableError, FastCognitoError, RevokedTokenError
 
 __all__ = [
     "MAX_TOKEN_LIFETIME",
     "Denylist",
     "MemoryDenylist",
+    "RememberingDenylist",
     "ask_denylist",
     "denylist_check",
     "is_blocking",
@@ -140,6 +145,121 @@ class MemoryDenylist:
             return sum(1 for value in self._until.values() if value > now)
 
 
+class RememberingDenylist:
+    """A shared denylist (``inner``) asked at most once per ``max_staleness`` seconds per token
+    and process: a revocation delay the site chooses, for the round trip it saves.
+
+    Each answer, "revoked" or "not revoked", is remembered per (``origin_jti``, ``jti``) for
+    ``max_staleness`` seconds from the moment it was asked, in at most ``max_entries`` entries
+    (the oldest go first). So a sign-out made on another worker or host is refused everywhere at
+    most ``max_staleness`` seconds after it was stored; one made through this object (``revoke``:
+    the logout view of this process) is refused by this process at once. A backend that cannot
+    answer still fails closed: ``DenylistUnavailableError`` once no remembered answer is fresh,
+    and failures are never remembered. ``max_staleness=0`` asks on every call, as ``inner`` does
+    alone. ``clock`` (a monotonic clock) is for tests.
+    """
+
+    def __init__(
+        self,
+        inner: Denylist,
+        max_staleness: float,
+        *,
+        max_entries: int = DENYLIST_REMEMBERED_ANSWERS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not isinstance(inner, Denylist):
+            raise ConfigurationError("inner must have is_revoked(claims) and revoke(claims, until)")
+        if (
+            isinstance(max_staleness, bool)
+            or not isinstance(max_staleness, (int, float))
+            or not 0 <= max_staleness <= MAX_DENYLIST_STALENESS
+        ):
+            raise ConfigurationError(
+                f"max_staleness must be a number of seconds from 0 to {MAX_DENYLIST_STALENESS:g}, "
+                f"got {max_staleness!r}"
+            )
+        if isinstance(max_entries, bool) or not isinstance(max_entries, int) or max_entries < 1:
+            raise ConfigurationError(f"max_entries must be an integer of at least 1, got {max_entries!r}")
+        if not callable(clock):
+            raise ConfigurationError("clock must be callable")
+        self.inner = inner
+        self.max_staleness = float(max_staleness)
+        self.max_entries = max_entries
+        # Asked in a worker thread by averify when nothing fresh is remembered.
+        self.blocking = is_blocking(inner)
+        self._clock = clock
+        # (origin_jti, jti) -> (remembered until, revoked). Insertion order is the order answers
+        # were asked in, so the stalest entry is always the first one.
+        self._answers: dict[tuple[object, object], tuple[float, bool]] = {}
+        # Identifiers revoked through this object -> until when this process refuses them on its
+        # own: as long as an answer asked before the revocation may still be remembered.
+        self._revoked_here: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def remembered(self, claims: Mapping[str, Any]) -> bool | None:
+        """The remembered answer for ``claims`` if it is fresh, else ``None``. Never waits on the
+        network: ``averify`` calls it on the event loop."""
+        get = claims.get
+        origin, jti = get(CLAIM_ORIGIN_JTI), get(CLAIM_JTI)
+        now = self._clock()
+        revoked_here = self._revoked_here
+        if revoked_here:
+            for identifier in (origin, jti):
+                if identifier and now < revoked_here.get(identifier, now):
+                    return True
+        entry = self._answers.get((origin, jti))
+        if entry is not None and now < entry[0]:
+            return entry[1]
+        return None
+
+    def is_revoked(self, claims: Mapping[str, Any]) -> bool:
+        known = self.remembered(claims)
+        if known is not None:
+            return known
+        asked = self._clock()  # the answer is this old at most when it is used
+        revoked = ask_denylist(self.inner, claims)
+        if self.max_staleness > 0:
+            self._remember((claims.get(CLAIM_ORIGIN_JTI), claims.get(CLAIM_JTI)), asked, revoked)
+        return revoked
+
+    def _remember(self, key: tuple[object, object], asked: float, revoked: bool) -> None:
+        until = asked + self.max_staleness
+        answers = self._answers
+        with self._lock:
+            answers.pop(key, None)
+            answers[key] = (until, revoked)
+            now = self._clock()
+            # The stalest first: expired ones, then the oldest past max_entries. Amortised O(1).
+            while answers:
+                first = next(iter(answers))
+                if len(answers) <= self.max_entries and answers[first][0] > now:
+                    break
+                del answers[first]
+
+    def revoke(self, claims: Mapping[str, Any], until: float | None = None) -> None:
+        """``inner.revoke``, refused by this process from now on, whatever it still remembers
+        (also when ``inner`` cannot store it: this process at least refuses the token)."""
+        keys = revocation_keys(claims)
+        if self.max_staleness > 0:
+            # Answers asked before now are used until now + max_staleness at most.
+            end = self._clock() + self.max_staleness
+            with self._lock:
+                revoked_here = self._revoked_here
+                for key in keys:
+                    revoked_here[key] = end
+                now = self._clock()
+                for key in [key for key, value in revoked_here.items() if value <= now]:
+                    del revoked_here[key]
+        self.inner.revoke(claims, until)
+
+    def __len__(self) -> int:
+        """The answers remembered (fresh or not yet dropped)."""
+        return len(self._answers)
+
+    def __repr__(self) -> str:
+        return f"RememberingDenylist({self.inner!r}, max_staleness={self.max_staleness:g})"
+
+
 # Set by ``CognitoVerifier.averify`` around its calls into the core (a context variable: that task
 # alone). ``None``, the default: the per-token check asks the denylist itself, as ``verify`` does.
 # Otherwise the (origin_jti, jti) that averify has found not revoked, off the event loop, for this
@@ -193,12 +313,18 @@ def denylist_check(
     is_revoked = denylist.is_revoked
     blocking = is_blocking(denylist)
     cleared = denylist_cleared.get
+    # A denylist that remembers answers (RememberingDenylist) gives a fresh one without waiting.
+    remembered: Callable[[Mapping[str, Any]], bool | None] | None = getattr(denylist, "remembered", None)
 
     def check(claims: Any) -> object:
         if blocking and (done := cleared()) is not None:
             # averify: the denylist is asked off the event loop, then the core runs again.
             if done != (claims.get(CLAIM_ORIGIN_JTI), claims.get(CLAIM_JTI)):
-                raise DenylistCheckNeeded(claims)
+                known = None if remembered is None else remembered(claims)
+                if known is None:
+                    raise DenylistCheckNeeded(claims)
+                if known:
+                    raise RevokedTokenError()
         else:
             try:
                 revoked = is_revoked(claims)

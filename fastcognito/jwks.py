@@ -17,7 +17,7 @@ import math
 import threading
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -27,10 +27,11 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from ._constants import JWKS_CONNECT_TIMEOUT, JWKS_COOLDOWN, JWKS_MAX_AGE, JWKS_MAX_BYTES, JWKS_READ_TIMEOUT
 from ._impl import json_too_deep
+from ._validate import reject_constant
 from .exceptions import JWKSError, KeyNotFoundError
 from .jwk import KeySet
 
-__all__ = ["JWKSClient"]
+__all__ = ["JWKSClient", "download"]
 
 logger = logging.getLogger("fastcognito.jwks")
 
@@ -38,7 +39,6 @@ _MAX_REDIRECTS = 3
 _CHUNK_BYTES = 8192
 # Only what _read_body can inflate under a cap; identity is always acceptable (RFC 9110 §12.5.3).
 _REQUEST_HEADERS = {"Accept": "application/json", "Accept-Encoding": "gzip"}
-# What a fetch may raise short of an answer; the ALB key client (alb.py) catches the same.
 NETWORK_ERRORS = (
     requests.RequestException,
     urllib3.exceptions.HTTPError,
@@ -72,15 +72,10 @@ def _origin(url: str) -> tuple[str, str]:
     return parts.scheme.lower(), parts.netloc.lower()
 
 
-def total_timeout(timeout: float | tuple[float, float]) -> float:
-    """The seconds a whole fetch may take: connect plus read (one number counts twice)."""
+def _total_timeout(timeout: float | tuple[float, float]) -> float:
     if isinstance(timeout, tuple):
         return float(sum(timeout))
     return 2 * float(timeout)
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
 
 
 class JWKSClient:
@@ -251,81 +246,111 @@ class JWKSClient:
         return keyset
 
     def _download(self) -> Any:
-        url = self.url
-        origin = _origin(url)
-        # The read timeout bounds each socket read, not the whole body: a server that trickles
-        # one byte per read would hold the fetch (and every thread waiting for it) for hours.
-        deadline = time.monotonic() + total_timeout(self.timeout)
-        try:
-            for _ in range(_MAX_REDIRECTS + 1):
-                with self.session.get(
-                    url, timeout=self.timeout, allow_redirects=False, stream=True, headers=_REQUEST_HEADERS
-                ) as response:
-                    if response.is_redirect:
-                        target = urljoin(url, response.headers.get("location", ""))
-                        if _origin(target) != origin:
-                            raise JWKSError("the JWKS URL redirects to another host")
-                        url = target
-                        continue
-                    if response.status_code != 200:
-                        raise JWKSError(f"the JWKS URL answered HTTP {response.status_code}")
-                    declared = response.headers.get("content-length")
-                    if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-                        raise JWKSError(f"the JWKS is larger than {self.max_bytes} bytes")
-                    body = self._read_body(response, deadline)
-                    break
-            else:
-                raise JWKSError("the JWKS URL redirects too often")
-        except NETWORK_ERRORS as err:
-            # Whatever breaks while connecting or mid-stream is an unavailable JWKS (503), not
-            # a crash of the request that needed the key.
-            raise JWKSError(f"the JWKS could not be fetched: {type(err).__name__}") from err
+        body = download(
+            self.session,
+            self.url,
+            timeout=self.timeout,
+            max_bytes=self.max_bytes,
+            what="the JWKS",
+            server="the JWKS URL",
+        )
         try:
             text = body.decode("utf-8")
             if json_too_deep(text):
                 raise ValueError("nested too deeply")
-            return json.loads(text, parse_constant=_reject_constant)
+            return json.loads(text, parse_constant=reject_constant)
         except (UnicodeDecodeError, ValueError, RecursionError) as err:
             raise JWKSError("the JWKS is not valid JSON") from err
 
-    def _read_body(self, response: requests.Response, deadline: float) -> bytes:
-        """The body, at most ``max_bytes`` both as sent and once inflated.
-
-        The raw bytes are read undecoded and inflated here with an output cap, so a small gzip
-        body that inflates to gigabytes is refused after ``max_bytes``, whatever the version of
-        urllib3. Only gzip is offered (``Accept-Encoding``) and accepted.
-        """
-        limit = self.max_bytes
-        encoding = response.headers.get("content-encoding", "").strip().lower()
-        inflater: Any = None
-        if encoding in ("gzip", "x-gzip"):
-            inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)  # RFC 1952 framing only
-        elif encoding not in ("", "identity"):
-            raise JWKSError("the JWKS is sent with a content encoding other than gzip")
-        raw = response.raw
-        # read1 returns after one socket read, so the deadline is checked between reads; read()
-        # (urllib3 1.x has no read1) waits for a whole chunk, which a trickle can stretch.
-        read = getattr(raw, "read1", None) or raw.read
-        body = bytearray()
-        received = 0
-        while True:
-            chunk = read(_CHUNK_BYTES, decode_content=False)
-            if not chunk:
-                break
-            received += len(chunk)
-            if received > limit:
-                raise JWKSError(f"the JWKS is larger than {limit} bytes")
-            if inflater is not None:
-                # max_length: inflate at most one byte past the cap, however much the input holds.
-                chunk = inflater.decompress(chunk, limit + 1 - len(body))
-            body += chunk
-            if len(body) > limit:
-                raise JWKSError(f"the JWKS is larger than {limit} bytes")
-            if time.monotonic() > deadline:
-                raise JWKSError("the JWKS download took too long")
-        if inflater is not None and (not inflater.eof or inflater.unused_data):
-            raise JWKSError("the JWKS's gzip stream is truncated or followed by other data")
-        return bytes(body)
-
     def __repr__(self) -> str:
         return f"JWKSClient(url={self.url!r}, kids={sorted(self.by_kid)!r})"
+
+
+def download(
+    session: requests.Session,
+    url: str,
+    *,
+    timeout: tuple[float, float],
+    max_bytes: int,
+    what: str,
+    server: str | None = None,
+    headers: Mapping[str, str] = _REQUEST_HEADERS,
+    redirects: int = _MAX_REDIRECTS,
+    not_found: Collection[int] = (),
+) -> bytes:
+    """The body at ``url``: at most ``max_bytes`` both as sent and once inflated, within the
+    timeouts in total, or ``JWKSError`` ("``what`` could not be fetched", "``server`` answered
+    HTTP 500", ...). Statuses in ``not_found`` raise ``KeyNotFoundError``.
+
+    Up to ``redirects`` redirects on the same origin are followed (a redirect is an HTTP error
+    with 0). gzip is inflated, under the cap, when ``headers`` ask for it; any other content
+    encoding is refused.
+    """
+    origin = _origin(url)
+    gzip = "gzip" in headers.get("Accept-Encoding", "")
+    # The read timeout bounds each socket read, not the whole body: a server that trickles
+    # one byte per read would hold the fetch (and every thread waiting for it) for hours.
+    deadline = time.monotonic() + _total_timeout(timeout)
+    try:
+        for _ in range(redirects + 1):
+            with session.get(
+                url, timeout=timeout, allow_redirects=False, stream=True, headers=dict(headers)
+            ) as response:
+                if redirects and response.is_redirect:
+                    target = urljoin(url, response.headers.get("location", ""))
+                    if _origin(target) != origin:
+                        raise JWKSError(f"{server or what} redirects to another host")
+                    url = target
+                    continue
+                if response.status_code in not_found:
+                    raise KeyNotFoundError()
+                if response.status_code != 200:
+                    raise JWKSError(f"{server or what} answered HTTP {response.status_code}")
+                declared = response.headers.get("content-length")
+                if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+                    raise JWKSError(f"{what} is larger than {max_bytes} bytes")
+                return _read_body(response, max_bytes, deadline, what, gzip)
+        raise JWKSError(f"{server or what} redirects too often")
+    except NETWORK_ERRORS as err:
+        # Whatever breaks while connecting or mid-stream is an unavailable key source (503),
+        # not a crash of the request that needed the key.
+        raise JWKSError(f"{what} could not be fetched: {type(err).__name__}") from err
+
+
+def _read_body(response: requests.Response, limit: int, deadline: float, what: str, gzip: bool) -> bytes:
+    """The body, at most ``limit`` bytes both as sent and once inflated.
+
+    The raw bytes are read undecoded and inflated here with an output cap, so a small gzip body
+    that inflates to gigabytes is refused after ``limit``, whatever the version of urllib3.
+    """
+    absent = "" if gzip else "identity"
+    encoding = response.headers.get("content-encoding", absent).strip().lower()
+    inflater: Any = None
+    if gzip and encoding in ("gzip", "x-gzip"):
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)  # RFC 1952 framing only
+    elif encoding not in (absent, "identity"):
+        raise JWKSError(f"{what} is sent with a content encoding" + (" other than gzip" if gzip else ""))
+    raw = response.raw
+    # read1 returns after one socket read, so the deadline is checked between reads; read()
+    # (urllib3 1.x has no read1) waits for a whole chunk, which a trickle can stretch.
+    read = getattr(raw, "read1", None) or raw.read
+    body = bytearray()
+    received = 0
+    while True:
+        chunk = read(_CHUNK_BYTES, decode_content=False)
+        if not chunk:
+            break
+        received += len(chunk)
+        if received > limit:
+            raise JWKSError(f"{what} is larger than {limit} bytes")
+        if inflater is not None:
+            # max_length: inflate at most one byte past the cap, however much the input holds.
+            chunk = inflater.decompress(chunk, limit + 1 - len(body))
+        body += chunk
+        if len(body) > limit:
+            raise JWKSError(f"{what} is larger than {limit} bytes")
+        if time.monotonic() > deadline:
+            raise JWKSError(f"{what} download took too long")
+    if inflater is not None and (not inflater.eof or inflater.unused_data):
+        raise JWKSError(f"{what}'s gzip stream is truncated or followed by other data")
+    return bytes(body)

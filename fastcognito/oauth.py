@@ -24,6 +24,7 @@ from urllib.parse import urlencode, urlsplit
 
 import requests
 
+from ._validate import check_url
 from .claims import Claims
 from .exceptions import (
     AuthorizationDeniedError,
@@ -38,7 +39,7 @@ from .exceptions import (
     SignInError,
     SignInThrottledError,
 )
-from .verifier import CognitoVerifier, check_url
+from .verifier import CognitoVerifier
 
 __all__ = [
     "AuthorizationRequest",

@@ -12,6 +12,18 @@ With pytest, add this line to your ``conftest.py``::
 for the fixtures ``fake_user_pool`` (one pool per session) and ``fake_cognito_settings`` (the pool,
 with ``FASTCOGNITO`` pointed at it for one test). Django is imported only by the methods that need
 it, so the token helpers work without it.
+
+Without pytest, make the pool at module level and decorate a Django ``TestCase`` with it (a class
+decorator runs when the class is defined, before ``setUpClass`` could make a pool)::
+
+    POOL = FakeUserPool()
+
+    @POOL.override_settings()
+    class ArticleTests(TestCase):
+        def test_articles(self):
+            token = POOL.make_token(groups=["editors"])
+            response = self.client.get("/api/articles/", HTTP_AUTHORIZATION=f"Bearer {token}")
+            self.assertEqual(response.status_code, 200)
 """
 
 from __future__ import annotations

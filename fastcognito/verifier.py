@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import ipaddress
 import logging
-import math
 import re
 import threading
 import time
@@ -14,7 +12,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Union
-from urllib.parse import urlsplit
 
 import requests
 
@@ -30,6 +27,7 @@ from ._constants import (
     TOKEN_USES,
 )
 from ._impl import CacheInfo
+from ._validate import UNSET, check_url, integer, number, string_set
 from .claims import Claims
 from .denylist import (
     NOTHING_CLEARED,
@@ -75,14 +73,6 @@ _REGION = re.compile(_REGION_PATTERN)
 # `https://issuer-cognito-idp.{region}...` it now recommends for every pool. "both" accepts
 # either, for the window in which a pool switches.
 ISSUER_FORMS = ("original", "updated", "both")
-
-
-class _Required:
-    def __repr__(self) -> str:
-        return "<required>"
-
-
-_REQUIRED: Any = _Required()
 
 
 def parse_user_pool_id(user_pool_id: object) -> str:
@@ -183,61 +173,6 @@ class UserPool:
 PoolSpec = Union[str, UserPool]
 
 
-def is_loopback(host: str | None) -> bool:
-    """Whether ``host`` names this machine: ``localhost`` (and ``*.localhost``) or a loopback IP."""
-    if not host:
-        return False
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def check_url(name: str, url: object) -> str:
-    """``url`` when it is https, or http on loopback; else ``ConfigurationError`` naming ``name``."""
-    if not isinstance(url, str) or not url:
-        raise ConfigurationError(f"{name} must be a non-empty string")
-    parts = urlsplit(url)
-    if parts.scheme == "https" and parts.hostname:
-        return url
-    if parts.scheme == "http" and is_loopback(parts.hostname):
-        return url  # emulators on this machine (moto, cognito-local)
-    raise ConfigurationError(
-        f"{name} must be an https URL (plain http is accepted only for localhost), got {url!r}"
-    )
-
-
-def _string_set(name: str, value: object, *, allow_none: bool) -> frozenset[str] | None:
-    if value is None:
-        if allow_none:
-            return None
-        raise ConfigurationError(f"{name} may not be None")
-    items: Iterable[object] = (value,) if isinstance(value, str) else value  # type: ignore[assignment]
-    try:
-        result = frozenset(items)
-    except TypeError:
-        raise ConfigurationError(f"{name} must be a string or a collection of strings") from None
-    if not result or not all(isinstance(item, str) and item for item in result):
-        raise ConfigurationError(f"{name} must be a non-empty string or a non-empty collection of them")
-    return result  # type: ignore[return-value]
-
-
-def _number(name: str, value: object, *, minimum: float = 0) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ConfigurationError(f"{name} must be a finite number, got {value!r}")
-    if value < minimum:
-        raise ConfigurationError(f"{name} must be at least {minimum}, got {value!r}")
-    return float(value)
-
-
-def _integer(name: str, value: object, *, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ConfigurationError(f"{name} must be an integer of at least {minimum}, got {value!r}")
-    return value
-
-
 _FetchOutcome = Union[tuple[type[FastCognitoError], Union[str, None]], None]
 
 # Threads of averify's denylist calls, apart from the loop's default executor: calls stuck on a
@@ -261,15 +196,15 @@ class CognitoVerifier:
     """Verifies Cognito JWTs: ``verify(token) -> Claims`` or a ``TokenError`` subclass.
 
     ``client_id`` and ``token_use`` are required; pass ``None`` to skip that check on purpose.
-    The steps, in order, are in docs/verifier.md ("The verification contract").
+    docs/verifier.md lists the steps, in order.
     """
 
     def __init__(
         self,
         user_pool_id: PoolSpec | Sequence[PoolSpec],
         *,
-        client_id: str | Iterable[str] | None = _REQUIRED,
-        token_use: str | None = _REQUIRED,
+        client_id: str | Iterable[str] | None = UNSET,
+        token_use: str | None = UNSET,
         region: str | None = None,
         issuer: str | None = None,
         jwks_url: str | None = None,
@@ -293,12 +228,12 @@ class CognitoVerifier:
         jwks_clock: Callable[[], float] = time.monotonic,
         _impl_module: ModuleType | None = None,
     ) -> None:
-        if client_id is _REQUIRED:
+        if client_id is UNSET:
             raise ConfigurationError(
                 "client_id is required: the app client id(s) tokens must be issued to, "
                 "or client_id=None to accept any client on purpose"
             )
-        if token_use is _REQUIRED:
+        if token_use is UNSET:
             raise ConfigurationError(
                 "token_use is required: 'access' or 'id', or token_use=None to accept both on purpose"
             )
@@ -306,15 +241,15 @@ class CognitoVerifier:
             raise ConfigurationError(f"token_use must be 'access', 'id' or None, got {token_use!r}")
         twin = _impl_module if _impl_module is not None else _impl.twin
 
-        self.client_ids = _string_set("client_id", client_id, allow_none=True)
+        self.client_ids = string_set("client_id", client_id, allow_none=True)
         self.token_use = token_use
-        self.leeway = _number("leeway", leeway)
-        self.groups = _string_set("groups", groups, allow_none=True)
-        self.scopes = _string_set("scopes", scopes, allow_none=True)
-        cache_size = _integer("cache_size", cache_size, minimum=0)
-        max_token_bytes = _integer("max_token_bytes", max_token_bytes, minimum=64)
-        jwks_cooldown = _number("jwks_cooldown", jwks_cooldown)
-        jwks_max_age = _number("jwks_max_age", jwks_max_age, minimum=0.001)
+        self.leeway = number("leeway", leeway)
+        self.groups = string_set("groups", groups, allow_none=True)
+        self.scopes = string_set("scopes", scopes, allow_none=True)
+        cache_size = integer("cache_size", cache_size, minimum=0)
+        max_token_bytes = integer("max_token_bytes", max_token_bytes, minimum=64)
+        jwks_cooldown = number("jwks_cooldown", jwks_cooldown)
+        jwks_max_age = number("jwks_max_age", jwks_max_age, minimum=0.001)
         if claims_check is not None and not callable(claims_check):
             raise ConfigurationError("claims_check must be callable")
         if custom_check is not None and not callable(custom_check):
@@ -322,7 +257,7 @@ class CognitoVerifier:
         if denylist is not None and not isinstance(denylist, Denylist):
             raise ConfigurationError("denylist must have is_revoked(claims) and revoke(claims, until)")
         self.denylist = denylist
-        self.denylist_timeout = _number("denylist_timeout", denylist_timeout, minimum=0.001)
+        self.denylist_timeout = number("denylist_timeout", denylist_timeout, minimum=0.001)
         # averify asks this one in a worker thread; a denylist that never blocks stays on the loop.
         self._blocking_denylist = denylist if denylist is not None and is_blocking(denylist) else None
         self._denylist_executor: concurrent.futures.ThreadPoolExecutor | None = None
@@ -337,8 +272,8 @@ class CognitoVerifier:
         if not (isinstance(jwks_timeout, tuple) and len(jwks_timeout) == 2):
             raise ConfigurationError("jwks_timeout must be a (connect, read) pair of seconds")
         jwks_timeout = (
-            _number("jwks_timeout", jwks_timeout[0], minimum=0.001),
-            _number("jwks_timeout", jwks_timeout[1], minimum=0.001),
+            number("jwks_timeout", jwks_timeout[0], minimum=0.001),
+            number("jwks_timeout", jwks_timeout[1], minimum=0.001),
         )
         if session is None:
             session = requests.Session()

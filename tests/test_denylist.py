@@ -18,6 +18,7 @@ from fastcognito import (
     DenylistUnavailableError,
     MemoryDenylist,
     MissingScopeError,
+    RememberingDenylist,
     RevokedTokenError,
     TokenError,
 )
@@ -237,3 +238,151 @@ def test_whatever_a_denylist_raises_is_a_503_never_a_500(
             verifier.verify(token)
         else:
             asyncio.run(verifier.averify(token))
+
+
+# --- RememberingDenylist: a bounded revocation delay for one round trip less per request (issue 22) -
+
+
+class CountingDenylist(SlowSetDenylist):
+    """The shared denylist of other workers and hosts: revocations written to it directly are
+    those made elsewhere. ``down`` makes it fail as a stopped server does."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.down = False
+
+    def is_revoked(self, claims: Mapping[str, Any]) -> bool:
+        if self.down:
+            raise DenylistUnavailableError()
+        return super().is_revoked(claims)
+
+
+def remembering(
+    max_staleness: float = 0.5, **options: Any
+) -> tuple[RememberingDenylist, CountingDenylist, Clock]:
+    clock = Clock(1000.0)
+    inner = CountingDenylist()
+    return RememberingDenylist(inner, max_staleness, clock=clock, **options), inner, clock
+
+
+def test_a_remembered_answer_saves_the_round_trip_for_at_most_max_staleness(
+    make_verifier: MakeVerifier, tokens: TokenFactory
+) -> None:
+    denylist, inner, clock = remembering(0.5)
+    verifier = make_verifier(denylist=denylist)
+    token = tokens.access()
+    claims = verifier.verify(token)
+    for _ in range(5):
+        verifier.verify(token)  # cache hits: the remembered answer, no round trip
+    assert len(inner.asked_from) == 1
+    # Signed out on another host: written to the shared denylist, not through this object.
+    inner.revoke(claims)
+    clock.now += 0.49
+    assert verifier.verify(token)["jti"] == claims["jti"]  # within the chosen delay
+    clock.now += 0.01
+    revoked(verifier, token)  # max_staleness after the answer was asked: asked again
+    assert len(inner.asked_from) == 2
+    # "Revoked" is remembered too: a signed-out client retrying costs no round trip.
+    revoked(verifier, token)
+    assert len(inner.asked_from) == 2
+    clock.now += 0.5
+    revoked(verifier, token)
+    assert len(inner.asked_from) == 3
+
+
+def test_a_revocation_made_through_it_is_refused_by_this_process_at_once(
+    make_verifier: MakeVerifier, tokens: TokenFactory
+) -> None:
+    denylist, inner, clock = remembering(30)
+    verifier = make_verifier(denylist=denylist)
+    token = tokens.access()
+    claims = verifier.verify(token)  # "not revoked", remembered for 30 s
+    sibling = tokens.access(jti="a-refreshed-token-of-that-sign-in")
+    verifier.verify(sibling)
+    verifier.revoke(claims)  # the logout view of this process
+    assert claims["origin_jti"] in inner.ids
+    revoked(verifier, token)
+    revoked(verifier, sibling)
+    # Refused on its own until every answer asked before the revocation has aged out; then the
+    # shared denylist, which holds the revocation, answers.
+    asked = len(inner.asked_from)
+    clock.now += 30
+    revoked(verifier, token)
+    assert len(inner.asked_from) == asked + 1  # asked again once the memory was stale
+    assert denylist.remembered({"origin_jti": "another-sign-in"}) is None
+
+
+def test_it_fails_closed_once_the_remembered_answer_is_stale(
+    make_verifier: MakeVerifier, tokens: TokenFactory
+) -> None:
+    denylist, inner, clock = remembering(0.5)
+    verifier = make_verifier(denylist=denylist)
+    token = tokens.access()
+    verifier.verify(token)
+    inner.down = True
+    clock.now += 0.25
+    verifier.verify(token)  # still within the delay the site chose
+    clock.now += 0.25
+    for _ in range(2):  # failures are never remembered: each request asks, and gets a 503
+        with pytest.raises(DenylistUnavailableError):
+            verifier.verify(token)
+    inner.down = False
+    assert verifier.verify(token)["username"] == "alice"
+
+
+def test_zero_asks_on_every_call(make_verifier: MakeVerifier, tokens: TokenFactory) -> None:
+    denylist, inner, _ = remembering(0)
+    verifier = make_verifier(denylist=denylist)
+    token = tokens.access()
+    claims = verifier.verify(token)
+    verifier.verify(token)
+    assert len(inner.asked_from) == 2 and len(denylist) == 0
+    verifier.revoke(claims)
+    revoked(verifier, token)
+
+
+def test_its_memory_is_bounded() -> None:
+    denylist, _, clock = remembering(0.5, max_entries=3)
+    for number in range(10):
+        assert not denylist.is_revoked({"origin_jti": f"o{number}", "jti": f"j{number}"})
+    assert len(denylist) == 3
+    # The oldest went first; the newest are still remembered.
+    assert denylist.remembered({"origin_jti": "o9", "jti": "j9"}) is False
+    assert denylist.remembered({"origin_jti": "o0", "jti": "j0"}) is None
+    # Stale entries go as new answers come.
+    clock.now += 1
+    denylist.is_revoked({"origin_jti": "fresh", "jti": "fresh"})
+    assert len(denylist) == 1
+
+
+def test_averify_uses_a_remembered_answer_on_the_loop(
+    make_verifier: MakeVerifier, tokens: TokenFactory
+) -> None:
+    denylist, inner, clock = remembering(0.5)
+    assert denylist.blocking  # a blocking inner: asked in a worker thread
+    verifier = make_verifier(denylist=denylist)
+    token = tokens.access()
+    loop_thread = threading.current_thread().name
+    claims = asyncio.run(verifier.averify(token))
+    assert asyncio.run(verifier.averify(token)) is claims
+    assert len(inner.asked_from) == 1 and loop_thread not in inner.asked_from
+    inner.revoke(claims)
+    clock.now += 0.5
+    with pytest.raises(RevokedTokenError):
+        asyncio.run(verifier.averify(token))
+    with pytest.raises(RevokedTokenError):
+        asyncio.run(verifier.averify(token))  # remembered: no second round trip
+    assert len(inner.asked_from) == 2
+    assert not RememberingDenylist(MemoryDenylist(), 0.5).blocking
+
+
+@pytest.mark.parametrize(
+    ("max_staleness", "options"),
+    [(-1, {}), (61, {}), (float("nan"), {}), (True, {}), ("0.5", {}), (0.5, {"max_entries": 0})],
+)
+def test_its_settings_are_checked(max_staleness: Any, options: dict[str, Any]) -> None:
+    with pytest.raises(ConfigurationError):
+        RememberingDenylist(MemoryDenylist(), max_staleness, **options)
+    with pytest.raises(ConfigurationError, match="inner"):
+        RememberingDenylist(object(), 0.5)  # type: ignore[arg-type]
+    assert "max_staleness=0.5" in repr(RememberingDenylist(MemoryDenylist(), 0.5))

@@ -181,7 +181,7 @@ SDIST_MUST_HOLD = [
     "fastcognito/_verify.pyx", "fastcognito/_verify.pyi", "fastcognito/_verify_py.py", "fastcognito/py.typed",
     "fastcognito/django/users/migrations/0001_initial.py",
     "setup.py", "pyproject.toml", "MANIFEST.in", "cibuildwheel.toml", "Makefile", "noxfile.py",
-    "README.md", "CHANGELOG.md", "LICENSE",
+    "README.md", "CHANGELOG.md", "LICENSE", "mkdocs.yml", ".readthedocs.yaml", "requirements/docs.in",
     "requirements/test.in", "requirements/release.in", "requirements/actionlint.txt",
     "requirements/constraints.txt", "requirements/constraints-py310.txt", "requirements/ministack.txt",
     "scripts/release_checks.py", "scripts/pythons.py", "scripts/locked.py",

@@ -3,7 +3,7 @@ runs against every wheel cibuildwheel builds, free-threaded CPython included.
 
 The compiled cache relies on the GIL. On a free-threaded build the extension does not declare
 itself free-threading safe, so CPython turns the GIL back on when it loads it; the last test
-holds that decision in place (README, "Install").
+holds that decision in place (docs/install.md).
 """
 
 from __future__ import annotations

@@ -6,23 +6,22 @@ An Application Load Balancer that authenticates users passes their claims in the
 (lazily, in sync and async stacks, ``request.cognito_error`` on rejection);
 ``fastcognito.drf.alb.AlbAuthentication`` does it for DRF.
 
-``FASTCOGNITO["ALB"]`` keys: ``ARNS`` (the allowed load balancer ARNs), ``CLIENT_ID`` and
-``ISSUER`` (required; ``None`` skips the check on purpose), ``REGION``, ``KEYS_URL``, ``LEEWAY``.
+``FASTCOGNITO["ALB"]``: its keys (``ARNS``, ``CLIENT_ID``, ``ISSUER``, ``REGION``, ``KEYS_URL``,
+``LEEWAY``) and defaults are in the settings schema (``conf.SCHEMA``), each the keyword argument
+of ``AlbVerifier`` it becomes; the verifier checks them all (E134).
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
 from typing import Any
 
-from django.core.signals import setting_changed
 from django.http import HttpRequest
 
 from ..alb import AlbVerifier
 from ..claims import Claims
 from ..exceptions import ConfigurationError
-from .conf import SETTINGS_NAME, FastCognitoSettings, fastcognito_settings
+from .conf import DERIVED, NOT_BUILT, SETTINGS_NAME, FastCognitoSettings, fastcognito_settings, schema_of
 from .middleware import CognitoMiddleware
 from .tokens import RawToken
 
@@ -31,18 +30,8 @@ __all__ = ["ALB_HEADER", "ALB_SETTINGS", "AlbMiddleware", "alb_verifier", "build
 ALB_HEADER = "HTTP_X_AMZN_OIDC_DATA"
 """``x-amzn-oidc-data`` as Django's ``request.META`` names it."""
 
-# FASTCOGNITO["ALB"] key -> AlbVerifier keyword.
-ALB_SETTINGS = {
-    "ARNS": "alb_arn",
-    "CLIENT_ID": "client_id",
-    "ISSUER": "issuer",
-    "REGION": "region",
-    "KEYS_URL": "keys_url",
-    "LEEWAY": "leeway",
-}
-
-_lock = threading.Lock()
-_verifier: AlbVerifier | None = None
+ALB_SETTINGS: dict[str, str] = {key: str(setting.argument) for key, setting in schema_of("ALB").items()}
+"""``FASTCOGNITO["ALB"]`` key -> ``AlbVerifier`` keyword, from the settings schema."""
 
 
 def build_alb_verifier(conf: FastCognitoSettings = fastcognito_settings) -> AlbVerifier:
@@ -70,24 +59,10 @@ def build_alb_verifier(conf: FastCognitoSettings = fastcognito_settings) -> AlbV
 
 def alb_verifier() -> AlbVerifier:
     """The ``AlbVerifier`` of the current settings: built once, dropped when settings change."""
-    global _verifier
-    verifier = _verifier
-    if verifier is None:
-        with _lock:
-            verifier = _verifier
-            if verifier is None:
-                verifier = _verifier = build_alb_verifier()
+    verifier: AlbVerifier = DERIVED.alb_verifier  # per request: a slot read
+    if verifier is NOT_BUILT:
+        verifier = fastcognito_settings.derive("alb_verifier", build_alb_verifier)
     return verifier
-
-
-def _reset(*, setting: str, **kwargs: Any) -> None:
-    global _verifier
-    if setting == SETTINGS_NAME:
-        with _lock:
-            _verifier = None
-
-
-setting_changed.connect(_reset, dispatch_uid="fastcognito.django.alb.reset")
 
 
 def alb_token_from_request(request: Any) -> RawToken | None:

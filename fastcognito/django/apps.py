@@ -122,7 +122,7 @@ class FastCognitoConfig(AppConfig):
         return logged
 
     def warn_denylist_cache(self) -> bool:
-        """Log the warnings about the ``DENYLIST`` cache (``fastcognito.W002`` to ``W009``: one
+        """Log the warnings about the ``DENYLIST`` cache (``fastcognito.W002`` to ``W010``: one
         per process, one that loses revocations...) that are not silenced; returns whether one
         was logged. As for W001: only where no management command prints the checks."""
         from .checks import check_denylist_cache

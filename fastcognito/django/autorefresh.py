@@ -36,6 +36,7 @@ from django.middleware.csrf import CsrfViewMiddleware, rotate_token
 from django.views.decorators.debug import sensitive_variables
 
 from ..exceptions import FastCognitoError, InvalidGrantError, JWKSError, SignInError, TokenError
+from .conf import DERIVED, NOT_BUILT
 from .cookies import clear_token_cookies, set_token_cookies
 from .hosted_ui import HostedUIConfig, hosted_ui_config_or_none
 from .signin import expired_access_claims, verify_tokens
@@ -55,7 +56,9 @@ _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 
 def _enabled_config() -> HostedUIConfig | None:
-    config = hosted_ui_config_or_none()
+    config: HostedUIConfig | None = DERIVED.hosted_ui
+    if config is NOT_BUILT:  # not parsed since the last settings change (or not usable)
+        config = hosted_ui_config_or_none()
     return config if config is not None and config.auto_refresh else None
 
 
@@ -95,8 +98,13 @@ def _first_attempt(config: HostedUIConfig, claims: Mapping[str, Any], token: str
 
 def refresh_expired_access(request: HttpRequest) -> Finish | None:
     """Refresh once when needed (see the module). Returns what to apply to the response, or
-    ``None`` when nothing was done. ``CognitoMiddleware`` calls it only when the settings turn
-    the feature on (``RequestPolicy.auto_refresh``)."""
+    ``None`` when nothing was done. ``CognitoMiddleware`` skips the call when the parsed settings
+    turn the feature off."""
+    config = DERIVED.hosted_ui  # a slot read, no call
+    if config is NOT_BUILT:
+        config = _enabled_config()
+    if config is None or not config.auto_refresh:
+        return None
     finish: Finish | None = _refresh(request)  # through sensitive_variables(), untyped
     return finish
 
@@ -157,7 +165,10 @@ def _clear(request: HttpRequest, config: HostedUIConfig) -> Finish:
 
 async def arefresh_expired_access(request: HttpRequest) -> Finish | None:
     """``refresh_expired_access`` for async stacks: the network call runs off the event loop."""
-    if _enabled_config() is None:
+    config = DERIVED.hosted_ui  # a slot read, no call
+    if config is NOT_BUILT:
+        config = _enabled_config()
+    if config is None or not config.auto_refresh:
         return None
     result: Any = await sync_to_async(refresh_expired_access, thread_sensitive=False)(request)
     return result  # type: ignore[no-any-return]

@@ -1,15 +1,19 @@
-"""System checks (``manage.py check``): one id per misconfiguration of ``FASTCOGNITO``.
+"""System checks (``manage.py check``), generated from the settings schema (``conf.SCHEMA``).
+
+``check_settings`` reports each key of ``FASTCOGNITO`` that is unknown, missing or refused by its
+validator (``conf.key_problems``), then runs ``RULES``: the few checks that relate several keys,
+or a key and other Django settings, each a small function reporting its own ids. ``HOSTED_UI``
+is checked in ``hosted_ui.py``, ``REPLICA`` in ``users/checks.py``, the same way. The order of
+the middleware, the compiled hot path and the denylist's cache have checks of their own here.
 
 Registered by the app config ``fastcognito.django``. Each check reads the settings afresh.
 """
 
 from __future__ import annotations
 
-import difflib
 import inspect
-import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -19,23 +23,24 @@ from django.core.checks import Warning as CheckWarning
 from django.utils.module_loading import import_string
 
 from .. import _impl
-from .._constants import ENV_NO_EXTENSIONS, TOKEN_USES
-from ..claims import Claims
-from ..exceptions import ConfigurationError, JWKSError
-from ..jwk import KeySet
+from .._constants import ENV_NO_EXTENSIONS
+from .._validate import ENVIRONMENT
+from ..exceptions import ConfigurationError
 from ..verifier import ISSUER_FORMS, CognitoVerifier, cognito_issuers, parse_user_pool_id
 from .conf import (
-    DEFAULTS,
-    ENVIRONMENT_FALLBACKS,
+    DOCS,
     SETTINGS_NAME,
-    UNSET,
     FastCognitoSettings,
-    jwks_timeout_setting,
-    load_jwks_setting,
+    Problem,
+    check_messages,
+    key_problems,
+    reason_of,
+    show_value,
+    unknown_key_problems,
 )
 from .hosted_ui import check_hosted_ui  # noqa: F401  (registers the HOSTED_UI checks, E101 and up)
 
-__all__ = ["check_settings", "check_middleware", "check_extension", "check_denylist_cache"]
+__all__ = ["RULES", "check_denylist_cache", "check_extension", "check_middleware", "check_settings"]
 
 CSRF_MIDDLEWARE = "django.middleware.csrf.CsrfViewMiddleware"
 AUTH_MIDDLEWARE = "django.contrib.auth.middleware.AuthenticationMiddleware"
@@ -45,264 +50,219 @@ COGNITO_MIDDLEWARE = (
 )
 ALB_MIDDLEWARE = ("fastcognito.django.alb.AlbMiddleware",)
 
-DOCS = "see the FASTCOGNITO settings reference in the README"
-
-
-def _error(msg: str, hint: str | None, number: int) -> Error:
-    return Error(msg, hint=hint or DOCS, obj=SETTINGS_NAME, id=f"fastcognito.E{number:03d}")
-
-
-def _show(value: object) -> str:
-    """``repr(value)``, short, and never an exception: the check must report, not crash."""
-    try:
-        text = repr(value)
-    except Exception:  # noqa: BLE001
-        return f"<a {type(value).__name__} that cannot be shown>"
-    return text if len(text) <= 80 else f"{text[:77]}..."
-
-
-def _reason(err: Exception) -> str:
-    """The message of a rejection; for an unexpected exception its type too, and never a crash."""
-    try:
-        text = str(err)
-    except Exception:  # noqa: BLE001
-        text = ""
-    return text if isinstance(err, ConfigurationError) else f"{type(err).__name__}: {text}"
-
-
-def _env_hint(key: str) -> str:
-    """`` (or the environment variable X)`` for keys with an environment fallback."""
-    names = ENVIRONMENT_FALLBACKS.get(key, ())
-    if not names:
-        return ""
-    return f" (or the environment variable {' or '.join(names)})"
-
-
-def _suggest_key(key: object) -> str:
-    """A hint for an unknown key: the known key it most likely means (case-insensitively)."""
-    text = str(key)
-    if text.upper() in DEFAULTS:
-        return f"Did you mean {text.upper()!r}? Keys are upper case."
-    close = difflib.get_close_matches(text.upper(), DEFAULTS, n=1)
-    return f"Did you mean {close[0]!r}?" if close else f"Known keys: {', '.join(sorted(DEFAULTS))}."
-
-
-def _is_string_collection(value: object, *, allow_empty: bool = True) -> bool:
-    if isinstance(value, str):
-        return bool(value)
-    if not isinstance(value, Iterable) or isinstance(value, Mapping):
-        return False
-    items = list(value)
-    return (allow_empty or bool(items)) and all(isinstance(item, str) and item for item in items)
+Rule = Callable[[FastCognitoSettings, list[Problem]], Iterable[Problem]]
+"""A check of several keys: the settings and what was found so far, to the problems it finds."""
 
 
 @register("fastcognito")
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """Every key of ``FASTCOGNITO``: presence, types, and whether a verifier can be built."""
+    """Every key of ``FASTCOGNITO`` (unknown, missing, refused by its validator), then ``RULES``;
+    in the order of their ids."""
     user = getattr(settings, SETTINGS_NAME, None)
     if user is None:
         user = {}
     if not isinstance(user, Mapping):
-        return [_error(f"{SETTINGS_NAME} must be a dict, got {type(user).__name__}.", None, 1)]
+        message = f"{SETTINGS_NAME} must be a dict, got {type(user).__name__}."
+        return check_messages([Problem("E001", message)])
     conf = FastCognitoSettings(user)
-    errors: list[CheckMessage] = []
+    problems = unknown_key_problems("", user) + key_problems("", conf.raw, conf.describe)
+    for rule in RULES:
+        problems.extend(rule(conf, problems))
+    return check_messages(sorted(problems, key=lambda problem: problem.id))
 
-    for key in user:
-        if key not in DEFAULTS:
-            errors.append(_error(f"{SETTINGS_NAME} has an unknown key {_show(key)}.", _suggest_key(key), 2))
 
-    pool = conf.raw("USER_POOL_ID")
-    pool_ok = False
-    if pool is None:
-        errors.append(
-            _error(
-                f"{SETTINGS_NAME}['USER_POOL_ID'] is not set.",
-                f"Set it to your user pool id, e.g. 'eu-west-1_AbC123'{_env_hint('USER_POOL_ID')}.",
-                3,
-            )
+# --- the rules ----------------------------------------------------------------------------------
+
+
+def _valid_cookie_name(conf: FastCognitoSettings) -> str | None:
+    name = conf.raw("COOKIE_NAME")
+    return name if isinstance(name, str) and name else None
+
+
+def cookie_needs_csrf(conf: FastCognitoSettings, found: list[Problem]) -> Iterable[Problem]:
+    """E010: a token in a cookie is sent with cross-site requests too."""
+    if _valid_cookie_name(conf) is None or CSRF_MIDDLEWARE in (getattr(settings, "MIDDLEWARE", None) or ()):
+        return []
+    return [
+        Problem(
+            "E010",
+            f"{conf.describe('COOKIE_NAME')} reads tokens from a cookie, but {CSRF_MIDDLEWARE} is not in "
+            "MIDDLEWARE.",
+            "A browser sends cookies with cross-site requests: add the CSRF middleware, or set "
+            "COOKIE_NAME=None to read tokens from the Authorization header only.",
         )
-    else:
-        try:
-            parse_user_pool_id(pool)
-            pool_ok = True
-        except ConfigurationError as err:
-            errors.append(_error(f"{conf.describe('USER_POOL_ID')}: {err}.", None, 4))
+    ]
 
-    client_id = conf.raw("CLIENT_ID")
-    client_ok = False
-    if client_id is UNSET:
-        errors.append(
-            _error(
-                f"{SETTINGS_NAME}['CLIENT_ID'] is not set: no policy for which app clients to accept.",
-                "Set the app client id (or a list of them) that tokens must be issued to"
-                f"{_env_hint('CLIENT_ID')}, or CLIENT_ID=None to accept tokens of every app client "
-                "of the pool on purpose.",
-                5,
-            )
-        )
-    elif client_id is not None and not _is_string_collection(client_id, allow_empty=False):
-        errors.append(
-            _error(
-                f"{conf.describe('CLIENT_ID')} must be a string, a non-empty list of strings or None, "
-                f"got {_show(client_id)}.",
-                None,
-                6,
-            )
-        )
-    else:
-        client_ok = True
 
-    token_use = conf.raw("TOKEN_USE")
-    token_use_ok = token_use is None or (isinstance(token_use, str) and token_use in TOKEN_USES)
-    if not token_use_ok:
-        errors.append(
-            _error(
-                f"{SETTINGS_NAME}['TOKEN_USE'] is {_show(token_use)}, not a known token use.",
-                "Use 'access' (APIs), 'id', or None to accept both on purpose.",
-                7,
-            )
-        )
-
-    user_class = conf.raw("USER_CLASS")
-    try:
-        if isinstance(user_class, str):
-            user_class = import_string(user_class)
-        # DRF's permissions and Django's views read user.is_authenticated: anything else would
-        # fail per request, as a 500.
-        is_factory = inspect.isroutine(user_class) and getattr(user_class, "fastcognito_user_factory", False)
-        if not is_factory and (not inspect.isclass(user_class) or not hasattr(user_class, "is_authenticated")):
-            raise ImportError(
-                "it is not a user class (a class with is_authenticated) nor a function marked "
-                "with @fastcognito.django.user_factory"
-            )
-        try:
-            inspect.signature(user_class).bind(Claims({}))
-        except ValueError:
-            pass  # no signature to read (some builtins): it may still work
-        except TypeError as err:
-            raise ImportError(f"it cannot be called with the claims alone ({err})") from None
-    except Exception as err:  # noqa: BLE001  (an import path can fail with any exception)
-        errors.append(
-            _error(
-                f"{SETTINGS_NAME}['USER_CLASS'] = {_show(conf.raw('USER_CLASS'))} cannot be used: {err}.",
-                "Give the import path of a user class called with the token's claims, "
-                "e.g. 'fastcognito.django.CognitoUser' or a subclass, or of a function marked "
-                "with @fastcognito.django.user_factory, e.g. 'fastcognito.django.users.replica_user'.",
-                8,
-            )
-        )
-
-    cookie_name = conf.raw("COOKIE_NAME")
-    if cookie_name is not None:
-        if not isinstance(cookie_name, str) or not cookie_name:
-            errors.append(
-                _error(f"{conf.describe('COOKIE_NAME')} must be a non-empty string or None.", None, 9)
-            )
-        elif CSRF_MIDDLEWARE not in (getattr(settings, "MIDDLEWARE", None) or ()):
-            errors.append(
-                _error(
-                    f"{conf.describe('COOKIE_NAME')} reads tokens from a cookie, but {CSRF_MIDDLEWARE} "
-                    "is not in MIDDLEWARE.",
-                    "A browser sends cookies with cross-site requests: add the CSRF middleware, "
-                    "or set COOKIE_NAME=None to read tokens from the Authorization header only.",
-                    10,
+def cookie_named_twice(conf: FastCognitoSettings, found: list[Problem]) -> Iterable[Problem]:
+    """W011: ``COOKIE_NAME`` is set, and Djognito's ``ACCESS_TOKEN_KEY`` names another cookie,
+    which the frontend of a site migrating from Djognito may still set."""
+    if conf.source("COOKIE_NAME") != "settings":
+        return []
+    name = conf.raw("COOKIE_NAME")
+    for variable in ENVIRONMENT["COOKIE_NAME"]:
+        other = conf.environ.get(variable)
+        if other and other != name and (name is None or _valid_cookie_name(conf) is not None):
+            reads = f"tokens are read from {name!r} only" if name else "no cookie is read"
+            return [
+                Problem(
+                    "W011",
+                    f"{SETTINGS_NAME}['COOKIE_NAME'] is {show_value(name)}, but the environment variable "
+                    f"{variable} names the cookie {show_value(other)}: {reads}.",
+                    f"A frontend migrated from Djognito may still put the access token in the cookie "
+                    f"{variable} names: make the two agree, or unset {variable}.",
                 )
-            )
+            ]
+    return []
 
-    header_types = conf.raw("AUTH_HEADER_TYPES")
-    if not _is_string_collection(header_types, allow_empty=False) or any(
-        any(char.isspace() for char in header_type)
-        for header_type in ((header_types,) if isinstance(header_types, str) else header_types)
-    ):
-        errors.append(
-            _error(
-                f"{SETTINGS_NAME}['AUTH_HEADER_TYPES'] must be a non-empty list of words, "
-                f"e.g. ('Bearer',), got {_show(header_types)}.",
-                None,
-                11,
-            )
-        )
 
-    for key in ("STAFF_GROUPS", "SUPERUSER_GROUPS"):
-        value = conf.raw(key)
-        if value is not None and not _is_string_collection(value):
-            errors.append(_error(f"{SETTINGS_NAME}[{key!r}] must be a list of group names.", None, 12))
-
-    permissions = conf.raw("GROUP_PERMISSIONS")
-    if permissions is not None and not (
-        isinstance(permissions, Mapping)
-        and all(
-            isinstance(group, str)
-            and not isinstance(perms, str)
-            and _is_string_collection(perms)
-            and all(perm.count(".") >= 1 and "" not in perm.split(".", 1) for perm in perms)
-            for group, perms in permissions.items()
-        )
-    ):
-        errors.append(
-            _error(
-                f"{SETTINGS_NAME}['GROUP_PERMISSIONS'] must map group names to lists of "
-                "'app_label.codename' strings.",
-                "e.g. {'editors': ['blog.add_post', 'blog.change_post']}",
-                13,
-            )
-        )
-
-    prefetch, prefetch_fatal = conf.raw("PREFETCH_JWKS"), conf.raw("PREFETCH_JWKS_FATAL")
-    if not isinstance(prefetch, bool) or not isinstance(prefetch_fatal, bool):
-        errors.append(
-            _error(
-                f"{SETTINGS_NAME}['PREFETCH_JWKS'] and ['PREFETCH_JWKS_FATAL'] must be True or False.", None, 14
-            )
-        )
-    elif prefetch_fatal and not prefetch:
-        errors.append(
-            _error(
+def prefetch_fatal_needs_prefetch(conf: FastCognitoSettings, found: list[Problem]) -> Iterable[Problem]:
+    """E014: ``PREFETCH_JWKS_FATAL`` alone prefetches nothing."""
+    if conf.raw("PREFETCH_JWKS_FATAL") is True and conf.raw("PREFETCH_JWKS") is False:
+        return [
+            Problem(
+                "E014",
                 f"{SETTINGS_NAME}['PREFETCH_JWKS_FATAL'] is True but PREFETCH_JWKS is False: nothing is "
                 "prefetched, so nothing can fail.",
                 "Set PREFETCH_JWKS=True as well, or drop PREFETCH_JWKS_FATAL.",
-                14,
+            )
+        ]
+    return []
+
+
+def additional_regions(conf: FastCognitoSettings, found: list[Problem]) -> Iterable[Problem]:
+    """E131: the replica Regions, with the pool and the issuer form (once both are valid)."""
+    form, pool, regions = conf.raw("ISSUER_FORM"), conf.raw("USER_POOL_ID"), conf.raw("ADDITIONAL_REGIONS")
+    if not (isinstance(form, str) and form in ISSUER_FORMS and isinstance(pool, str)):
+        return []
+    try:
+        parse_user_pool_id(pool)
+    except ConfigurationError:
+        return []  # E004
+    try:
+        cognito_issuers(pool, issuer_form=form, additional_regions=() if regions is None else regions)
+    except Exception as err:  # noqa: BLE001  (a check reports; it never crashes)
+        return [
+            Problem(
+                "E131",
+                f"{SETTINGS_NAME}['ADDITIONAL_REGIONS']: {reason_of(err)}.",
+                "List the replica Regions of a multi-Region pool, e.g. ['eu-central-1'].",
+            )
+        ]
+    return []
+
+
+def alb_verifier_builds(conf: FastCognitoSettings, found: list[Problem]) -> Iterable[Problem]:
+    """E134: every ``ALB`` key, by building the ``AlbVerifier`` (no network)."""
+    if conf.raw("ALB") is None:
+        return []
+    from .alb import build_alb_verifier
+
+    try:
+        build_alb_verifier(conf)
+    except Exception as err:  # noqa: BLE001
+        return [
+            Problem(
+                "E134",
+                f"{SETTINGS_NAME}['ALB'] cannot build an ALB verifier: {reason_of(err)}.",
+                "See 'ALB tokens' in docs/tokens.md.",
+            )
+        ]
+    return []
+
+
+def denylist_cache_usable(conf: FastCognitoSettings, found: list[Problem]) -> Iterable[Problem]:
+    """E141, E142, E144, E146: the ``DENYLIST`` cache exists, keeps what it is given, on one
+    server, and is not the sign-in throttle's. (What works but cannot be trusted is a warning:
+    W002-W010.)"""
+    alias = conf.raw("DENYLIST")
+    caches_setting = _caches_setting()
+    if not isinstance(alias, str) or not alias:
+        return []  # None, or E140
+    where = f"{SETTINGS_NAME}['DENYLIST']"
+    if alias not in caches_setting:
+        return [
+            Problem(
+                "E141",
+                f"{where} names the cache {alias!r}, which is not in settings.CACHES.",
+                f"Revocations are shared by every worker through this cache: give them a Redis of their "
+                f"own. {DENYLIST_DOCS}",
+            )
+        ]
+    if _is_backend(_entry(caches_setting, alias), DUMMY_CACHE):
+        return [
+            Problem(
+                "E142",
+                f"{where} names the cache {alias!r}, a DummyCache, which keeps nothing: every revocation "
+                "would be lost.",
+                f"Give revocations a Redis of their own. {DENYLIST_DOCS}",
+            )
+        ]
+    problems: list[Problem] = []
+    places = _cache_places(_entry(caches_setting, alias))
+    memcached_servers = [place for place in places if place[0] == "memcached"]
+    if len(memcached_servers) > 1:
+        problems.append(
+            Problem(
+                "E146",
+                f"{where} names the cache {alias!r}, a Memcached of {len(memcached_servers)} servers: "
+                "while one of them is out of use, its client moves that server's keys to the others, where "
+                "the revocations it held are missing and the marker key that vouches for an answer is not "
+                "(it lives on one server): signed-out tokens would be accepted.",
+                f"Give revocations one server: a Redis, or a Memcached of one server. {DENYLIST_DOCS}",
             )
         )
-
-    hosted_ui = conf.raw("HOSTED_UI")
-    if hosted_ui is not None and not isinstance(hosted_ui, Mapping):
-        errors.append(_error(f"{SETTINGS_NAME}['HOSTED_UI'] must be a dict or None.", None, 15))
-
-    realm = conf.raw("WWW_AUTHENTICATE_REALM")
-    # RFC 7235 §2.2: the realm is a quoted-string in a header, so printable ASCII only.
-    if not isinstance(realm, str) or not realm or not (realm.isascii() and realm.isprintable()) or any(
-        char in realm for char in '"\\'
-    ):
-        errors.append(
-            _error(
-                f"{SETTINGS_NAME}['WWW_AUTHENTICATE_REALM'] must be a non-empty string of printable ASCII "
-                "without quotes.",
-                None,
-                16,
+    signin = _signin_cache_alias(conf)
+    if _sharing(alias, signin, caches_setting) == "cache":
+        problems.append(
+            Problem(
+                "E144",
+                f"{where} ({alias!r}) and HOSTED_UI['CACHE'] ({signin!r}) share one cache: every failed "
+                "anonymous sign-in writes there, and a flood of them can evict revocations, which makes "
+                "signed-out tokens valid again.",
+                "Give revocations a cache alias on a server (or Redis database) of their own, with "
+                f"maxmemory-policy noeviction, and keep HOSTED_UI['CACHE'] elsewhere. {DENYLIST_DOCS}",
             )
         )
+    return problems
 
-    # ISSUER_FORM, ADDITIONAL_REGIONS, JWKS, JWKS_TIMEOUT and ALB have checks of their own; while
-    # one fails, building the verifier would only report the same mistake again as E017.
-    source_errors = _token_source_errors(conf) + _principal_errors(conf)
-    errors.extend(source_errors)
-    if pool_ok and client_ok and token_use_ok and not source_errors:
-        # What remains (REGION, ISSUER, JWKS_URL, JWKS, LEEWAY, CACHE_SIZE, GROUPS, SCOPES,
-        # JWKS_COOLDOWN, MAX_TOKEN_BYTES) is checked by building the verifier itself: no fetch
-        # happens. Any exception is a rejection: a check that crashes reports nothing useful.
-        try:
-            CognitoVerifier(pool, **conf.verifier_options())
-        except Exception as err:  # noqa: BLE001
-            reason = _reason(err)
-            from_env = [
-                f"{key} from {source}"
-                for key in ENVIRONMENT_FALLBACKS
-                if (source := conf.source(key)) not in (None, "settings")
-            ]
-            hint = f"Values taken from the environment: {', '.join(from_env)}." if from_env else None
-            errors.append(_error(f"{SETTINGS_NAME} cannot build a verifier: {reason}.", hint, 17))
-    return errors
+
+def _blocks_the_verifier(check: str) -> bool:
+    # The pool, the client policy, the token use, the token sources (E130-E139) and the denylist
+    # (E140-E149) have checks of their own: while one fails, building the verifier would only
+    # report the same mistake again, as E017.
+    return check[0] == "E" and (3 <= int(check[1:]) <= 7 or 130 <= int(check[1:]) <= 149)
+
+
+def verifier_builds(conf: FastCognitoSettings, found: list[Problem]) -> Iterable[Problem]:
+    """E017: the keys only the verifier checks (REGION, ISSUER, JWKS_URL, LEEWAY, CACHE_SIZE,
+    GROUPS, SCOPES, JWKS_COOLDOWN, MAX_TOKEN_BYTES, DENYLIST_TIMEOUT), by building it: no fetch
+    happens. Any exception is a rejection: a check that crashes reports nothing useful."""
+    if any(_blocks_the_verifier(problem.id) for problem in found):
+        return []
+    try:
+        CognitoVerifier(conf.raw("USER_POOL_ID"), **conf.verifier_options())
+    except Exception as err:  # noqa: BLE001
+        from_env = [
+            f"{key} from {source}"
+            for key in ENVIRONMENT
+            if (source := conf.source(key)) not in (None, "settings")
+        ]
+        hint = f"Values taken from the environment: {', '.join(from_env)}." if from_env else None
+        return [Problem("E017", f"{SETTINGS_NAME} cannot build a verifier: {reason_of(err)}.", hint)]
+    return []
+
+
+RULES: tuple[Rule, ...] = (
+    cookie_needs_csrf,
+    cookie_named_twice,
+    prefetch_fatal_needs_prefetch,
+    additional_regions,
+    alb_verifier_builds,
+    denylist_cache_usable,
+    verifier_builds,  # last: it runs only when the keys it shares with others passed
+)
+"""The checks of ``FASTCOGNITO`` that relate several keys, in order."""
 
 
 @register("fastcognito")
@@ -317,7 +277,7 @@ def check_middleware(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
             Error(
                 f"CognitoMiddleware comes before {AUTH_MIDDLEWARE} in MIDDLEWARE, "
                 "which then replaces the Cognito user with the session's.",
-                hint=f"Move CognitoMiddleware after {AUTH_MIDDLEWARE}.",
+                hint=f"Move CognitoMiddleware after {AUTH_MIDDLEWARE}. {DOCS}",
                 obj="MIDDLEWARE",
                 id="fastcognito.E018",
             )
@@ -330,7 +290,7 @@ def check_middleware(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
                 f"AlbMiddleware authenticates by the ALB's x-amzn-oidc-data header, but {CSRF_MIDDLEWARE} "
                 "is not in MIDDLEWARE.",
                 hint="The ALB adds that header to cross-site requests too, as a browser sends a cookie: "
-                "add the CSRF middleware.",
+                f"add the CSRF middleware. {DOCS}",
                 obj="MIDDLEWARE",
                 id="fastcognito.E019",
             )
@@ -359,84 +319,14 @@ def check_extension(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage
                 "`pip install --force-reinstall fastcognito` (an sdist needs a C compiler). "
                 "Make sure the installed package is imported, not a source checkout: "
                 f"fastcognito is imported from {fastcognito.__file__}. "
-                f"To run the pure twin on purpose, set {ENV_NO_EXTENSIONS}=1, which silences this."
+                f"To run the pure twin on purpose, set {ENV_NO_EXTENSIONS}=1, which silences this. {DOCS}"
             ),
             id="fastcognito.W001",
         )
     ]
 
 
-# --- issuer forms, replica Regions, offline keys, JWKS timeouts, ALB (E130-E139) ----------------
-
-
-def _token_source_errors(conf: FastCognitoSettings) -> list[CheckMessage]:
-    errors: list[CheckMessage] = []
-    form = conf.raw("ISSUER_FORM")
-    form_ok = isinstance(form, str) and form in ISSUER_FORMS
-    if not form_ok:
-        errors.append(
-            _error(
-                f"{SETTINGS_NAME}['ISSUER_FORM'] is {_show(form)}.",
-                "Use 'original' (https://cognito-idp...), 'updated' (https://issuer-cognito-idp...), "
-                "or 'both' while the pool switches.",
-                130,
-            )
-        )
-    regions = conf.raw("ADDITIONAL_REGIONS")
-    pool = conf.raw("USER_POOL_ID")
-    if form_ok and isinstance(pool, str):
-        try:
-            parse_user_pool_id(pool)
-        except ConfigurationError:
-            pass  # reported by check_settings
-        else:
-            try:
-                cognito_issuers(pool, issuer_form=form, additional_regions=() if regions is None else regions)
-            except Exception as err:  # noqa: BLE001  (a check reports; it never crashes)
-                errors.append(
-                    _error(
-                        f"{SETTINGS_NAME}['ADDITIONAL_REGIONS']: {_reason(err)}.",
-                        "List the replica Regions of a multi-Region pool, e.g. ['eu-central-1'].",
-                        131,
-                    )
-                )
-    try:
-        document = load_jwks_setting(conf.raw("JWKS"))
-        if document is not None:
-            try:
-                KeySet.from_jwks(document)
-            except JWKSError as err:
-                raise ConfigurationError(f"{SETTINGS_NAME}['JWKS'] is not a usable JWKS: {err}") from err
-    except Exception as err:  # noqa: BLE001
-        errors.append(
-            _error(f"{_reason(err)}.", "Give a JWKS document (a dict with 'keys') or the path of a JSON file.", 132)
-        )
-    try:
-        timeout = jwks_timeout_setting(conf.raw("JWKS_TIMEOUT"))
-        if not all(
-            isinstance(part, (int, float)) and not isinstance(part, bool) and 0.001 <= part < math.inf
-            for part in timeout
-        ):
-            raise ConfigurationError(f"{SETTINGS_NAME}['JWKS_TIMEOUT'] must hold positive finite seconds")
-    except Exception as err:  # noqa: BLE001
-        errors.append(_error(f"{_reason(err)}.", "e.g. 'JWKS_TIMEOUT': (1.5, 3.0) or 'JWKS_TIMEOUT': 2.", 133))
-    if conf.raw("ALB") is not None:
-        from .alb import build_alb_verifier
-
-        try:
-            build_alb_verifier(conf)
-        except Exception as err:  # noqa: BLE001
-            errors.append(
-                _error(
-                    f"{SETTINGS_NAME}['ALB'] cannot build an ALB verifier: {_reason(err)}.",
-                    "See 'ALB tokens' in docs/tokens.md.",
-                    134,
-                )
-            )
-    return errors
-
-
-# --- revocation denylist and machine tokens (E140-E149, W002-W009) ----------------------------
+# --- the denylist's cache (E141-E146, W002-W010) --------------------------------------------
 
 DUMMY_CACHE = "django.core.cache.backends.dummy.DummyCache"
 DEFAULT_CACHE_BACKEND = "django.core.cache.backends.locmem.LocMemCache"
@@ -446,6 +336,16 @@ SESSION_CACHE_ENGINES = (
 )
 PAGE_CACHE_MIDDLEWARE = "django.middleware.cache.UpdateCacheMiddleware"
 DENYLIST_DOCS = "See 'Where revocations live' in docs/tokens.md."
+MEMCACHED_BACKEND = "django.core.cache.backends.memcached.BaseMemcachedCache"
+PYMEMCACHE_BACKEND = "django.core.cache.backends.memcached.PyMemcacheCache"
+REDIS_BACKEND = "django.core.cache.backends.redis.RedisCache"
+FILE_BACKEND = "django.core.cache.backends.filebased.FileBasedCache"
+DATABASE_BACKEND = "django.core.cache.backends.db.DatabaseCache"
+# pymemcache's HashClient keeps a server that failed out of use this long (its default), and
+# looks again only that long after its last look: up to twice this after the server is back.
+PYMEMCACHE_DEAD_TIMEOUT = 60
+# Above this, recovery after an outage is no longer a matter of seconds (W010).
+MAX_DEAD_TIMEOUT = 5
 _REDIS_SCHEMES = ("redis", "rediss", "unix")
 
 
@@ -511,7 +411,7 @@ def _cache_places(config: Mapping[str, Any]) -> set[tuple[str, str, str]]:
             database = parse_qs(parts.query).get("db", [parts.path.strip("/") or "0"])[0]
             where = parts.path if parts.scheme == "unix" else f"{_host(parts.hostname)}:{port}"
             places.add(("redis", where, database))
-        elif _is_backend(config, "django.core.cache.backends.memcached.BaseMemcachedCache"):
+        elif _is_backend(config, MEMCACHED_BACKEND):
             host, _, port = server.rpartition(":") if ":" in server else (server, "", "11211")
             places.add(("memcached", f"{_host(host)}:{port}", ""))
         else:
@@ -546,193 +446,131 @@ def _signin_cache_alias(conf: FastCognitoSettings) -> str | None:
     return alias if isinstance(alias, str) else None
 
 
-def _principal_errors(conf: FastCognitoSettings) -> list[CheckMessage]:
-    errors: list[CheckMessage] = []
-    alias = conf.raw("DENYLIST")
-    caches_setting = _caches_setting()
-    if alias is not None:
-        if not isinstance(alias, str) or not alias:
-            errors.append(
-                _error(
-                    f"{SETTINGS_NAME}['DENYLIST'] is {_show(alias)}.",
-                    "Name one of settings.CACHES (e.g. 'revocations'), or None to refuse no token.",
-                    140,
-                )
-            )
-        elif alias not in caches_setting:
-            errors.append(
-                _error(
-                    f"{SETTINGS_NAME}['DENYLIST'] names the cache {alias!r}, which is not in settings.CACHES.",
-                    "Revocations are shared by every worker through this cache: give them a Redis "
-                    f"of their own. {DENYLIST_DOCS}",
-                    141,
-                )
-            )
-        elif _is_backend(_entry(caches_setting, alias), DUMMY_CACHE):
-            errors.append(
-                _error(
-                    f"{SETTINGS_NAME}['DENYLIST'] names the cache {alias!r}, a DummyCache, which keeps "
-                    "nothing: every revocation would be lost.",
-                    f"Give revocations a Redis of their own. {DENYLIST_DOCS}",
-                    142,
-                )
-            )
-        else:
-            signin = _signin_cache_alias(conf)
-            if _sharing(alias, signin, caches_setting) == "cache":
-                errors.append(
-                    _error(
-                        f"{SETTINGS_NAME}['DENYLIST'] ({alias!r}) and HOSTED_UI['CACHE'] ({signin!r}) "
-                        "share one cache: every failed anonymous sign-in writes there, and a flood of "
-                        "them can evict revocations, which makes signed-out tokens valid again.",
-                        "Give revocations a cache alias on a server (or Redis database) of their own, "
-                        "with maxmemory-policy noeviction, and keep HOSTED_UI['CACHE'] elsewhere. "
-                        + DENYLIST_DOCS,
-                        144,
-                    )
-                )
-    machine = conf.raw("MACHINE_CLIENTS")
-    if not (machine == "*" or _is_string_collection(machine)):
-        errors.append(
-            _error(
-                f"{SETTINGS_NAME}['MACHINE_CLIENTS'] is {_show(machine)}.",
-                "List the app client ids whose client-credentials tokens are accepted, () for none, "
-                "or '*' for every allowed client.",
-                143,
-            )
-        )
-    return errors
+def _denylist_warning(check: str, message: str, hint: str) -> Problem:
+    return Problem(check, message, f"{hint} {DENYLIST_DOCS}")
 
 
-def _denylist_warning(message: str, hint: str, number: int) -> CheckWarning:
-    return CheckWarning(
-        message, hint=f"{hint} {DENYLIST_DOCS}", obj=SETTINGS_NAME, id=f"fastcognito.W{number:03d}"
+def _backend_warnings(name: str, config: Mapping[str, Any], options: Mapping[str, Any]) -> list[Problem]:
+    """W002-W007, W010: what the backend of the ``DENYLIST`` cache does with revocations."""
+    warnings: list[Problem] = []
+    if _is_backend(config, DEFAULT_CACHE_BACKEND):
+        warnings.append(_denylist_warning(
+            "W002",
+            f"{name} is a LocMemCache, which each process keeps for itself: with several workers a sign-out "
+            "is seen by one of them only, and the others accept the signed-out token.",
+            "Use a Redis shared by every worker (the LocMemCache is fine for one process only).",
+        ))
+    if _is_backend(config, MEMCACHED_BACKEND):
+        warnings.append(_denylist_warning(
+            "W003",
+            f"{name} is a Memcached, which evicts entries when it is full and loses every entry when it "
+            "restarts: a revocation it drops makes the signed-out token valid again. (A denylist on it does "
+            "fail closed while it is down: a 503, never an accept.)",
+            "Use a Redis with maxmemory-policy noeviction and persistence (appendonly yes).",
+        ))
+    if _is_backend(config, FILE_BACKEND):
+        warnings.append(_denylist_warning(
+            "W004",
+            f"{name} is a FileBasedCache, a directory of one machine: a sign-out on one host is not seen by "
+            "the others.",
+            "Use a Redis shared by every host.",
+        ))
+    culls = any(_is_backend(config, path) for path in (DEFAULT_CACHE_BACKEND, FILE_BACKEND, DATABASE_BACKEND))
+    if culls and "MAX_ENTRIES" not in options:
+        warnings.append(_denylist_warning(
+            "W005",
+            f"{name} drops entries once it holds more than MAX_ENTRIES, left at Django's default of 300: "
+            "past that many live sign-outs, revocations are culled and their tokens valid again.",
+            "Set OPTIONS['MAX_ENTRIES'] above the sign-outs of a day (revocations live at most a day), or "
+            "use a Redis.",
+        ))
+    if options.get("ignore_exc"):
+        warnings.append(_denylist_warning(
+            "W006",
+            f"{name} has OPTIONS['ignore_exc'], which makes the client answer 'not found' instead of raising "
+            "when the server cannot be reached. The denylist still fails closed (its marker key is missing "
+            "from such answers: 503), but every outage then looks like an empty cache and its cause reaches "
+            "no log.",
+            "Drop ignore_exc from the denylist's cache.",
+        ))
+    if _is_backend(config, REDIS_BACKEND) and not options.get("socket_timeout"):
+        warnings.append(_denylist_warning(
+            "W007",
+            f"{name} is a Redis without OPTIONS['socket_timeout']: a hung Redis blocks every request of a "
+            "synchronous worker for as long as it hangs (async views give up after DENYLIST_TIMEOUT).",
+            "Set OPTIONS {'socket_timeout': 1, 'socket_connect_timeout': 1} (seconds).",
+        ))
+    elif _is_backend(config, PYMEMCACHE_BACKEND) and not options.get("timeout"):
+        warnings.append(_denylist_warning(
+            "W007",
+            f"{name} is a Memcached without OPTIONS['timeout']: a hung server blocks every request of a "
+            "synchronous worker for as long as it hangs.",
+            "Set OPTIONS {'timeout': 1, 'connect_timeout': 1} (seconds).",
+        ))
+    dead_timeout = options.get("dead_timeout", PYMEMCACHE_DEAD_TIMEOUT)
+    short_dead_timeout = (
+        isinstance(dead_timeout, (int, float))
+        and not isinstance(dead_timeout, bool)
+        and dead_timeout <= MAX_DEAD_TIMEOUT
     )
+    if _is_backend(config, PYMEMCACHE_BACKEND) and not short_dead_timeout:
+        warnings.append(_denylist_warning(
+            "W010",
+            f"{name} is a Memcached whose client keeps a server it saw fail out of use for "
+            f"OPTIONS['dead_timeout'] = {show_value(dead_timeout)} s (pymemcache's default is "
+            f"{PYMEMCACHE_DEAD_TIMEOUT}): after an outage, each worker answers 503 for up to twice that long "
+            "once the server is back.",
+            "Set OPTIONS {'dead_timeout': 1, 'retry_attempts': 0}: workers ask again within about two "
+            "seconds (docs/deployment.md).",
+        ))
+    return warnings
+
+
+def _sharing_warnings(conf: FastCognitoSettings, alias: str, name: str) -> list[Problem]:
+    """W008, W009: the ``DENYLIST`` cache shares its memory with what anonymous requests write."""
+    caches_setting = _caches_setting()
+    shared = []
+    if getattr(settings, "SESSION_ENGINE", "") in SESSION_CACHE_ENGINES:
+        shared.append(("SESSION_CACHE_ALIAS", "sessions"))
+    if PAGE_CACHE_MIDDLEWARE in (getattr(settings, "MIDDLEWARE", None) or ()):
+        shared.append(("CACHE_MIDDLEWARE_ALIAS", "pages"))
+    warnings: list[Problem] = []
+    for setting, what in shared:
+        other = getattr(settings, setting, "default")
+        if _sharing(alias, other, caches_setting):
+            warnings.append(_denylist_warning(
+                "W008",
+                f"{name} shares its cache, or its Redis server's memory, with the {what} cache ({setting} = "
+                f"{other!r}): anonymous requests write {what} there, and enough of them can evict "
+                "revocations.",
+                "Give revocations a cache of their own, on a Redis with maxmemory-policy noeviction.",
+            ))
+    signin = _signin_cache_alias(conf)
+    if _sharing(alias, signin, caches_setting) == "server":
+        warnings.append(_denylist_warning(
+            "W009",
+            f"{name} and HOSTED_UI['CACHE'] ({signin!r}) are two databases of one Redis server, which share "
+            "its memory: unless it runs with maxmemory-policy noeviction, a flood of failed anonymous "
+            "sign-ins evicts revocations from the other database too.",
+            "Run that Redis with maxmemory-policy noeviction, or give revocations a server of their own.",
+        ))
+    return warnings
 
 
 @register("fastcognito")
 def check_denylist_cache(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Warnings about a ``DENYLIST`` cache that works, but cannot be trusted with revocations:
     one each worker has its own of, one that loses them, one that hides its errors or blocks.
-    (What cannot work at all is an error of ``check_settings``: E140-E142, E144.)"""
+    (What cannot work at all is an error of ``check_settings``: E140-E142, E144-E146.)"""
     user = getattr(settings, SETTINGS_NAME, None)
     if not isinstance(user, Mapping):
         return []
-    alias = FastCognitoSettings(user).raw("DENYLIST")
-    caches_setting = _caches_setting()
-    config = caches_setting.get(alias) if isinstance(alias, str) else None
-    if not isinstance(config, Mapping) or _is_backend(config, DUMMY_CACHE):
+    conf = FastCognitoSettings(user)
+    alias = conf.raw("DENYLIST")
+    config = _caches_setting().get(alias) if isinstance(alias, str) else None
+    if not isinstance(alias, str) or not isinstance(config, Mapping) or _is_backend(config, DUMMY_CACHE):
         return []
     options = config.get("OPTIONS")
     options = options if isinstance(options, Mapping) else {}
     name = f"{SETTINGS_NAME}['DENYLIST'] ({alias!r})"
-    warnings: list[CheckMessage] = []
-    if _is_backend(config, DEFAULT_CACHE_BACKEND):
-        warnings.append(
-            _denylist_warning(
-                f"{name} is a LocMemCache, which each process keeps for itself: with several workers "
-                "a sign-out is seen by one of them only, and the others accept the signed-out token.",
-                "Use a Redis shared by every worker (the LocMemCache is fine for one process only).",
-                2,
-            )
-        )
-    if _is_backend(config, "django.core.cache.backends.memcached.BaseMemcachedCache"):
-        warnings.append(
-            _denylist_warning(
-                f"{name} is a Memcached, which evicts entries when it is full and loses every entry "
-                "when it restarts: a revocation it drops makes the signed-out token valid again. "
-                "(A denylist on it does fail closed while it is down: a 503, never an accept.)",
-                "Use a Redis with maxmemory-policy noeviction and persistence (appendonly yes).",
-                3,
-            )
-        )
-    if _is_backend(config, "django.core.cache.backends.filebased.FileBasedCache"):
-        warnings.append(
-            _denylist_warning(
-                f"{name} is a FileBasedCache, a directory of one machine: a sign-out on one host is "
-                "not seen by the others.",
-                "Use a Redis shared by every host.",
-                4,
-            )
-        )
-    culls = any(
-        _is_backend(config, path)
-        for path in (
-            DEFAULT_CACHE_BACKEND,
-            "django.core.cache.backends.filebased.FileBasedCache",
-            "django.core.cache.backends.db.DatabaseCache",
-        )
-    )
-    if culls and "MAX_ENTRIES" not in options:
-        warnings.append(
-            _denylist_warning(
-                f"{name} drops entries once it holds more than MAX_ENTRIES, left at Django's default "
-                "of 300: past that many live sign-outs, revocations are culled and their tokens "
-                "valid again.",
-                "Set OPTIONS['MAX_ENTRIES'] above the sign-outs of a day (revocations live at most "
-                "a day), or use a Redis.",
-                5,
-            )
-        )
-    if options.get("ignore_exc"):
-        warnings.append(
-            _denylist_warning(
-                f"{name} has OPTIONS['ignore_exc'], which makes the client answer 'not found' "
-                "instead of raising when the server cannot be reached. The denylist still fails closed "
-                "(its marker key is missing from such answers: 503), but every outage then looks like "
-                "an empty cache and its cause reaches no log.",
-                "Drop ignore_exc from the denylist's cache.",
-                6,
-            )
-        )
-    redis_backend = _is_backend(config, "django.core.cache.backends.redis.RedisCache")
-    pymemcache_backend = _is_backend(config, "django.core.cache.backends.memcached.PyMemcacheCache")
-    if redis_backend and not options.get("socket_timeout"):
-        warnings.append(
-            _denylist_warning(
-                f"{name} is a Redis without OPTIONS['socket_timeout']: a hung Redis blocks every "
-                "request of a synchronous worker for as long as it hangs (async views give up after "
-                "DENYLIST_TIMEOUT).",
-                "Set OPTIONS {'socket_timeout': 1, 'socket_connect_timeout': 1} (seconds).",
-                7,
-            )
-        )
-    elif pymemcache_backend and not options.get("timeout"):
-        warnings.append(
-            _denylist_warning(
-                f"{name} is a Memcached without OPTIONS['timeout']: a hung server blocks every "
-                "request of a synchronous worker for as long as it hangs.",
-                "Set OPTIONS {'timeout': 1, 'connect_timeout': 1} (seconds).",
-                7,
-            )
-        )
-    shared = []
-    if getattr(settings, "SESSION_ENGINE", "") in SESSION_CACHE_ENGINES:
-        shared.append(("SESSION_CACHE_ALIAS", "sessions"))
-    if PAGE_CACHE_MIDDLEWARE in (getattr(settings, "MIDDLEWARE", None) or ()):
-        shared.append(("CACHE_MIDDLEWARE_ALIAS", "pages"))
-    for setting, what in shared:
-        other = getattr(settings, setting, "default")
-        if _sharing(alias, other, caches_setting):
-            warnings.append(
-                _denylist_warning(
-                    f"{name} shares its cache, or its Redis server's memory, with the {what} cache "
-                    f"({setting} = {other!r}): anonymous requests write {what} there, and enough of "
-                    "them can evict revocations.",
-                    "Give revocations a cache of their own, on a Redis with maxmemory-policy noeviction.",
-                    8,
-                )
-            )
-    signin = _signin_cache_alias(FastCognitoSettings(user))
-    if _sharing(alias, signin, caches_setting) == "server":
-        warnings.append(
-            _denylist_warning(
-                f"{name} and HOSTED_UI['CACHE'] ({signin!r}) are two databases of one Redis server, "
-                "which share its memory: unless it runs with maxmemory-policy noeviction, a flood "
-                "of failed anonymous sign-ins evicts revocations from the other database too.",
-                "Run that Redis with maxmemory-policy noeviction, or give revocations a server of "
-                "their own.",
-                9,
-            )
-        )
-    return warnings
+    return check_messages(_backend_warnings(name, config, options) + _sharing_warnings(conf, alias, name))

@@ -29,7 +29,7 @@ from django.urls import reverse
 
 from ..exceptions import InvalidStateError
 from ..oauth import AuthorizationRequest, SignedIn
-from ..verifier import is_loopback
+from .._validate import is_loopback
 from .hosted_ui import HostedUIConfig
 
 __all__ = [

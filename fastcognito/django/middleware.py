@@ -27,6 +27,7 @@ from django.utils.functional import SimpleLazyObject, empty
 from ..exceptions import JWKSError, TokenError
 from .autorefresh import arefresh_expired_access, refresh_expired_access
 from .client import principal_for
+from .conf import DERIVED, NOT_BUILT
 from .responses import error_response
 from .steps import TokenSteps
 from .tokens import RawToken, find_token, request_policy
@@ -73,18 +74,19 @@ class CognitoMiddleware(TokenSteps):
     def __call__(self, request: HttpRequest) -> Any:
         if self.async_mode:
             return self.__acall__(request)
-        # HOSTED_UI["AUTO_REFRESH"]: decided once per settings change (one dict read here);
-        # when on, None (nothing to do) unless the access cookie has expired and a refresh
-        # cookie is present, else what sets the new cookies on the response.
-        conf = self.settings
-        policy = conf.derived.get("request_policy") or request_policy(conf)
-        finish = refresh_expired_access(request) if policy.auto_refresh else None
+        # HOSTED_UI["AUTO_REFRESH"]: off unless the parsed settings turn it on (a slot read, no
+        # call); when on, None (nothing to do) unless the access cookie has expired and a
+        # refresh cookie is present, else what sets the new cookies on the response.
+        hosted_ui = DERIVED.hosted_ui
+        auto_refresh = hosted_ui is NOT_BUILT or (hosted_ui is not None and hosted_ui.auto_refresh)
+        finish = refresh_expired_access(request) if auto_refresh else None
         self.process_request(request)
         response = self.get_response(request)
         return finish(response) if finish else response
 
     async def __acall__(self, request: HttpRequest) -> HttpResponse:
-        auto_refresh = request_policy(self.settings).auto_refresh
+        hosted_ui = DERIVED.hosted_ui
+        auto_refresh = hosted_ui is NOT_BUILT or (hosted_ui is not None and hosted_ui.auto_refresh)
         finish = await arefresh_expired_access(request) if auto_refresh else None
         self.process_request(request)
         response = await cast(Callable[[HttpRequest], Awaitable[HttpResponse]], self.get_response)(request)

@@ -56,7 +56,6 @@ class RequestPolicy:
     """
 
     __slots__ = (
-        "auto_refresh",
         "challenge",
         "cookie_name",
         "header_types",
@@ -73,14 +72,6 @@ class RequestPolicy:
         self.scheme: str = conf.AUTH_HEADER_TYPES[0] if conf.AUTH_HEADER_TYPES else "Bearer"
         self.challenge = build_challenge(self.scheme, conf.WWW_AUTHENTICATE_REALM, invalid_token=False)
         self.invalid_token_challenge = build_challenge(self.scheme, conf.WWW_AUTHENTICATE_REALM, invalid_token=True)
-        # HOSTED_UI["AUTO_REFRESH"]: whether CognitoMiddleware may refresh an expired access cookie.
-        # Decided here, once per settings change, so a site without it pays one attribute read.
-        self.auto_refresh: bool = False
-        if conf is fastcognito_settings:
-            from .hosted_ui import hosted_ui_config_or_none
-
-            config = hosted_ui_config_or_none()
-            self.auto_refresh = config is not None and config.auto_refresh
 
     @property
     def retry_after(self) -> int:

@@ -239,3 +239,34 @@ def test_manage_py_check_shows_the_warning_and_passes(monkeypatch: pytest.Monkey
         out, err = io.StringIO(), io.StringIO()
         call_command("check", stdout=out, stderr=err)
         assert "W001" not in out.getvalue() + err.getvalue()
+
+
+# --- a COOKIE_NAME beside Djognito's ACCESS_TOKEN_KEY (W011) ------------------------------------
+
+
+def test_a_cookie_name_that_differs_from_access_token_key_is_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ACCESS_TOKEN_KEY", "accessToken")
+    (message,) = messages(**BASE, COOKIE_NAME="fastcognito_access")
+    assert message.id == "fastcognito.W011" and message.level == checks.WARNING and not message.is_serious()
+    assert "'fastcognito_access'" in message.msg and "'accessToken'" in message.msg
+    assert "ACCESS_TOKEN_KEY" in message.msg and "ACCESS_TOKEN_KEY" in message.hint
+    (message,) = messages(**BASE, COOKIE_NAME=None)  # no cookie on purpose: the variable is ignored
+    assert message.id == "fastcognito.W011" and "no cookie is read" in message.msg
+
+
+def test_no_warning_when_the_cookie_names_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ACCESS_TOKEN_KEY", "accessToken")
+    assert ids(**BASE, COOKIE_NAME="accessToken") == []
+    assert ids(**BASE) == []  # the variable alone names the cookie
+    monkeypatch.setenv("ACCESS_TOKEN_KEY", "")  # an empty variable counts as unset
+    assert ids(**BASE, COOKIE_NAME="fastcognito_access") == []
+    monkeypatch.delenv("ACCESS_TOKEN_KEY")
+    assert ids(**BASE, COOKIE_NAME="fastcognito_access") == []
+
+
+def test_the_warning_does_not_stop_start_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    from fastcognito.django.apps import startup_errors
+
+    monkeypatch.setenv("ACCESS_TOKEN_KEY", "accessToken")
+    with override_settings(FASTCOGNITO={**BASE, "COOKIE_NAME": "fastcognito_access"}):
+        assert startup_errors() == []

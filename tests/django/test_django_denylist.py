@@ -125,7 +125,7 @@ REDIS = {
 MEMCACHED = {
     "BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache",
     "LOCATION": "127.0.0.1:11211",
-    "OPTIONS": {"timeout": 1, "connect_timeout": 1},
+    "OPTIONS": {"timeout": 1, "connect_timeout": 1, "dead_timeout": 1, "retry_attempts": 0},
 }
 FILES = {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": "/tmp/fastcognito"}
 CACHE_SESSIONS = "django.contrib.sessions.backends.cache"
@@ -200,8 +200,17 @@ def test_a_denylist_sharing_the_sign_in_throttles_cache_is_refused(
         (LOCMEM, {}, ["W002", "W005"]),
         ({**LOCMEM, "OPTIONS": {"MAX_ENTRIES": 1_000_000}}, {}, ["W002"]),
         (MEMCACHED, {}, ["W003"]),
-        ({**MEMCACHED, "OPTIONS": {"timeout": 1, "ignore_exc": True}}, {}, ["W003", "W006"]),
-        ({**MEMCACHED, "OPTIONS": {}}, {}, ["W003", "W007"]),
+        (
+            {**MEMCACHED, "OPTIONS": {"timeout": 1, "ignore_exc": True, "dead_timeout": 1}},
+            {},
+            ["W003", "W006"],
+        ),
+        ({**MEMCACHED, "OPTIONS": {}}, {}, ["W003", "W007", "W010"]),
+        # pymemcache's 60 s dead_timeout: workers answered 503 for two minutes after an outage.
+        ({**MEMCACHED, "OPTIONS": {"timeout": 1}}, {}, ["W003", "W010"]),
+        ({**MEMCACHED, "OPTIONS": {"timeout": 1, "dead_timeout": 30}}, {}, ["W003", "W010"]),
+        ({**MEMCACHED, "OPTIONS": {"timeout": 1, "dead_timeout": "1"}}, {}, ["W003", "W010"]),
+        ({**MEMCACHED, "OPTIONS": {"timeout": 1, "dead_timeout": 5}}, {}, ["W003"]),
         (FILES, {}, ["W004", "W005"]),
         ({"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cache"}, {}, ["W005"]),
         ({**REDIS, "OPTIONS": {}}, {}, ["W007"]),
@@ -241,3 +250,56 @@ def test_servers_log_the_denylist_warnings_at_start_up(base: dict[str, Any], cap
             with caplog.at_level(logging.WARNING, logger="fastcognito.django"):
                 apps.get_app_config("fastcognito").ready()
         assert not [line for line in caplog.messages if "fastcognito.W00" in line and "W001" not in line]
+
+
+# --- DENYLIST_MAX_STALENESS (issue 22): a bounded revocation delay, one round trip less -----------
+
+
+def test_max_staleness_wraps_the_cache_denylist(base: dict[str, Any], tokens: TokenFactory) -> None:
+    from fastcognito import RememberingDenylist
+
+    with override_settings(FASTCOGNITO=base):
+        assert isinstance(fastcognito_settings.verifier.denylist, CacheDenylist)  # 0, the default
+    with override_settings(FASTCOGNITO={**base, "DENYLIST_MAX_STALENESS": 30}):
+        here = fastcognito_settings.verifier
+        assert isinstance(here.denylist, RememberingDenylist)
+        assert isinstance(here.denylist.inner, CacheDenylist) and here.denylist.max_staleness == 30
+        token = tokens.access()
+        claims = here.verify(token)  # "not revoked", remembered by this worker
+        fastcognito_settings.reload()
+        elsewhere = fastcognito_settings.verifier  # another worker: its own memory, the same cache
+        elsewhere.revoke(elsewhere.verify(token))
+        with pytest.raises(RevokedTokenError):
+            elsewhere.verify(token)  # the worker that signed it out refuses it at once
+        # This one still accepts it, within the 30 s the settings allow; then refuses it.
+        assert here.verify(token)["jti"] == claims["jti"]
+        here.denylist._answers.clear()  # as 30 s later
+        with pytest.raises(RevokedTokenError):
+            here.verify(token)
+
+
+@pytest.mark.parametrize("value", [-1, 61, float("nan"), float("inf"), True, "0.5", None])
+def test_a_bad_max_staleness_is_refused(base: dict[str, Any], value: Any) -> None:
+    errors = [found for found in ids(**{**base, "DENYLIST_MAX_STALENESS": value}) if ".E" in found]
+    assert errors == ["fastcognito.E145"]
+    from fastcognito.django.apps import startup_errors
+
+    with override_settings(FASTCOGNITO={**base, "DENYLIST_MAX_STALENESS": value}):
+        assert any("fastcognito.E145" in error for error in startup_errors())
+
+
+@pytest.mark.parametrize("value", [0, 0.5, 60])
+def test_a_max_staleness_in_bounds_passes(base: dict[str, Any], value: float) -> None:
+    assert [found for found in ids(**{**base, "DENYLIST_MAX_STALENESS": value}) if ".E" in found] == []
+
+
+@pytest.mark.parametrize(
+    "location", [["127.0.0.1:11211", "127.0.0.1:11212"], "10.0.0.1:11211;10.0.0.2:11211"]
+)
+def test_a_denylist_on_several_memcached_servers_is_refused(base: dict[str, Any], location: Any) -> None:
+    # One server out of use: its keys move to the others, where the marker key vouches for an
+    # answer that lacks the revocations it held (seen on real servers: a revoked token accepted).
+    with override_settings(CACHES={"default": LOCMEM, "revocations": {**MEMCACHED, "LOCATION": location}}):
+        assert "fastcognito.E146" in ids(**{**base, "DENYLIST": "revocations"})
+        with override_settings(CACHES={"default": LOCMEM, "revocations": MEMCACHED}):
+            assert "fastcognito.E146" not in ids(**{**base, "DENYLIST": "revocations"})

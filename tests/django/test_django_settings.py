@@ -195,3 +195,53 @@ def test_prefetch_fatal_raises_improperly_configured(fastcognito_config: Any, cl
     fastcognito_config(PREFETCH_JWKS=True, PREFETCH_JWKS_FATAL=True, JWKS_URL=closed_port_url)
     with pytest.raises(ImproperlyConfigured, match=r"could not prefetch the JWKS \(jwks_unavailable\)"):
         apps.get_app_config("fastcognito").prefetch_jwks()
+
+
+# --- one schema, one reload ------------------------------------------------------------------
+
+
+def test_the_defaults_come_from_the_schema() -> None:
+    from fastcognito.django.alb import ALB_SETTINGS
+    from fastcognito.django.conf import SCHEMA
+    from fastcognito.django.hosted_ui import HOSTED_UI_DEFAULTS
+    from fastcognito.django.users.config import REPLICA_DEFAULTS
+
+    for section, defaults in (("", DEFAULTS), ("HOSTED_UI", HOSTED_UI_DEFAULTS), ("REPLICA", REPLICA_DEFAULTS)):
+        assert defaults == {s.key: s.default for s in SCHEMA if s.section == section}
+    assert ALB_SETTINGS == {s.key: s.argument for s in SCHEMA if s.section == "ALB"}
+    assert HOSTED_UI_DEFAULTS["SCOPES"] == ("openid", "email") and REPLICA_DEFAULTS["EXCHANGE_CAP_EXP"] is True
+
+
+def test_one_receiver_reloads_every_derived_value() -> None:
+    from alb_tokens import ARN
+    from django.core.signals import setting_changed
+
+    from fastcognito.django.alb import alb_verifier
+    from fastcognito.django.hosted_ui import hosted_ui_config
+    from fastcognito.django.tokens import request_policy
+    from fastcognito.django.users.config import replica_config
+    from fastcognito.django.users.views import exchange_verifier
+
+    hosted_ui = {
+        "DOMAIN": "https://myapp.auth.eu-west-1.amazoncognito.com",
+        "REDIRECT_URI": "https://app.example.com/auth/callback/",
+        "LOGOUT_URI": "https://app.example.com/",
+    }
+    alb = {"ARNS": [ARN], "CLIENT_ID": "albclient", "ISSUER": None}
+    config = {
+        "USER_POOL_ID": POOL_ID, "CLIENT_ID": CLIENT_ID, "COOKIE_NAME": "c", "HOSTED_UI": hosted_ui,
+        "ALB": alb, "REPLICA": {"MATCH_EMAIL": True},
+    }  # fmt: skip
+    built = [hosted_ui_config, alb_verifier, replica_config, exchange_verifier, request_policy]
+    with override_settings(FASTCOGNITO=config):
+        first = [build() for build in built]
+        assert [build() for build in built] == first and all(
+            again is before for again, before in zip([build() for build in built], first)
+        )  # built once
+        fastcognito_settings.reload()
+        again = [build() for build in built]
+        assert all(new is not old for new, old in zip(again, first))
+        assert replica_config().match_email is True and alb_verifier().client_ids == frozenset({"albclient"})
+    assert replica_config().match_email is False  # override_settings' own change reloads too
+    ours = [entry for entry in setting_changed.receivers if str(entry[0][0]).startswith("fastcognito")]
+    assert [entry[0][0] for entry in ours] == ["fastcognito.django.conf.reload"]

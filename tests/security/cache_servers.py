@@ -106,21 +106,23 @@ class _Server:
 
 
 class RedisServer(_Server):
-    """``redis-server`` on 127.0.0.1, no persistence, no protected-mode surprises."""
+    """``redis-server`` on 127.0.0.1, no protected-mode surprises; no persistence unless
+    ``appendonly`` (then a ``stop()`` and ``start()`` keep what it held, as production's should)."""
 
     binary = "redis-server"
 
-    def __init__(self, *, maxmemory: str = "0", policy: str = "noeviction") -> None:
+    def __init__(self, *, maxmemory: str = "0", policy: str = "noeviction", appendonly: bool = False) -> None:
         super().__init__()
         self.maxmemory = maxmemory
         self.policy = policy
+        self.appendonly = appendonly
 
     def command(self) -> list[str]:
         return [
             "--bind", "127.0.0.1",
             "--port", str(self.port),
             "--save", "",
-            "--appendonly", "no",
+            "--appendonly", "yes" if self.appendonly else "no",
             "--dir", str(self.directory),
             "--maxmemory", self.maxmemory,
             "--maxmemory-policy", self.policy,

@@ -59,7 +59,7 @@ def email_is_verified(claims: Mapping[str, Any]) -> bool:
 
 def _clean(value: Any) -> Any:
     # PostgreSQL refuses NUL in text (a DataError: a 500) where SQLite stores it. Stripped, so
-    # both databases store the same value (docs/replica.md: claims are cleaned to what is stored).
+    # both databases store the same value, as every claim is cleaned to what the database stores.
     return value.replace("\x00", "") if isinstance(value, str) else value
 
 

@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections.abc import Mapping
 from typing import Any
 
-from django.core.signals import setting_changed
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -27,7 +25,7 @@ from django.views.decorators.http import require_POST
 from ...claims import Claims
 from ...exceptions import JWKSError, MalformedTokenError, TokenError, UserRefusedError
 from ...verifier import CognitoVerifier
-from ..conf import SETTINGS_NAME, fastcognito_settings
+from ..conf import DERIVED, NOT_BUILT, fastcognito_settings
 from ..responses import error_response, refused_response
 from ..tokens import get_authorization_header, parse_authorization_header
 from .config import replica_config
@@ -40,30 +38,19 @@ logger = logging.getLogger("fastcognito.django")
 # Cognito claim must never stand in for them.
 _RESERVED = frozenset({"token_type", "exp", "iat", "jti", "user_id", "nbf", "aud", "iss"})
 
-_lock = threading.Lock()
-_verifiers: list[CognitoVerifier] = []
+def _build_exchange_verifier() -> CognitoVerifier:
+    options = fastcognito_settings.verifier_options()
+    options["token_use"] = None
+    return CognitoVerifier(fastcognito_settings.USER_POOL_ID, **options)
 
 
 def exchange_verifier() -> CognitoVerifier:
     """The settings' verifier, accepting both id and access tokens (built once per settings
     change): the same pool, clients, issuer, keys and limits, only ``token_use`` is left open."""
-    if _verifiers:
-        return _verifiers[0]
-    with _lock:
-        if not _verifiers:
-            options = fastcognito_settings.verifier_options()
-            options["token_use"] = None
-            _verifiers.append(CognitoVerifier(fastcognito_settings.USER_POOL_ID, **options))
-        return _verifiers[0]
-
-
-def _forget(*, setting: str, **kwargs: Any) -> None:
-    if setting == SETTINGS_NAME:
-        with _lock:
-            _verifiers.clear()
-
-
-setting_changed.connect(_forget, dispatch_uid="fastcognito.django.users.views.forget")
+    verifier: CognitoVerifier = DERIVED.exchange_verifier
+    if verifier is NOT_BUILT:
+        verifier = fastcognito_settings.derive("exchange_verifier", _build_exchange_verifier)
+    return verifier
 
 
 def issue_pair(user: Any, claims: Claims) -> dict[str, str]:
