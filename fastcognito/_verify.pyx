@@ -763,7 +763,8 @@ cdef object _new_claims(dict data, bint frozen):
                     flat = False
                     break
             # Replacing the value of an existing key is allowed while iterating.
-            PyDict_SetItem(data, <object>key, PyList_AsTuple(<object>value) if flat else freeze(<object>value))
+            frozen_value = PyList_AsTuple(<object>value) if flat else freeze(<object>value)
+            PyDict_SetItem(data, <object>key, frozen_value)
         elif isinstance(<object>value, dict):
             PyDict_SetItem(data, <object>key, freeze(<object>value))
     return _new_with_slot(_Claims, _CLAIMS_DATA_SLOT, data)
