@@ -59,7 +59,8 @@ class VerifierCore:
     to ``cryptography`` RSA public key), replaced whole when the keys change, and
     ``key_for(kid)`` that may refresh and returns the key with the seconds its key set may be
     trusted without asking again. ``cache``, if given, must not serve another core
-    (``ConfigurationError``). ``custom_check`` runs on every accepted token, cache hits included.
+    (``ConfigurationError``). ``claims_check`` runs once per token, before its claims are cached;
+    ``custom_check`` runs on every accepted token, cache hits included.
     """
 
     def __init__(
@@ -71,6 +72,7 @@ class VerifierCore:
         clients: frozenset[str] | None,
         groups: frozenset[str] | None,
         scopes: frozenset[str] | None,
+        claims_check: Callable[[Claims], object] | None = None,
         custom_check: Callable[[Claims], object] | None,
         max_token_bytes: int,
         cache: ClaimsCache | None,

@@ -1364,6 +1364,7 @@ cdef class VerifierCore:
     cdef object _clients
     cdef object _groups
     cdef object _scopes
+    cdef object _claims_check
     cdef object _custom_check
     cdef Py_ssize_t _max_token_bytes
     cdef ClaimsCache _cache
@@ -1386,6 +1387,7 @@ cdef class VerifierCore:
         clients,
         groups,
         scopes,
+        claims_check=None,
         custom_check,
         max_token_bytes,
         cache,
@@ -1402,6 +1404,7 @@ cdef class VerifierCore:
         self._clients = clients
         self._groups = groups
         self._scopes = scopes
+        self._claims_check = claims_check
         self._custom_check = custom_check
         self._max_token_bytes = max_token_bytes
         if cache is not None:
@@ -1570,6 +1573,10 @@ cdef class VerifierCore:
             if scopes.isdisjoint(split_scope(scope) if scope else ()):
                 _claim_error(MissingScopeError, None, CLAIM_SCOPE, scope, sorted(scopes))
         claims = _new_claims(decoded)
+        # A verdict on the claims alone holds for the token's life: asked once, never on a hit
+        # (a refusal is never cached). The custom check, whose answer may change, runs on both.
+        if self._claims_check is not None:
+            self._claims_check(claims)
         if self._custom_check is not None:
             self._custom_check(claims)
 

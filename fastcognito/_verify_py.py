@@ -470,6 +470,7 @@ class VerifierCore:
         "_clients",
         "_groups",
         "_scopes",
+        "_claims_check",
         "_custom_check",
         "_max_token_bytes",
         "_cache",
@@ -487,6 +488,7 @@ class VerifierCore:
         clients: frozenset[str] | None,
         groups: frozenset[str] | None,
         scopes: frozenset[str] | None,
+        claims_check: Callable[[Claims], object] | None = None,
         custom_check: Callable[[Claims], object] | None,
         max_token_bytes: int,
         cache: ClaimsCache | None,
@@ -505,6 +507,7 @@ class VerifierCore:
         self._clients = clients
         self._groups = groups
         self._scopes = scopes
+        self._claims_check = claims_check
         self._custom_check = custom_check
         self._max_token_bytes = max_token_bytes
         if cache is not None:
@@ -650,6 +653,10 @@ class VerifierCore:
                 raise MissingScopeError(claim=CLAIM_SCOPE, actual=scope, expected=sorted(scopes))
         claims = _new_claims(Claims)
         _CLAIMS_DATA_SLOT.__set__(claims, decoded)
+        # A verdict on the claims alone holds for the token's life: asked once, never on a hit
+        # (a refusal is never cached). The custom check, whose answer may change, runs on both.
+        if self._claims_check is not None:
+            self._claims_check(claims)
         if self._custom_check is not None:
             self._custom_check(claims)
 

@@ -38,14 +38,15 @@ def split_scope(scope: str) -> frozenset[str]:
     return pieces - _EMPTY_PIECE if "" in pieces else pieces
 
 
-def _freeze(value: Any) -> Any:
-    # JSON gives dicts, lists and scalars; nested containers become read-only too.
+def freeze(value: Any) -> Any:
+    """A read-only copy of a JSON value: dicts as read-only mappings, lists as tuples, nested
+    containers too. ``Claims`` applies it to a container claim, at once or on its first read."""
     if isinstance(value, dict):
         return _FrozenDict(value)
     if isinstance(value, list):
         for item in value:
             if isinstance(item, _CONTAINERS):
-                return tuple([_freeze(element) for element in value])
+                return tuple([freeze(element) for element in value])
         return tuple(value)
     return value
 
@@ -54,7 +55,7 @@ class _FrozenDict(Mapping[str, Any]):
     __slots__ = ("_data",)
 
     def __init__(self, data: dict[str, Any]) -> None:
-        self._data = {key: _freeze(value) for key, value in data.items()}
+        self._data = {key: freeze(value) for key, value in data.items()}
 
     def __getitem__(self, key: str) -> Any:
         return self._data[key]
@@ -88,7 +89,7 @@ class Claims(Mapping[str, Any]):
         # The twins skip this (see _DATA_SLOT) and leave them pending.
         for key, value in data.items():
             if isinstance(value, _CONTAINERS):
-                data[key] = _freeze(value)
+                data[key] = freeze(value)
         object.__setattr__(self, "_data", data)
 
     @property
@@ -161,7 +162,7 @@ class Claims(Mapping[str, Any]):
     def _settle(self, key: str, value: Any) -> Any:
         # The read-only form of a pending value, stored in its place. Idempotent: two threads
         # racing here store equal values, and replacing a key's value never resizes the dict.
-        frozen = _freeze(json.loads(value) if type(value) is bytes else value)
+        frozen = freeze(json.loads(value) if type(value) is bytes else value)
         self._data[key] = frozen
         return frozen
 

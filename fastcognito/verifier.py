@@ -219,6 +219,7 @@ class CognitoVerifier:
         jwks_cooldown: float = JWKS_COOLDOWN,
         jwks_max_age: float = JWKS_MAX_AGE,
         jwks_timeout: tuple[float, float] = (JWKS_CONNECT_TIMEOUT, JWKS_READ_TIMEOUT),
+        claims_check: Callable[[Claims], object] | None = None,
         custom_check: Callable[[Claims], object] | None = None,
         denylist: Denylist | None = None,
         denylist_timeout: float = DENYLIST_TIMEOUT,
@@ -249,6 +250,8 @@ class CognitoVerifier:
         max_token_bytes = integer("max_token_bytes", max_token_bytes, minimum=64)
         jwks_cooldown = number("jwks_cooldown", jwks_cooldown)
         jwks_max_age = number("jwks_max_age", jwks_max_age, minimum=0.001)
+        if claims_check is not None and not callable(claims_check):
+            raise ConfigurationError("claims_check must be callable")
         if custom_check is not None and not callable(custom_check):
             raise ConfigurationError("custom_check must be callable")
         if denylist is not None and not isinstance(denylist, Denylist):
@@ -355,6 +358,7 @@ class CognitoVerifier:
             clients=self.client_ids,
             groups=self.groups,
             scopes=self.scopes,
+            claims_check=claims_check,
             custom_check=custom_check,
             max_token_bytes=max_token_bytes,
             cache=self._cache,

@@ -519,6 +519,45 @@ def test_custom_check_runs_on_every_cache_hit(make_verifier: MakeVerifier, token
     assert len(calls) == 4
 
 
+# --- claims check (once per token) ---------------------------------------------------------------------
+
+
+def test_claims_check_runs_once_per_token_never_on_a_hit(
+    make_verifier: MakeVerifier, tokens: TokenFactory
+) -> None:
+    order: list[str] = []
+
+    def no_mallory(claims: Claims) -> None:
+        order.append("claims")
+        if claims.username == "mallory":
+            raise ClaimError("no mallory", claim="username", actual="mallory", expected="anyone else")
+
+    verifier = make_verifier(
+        claims_check=no_mallory, custom_check=lambda claims: order.append("custom"), clock=at(NOW)
+    )
+    token = tokens.access(now=NOW)
+    first = verifier.verify(token)
+    assert verifier.verify(token) is first and verifier.verify(token) is first
+    assert order == ["claims", "custom", "custom", "custom"]  # then the custom check on each hit
+    assert verifier.cache_info().hits == 2
+
+    # A refusal is never cached, so it is asked again, and refuses again, on every use.
+    refused = tokens.access(now=NOW, username="mallory")
+    for _ in range(2):
+        with pytest.raises(ClaimError, match="no mallory"):
+            verifier.verify(refused)
+    assert verifier.cache_info().size == 1
+    # After the built-in checks: a token they refuse never reaches it.
+    order.clear()
+    reject(verifier, tokens.access(now=NOW, iss=OTHER_ISSUER), InvalidIssuerError)
+    assert order == []
+
+
+def test_claims_check_must_be_callable(make_verifier: MakeVerifier) -> None:
+    with pytest.raises(ConfigurationError, match="claims_check"):
+        make_verifier(claims_check=42)
+
+
 # --- every claim error carries its attributes -----------------------------------------------------------
 
 

@@ -1,6 +1,6 @@
 """Django integration (docs/django.md): settings, ``CognitoUser``, ``CognitoMiddleware``.
 
-Add ``"fastcognito.django"`` to ``INSTALLED_APPS`` for the system checks, the OpenAPI extension
+Add ``"fastcognito.django"`` to ``INSTALLED_APPS`` for the system checks, the start-up validation
 and ``PREFETCH_JWKS``. Importing this package reads no settings.
 """
 

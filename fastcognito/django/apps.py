@@ -1,5 +1,6 @@
-"""The app config of ``fastcognito.django``: fail fast on bad settings, JWKS prefetch, OpenAPI,
-a warning when the compiled hot path is missing or the denylist's cache cannot be trusted.
+"""The app config of ``fastcognito.django``: fail fast on bad settings, JWKS prefetch, a warning
+when the compiled hot path is missing or the denylist's cache cannot be trusted. (The OpenAPI
+extension is ``fastcognito.drf``'s: the Django layer does not import DRF.)
 
 ``ready()`` runs under every server and every management command, which is what makes it the
 place to stop start-up: gunicorn and uvicorn run no system checks, so without it a typo in
@@ -8,7 +9,6 @@ place to stop start-up: gunicorn and uvicorn run no system checks, so without it
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import os
 import sys
@@ -94,9 +94,6 @@ class FastCognitoConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the system checks)
-
-        if importlib.util.find_spec("drf_spectacular") is not None:
-            from ..drf import spectacular  # noqa: F401  (registers the OpenAPI extension)
 
         argv = running_command_argv()
         if argv is not None and _command(argv) in DIAGNOSTIC_COMMANDS:

@@ -24,9 +24,7 @@ process memory: the attempt counter lives in Django's cache framework.
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import json
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -37,9 +35,11 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware, rotate_token
 from django.views.decorators.debug import sensitive_variables
 
-from ..exceptions import ExpiredTokenError, FastCognitoError, InvalidGrantError, JWKSError, SignInError, TokenError
-from . import hosted_ui
+from ..exceptions import FastCognitoError, InvalidGrantError, JWKSError, SignInError, TokenError
 from .conf import DERIVED, NOT_BUILT
+from .cookies import clear_token_cookies, set_token_cookies
+from .hosted_ui import HostedUIConfig, hosted_ui_config_or_none
+from .signin import expired_access_claims, verify_tokens
 
 __all__ = ["REFRESH_ATTEMPT_WINDOW", "arefresh_expired_access", "refresh_expired_access"]
 
@@ -55,61 +55,11 @@ REFRESH_ATTEMPT_WINDOW = 60
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 
-def _enabled_config() -> hosted_ui.HostedUIConfig | None:
-    config: hosted_ui.HostedUIConfig | None = DERIVED.hosted_ui
+def _enabled_config() -> HostedUIConfig | None:
+    config: HostedUIConfig | None = DERIVED.hosted_ui
     if config is NOT_BUILT:  # not parsed since the last settings change (or not usable)
-        config = hosted_ui.hosted_ui_config_or_none()
+        config = hosted_ui_config_or_none()
     return config if config is not None and config.auto_refresh else None
-
-
-def _payload(token: str) -> Mapping[str, Any] | None:
-    # Only called once the verifier has checked the signature and the JSON (it refuses `exp`
-    # after both): the payload is canonical base64url of a JSON object of bounded depth.
-    try:
-        segment = token.split(".")[1]
-        value = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
-    except (IndexError, ValueError):
-        return None
-    return value if isinstance(value, dict) else None
-
-
-def expired_access_claims(config: hosted_ui.HostedUIConfig, token: str) -> Mapping[str, Any] | None:
-    """The claims of ``token`` when it is an access token of ours that the verifier refuses only
-    for its ``exp``: its signature holds (the verifier checks ``exp`` after the signature), its
-    issuer is one of ours, and it was issued to the sign-in's app client. ``None`` otherwise,
-    a valid token included."""
-    verifier = config.access_verifier
-    try:
-        verifier.verify(token)
-    except ExpiredTokenError:
-        pass
-    except (TokenError, JWKSError):
-        return None
-    else:
-        return None
-    claims = _payload(token)
-    if (
-        claims is None
-        or claims.get("iss") not in verifier.pools
-        or claims.get("token_use") != "access"
-        or claims.get("client_id") != config.client.client_id
-    ):
-        return None
-    return claims
-
-
-def token_owner(config: hosted_ui.HostedUIConfig, token: str | None) -> str | None:
-    """The ``sub`` of the access token ``token`` when it is ours, valid or only expired."""
-    if not token:
-        return None
-    try:
-        claims: Mapping[str, Any] | None = config.access_verifier.verify(token)
-    except ExpiredTokenError:
-        claims = expired_access_claims(config, token)
-    except (TokenError, JWKSError):
-        return None
-    sub = claims.get("sub") if claims is not None else None
-    return sub if isinstance(sub, str) else None
 
 
 def csrf_check_passes(request: HttpRequest) -> bool:
@@ -133,7 +83,7 @@ class _CsrfCheck(CsrfViewMiddleware):
         return reason
 
 
-def _first_attempt(config: hosted_ui.HostedUIConfig, claims: Mapping[str, Any], token: str) -> bool:
+def _first_attempt(config: HostedUIConfig, claims: Mapping[str, Any], token: str) -> bool:
     """Count this refresh attempt for this expired token, first and atomically: ``True`` for the
     first attempt in the window only. A cache that cannot answer counts as "not first"."""
     handle = claims.get("jti") or claims.get("origin_jti") or token.rpartition(".")[2]
@@ -148,9 +98,8 @@ def _first_attempt(config: hosted_ui.HostedUIConfig, claims: Mapping[str, Any], 
 
 def refresh_expired_access(request: HttpRequest) -> Finish | None:
     """Refresh once when needed (see the module). Returns what to apply to the response, or
-    ``None`` when nothing was done."""
-    # Every request of every site with CognitoMiddleware passes here: when the feature is off,
-    # answer from the parsed settings without another call.
+    ``None`` when nothing was done. ``CognitoMiddleware`` skips the call when the parsed settings
+    turn the feature off."""
     config = DERIVED.hosted_ui  # a slot read, no call
     if config is NOT_BUILT:
         config = _enabled_config()
@@ -181,10 +130,8 @@ def _refresh(request: HttpRequest) -> Finish | None:
         return _clear(request, config)
     if not _first_attempt(config, claims, access):
         return None
-    from .views import _set_token_cookies, _verify
-
     try:
-        signed = _verify(config, config.client.refresh(refresh_token), None)
+        signed = verify_tokens(config, config.client.refresh(refresh_token))
     except (InvalidGrantError, TokenError) as err:
         logger.info("automatic refresh refused (%s): signing the browser out", err.code)
         request.COOKIES.pop(config.access_cookie_name, None)
@@ -202,15 +149,13 @@ def _refresh(request: HttpRequest) -> Finish | None:
         rotate_token(request)
 
     def store(response: HttpResponse) -> HttpResponse:
-        _set_token_cookies(request, response, config, signed)
+        set_token_cookies(request, response, config, signed)
         return response
 
     return store
 
 
-def _clear(request: HttpRequest, config: hosted_ui.HostedUIConfig) -> Finish:
-    from .views import clear_token_cookies
-
+def _clear(request: HttpRequest, config: HostedUIConfig) -> Finish:
     def sign_out(response: HttpResponse) -> HttpResponse:
         clear_token_cookies(request, response, config)
         return response

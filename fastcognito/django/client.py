@@ -44,8 +44,11 @@ def is_machine_token(claims: Mapping[str, Any]) -> bool:
 
 
 def machine_token_check(allowed: str | Iterable[str]) -> Callable[[Claims], None] | None:
-    """The per-token check that refuses machine tokens of clients not in ``allowed`` (the
-    ``MACHINE_CLIENTS`` setting), or ``None`` when every client is allowed (``"*"``)."""
+    """The verifier's ``claims_check`` that refuses machine tokens of clients not in ``allowed``
+    (the ``MACHINE_CLIENTS`` setting), or ``None`` when every client is allowed (``"*"``).
+
+    A verdict on the claims alone: the verifier asks it once per token, before caching, never on
+    a cache hit (a refused token is never cached)."""
     if allowed == "*":
         return None
     if isinstance(allowed, str):
@@ -60,19 +63,16 @@ def machine_token_check(allowed: str | Iterable[str]) -> Callable[[Claims], None
     clients = frozenset(items)
 
     def refuse_other_machines(claims: Claims) -> None:
-        # A user's access token has a username: one dict lookup, and it is not a machine. The
-        # dict itself (Claims._data, this package's own), not Claims.get: this runs on every
-        # cache hit, and a Python-level method call costs more than the lookup.
-        if claims._data.get(CLAIM_USERNAME) is None and is_machine_token(claims):
-            if claims.get(CLAIM_CLIENT_ID) not in clients:
-                raise MachineTokenRefusedError()
+        if is_machine_token(claims) and claims.get(CLAIM_CLIENT_ID) not in clients:
+            raise MachineTokenRefusedError()
 
     return refuse_other_machines
 
 
 def principal_for(claims: Claims, make_user: Callable[[Claims], Any]) -> Any:
     """``CognitoClient(claims)`` for a machine token, else ``make_user(claims)`` (``USER_CLASS``)."""
-    if claims._data.get(CLAIM_USERNAME) is None and is_machine_token(claims):  # per request: see above
+    # Per request: a user's token has a username (one property read), and is not a machine's.
+    if claims.username is None and is_machine_token(claims):
         return CognitoClient(claims)
     return make_user(claims)
 

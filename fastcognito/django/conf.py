@@ -950,9 +950,10 @@ class FastCognitoSettings:
         options["denylist_timeout"] = self.DENYLIST_TIMEOUT
         from .client import machine_token_check
 
-        # Refused in the verifier's per-token check, so the refusal is a TokenError (401) on
-        # every path that verifies, cache hits included.
-        options["custom_check"] = machine_token_check(self.MACHINE_CLIENTS)
+        # Refused by the verifier, so the refusal is a TokenError (401) on every path that
+        # verifies; a claims_check, asked once per token and never on a cache hit (a refused
+        # token is never cached), so the default () costs accepted tokens nothing per request.
+        options["claims_check"] = machine_token_check(self.MACHINE_CLIENTS)
         client_id = self.CLIENT_ID
         if client_id is not UNSET:
             # A missing CLIENT_ID is left out on purpose: CognitoVerifier then names it required.

@@ -1,5 +1,5 @@
-"""``FASTCOGNITO["HOSTED_UI"]``: parsed into a ``HostedUIConfig``, its system checks, and the
-cookies the sign-in views set.
+"""``FASTCOGNITO["HOSTED_UI"]``: parsed into a ``HostedUIConfig``, and its system checks; and the
+client's address, for the sign-in throttle. The cookies the sign-in views set are ``cookies.py``'s.
 
 Its keys, defaults and validators are in the settings schema (``conf.SCHEMA``); the checks that
 relate them to the top-level keys (E105, E106, E112-E114, E122) are here. Kept apart from
@@ -10,7 +10,6 @@ settings, dropped by their one reload: it holds nothing but configuration).
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,9 +18,9 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import CheckMessage, register
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 
-from .._validate import UNSET, is_loopback, strings
+from .._validate import UNSET, strings
 from ..exceptions import ConfigurationError
 from ..oauth import CognitoOAuthClient, cognito_api_url
 from ..verifier import CognitoVerifier, parse_user_pool_id
@@ -82,30 +81,6 @@ class HostedUIConfig:
         # The very verifier every API request uses: a cookie set here is accepted there.
         return fastcognito_settings.verifier
 
-    def secure_cookies(self, request: HttpRequest) -> bool:
-        """``Secure`` on every cookie, except for a loopback host under ``DEBUG``."""
-        host = urlsplit(f"//{request.get_host()}").hostname
-        return not (settings.DEBUG and is_loopback(host))
-
-    def refresh_cookie_paths(self, request: HttpRequest) -> tuple[str, ...]:
-        """Where the browser sends the refresh token: only the refresh and logout URLs (or the
-        whole site with ``AUTO_REFRESH``, whose middleware needs it on every request)."""
-        if self.auto_refresh:
-            return (self.cookie_path,)
-        from django.urls import reverse
-
-        return (reverse("fastcognito:refresh"), reverse("fastcognito:logout"))
-
-    def state_cookie_name_for(self, state: str) -> str:
-        # One cookie per attempt, named after its state: parallel logins in several tabs never
-        # overwrite each other's verifier.
-        return f"{self.state_cookie_name}_{hashlib.sha256(state.encode()).hexdigest()[:16]}"
-
-    def is_state_cookie_name(self, name: str) -> bool:
-        prefix = f"{self.state_cookie_name}_"
-        suffix = name[len(prefix):]
-        return name.startswith(prefix) and len(suffix) == 16 and all(c in "0123456789abcdef" for c in suffix)
-
 
 # --- the client's address -----------------------------------------------------------------------
 
@@ -143,53 +118,6 @@ def _ip_address(text: str) -> str | None:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         return str(address.ipv4_mapped)
     return str(address)
-
-
-# --- cookies ------------------------------------------------------------------------------------
-
-
-def set_cookie(
-    response: HttpResponse,
-    request: HttpRequest,
-    config: HostedUIConfig,
-    name: str,
-    value: str,
-    *,
-    max_age: int,
-    path: str | None = None,
-    samesite: str | None = None,
-) -> None:
-    """Set an HttpOnly cookie with the configured domain, SameSite and ``Secure`` rule.
-
-    Several paths for one name are several cookies to a browser, but one key in Django's
-    ``response.cookies``; each extra path gets its own key there, and the same name on the wire.
-    """
-    path = path or config.cookie_path
-    key = name
-    index = 0
-    while key in response.cookies and response.cookies[key]["path"] != path:
-        index += 1
-        key = f"{name}:{index}"  # ':' is legal in a Morsel key, and never in our cookie names
-    response.set_cookie(
-        key,
-        value,
-        max_age=max_age,
-        path=path,
-        domain=config.cookie_domain,
-        secure=config.secure_cookies(request),
-        httponly=True,
-        samesite=samesite or config.cookie_samesite,
-    )
-    if key != name:
-        morsel = response.cookies[key]
-        morsel._key = name  # the Set-Cookie name the browser sees
-
-
-def delete_cookie(
-    response: HttpResponse, request: HttpRequest, config: HostedUIConfig, name: str, *, path: str | None = None
-) -> None:
-    """Expire the cookie ``name`` at ``path`` (domain and path must match the ones it was set with)."""
-    set_cookie(response, request, config, name, "", max_age=0, path=path)
 
 
 # --- parsing ------------------------------------------------------------------------------------

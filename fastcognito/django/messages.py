@@ -1,7 +1,8 @@
-"""Client-facing, translatable messages for each error ``code``.
+"""Client-facing, translatable messages for each error ``code``, and the words of the sign-in pages.
 
 The core's messages are for logs and developers; a client gets one of these, which name the
-problem without echoing claims, settings or the token.
+problem without echoing claims, settings or the token. ``responses.py`` builds every answer of the
+Django layer from this table, and DRF's exceptions take their ``detail`` from it too.
 """
 
 from __future__ import annotations
@@ -9,9 +10,10 @@ from __future__ import annotations
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-__all__ = ["MESSAGES", "message_for"]
+__all__ = ["MESSAGES", "PAGE_TEXTS", "message_for"]
 
 MESSAGES: dict[str, Promise] = {
+    # --- tokens (401, 503) ------------------------------------------------------------------
     "not_authenticated": _("Authentication credentials were not provided."),
     "invalid_token": _("The token is not acceptable."),
     "malformed": _("The token is malformed."),
@@ -32,9 +34,40 @@ MESSAGES: dict[str, Promise] = {
     "user_refused": _("The token's user is not accepted here."),
     "revoked": _("The token has been revoked."),
     "machine_token_refused": _("Machine-to-machine tokens of this client are not accepted."),
+    "invalid_nonce": _("The sign-in's id token does not belong to this sign-in."),
+    # --- the sign-in views (fastcognito.oauth's SignInError codes) ---------------------------
+    # Worded as they were before they were translatable: clients may have matched on them.
+    "configuration": _("sign-in is not configured"),
+    "sign_in_failed": _("the sign-in failed"),
+    "invalid_request": _("the sign-in request is incomplete or malformed"),
+    "invalid_redirect": _("the address to return to after sign-in is not allowed"),
+    "not_signed_in": _("there is no sign-in to refresh"),
+    "cognito_unavailable": _("Cognito cannot be reached right now"),
+    "cognito_rejected": _("Cognito refused the request"),
+    "access_denied": _("the sign-in was cancelled or refused"),
+    "invalid_state": _("the sign-in attempt is unknown or has expired; start again"),
+    "invalid_grant": _("the authorization code or refresh token was refused"),
+    "invalid_credentials": _("incorrect username or password"),
+    "challenge_required": _("this sign-in needs the managed login page"),
+    "throttled": _("too many sign-in attempts; try again later"),
+    "signin_unavailable": _("sign-in is unavailable right now; try again later"),
 }
 
+PAGE_TEXTS: dict[str, Promise] = {
+    "signin_failed_title": _("Sign-in failed"),
+    "signin_again": _("Sign in again"),
+    "code": _("Code:"),
+    "signed_out_title": _("Signed out"),
+    "signed_out_unrecorded": _(
+        "You are signed out, but the sign-out could not be recorded: "
+        "your access token stays valid until it expires."
+    ),
+    "continue": _("Continue"),
+}
+"""The words of the small HTML pages the sign-in views answer a browser with."""
 
-def message_for(code: str) -> Promise:
-    """The message of ``code``; the generic one for a code this table does not know."""
-    return MESSAGES.get(code, MESSAGES["invalid_token"])
+
+def message_for(code: str, fallback: str = "invalid_token") -> Promise:
+    """The message of ``code``; the one of ``fallback`` for a code this table does not know (a
+    subclass of a site's own)."""
+    return MESSAGES.get(code) or MESSAGES[fallback]

@@ -21,25 +21,27 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar, cast
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils.functional import SimpleLazyObject, empty
 
-from ..claims import Claims
-from ..exceptions import FastCognitoError, JWKSError, TokenError
+from ..exceptions import JWKSError, TokenError
 from .autorefresh import arefresh_expired_access, refresh_expired_access
 from .client import principal_for
-from .conf import fastcognito_settings
-from .tokens import RawToken, build_challenge, find_token, request_policy, token_from_request
+from .conf import DERIVED, NOT_BUILT
+from .responses import error_response
+from .steps import TokenSteps
+from .tokens import RawToken, find_token, request_policy
 from .user import CognitoUser
 
-__all__ = ["CognitoMiddleware", "cognito_login_required", "error_response"]
+__all__ = ["CognitoMiddleware", "anonymous_user", "cognito_login_required", "error_response", "set_user"]
 
 logger = logging.getLogger("fastcognito.django")
 
 _View = TypeVar("_View", bound=Callable[..., Any])
 
 
-def _anonymous_user() -> Any:
+def anonymous_user() -> Any:
+    """Django's ``AnonymousUser``: what ``request.user`` is without an accepted token."""
     # Imported late: django.contrib.auth.models needs the app registry, which is not ready when
     # this module is imported from settings or an AppConfig.
     from django.contrib.auth.models import AnonymousUser
@@ -47,10 +49,11 @@ def _anonymous_user() -> Any:
     return AnonymousUser()
 
 
-class CognitoMiddleware:
+class CognitoMiddleware(TokenSteps):
     """Sets ``request.user`` lazily from the token, in sync and async stacks.
 
-    Overridable steps, as on ``CognitoAuthentication``: ``get_raw_token(request)``,
+    Overridable steps, the very ones of ``CognitoAuthentication`` (``steps.TokenSteps``):
+    ``get_header(request)``, ``get_raw_token(request)``, ``get_verifier()``,
     ``get_claims(raw_token)``, ``get_user(claims)``, and the hook ``attach_attributes(user, request)``.
 
     CSRF: a request whose ``Authorization`` header has one of our types is exempt from
@@ -61,17 +64,6 @@ class CognitoMiddleware:
 
     sync_capable = True
     async_capable = True
-    # Whether this class keeps every step as defined here; the per-request path then runs them
-    # inline (the same code, without the calls). Set again for each subclass.
-    _default_steps: bool = True
-    # Whether get_raw_token is ours, so that a TokenError it raises comes from the Authorization
-    # header; a subclass's own source may be ambient, and its errors earn no CSRF exemption.
-    _reads_authorization: bool = True
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        cls._default_steps = all(getattr(cls, step) is getattr(CognitoMiddleware, step) for step in _STEPS)
-        cls._reads_authorization = cls.get_raw_token is CognitoMiddleware.get_raw_token
 
     def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
         self.get_response = get_response
@@ -82,32 +74,23 @@ class CognitoMiddleware:
     def __call__(self, request: HttpRequest) -> Any:
         if self.async_mode:
             return self.__acall__(request)
-        # HOSTED_UI["AUTO_REFRESH"]: None (nothing to do) unless the access cookie has expired
-        # and a refresh cookie is present; then the new cookies go on the response.
-        finish = refresh_expired_access(request)
+        # HOSTED_UI["AUTO_REFRESH"]: off unless the parsed settings turn it on (a slot read, no
+        # call); when on, None (nothing to do) unless the access cookie has expired and a
+        # refresh cookie is present, else what sets the new cookies on the response.
+        hosted_ui = DERIVED.hosted_ui
+        auto_refresh = hosted_ui is NOT_BUILT or (hosted_ui is not None and hosted_ui.auto_refresh)
+        finish = refresh_expired_access(request) if auto_refresh else None
         self.process_request(request)
         response = self.get_response(request)
         return finish(response) if finish else response
 
     async def __acall__(self, request: HttpRequest) -> HttpResponse:
-        finish = await arefresh_expired_access(request)
+        hosted_ui = DERIVED.hosted_ui
+        auto_refresh = hosted_ui is NOT_BUILT or (hosted_ui is not None and hosted_ui.auto_refresh)
+        finish = await arefresh_expired_access(request) if auto_refresh else None
         self.process_request(request)
         response = await cast(Callable[[HttpRequest], Awaitable[HttpResponse]], self.get_response)(request)
         return finish(response) if finish else response
-
-    # --- steps -------------------------------------------------------------------------------
-
-    def get_raw_token(self, request: HttpRequest) -> RawToken | None:
-        return token_from_request(request)
-
-    def get_claims(self, raw_token: RawToken) -> Claims:
-        return fastcognito_settings.verifier.verify(raw_token.value)
-
-    def get_user(self, claims: Claims) -> Any:
-        return principal_for(claims, fastcognito_settings.USER_CLASS)
-
-    def attach_attributes(self, user: Any, request: HttpRequest) -> None:
-        """Hook (Djognito's name and signature): add attributes to ``user`` before views see it."""
 
     # --- wiring ------------------------------------------------------------------------------
 
@@ -117,8 +100,9 @@ class CognitoMiddleware:
         header = None
         try:
             if self._default_steps:
+                # get_header() and get_raw_token(), inline.
                 header = request.META.get("HTTP_AUTHORIZATION")
-                raw_token = find_token(request, request_policy(), header)
+                raw_token = find_token(request, request_policy(self.settings), header)
             else:
                 raw_token = self.get_raw_token(request)
         except TokenError as err:
@@ -127,12 +111,12 @@ class CognitoMiddleware:
             anyreq.cognito_error = err
             if self._reads_authorization:
                 anyreq._dont_enforce_csrf_checks = True
-            _set_user(request, _anonymous_user())
+            set_user(request, anonymous_user())
             return
         if raw_token is None:
             # No token: leave what AuthenticationMiddleware set (a session login), if anything.
             if not hasattr(request, "user"):
-                _set_user(request, _anonymous_user())
+                set_user(request, anonymous_user())
             elif not hasattr(request, "auser"):
                 # Django < 5.0 has no request.auser(); async views and cognito_login_required
                 # rely on it.
@@ -163,15 +147,16 @@ class CognitoMiddleware:
     def _authenticate(self, request: HttpRequest, raw_token: RawToken) -> Any:
         try:
             if self._default_steps:
-                claims = fastcognito_settings.verifier.verify(raw_token.value)
-                return principal_for(claims, fastcognito_settings.USER_CLASS)
+                # get_claims() and get_user(), inline; attach_attributes() does nothing.
+                conf = self.settings
+                return principal_for(conf.verifier.verify(raw_token.value), conf.USER_CLASS)
             claims = self.get_claims(raw_token)
             # Inside the try: a USER_CLASS may refuse the user (the replica's UserRefusedError).
             user = self.get_user(claims)
         except (TokenError, JWKSError) as err:
             logger.debug("token rejected: %s", err.code)
             cast(Any, request).cognito_error = err
-            return _anonymous_user()
+            return anonymous_user()
         self.attach_attributes(user, request)
         return user
 
@@ -182,13 +167,14 @@ class CognitoMiddleware:
         a database), run in a worker thread, as Django requires."""
         if not self._default_steps:
             return await sync_to_async(self._authenticate, thread_sensitive=False)(request, raw_token)
+        conf = self.settings
         try:
-            claims = await fastcognito_settings.verifier.averify(raw_token.value)
+            claims = await conf.verifier.averify(raw_token.value)
         except (TokenError, JWKSError) as err:
             logger.debug("token rejected: %s", err.code)
             cast(Any, request).cognito_error = err
-            return _anonymous_user()
-        user_class = fastcognito_settings.USER_CLASS
+            return anonymous_user()
+        user_class = conf.USER_CLASS
         if user_class is CognitoUser:
             return principal_for(claims, CognitoUser)
         try:
@@ -196,10 +182,7 @@ class CognitoMiddleware:
         except TokenError as err:
             logger.debug("user refused: %s", err.code)
             cast(Any, request).cognito_error = err
-            return _anonymous_user()
-
-
-_STEPS = ("get_raw_token", "get_claims", "get_user", "attach_attributes")
+            return anonymous_user()
 
 _new_object = object.__new__
 _set_attribute = object.__setattr__
@@ -217,7 +200,9 @@ def _lazy_object(setup: Callable[[], Any]) -> Any:
     return lazy
 
 
-def _set_user(request: HttpRequest, user: Any) -> None:
+def set_user(request: HttpRequest, user: Any) -> None:
+    """Set ``request.user`` (and ``request.auser()``) to ``user``, for sync and async views."""
+
     async def auser() -> Any:
         return user
 
@@ -234,27 +219,6 @@ def _evaluated_user(request: HttpRequest) -> Any:
 
 async def _session_auser(request: HttpRequest) -> Any:
     return await sync_to_async(_evaluated_user)(request)
-
-
-def error_response(error: FastCognitoError | None, realm: str | None = None) -> JsonResponse:
-    """The 401 (or 503) answer for ``error``: ``{"detail", "code"}`` and ``WWW-Authenticate``.
-
-    ``error=None`` means no credentials at all: 401 with ``code`` ``not_authenticated`` and no
-    error attribute in the challenge (RFC 6750 §3.1), exactly as DRF answers the same request.
-    """
-    from .messages import message_for
-
-    policy = request_policy()
-    if isinstance(error, JWKSError):
-        response = JsonResponse({"detail": str(message_for(error.code)), "code": error.code}, status=503)
-        response["Retry-After"] = str(policy.retry_after)
-        return response
-    code = "not_authenticated" if error is None else error.code
-    response = JsonResponse({"detail": str(message_for(code)), "code": code}, status=401)
-    response["WWW-Authenticate"] = (
-        policy.challenge_for(error) if realm is None else build_challenge(policy.scheme, realm, invalid_token=isinstance(error, TokenError))
-    )
-    return response
 
 
 async def _current_user(request: HttpRequest) -> Any:

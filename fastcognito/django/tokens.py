@@ -183,7 +183,7 @@ def find_token_unchecked(request: Any, policy: RequestPolicy, header: str | None
     """``find_token`` without the whitespace check of a header token, for callers that verify
     the token at once and call ``check_rejected_header_token`` when it is rejected.
 
-    A token with whitespace cannot pass the verifier (it is not base64url, DESIGN.md §3 step 3,
+    A token with whitespace cannot pass the verifier (it is not base64url, step 3 of docs/verifier.md,
     checked before any key is fetched), so the check matters only for a rejected token: run
     after the verifier, it names the same error, and an accepted token does not pay for it.
     """

@@ -2,10 +2,21 @@
 
 A thin layer over ``fastcognito.oauth``: it keeps each attempt's state in a signed, short-lived,
 HttpOnly cookie (one per attempt, so parallel tabs never collide, and at most
-``MAX_PENDING_SIGNINS`` of them), keeps tokens in HttpOnly cookies, and turns every failure into a
-4xx (or 502/503) answer. Nothing is stored in process memory: the only shared state, the sign-in
-attempt counters, lives in Django's cache framework. Every sign-in rotates the CSRF token, as
-``django.contrib.auth.login()`` does; passwords and tokens are kept off Django's error pages.
+``MAX_PENDING_SIGNINS`` of them), keeps tokens in HttpOnly cookies (``cookies.py``), and turns
+every failure into a 4xx (or 502/503) answer (``responses.py``). Nothing is stored in process
+memory: the only shared state, the sign-in attempt counters, lives in Django's cache framework.
+Every sign-in rotates the CSRF token, as ``django.contrib.auth.login()`` does; passwords and
+tokens are kept off Django's error pages.
+
+Each view is a class with hooks a site overrides by subclassing, as mozilla-django-oidc's are:
+``get_next_url`` (``LoginView``), ``get_redirect_url`` and ``login_success`` (``CallbackView``),
+``login_success`` (``PasswordSignInView``), ``refresh_success`` (``RefreshView``),
+``get_logout_url`` and ``logout_success`` (``LogoutView``), and on every view ``login_failure``
+(the answer to a failed step) and ``get_config``. The checks, the cookies and the CSRF rotation
+stay outside the hooks: a hook shapes an answer, it cannot skip a protection. Mount a subclass
+under the same name, e.g. ``path("auth/callback/", MyCallback.as_view(), name="callback")`` in a
+URL conf included with the ``fastcognito`` namespace. ``login``, ``callback``, ``refresh``,
+``logout`` and ``signin`` are the default views (``LoginView.as_view()``...).
 """
 
 from __future__ import annotations
@@ -15,23 +26,21 @@ import hmac
 import ipaddress
 import json
 import logging
-import time
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth import logout as auth_logout
-from django.core import signing
 from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.http.request import RawPostDataException
 from django.middleware.csrf import rotate_token
-from django.urls import reverse
-from django.utils.html import escape
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect, requires_csrf_token
-from django.views.decorators.debug import sensitive_variables
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_POST
 from django.views.debug import SafeExceptionReporterFilter
 
@@ -39,6 +48,7 @@ from .._constants import MAX_JSON_DEPTH
 from .._impl import json_too_deep
 from ..exceptions import (
     ConfigurationError,
+    DenylistUnavailableError,
     FastCognitoError,
     InvalidCredentialsError,
     InvalidGrantError,
@@ -52,24 +62,39 @@ from ..exceptions import (
     TokenError,
     UnsafeRedirectError,
 )
-from ..oauth import SignedIn, TokenSet, verify_token_set
-from .autorefresh import token_owner
+from ..oauth import SignedIn
 from .conf import fastcognito_settings
-from .hosted_ui import (
-    HostedUIConfig,
-    client_address,
-    delete_cookie,
-    hosted_ui_config,
-    hosted_ui_config_or_none,
-    set_cookie,
+from .cookies import (
+    clear_token_cookies,
+    delete_state_cookie,
+    is_state_cookie_name,
+    load_state,
+    set_state_cookie,
+    set_token_cookies,
+    stale_state_cookies,
+    state_cookie_name,
 )
-from .messages import message_for
+from .hosted_ui import HostedUIConfig, client_address, hosted_ui_config, hosted_ui_config_or_none
+from .responses import signed_out_unrecorded_response, signin_error_response, wants_json
+from .signin import token_owner, verify_tokens
 
-__all__ = ["callback", "login", "logout", "refresh", "signin"]
+__all__ = [
+    "CallbackView",
+    "LoginView",
+    "LogoutView",
+    "PasswordSignInView",
+    "RefreshView",
+    "SignInReporterFilter",
+    "SignInView",
+    "callback",
+    "login",
+    "logout",
+    "refresh",
+    "signin",
+]
 
 logger = logging.getLogger("fastcognito.django")
 
-STATE_SALT = "fastcognito.django.signin-state"
 MAX_USERNAME_CHARS = 128
 MAX_PASSWORD_CHARS = 256
 # Room for the longest username and password even with every character escaped in the JSON
@@ -77,61 +102,7 @@ MAX_PASSWORD_CHARS = 256
 MAX_SIGNIN_BODY_BYTES = 8 * 1024
 
 
-# --- answers ------------------------------------------------------------------------------------
-
-
-def _status(error: FastCognitoError) -> int:
-    if isinstance(error, SignInError):
-        return error.status
-    if isinstance(error, JWKSError):
-        return 503
-    if isinstance(error, TokenError):
-        return 401
-    return 503  # ConfigurationError: reported by `manage.py check`; no 500 meanwhile
-
-
-def _detail(error: FastCognitoError) -> str:
-    if isinstance(error, (TokenError, JWKSError)):
-        return str(message_for(error.code))
-    if isinstance(error, ConfigurationError):
-        return "sign-in is not configured"
-    # The class's message, not the instance's: the latter is for logs.
-    return type(error).default_message
-
-
-def _wants_json(request: HttpRequest) -> bool:
-    accept = request.headers.get("Accept", "")
-    return "application/json" in accept and "text/html" not in accept
-
-
-def error_answer(
-    request: HttpRequest, error: FastCognitoError, *, page: bool = False, status: int | None = None
-) -> HttpResponse:
-    """``{"detail", "code"}`` with the error's status; a small HTML page instead for a browser
-    navigation (``page=True``) unless it asked for JSON."""
-    status = status or _status(error)
-    detail = _detail(error)
-    response: HttpResponse
-    if page and not _wants_json(request):
-        body = (
-            "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Sign-in failed</title></head>"
-            f"<body><h1>Sign-in failed</h1><p>{escape(detail)}</p><p>Code: <code>{escape(error.code)}</code></p>"
-            f"<p><a href='{escape(reverse('fastcognito:login'))}'>Sign in again</a></p></body></html>"
-        )
-        response = HttpResponse(body, status=status, content_type="text/html; charset=utf-8")
-    else:
-        response = JsonResponse({"detail": detail, "code": error.code}, status=status)
-    if isinstance(error, SignInThrottledError) and error.retry_after:
-        response["Retry-After"] = str(error.retry_after)
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-def _config() -> HostedUIConfig:
-    config = hosted_ui_config()
-    if config is None:
-        raise ConfigurationError("FASTCOGNITO['HOSTED_UI'] is not set")
-    return config
+# --- what Django's error pages show ------------------------------------------------------------
 
 
 class SignInReporterFilter(SafeExceptionReporterFilter):
@@ -153,7 +124,7 @@ class SignInReporterFilter(SafeExceptionReporterFilter):
             ours |= {config.access_cookie_name, config.refresh_cookie_name}
         return {
             name: self.cleansed_substitute
-            if name in ours or (config is not None and config.is_state_cookie_name(name))
+            if name in ours or (config is not None and is_state_cookie_name(config, name))
             else value
             for name, value in cookies.items()
         }
@@ -162,305 +133,302 @@ class SignInReporterFilter(SafeExceptionReporterFilter):
 _REPORTER_FILTER = SignInReporterFilter()
 
 
-def _hide_secrets(request: HttpRequest) -> None:
-    # What sensitive_post_parameters() does, and Django's hook for a per-request filter of its
-    # error page and mails.
-    request.sensitive_post_parameters = "__ALL__"
-    request.exception_reporter_filter = _REPORTER_FILTER
+# --- the views ----------------------------------------------------------------------------------
 
 
-def _answers_errors(*, page: bool) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    """Every failure of ``view`` as an answer with its code. And, since every view answering
-    through here handles a password or a token, none of them on Django's error page or in its
-    error mails: the POST data, the local variables of ``view`` and of all it calls
-    (``sensitive_variables()``), and our cookies are hidden, under ``DEBUG`` too."""
+@method_decorator(sensitive_post_parameters(), name="dispatch")
+class SignInView(View):
+    """Base of the sign-in views: every failure of a step is an answer with its code
+    (``login_failure``), never a 500, and nothing a step handles (the POST data, the local
+    variables of the view and of all it calls, our cookies) reaches Django's error page or its
+    error mails, under ``DEBUG`` too (``sensitive_post_parameters``, ``sensitive_variables`` and a
+    per-request ``exception_reporter_filter``)."""
 
-    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        hidden = sensitive_variables()(view)
+    # Whether a failure is answered, for a browser navigation, with a small HTML page.
+    page_errors: ClassVar[bool] = False
 
-        def wrapper(request: HttpRequest) -> HttpResponse:
-            _hide_secrets(request)
-            try:
-                return hidden(request)
-            except ConfigurationError as err:
-                logger.error("sign-in is misconfigured: %s", err)
-                return error_answer(request, err, page=page)
-            except FastCognitoError as err:
-                logger.info("sign-in step %s failed: %s", request.path, err.code)
-                return error_answer(request, err, page=page)
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # Django's hook for a per-request filter of its error page and mails.
+        request.exception_reporter_filter = _REPORTER_FILTER
+        response: HttpResponse = self._dispatch_hidden(request, *args, **kwargs)
+        return response
 
-        wrapper.__name__ = view.__name__
-        wrapper.__doc__ = view.__doc__
-        return wrapper
+    @sensitive_variables()
+    def _dispatch_hidden(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            response: HttpResponse = super().dispatch(request, *args, **kwargs)
+            return response
+        except ConfigurationError as err:
+            logger.error("sign-in is misconfigured: %s", err)
+            return self.login_failure(request, err)
+        except FastCognitoError as err:
+            logger.info("sign-in step %s failed: %s", request.path, err.code)
+            return self.login_failure(request, err)
 
-    return decorate
+    # --- hooks ---------------------------------------------------------------------------------
 
+    def get_config(self) -> HostedUIConfig:
+        """``FASTCOGNITO["HOSTED_UI"]``, parsed; ``ConfigurationError`` (a 503) when it is not set
+        or wrong (``manage.py check`` names why)."""
+        config = hosted_ui_config()
+        if config is None:
+            raise ConfigurationError("FASTCOGNITO['HOSTED_UI'] is not set")
+        return config
 
-# --- cookies ------------------------------------------------------------------------------------
+    def login_failure(
+        self, request: HttpRequest, error: FastCognitoError, *, status: int | None = None
+    ) -> HttpResponse:
+        """The answer to a failed step: ``{"detail", "code"}`` with the error's status (or
+        ``status``), or a small HTML page for a browser navigation on ``page_errors`` views."""
+        return signin_error_response(request, error, page=self.page_errors, status=status)
 
+    # --- shared steps --------------------------------------------------------------------------
 
-def _set_token_cookies(request: HttpRequest, response: HttpResponse, config: HostedUIConfig, signed: SignedIn) -> None:
-    exp = signed.access_claims.get("exp")
-    max_age = max(1, int(exp - time.time())) if isinstance(exp, (int, float)) else signed.tokens.expires_in
-    if config.auto_refresh:
-        # Kept past its exp, for as long as the refresh cookie: the middleware refreshes only
-        # when it holds an expired token of ours, never for a refresh cookie alone.
-        max_age = max(max_age, config.refresh_cookie_max_age)
-    set_cookie(response, request, config, config.access_cookie_name, signed.tokens.access_token, max_age=max_age)
-    if signed.tokens.refresh_token is not None:
-        for path in config.refresh_cookie_paths(request):
-            set_cookie(
-                response,
-                request,
-                config,
-                config.refresh_cookie_name,
-                signed.tokens.refresh_token,
-                max_age=config.refresh_cookie_max_age,
-                path=path,
+    def is_allowed_redirect(self, request: HttpRequest, config: HostedUIConfig, url: str) -> bool:
+        """Whether ``url`` is on this site or on an ``ALLOWED_REDIRECT_HOSTS`` host (https when the
+        request is), by Django's ``url_has_allowed_host_and_scheme``."""
+        return bool(
+            url_has_allowed_host_and_scheme(
+                url,
+                allowed_hosts={request.get_host(), *config.allowed_redirect_hosts},
+                require_https=request.is_secure(),
             )
+        )
+
+    def session_login(self, request: HttpRequest, signed: SignedIn) -> None:
+        """With ``REPLICA["SESSION_LOGIN"]``, log the replica user into Django's session too (for
+        the admin and session views). Before any cookie is set: a refused user gets no login."""
+        replica = fastcognito_settings.user_settings.get("REPLICA")
+        if not (isinstance(replica, Mapping) and replica.get("SESSION_LOGIN") is True):
+            return
+        from .users import session_login
+
+        # The id token carries the e-mail and names; the access token does not. The tokens go
+        # along: the session is bound to this sign-in (users.middleware.SessionRefreshMiddleware).
+        session_login(request, signed.id_claims or signed.access_claims, signed=signed)
 
 
-def clear_token_cookies(request: HttpRequest, response: HttpResponse, config: HostedUIConfig) -> None:
-    delete_cookie(response, request, config, config.access_cookie_name)
-    for path in config.refresh_cookie_paths(request):
-        delete_cookie(response, request, config, config.refresh_cookie_name, path=path)
+@method_decorator([never_cache, require_GET], name="dispatch")
+class LoginView(SignInView):
+    """``login/``: start a managed-login sign-in, a redirect to Cognito with PKCE S256, ``state``
+    and ``nonce``. ``?next=`` (a path, or a URL on an allowed host) is where the callback returns
+    to."""
+
+    page_errors = True
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        config = self.get_config()
+        next_url = self.get_next_url(request, config)
+        attempt = config.client.authorization_request()
+        response = HttpResponseRedirect(attempt.url)
+        for name in stale_state_cookies(request, config):
+            delete_state_cookie(request, response, config, name)
+        set_state_cookie(request, response, config, attempt, next_url)
+        return response
+
+    def get_next_url(self, request: HttpRequest, config: HostedUIConfig) -> str:
+        """Where the sign-in returns to: ``?next=``, else ``LOGIN_REDIRECT_URL``. A target that is
+        not allowed is refused (``UnsafeRedirectError``, 400), never followed."""
+        next_url = request.GET.get("next") or config.login_redirect_url
+        if not self.is_allowed_redirect(request, config, next_url):
+            raise UnsafeRedirectError()
+        return next_url
 
 
-def _verify(config: HostedUIConfig, tokens: TokenSet, nonce: str | None) -> SignedIn:
-    return verify_token_set(
-        tokens, access_verifier=config.access_verifier, id_verifier=config.id_verifier, nonce=nonce
-    )
+@method_decorator([never_cache, require_GET, requires_csrf_token], name="dispatch")
+class CallbackView(SignInView):
+    """``callback/``: back from Cognito, check ``state``, exchange the code with the verifier,
+    verify both tokens (with the nonce), set the cookies, and go to ``next``. All of it, or
+    nothing; the attempt's state cookie is used once, whatever the outcome.
+
+    ``requires_csrf_token``: the sign-in rotates the CSRF token, and the new one reaches the
+    browser even without ``CsrfViewMiddleware``."""
+
+    page_errors = True
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        config = self.get_config()
+        state = request.GET.get("state", "")
+        cookie_name = state_cookie_name(config, state) if state else None
+        try:
+            response = self._sign_in(request, config, state, cookie_name)
+        except FastCognitoError as err:
+            logger.info("sign-in callback failed: %s", err.code)
+            response = self.login_failure(request, err)
+        if cookie_name is not None and cookie_name in request.COOKIES:
+            # Used once, whatever the outcome: a replayed callback finds no state.
+            delete_state_cookie(request, response, config, cookie_name)
+        return response
+
+    def _sign_in(
+        self, request: HttpRequest, config: HostedUIConfig, state: str, cookie_name: str | None
+    ) -> HttpResponse:
+        if cookie_name is None:
+            raise InvalidStateError("the callback has no state")
+        payload = load_state(request, config, cookie_name)
+        expected = payload.get("s")
+        if not (isinstance(expected, str) and hmac.compare_digest(expected.encode(), state.encode())):
+            raise InvalidStateError("the state does not match this browser's sign-in attempt")
+        config.client.check_callback_error(request.GET)
+        code = request.GET.get("code")
+        if not code:
+            raise SignInRequestError("the callback has no code")
+        tokens = config.client.exchange_code(code, str(payload["v"]))
+        signed = verify_tokens(config, tokens, str(payload["n"]))
+        self.session_login(request, signed)
+        next_url = str(payload.get("next") or config.login_redirect_url)
+        response = self.login_success(request, config, signed, next_url)
+        set_token_cookies(request, response, config, signed)
+        # A new sign-in, a new CSRF token: one planted in this browser before no longer works.
+        rotate_token(request)
+        return response
+
+    def login_success(
+        self, request: HttpRequest, config: HostedUIConfig, signed: SignedIn, next_url: str
+    ) -> HttpResponse:
+        """The answer to a sign-in that succeeded: a redirect to ``get_redirect_url``. The token
+        cookies are set on it afterwards, and the CSRF token rotated."""
+        return HttpResponseRedirect(self.get_redirect_url(request, config, next_url))
+
+    def get_redirect_url(self, request: HttpRequest, config: HostedUIConfig, next_url: str) -> str:
+        """Where a signed-in browser goes: ``next_url`` (from ``login/``) when it is still allowed,
+        else ``LOGIN_REDIRECT_URL``."""
+        return next_url if self.is_allowed_redirect(request, config, next_url) else config.login_redirect_url
 
 
-def _session_login(request: HttpRequest, signed: SignedIn) -> None:
-    """With ``REPLICA["SESSION_LOGIN"]``, log the replica user into Django's session too (for the
-    admin and session views). Before any cookie is set: a refused user gets no login at all."""
-    replica = fastcognito_settings.user_settings.get("REPLICA")
-    if not (isinstance(replica, Mapping) and replica.get("SESSION_LOGIN") is True):
-        return
-    from .users import session_login
+@method_decorator([never_cache, require_POST, csrf_protect], name="dispatch")
+class RefreshView(SignInView):
+    """``refresh/``: new tokens from the refresh cookie. A refused refresh token clears every
+    cookie (401)."""
 
-    # The id token carries the e-mail and names; the access token does not. The tokens go along:
-    # the session is bound to this sign-in (users.middleware.SessionRefreshMiddleware).
-    session_login(request, signed.id_claims or signed.access_claims, signed=signed)
+    def post(self, request: HttpRequest) -> HttpResponse:
+        config = self.get_config()
+        refresh_token = request.COOKIES.get(config.refresh_cookie_name)
+        if not refresh_token:
+            raise NotSignedInError()
+        previous_user = token_owner(config, request.COOKIES.get(config.access_cookie_name))
+        try:
+            signed = verify_tokens(config, config.client.refresh(refresh_token))
+        except (InvalidGrantError, TokenError) as err:
+            # 401, not the callback's 400: the credential (the refresh token) is what was refused.
+            logger.info("sign-in step %s failed: %s", request.path, err.code)
+            response = self.login_failure(request, err, status=401)
+            clear_token_cookies(request, response, config)
+            return response
+        response = self.refresh_success(request, config, signed)
+        set_token_cookies(request, response, config, signed)
+        if previous_user is not None and previous_user != signed.access_claims.get("sub"):
+            rotate_token(request)  # the refresh token of another user than the access cookie's
+        return response
+
+    def refresh_success(self, request: HttpRequest, config: HostedUIConfig, signed: SignedIn) -> HttpResponse:
+        """The answer to a refresh that succeeded (the cookies are set on it afterwards):
+        ``{"expires_in", "rotated"}``."""
+        tokens = signed.tokens
+        return JsonResponse({"expires_in": tokens.expires_in, "rotated": tokens.refresh_token is not None})
+
+
+@method_decorator([never_cache, require_POST, csrf_protect], name="dispatch")
+class LogoutView(SignInView):
+    """``logout/``: revoke the refresh token, clear the cookies, and end the managed-login session
+    at Cognito's ``/logout``. A failed revocation still signs this browser out, and is logged.
+
+    With ``DENYLIST``, a sign-out whose revocation could not be stored (the cache is down or
+    full) is never reported as a success: every other step is done, and the answer is a 503
+    ``denylist_unavailable`` that still leads on to Cognito's ``/logout``."""
+
+    page_errors = True
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        config = self.get_config()
+        unrevoked = _revoke_access_token(request, config)
+        refresh_token = request.COOKIES.get(config.refresh_cookie_name)
+        if refresh_token:
+            try:
+                config.client.revoke(refresh_token)
+            except SignInError as err:
+                logger.warning("the refresh token could not be revoked at sign-out (%s): %s", err.code, err)
+        _session_logout(request)
+        logout_url = self.get_logout_url(request, config)
+        if unrevoked is not None:
+            # Signed out here and at Cognito, but the access token stays valid until it expires.
+            response = signed_out_unrecorded_response(request, unrevoked, logout_url)
+        else:
+            response = self.logout_success(request, config, logout_url)
+        clear_token_cookies(request, response, config)
+        return response
+
+    def get_logout_url(self, request: HttpRequest, config: HostedUIConfig) -> str:
+        """Cognito's ``/logout``, which ends the managed-login session and returns to ``LOGOUT_URI``."""
+        return config.client.logout_url(config.logout_uri)
+
+    def logout_success(self, request: HttpRequest, config: HostedUIConfig, logout_url: str) -> HttpResponse:
+        """The answer to a sign-out (the cookies are cleared on it afterwards): a redirect to
+        ``logout_url``, or ``{"logout_url"}`` for a client that asked for JSON."""
+        if wants_json(request):
+            return JsonResponse({"logout_url": logout_url})
+        return HttpResponseRedirect(logout_url)
+
+
+@method_decorator([never_cache, require_POST, csrf_protect], name="dispatch")
+class PasswordSignInView(SignInView):
+    """``signin/``: password sign-in, ``{"username", "password"}`` as JSON, through ``InitiateAuth``.
+
+    Sets the same cookies as the callback. Wrong passwords and unknown users get the same
+    answer. Each attempt is counted before Cognito is called, per (user name, address) and per
+    address, in Django's cache; past a limit the answer is 429, and with the cache down 503.
+    """
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        config = self.get_config()
+        username, password = _credentials(request)
+        cache = caches[config.cache_alias]
+        pair_key, address_key = _throttle_keys(request, config, username)
+        # Counted first, atomically (django-axes's order): concurrent attempts each take their
+        # own count, so no more than the limit ever reach InitiateAuth.
+        _count_attempt(
+            config,
+            cache,
+            ((pair_key, config.signin_max_failures), (address_key, config.signin_max_failures_per_address)),
+        )
+        try:
+            tokens = config.client.initiate_auth(username, password)
+        except InvalidCredentialsError:
+            raise  # a wrong password: it stays counted
+        except Exception:
+            # A challenge means the password was right; Cognito down tested nothing.
+            _uncount(cache, (pair_key, address_key))
+            raise
+        _forget(cache, pair_key)
+        _uncount(cache, (address_key,))
+        signed = verify_tokens(config, tokens)
+        self.session_login(request, signed)
+        response = self.login_success(request, config, signed)
+        set_token_cookies(request, response, config, signed)
+        # A new sign-in, a new CSRF token: one planted in this browser before no longer works.
+        rotate_token(request)
+        return response
+
+    def login_success(self, request: HttpRequest, config: HostedUIConfig, signed: SignedIn) -> HttpResponse:
+        """The answer to a password sign-in that succeeded (the cookies are set on it
+        afterwards, and the CSRF token rotated): ``{"expires_in"}``."""
+        return JsonResponse({"expires_in": signed.tokens.expires_in})
+
+
+login = LoginView.as_view()
+callback = CallbackView.as_view()
+refresh = RefreshView.as_view()
+logout = LogoutView.as_view()
+signin = PasswordSignInView.as_view()
+
+
+# --- sign-out -----------------------------------------------------------------------------------
 
 
 def _session_logout(request: HttpRequest) -> None:
     session = getattr(request, "session", None)
     if session is not None and SESSION_KEY in session:
         auth_logout(request)
-
-
-def _allowed_redirect(request: HttpRequest, config: HostedUIConfig, url: str) -> bool:
-    return bool(
-        url_has_allowed_host_and_scheme(
-            url,
-            allowed_hosts={request.get_host(), *config.allowed_redirect_hosts},
-            require_https=request.is_secure(),
-        )
-    )
-
-
-# --- views --------------------------------------------------------------------------------------
-
-
-@never_cache
-@require_GET
-@_answers_errors(page=True)
-def login(request: HttpRequest) -> HttpResponse:
-    """Start a managed-login sign-in: redirect to Cognito with PKCE S256, ``state`` and ``nonce``.
-
-    ``?next=`` (a path, or a URL on an allowed host) is where the callback returns to.
-    """
-    config = _config()
-    next_url = request.GET.get("next") or config.login_redirect_url
-    if not _allowed_redirect(request, config, next_url):
-        raise UnsafeRedirectError()
-    attempt = config.client.authorization_request()
-    payload = signing.dumps(
-        # "t": when, in microseconds, to keep the newest attempts (the signature's own timestamp
-        # has whole seconds only).
-        {
-            "s": attempt.state,
-            "n": attempt.nonce,
-            "v": attempt.code_verifier,
-            "next": next_url,
-            "t": time.time_ns() // 1000,
-        },
-        salt=STATE_SALT,
-        compress=True,
-    )
-    response = HttpResponseRedirect(attempt.url)
-    callback_path = reverse("fastcognito:callback")
-    for name in _stale_attempts(request, config):
-        delete_cookie(response, request, config, name, path=callback_path)
-    # Lax at most: the callback is a top-level navigation from Cognito's site, which a Strict
-    # cookie would not follow.
-    set_cookie(
-        response,
-        request,
-        config,
-        config.state_cookie_name_for(attempt.state),
-        payload,
-        max_age=config.state_max_age,
-        path=callback_path,
-        samesite="None" if config.cookie_samesite == "None" else "Lax",
-    )
-    return response
-
-
-def _stale_attempts(request: HttpRequest, config: HostedUIConfig) -> list[str]:
-    """The state cookies ``login/`` drops before it adds one: the unreadable and expired ones,
-    and the oldest beyond ``MAX_PENDING_SIGNINS - 1``. Every pending attempt is a cookie sent to
-    the callback; unbounded, they grow the request past the server's header limit (431)."""
-    pending: list[tuple[int, str]] = []
-    stale: list[str] = []
-    for name, value in request.COOKIES.items():
-        if not value or not config.is_state_cookie_name(name):
-            continue
-        try:
-            payload = signing.loads(value, salt=STATE_SALT, max_age=config.state_max_age)
-        except (signing.BadSignature, ValueError):
-            stale.append(name)
-            continue
-        issued = payload.get("t") if isinstance(payload, dict) else None
-        pending.append((issued if isinstance(issued, int) else 0, name))
-    pending.sort(reverse=True)
-    stale.extend(name for _, name in pending[config.max_pending_signins - 1 :])
-    return stale
-
-
-@never_cache
-@require_GET
-@requires_csrf_token  # sends the CSRF cookie that the sign-in rotates, even without the middleware
-@sensitive_variables()
-def callback(request: HttpRequest) -> HttpResponse:
-    """Back from Cognito: check ``state``, exchange the code with the verifier, verify both
-    tokens (with the nonce), set the cookies, and go to ``next``. All of it, or nothing."""
-    _hide_secrets(request)
-    try:
-        config = _config()
-    except ConfigurationError as err:
-        return error_answer(request, err, page=True)
-    state = request.GET.get("state", "")
-    cookie_name = config.state_cookie_name_for(state) if state else None
-    try:
-        response = _callback(request, config, state, cookie_name)
-    except FastCognitoError as err:
-        logger.info("sign-in callback failed: %s", err.code)
-        response = error_answer(request, err, page=True)
-    if cookie_name is not None and cookie_name in request.COOKIES:
-        # Used once, whatever the outcome: a replayed callback finds no state.
-        delete_cookie(response, request, config, cookie_name, path=reverse("fastcognito:callback"))
-    return response
-
-
-def _callback(request: HttpRequest, config: HostedUIConfig, state: str, cookie_name: str | None) -> HttpResponse:
-    if cookie_name is None:
-        raise InvalidStateError("the callback has no state")
-    raw = request.COOKIES.get(cookie_name)
-    if not raw:
-        raise InvalidStateError("no sign-in attempt of this browser has this state")
-    try:
-        payload = signing.loads(raw, salt=STATE_SALT, max_age=config.state_max_age)
-    except signing.SignatureExpired as err:
-        raise InvalidStateError("the sign-in attempt has expired") from err
-    except signing.BadSignature as err:
-        raise InvalidStateError("the sign-in attempt's cookie is not ours") from err
-    if not (
-        isinstance(payload, dict)
-        and isinstance(payload.get("s"), str)
-        and hmac.compare_digest(payload["s"].encode(), state.encode())
-    ):
-        raise InvalidStateError("the state does not match this browser's sign-in attempt")
-    config.client.check_callback_error(request.GET)
-    code = request.GET.get("code")
-    if not code:
-        raise SignInRequestError("the callback has no code")
-    tokens = config.client.exchange_code(code, str(payload["v"]))
-    signed = _verify(config, tokens, str(payload["n"]))
-    _session_login(request, signed)
-    next_url = str(payload.get("next") or config.login_redirect_url)
-    if not _allowed_redirect(request, config, next_url):
-        next_url = config.login_redirect_url
-    response = HttpResponseRedirect(next_url)
-    _set_token_cookies(request, response, config, signed)
-    # A new sign-in, a new CSRF token: one planted in this browser before no longer works.
-    rotate_token(request)
-    return response
-
-
-@never_cache
-@require_POST
-@csrf_protect
-@_answers_errors(page=False)
-def refresh(request: HttpRequest) -> HttpResponse:
-    """New tokens from the refresh cookie. A refused refresh token clears every cookie (401)."""
-    config = _config()
-    refresh_token = request.COOKIES.get(config.refresh_cookie_name)
-    if not refresh_token:
-        raise NotSignedInError()
-    previous_user = token_owner(config, request.COOKIES.get(config.access_cookie_name))
-    try:
-        signed = _verify(config, config.client.refresh(refresh_token), None)
-    except (InvalidGrantError, TokenError) as err:
-        # 401, not the callback's 400: the credential (the refresh token) is what was refused.
-        response = error_answer(request, err, status=401)
-        clear_token_cookies(request, response, config)
-        return response
-    response = JsonResponse({"expires_in": signed.tokens.expires_in, "rotated": signed.tokens.refresh_token is not None})
-    _set_token_cookies(request, response, config, signed)
-    if previous_user is not None and previous_user != signed.access_claims.get("sub"):
-        rotate_token(request)  # the refresh token of another user than the access cookie's
-    return response
-
-
-@never_cache
-@require_POST
-@csrf_protect
-@_answers_errors(page=True)
-def logout(request: HttpRequest) -> HttpResponse:
-    """Revoke the refresh token, clear the cookies, and end the managed-login session at
-    Cognito's ``/logout``. A failed revocation still signs this browser out, and is logged.
-
-    With ``DENYLIST``, a sign-out whose revocation could not be stored (the cache is down or
-    full) is never reported as a success: every other step is done, and the answer is a 503
-    ``denylist_unavailable`` that still leads on to Cognito's ``/logout``."""
-    config = _config()
-    unrevoked = _revoke_access_token(request, config)
-    refresh_token = request.COOKIES.get(config.refresh_cookie_name)
-    if refresh_token:
-        try:
-            config.client.revoke(refresh_token)
-        except SignInError as err:
-            logger.warning("the refresh token could not be revoked at sign-out (%s): %s", err.code, err)
-    _session_logout(request)
-    logout_url = config.client.logout_url(config.logout_uri)
-    response: HttpResponse
-    if unrevoked is not None:
-        # Signed out here and at Cognito, but the access token stays valid until it expires.
-        detail = (
-            "You are signed out, but the sign-out could not be recorded: "
-            "your access token stays valid until it expires."
-        )
-        if _wants_json(request):
-            answer = {"detail": detail, "code": unrevoked.code, "logout_url": logout_url}
-            response = JsonResponse(answer, status=503)
-        else:
-            body = (
-                "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Signed out</title></head>"
-                f"<body><h1>Signed out</h1><p>{escape(detail)}</p>"
-                f"<p>Code: <code>{escape(unrevoked.code)}</code></p>"
-                f"<p><a href='{escape(logout_url)}'>Continue</a></p></body></html>"
-            )
-            response = HttpResponse(body, status=503, content_type="text/html; charset=utf-8")
-        response["Cache-Control"] = "no-store"
-    elif _wants_json(request):
-        response = JsonResponse({"logout_url": logout_url})
-    else:
-        response = HttpResponseRedirect(logout_url)
-    clear_token_cookies(request, response, config)
-    return response
 
 
 def _revoke_access_token(request: HttpRequest, config: HostedUIConfig) -> JWKSError | None:
@@ -471,8 +439,6 @@ def _revoke_access_token(request: HttpRequest, config: HostedUIConfig) -> JWKSEr
     Returns why a token that may still be valid could not be revoked (``denylist_unavailable``:
     the denylist could not be read or written; ``jwks_unavailable``: the keys could not be had),
     or ``None``. Never raises: the sign-out goes on regardless."""
-    from ..exceptions import DenylistUnavailableError
-
     verifier = config.access_verifier
     access_token = request.COOKIES.get(config.access_cookie_name)
     if verifier.denylist is None or not access_token:
@@ -556,47 +522,6 @@ def _credentials(request: HttpRequest) -> tuple[str, str]:
     ):
         raise SignInRequestError('the body must be {"username": "...", "password": "..."}')
     return username, password
-
-
-@never_cache
-@require_POST
-@csrf_protect
-@_answers_errors(page=False)
-def signin(request: HttpRequest) -> HttpResponse:
-    """Password sign-in: ``{"username", "password"}`` as JSON, through ``InitiateAuth``.
-
-    Sets the same cookies as the callback. Wrong passwords and unknown users get the same
-    answer. Each attempt is counted before Cognito is called, per (user name, address) and per
-    address, in Django's cache; past a limit the answer is 429, and with the cache down 503.
-    """
-    config = _config()
-    username, password = _credentials(request)
-    cache = caches[config.cache_alias]
-    pair_key, address_key = _throttle_keys(request, config, username)
-    # Counted first, atomically (django-axes's order): concurrent attempts each take their own
-    # count, so no more than the limit ever reach InitiateAuth.
-    _count_attempt(
-        config,
-        cache,
-        ((pair_key, config.signin_max_failures), (address_key, config.signin_max_failures_per_address)),
-    )
-    try:
-        tokens = config.client.initiate_auth(username, password)
-    except InvalidCredentialsError:
-        raise  # a wrong password: it stays counted
-    except Exception:
-        # A challenge means the password was right; Cognito down tested nothing.
-        _uncount(cache, (pair_key, address_key))
-        raise
-    _forget(cache, pair_key)
-    _uncount(cache, (address_key,))
-    signed = _verify(config, tokens, None)
-    _session_login(request, signed)
-    response = JsonResponse({"expires_in": signed.tokens.expires_in})
-    _set_token_cookies(request, response, config, signed)
-    # A new sign-in, a new CSRF token: one planted in this browser before no longer works.
-    rotate_token(request)
-    return response
 
 
 def _count_attempt(config: HostedUIConfig, cache: Any, limits: tuple[tuple[str, int], ...]) -> None:

@@ -11,14 +11,15 @@ from .permissions import HasGroup, HasScope
 
 
 def _register_openapi_extension() -> None:
-    # drf-spectacular finds extensions by their class definition. The app config imports the
-    # module at start-up; this covers projects that use the authentication class without the
-    # app, once Django's apps are ready (drf-spectacular cannot be imported before).
+    # drf-spectacular finds extensions by their class definition: importing the module registers
+    # it. drf-spectacular reads the REST_FRAMEWORK setting when imported, so only once settings
+    # exist, which they do whenever DRF itself loads this package (DEFAULT_AUTHENTICATION_CLASSES,
+    # a view). The Django layer (fastcognito.django) never imports DRF.
     import importlib.util
 
-    from django.apps import apps
+    from django.conf import settings
 
-    if apps.ready and importlib.util.find_spec("drf_spectacular") is not None:
+    if settings.configured and importlib.util.find_spec("drf_spectacular") is not None:
         from . import spectacular  # noqa: F401
 
 

@@ -1,8 +1,8 @@
 """``CognitoAuthentication``: DRF authentication by a Cognito token, with no database query.
 
-``authenticate()`` is a chain of small steps a subclass may override: ``get_header``,
-``get_raw_token``, ``get_claims``, ``get_user``, then the hook ``attach_attributes(user, request)``
-(Djognito's name and signature).
+``authenticate()`` is the chain of steps ``CognitoMiddleware`` runs too (``fastcognito.django.steps``):
+``get_header``, ``get_raw_token``, ``get_verifier``, ``get_claims``, ``get_user``, then the hook
+``attach_attributes(user, request)`` (Djognito's name and signature); a subclass may override any.
 """
 
 from __future__ import annotations
@@ -17,18 +17,11 @@ from rest_framework.request import Request
 from ..claims import Claims
 from ..exceptions import FastCognitoError, JWKSError, TokenError
 from ..django.client import principal_for
-from ..django.conf import FastCognitoSettings, fastcognito_settings
+from ..django.conf import fastcognito_settings
 from ..django.messages import message_for
-from ..django.tokens import (
-    RawToken,
-    RequestPolicy,
-    check_rejected_header_token,
-    find_token,
-    find_token_unchecked,
-    get_authorization_header,
-    request_policy,
-)
-from ..verifier import CognitoVerifier
+from ..django.responses import error_body
+from ..django.steps import TokenSteps
+from ..django.tokens import RequestPolicy, check_rejected_header_token, find_token_unchecked, request_policy
 
 if TYPE_CHECKING:
     from rest_framework.response import Response
@@ -39,7 +32,8 @@ logger = logging.getLogger("fastcognito.drf")
 
 
 def _detail(error: FastCognitoError) -> dict[str, Any]:
-    return {"detail": message_for(error.code), "code": error.code}
+    # The body every answer of the package has (fastcognito.django.responses).
+    return error_body(error)
 
 
 class InvalidToken(exceptions.AuthenticationFailed):
@@ -66,7 +60,7 @@ class KeysUnavailable(exceptions.APIException):
         self.wait = retry_after
 
 
-class CognitoAuthentication(BaseAuthentication):
+class CognitoAuthentication(TokenSteps, BaseAuthentication):
     """Authenticates ``Authorization: Bearer <token>`` (types from ``AUTH_HEADER_TYPES``) or the
     cookie ``COOKIE_NAME``. No token: ``None`` (anonymous; later authenticators still run).
     ``request.user`` becomes ``USER_CLASS(claims)`` and ``request.auth`` the ``Claims``. Unsafe
@@ -76,20 +70,12 @@ class CognitoAuthentication(BaseAuthentication):
     so the choice between 401 and 403) from the first authenticator.
     """
 
-    settings: FastCognitoSettings = fastcognito_settings
-    # Whether this class keeps every step as defined here; authenticate() then runs them inline
-    # (the same code, without six calls per request). Set again for each subclass.
-    _default_steps: bool = True
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        cls._default_steps = all(getattr(cls, step) is getattr(CognitoAuthentication, step) for step in _STEPS)
-
     def authenticate(self, request: Request) -> tuple[Any, Claims] | None:
         conf = self.settings
         default_steps = self._default_steps
         try:
             if default_steps:
+                # get_header(), get_raw_token() and get_claims(), inline.
                 django_request = request._request
                 header = django_request.META.get("HTTP_AUTHORIZATION")
                 # CognitoMiddleware, when it ran, left the token of this very header string.
@@ -123,6 +109,7 @@ class CognitoAuthentication(BaseAuthentication):
             self.enforce_csrf(request)
         try:
             if default_steps:
+                # get_user(), inline; attach_attributes() does nothing.
                 return principal_for(claims, conf.USER_CLASS), claims
             user = self.get_user(claims)
         except TokenError as err:
@@ -141,34 +128,6 @@ class CognitoAuthentication(BaseAuthentication):
     def _policy(self) -> RequestPolicy:
         return request_policy(self.settings)
 
-    # --- steps -------------------------------------------------------------------------------
-
-    def get_header(self, request: Request) -> str | None:
-        """The ``Authorization`` header, or ``None``."""
-        return get_authorization_header(request)
-
-    def get_raw_token(self, request: Request) -> RawToken | None:
-        """The token from the header (one of our types), else from the cookie, else ``None``.
-
-        Raises ``MalformedTokenError`` for a header of our type without a well-formed token.
-        """
-        return find_token(request, self._policy(), self.get_header(request))
-
-    def get_verifier(self) -> CognitoVerifier:
-        return self.settings.verifier
-
-    def get_claims(self, raw_token: RawToken) -> Claims:
-        """Verify the token; raises ``TokenError`` (401) or ``JWKSError`` (503)."""
-        return self.get_verifier().verify(raw_token.value)
-
-    def get_user(self, claims: Claims) -> Any:
-        """``USER_CLASS(claims)`` (``CognitoUser`` by default, no database query), or a
-        ``CognitoClient`` for a machine-to-machine token."""
-        return principal_for(claims, self.settings.USER_CLASS)
-
-    def attach_attributes(self, user: Any, request: Request) -> None:
-        """Hook with Djognito's name and signature: add attributes or permissions to ``user``."""
-
     def enforce_csrf(self, request: Request) -> None:
         """CSRF validation for every token not from ``Authorization`` (a cookie, the ALB's header),
         exactly as DRF's ``SessionAuthentication`` does it."""
@@ -182,9 +141,6 @@ class CognitoAuthentication(BaseAuthentication):
         reason = check.process_view(request, None, (), {})
         if reason:
             raise exceptions.PermissionDenied(f"CSRF Failed: {reason}")
-
-
-_STEPS = ("get_header", "get_raw_token", "get_verifier", "get_claims", "get_user", "attach_attributes")
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

@@ -4,8 +4,7 @@
 custom header type); ``CognitoCookie`` (an ``apiKey`` in a cookie) is added when ``COOKIE_NAME`` is
 set, as an alternative. The descriptions name the token use the settings require.
 
-Imported by the app config ``fastcognito.django`` when drf-spectacular is installed; defining the
-class registers it.
+Imported by ``fastcognito.drf`` when drf-spectacular is installed; defining the class registers it.
 """
 
 from __future__ import annotations

@@ -239,3 +239,111 @@ def test_bad_machine_clients_is_e143(value: Any) -> None:
             fastcognito_settings.build_verifier()
     with override_settings(FASTCOGNITO={"USER_POOL_ID": POOL_ID, "CLIENT_ID": CLIENT_ID, "MACHINE_CLIENTS": "*"}):
         assert checks.run_checks(tags=["fastcognito"]) == []
+
+
+# --- the refusal's cost: local keys, both twins -------------------------------------------------
+
+
+@pytest.fixture
+def twin_verifier(twin: Any, fastcognito_config: Any) -> Iterator[Any]:
+    """FASTCOGNITO with ``overrides`` applied, served by the twin under test."""
+
+    def apply(**overrides: Any) -> Any:
+        fastcognito_config(**overrides)
+        fastcognito_settings.reload()
+        fastcognito_settings._verifier = twin.verifier(
+            fastcognito_settings.USER_POOL_ID, **fastcognito_settings.verifier_options()
+        )
+        return fastcognito_settings._verifier
+
+    yield apply
+    fastcognito_settings.reload()
+
+
+def local_machine_token(tokens: Any, client_id: str) -> str:
+    from conftest import _DROP
+
+    # What Cognito's client_credentials grant issues: no username, no groups, sub = client_id.
+    claims = {"username": _DROP, "cognito:groups": _DROP, "sub": client_id, "client_id": client_id}
+    return str(tokens.access(**claims))
+
+
+def everywhere(token: str) -> list[Any]:
+    """The DRF class and the middleware (sync and async), each asked twice: cold, then again."""
+    header = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+    async def protected_async() -> Any:
+        # An ASGI request takes its headers from headers=, not from HTTP_* keywords.
+        authorization = {"Authorization": f"Bearer {token}"}
+        return await AsyncClient().get("/plain/async-protected/", headers=authorization)
+
+    answers = []
+    for _ in range(2):
+        answers += [
+            Client().get("/drf/whoami/", **header),
+            Client().get("/plain/protected/", **header),
+            async_to_sync(protected_async)(),
+        ]
+    return answers
+
+
+@pytest.mark.django_db
+def test_machine_tokens_are_refused_without_a_per_request_check(
+    twin_verifier: Any, tokens: Any
+) -> None:
+    from conftest import CLIENT_ID
+
+    verifier = twin_verifier()  # MACHINE_CLIENTS: () by default
+    # No per-use hook: a cache hit of any token calls nothing outside the core.
+    assert fastcognito_settings.verifier_options().get("custom_check") is None
+    machine = local_machine_token(tokens, CLIENT_ID)
+    for answer in everywhere(machine):
+        where = (answer.request.get("PATH_INFO", answer.request.get("path")), answer.content)
+        assert answer.status_code == 401, where
+        assert answer.json()["code"] == "machine_token_refused", where
+        assert answer["WWW-Authenticate"] == 'Bearer realm="api", error="invalid_token"'
+    assert verifier.cache_info().size == 0  # a refusal is never cached: asked again each time
+    user = tokens.access()
+    for answer in everywhere(user):
+        assert answer.status_code == 200, answer.content
+    assert verifier.cache_info().hits >= 5
+
+
+@pytest.mark.django_db
+def test_machine_clients_allow_theirs_and_refuse_others_on_every_use(
+    twin_verifier: Any, tokens: Any
+) -> None:
+    from conftest import CLIENT_ID, OTHER_CLIENT_ID
+
+    verifier = twin_verifier(CLIENT_ID=[CLIENT_ID, OTHER_CLIENT_ID], MACHINE_CLIENTS=[OTHER_CLIENT_ID])
+    for answer in everywhere(local_machine_token(tokens, CLIENT_ID)):
+        assert (answer.status_code, answer.json()["code"]) == (401, "machine_token_refused")
+    allowed = local_machine_token(tokens, OTHER_CLIENT_ID)
+    answers = everywhere(allowed)
+    assert [answer.status_code for answer in answers] == [200] * 6
+    assert answers[0].json()["class"] == answers[3].json()["class"] == "CognitoClient"
+    assert verifier.cache_info().size == 1 and verifier.cache_info().hits == 5
+
+
+def test_a_cache_hit_calls_nothing_of_the_django_layer(twin_verifier: Any, tokens: Any) -> None:
+    import os
+
+    import fastcognito.django
+
+    verifier = twin_verifier()
+    token = tokens.access()
+    verifier.verify(token)
+    django_layer = os.path.dirname(fastcognito.django.__file__)
+    called: list[str] = []
+
+    def profile(frame: Any, event: str, arg: Any) -> None:
+        if event == "call" and frame.f_code.co_filename.startswith(django_layer):
+            called.append(frame.f_code.co_name)
+
+    sys.setprofile(profile)
+    try:
+        verifier.verify(token)
+    finally:
+        sys.setprofile(None)
+    assert verifier.cache_info().hits == 1
+    assert called == []

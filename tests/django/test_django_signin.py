@@ -38,7 +38,7 @@ from signin_support import (
     state_cookie_name,
 )
 
-from fastcognito.django.views import STATE_SALT
+from fastcognito.django.cookies import STATE_SALT
 
 pytestmark = pytest.mark.slow
 

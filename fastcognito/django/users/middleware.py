@@ -57,10 +57,12 @@ from ...exceptions import (
     SignInError,
     TokenError,
 )
-from ...oauth import SignedIn, verify_token_set
+from ...oauth import SignedIn
 from ..conf import fastcognito_settings
+from ..cookies import clear_token_cookies, set_token_cookies
 from ..hosted_ui import HostedUIConfig, hosted_ui_config_or_none
-from ..middleware import _anonymous_user, _set_user
+from ..middleware import anonymous_user, set_user
+from ..signin import verify_tokens
 
 __all__ = ["SESSION_SIGNIN_KEY", "SessionRefreshMiddleware", "bind_session"]
 
@@ -259,11 +261,7 @@ def _refresh(request: HttpRequest, config: HostedUIConfig, sign_in: _SignIn) -> 
     if sign_in.refresh is None:
         return _end(request, "its sign-in has no refresh token")
     try:
-        signed = verify_token_set(
-            config.client.refresh(sign_in.refresh),
-            access_verifier=config.access_verifier,
-            id_verifier=config.id_verifier,
-        )
+        signed = verify_tokens(config, config.client.refresh(sign_in.refresh))
         claims = signed.id_claims or signed.access_claims
         if identity_issuer(claims.issuer) != sign_in.iss or claims.sub != sign_in.sub:
             return _end(request, "the refreshed tokens are another user's")
@@ -287,15 +285,13 @@ def _refresh(request: HttpRequest, config: HostedUIConfig, sign_in: _SignIn) -> 
         session.save()
     except UpdateError:
         return _end(request, "it ended in another request")
-    _set_user(request, user)
+    set_user(request, user)
     if rotated is None:
         return None
 
     def keep_cookies(response: HttpResponse) -> HttpResponse:
         # The browser's refresh cookie holds the token that was just rotated away.
-        from ..views import _set_token_cookies
-
-        _set_token_cookies(request, response, config, signed)
+        set_token_cookies(request, response, config, signed)
         return response
 
     return keep_cookies
@@ -307,14 +303,12 @@ def _refresh(request: HttpRequest, config: HostedUIConfig, sign_in: _SignIn) -> 
 def _end(request: HttpRequest, reason: str) -> Finish | None:
     logger.info("a session login ended: %s", reason)
     auth_logout(request)
-    _set_user(request, _anonymous_user())
+    set_user(request, anonymous_user())
     config = hosted_ui_config_or_none()
     if config is None:
         return None
 
     def clear_cookies(response: HttpResponse) -> HttpResponse:
-        from ..views import clear_token_cookies
-
         clear_token_cookies(request, response, config)
         return response
 
@@ -324,5 +318,5 @@ def _end(request: HttpRequest, reason: str) -> Finish | None:
 def _anonymous(request: HttpRequest, error: FastCognitoError | None) -> Finish | None:
     if error is not None:
         logger.warning("a session login cannot be checked (%s): the request goes on anonymous", error.code)
-    _set_user(request, _anonymous_user())
+    set_user(request, anonymous_user())
     return None

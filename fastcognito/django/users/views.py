@@ -26,8 +26,7 @@ from ...claims import Claims
 from ...exceptions import JWKSError, MalformedTokenError, TokenError, UserRefusedError
 from ...verifier import CognitoVerifier
 from ..conf import DERIVED, NOT_BUILT, fastcognito_settings
-from ..messages import message_for
-from ..middleware import error_response
+from ..responses import error_response, refused_response
 from ..tokens import get_authorization_header, parse_authorization_header
 from .config import replica_config
 
@@ -149,7 +148,7 @@ def exchange_token(request: HttpRequest) -> HttpResponse:
         pair = issue_pair(user, claims)
     except UserRefusedError as err:
         logger.info("token exchange refused the user: %s", err)
-        return JsonResponse({"detail": str(message_for(err.code)), "code": err.code}, status=403)
+        return refused_response(err)
     except (TokenError, JWKSError) as err:
         logger.debug("token exchange rejected the token: %s", err.code)
         return error_response(err)

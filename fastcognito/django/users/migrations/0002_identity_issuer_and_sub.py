@@ -1,4 +1,4 @@
-"""Identities keyed by the issuer and ``sub`` together (issue 17, finding 5).
+"""Identities keyed by the issuer and ``sub`` together (docs/replica.md).
 
 A ``sub`` is unique only within its issuer: with another identity provider trusted beside the
 pool (an ALB's OpenID Connect provider), a user of that provider could present a pool user's
