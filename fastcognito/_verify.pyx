@@ -873,6 +873,8 @@ cdef enum:
 # A name slot and its id change together, with nothing that can run Python code in between.
 cdef list _MEMO = [None] * (2 * _MEMO_MEMBERS)
 cdef unsigned char _MEMO_IDS[_MEMO_MEMBERS]
+# How many name slots of _MEMO have ever been filled.
+cdef Py_ssize_t _MEMO_FILLED = 0
 # The value of each slot of _MEMO that holds an int (set with it): compared in C, no call.
 cdef long long _MEMO_INTS[2 * _MEMO_MEMBERS]
 # How many members the last payload had: the size of the next dict.
@@ -883,6 +885,24 @@ cdef Py_ssize_t _LAST_MEMBERS = 0
 # tuple, read once per parse, so its three parts always belong together.
 cdef tuple _TEMPLATE = None
 cdef unsigned char _GROUPS_ID = _CHECKED_NAMES.index(CLAIM_GROUPS) + 1
+
+
+cdef int _memo_swap(list memo, Py_ssize_t a, Py_ssize_t b) except -1:
+    # Slots a and b of _MEMO trade names, values, ids and ints, with nothing in between that can
+    # run Python code (each object is held here while it moves).
+    cdef object name = memo[2 * a]
+    cdef object value = memo[2 * a + 1]
+    cdef unsigned char cid = _MEMO_IDS[a]
+    cdef long long integer = _MEMO_INTS[2 * a + 1]
+    memo[2 * a] = memo[2 * b]
+    memo[2 * a + 1] = memo[2 * b + 1]
+    _MEMO_IDS[a] = _MEMO_IDS[b]
+    _MEMO_INTS[2 * a + 1] = _MEMO_INTS[2 * b + 1]
+    memo[2 * b] = name
+    memo[2 * b + 1] = value
+    _MEMO_IDS[b] = cid
+    _MEMO_INTS[2 * b + 1] = integer
+    return 0
 
 
 cdef object _fast_array(const unsigned char* s, Py_ssize_t n, Py_ssize_t* pos, unsigned char* kind,
@@ -954,7 +974,7 @@ cdef object _fast_json_object(const unsigned char* s, Py_ssize_t n, _ClaimKinds*
     _fast_array). Anything else returns _NOT_HANDLED and goes to the json module, so the two
     agree by construction.
     """
-    global _LAST_MEMBERS, _TEMPLATE
+    global _LAST_MEMBERS, _TEMPLATE, _MEMO_FILLED
     cdef Py_ssize_t pos = 1
     cdef Py_ssize_t end
     cdef Py_ssize_t index = 0
@@ -992,6 +1012,17 @@ cdef object _fast_json_object(const unsigned char* s, Py_ssize_t n, _ClaimKinds*
         if memoized:
             candidate = memo[index]
             end = _memo_end(candidate, s, n, pos + 1)
+            if end < 0:
+                # Payloads of one pool differ in shape (a claim more or less shifts the rest):
+                # the name may sit in a later slot. Found there, the two slots trade places, so
+                # the names and the repeated values stay shared between the claims of every
+                # token, as the cache holds them, whatever the order of the payloads.
+                for j in range(pair + 1, _MEMO_FILLED):
+                    end = _memo_end(memo[2 * j], s, n, pos + 1)
+                    if end >= 0:
+                        _memo_swap(memo, pair, j)
+                        candidate = memo[index]
+                        break
         if end >= 0:
             key = candidate
             cid = _MEMO_IDS[pair]
@@ -1002,6 +1033,11 @@ cdef object _fast_json_object(const unsigned char* s, Py_ssize_t n, _ClaimKinds*
             key = _ascii_str(s + pos + 1, end - pos - 1)
             cid = _checked_id(s + pos + 1, end - pos - 1)
             if memoized:
+                if pair < _MEMO_FILLED and _MEMO_FILLED < _MEMO_MEMBERS:
+                    # A new name: what this slot held moves to the first free one, not away.
+                    _memo_swap(memo, pair, _MEMO_FILLED)
+                if _MEMO_FILLED < _MEMO_MEMBERS:
+                    _MEMO_FILLED += 1
                 memo[index] = key
                 _MEMO_IDS[pair] = cid
         if templated >= 0 and (

@@ -625,6 +625,11 @@ class VerifierCore:
             raise InvalidTokenUseError(
                 claim=CLAIM_TOKEN_USE, actual=token_use, expected=self._token_use or sorted(TOKEN_USES)
             )
+        # The cache keeps these claims: the verifier's own issuer and token_use strings (equal,
+        # just checked) replace the payload's copies, which every entry would otherwise hold.
+        decoded[CLAIM_ISS] = issuer
+        if self._token_use is not None:
+            decoded[CLAIM_TOKEN_USE] = self._token_use
         clients = self._clients
         if clients is not None:
             if token_use == "access":

@@ -1,7 +1,8 @@
 """``Claims``: the verified, read-only claims of one token.
 
-A leaf module (it imports nothing of fastcognito), so both twins can build ``Claims``. One
-instance is shared by every cache hit of its token, which is why it cannot be changed.
+A leaf module (of fastcognito it imports only the shared literals), so both twins can build
+``Claims``. One instance is shared by every cache hit of its token, which is why it cannot be
+changed.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import copy
 import json
 from collections.abc import Iterator, Mapping
 from typing import Any, NoReturn
+
+from ._constants import CLAIM_GROUPS
 
 __all__ = ["Claims"]
 
@@ -22,6 +25,12 @@ _PENDING = frozenset({bytes, list, dict})
 _ABSENT: Any = object()
 _NO_SCOPE: frozenset[str] = frozenset()
 _EMPTY_PIECE = frozenset({""})
+# One str per group name for the whole process, shared by the Claims of every token that names
+# it: users share their groups, and a cache of 200-group tokens held a copy of each name per
+# entry (12 kB each) once the groups were read. Bounded: past the bound, names already here are
+# still shared and new ones are not added (Cognito caps a group name at 128 characters).
+_GROUP_NAMES: dict[str, str] = {}
+_GROUP_NAMES_MAX = 4096
 
 
 def split_scope(scope: str) -> frozenset[str]:
@@ -163,6 +172,10 @@ class Claims(Mapping[str, Any]):
         # The read-only form of a pending value, stored in its place. Idempotent: two threads
         # racing here store equal values, and replacing a key's value never resizes the dict.
         frozen = freeze(json.loads(value) if type(value) is bytes else value)
+        if key == CLAIM_GROUPS and type(frozen) is tuple:
+            # Through C-level calls alone: one dict operation a name.
+            share = _GROUP_NAMES.setdefault if len(_GROUP_NAMES) < _GROUP_NAMES_MAX else _GROUP_NAMES.get
+            frozen = tuple(map(share, frozen, frozen))
         self._data[key] = frozen
         return frozen
 

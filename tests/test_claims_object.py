@@ -317,3 +317,30 @@ def test_threads_reading_one_cached_claims_first_agree(
             assert seen == [expected] * 8
     finally:
         sys.setswitchinterval(previous)
+
+
+def test_cached_claims_share_what_tokens_repeat(
+    make_verifier: MakeVerifier, tokens: TokenFactory, DROP: Any
+) -> None:
+    # Each cache entry holds its claims: the issuer and token_use of every token of the pool are
+    # one str, whatever the shape of the payloads before (a claim more or less shifts the rest).
+    verify = make_verifier(client_id=CLIENT_ID, token_use="access", clock=lambda: NOW).verify
+    shapes = [{}, {"cognito:groups": DROP}, {"custom:extra": "x"}, {}, {"cognito:groups": DROP}]
+    found = [
+        verify(tokens.access(now=NOW, sub=f"user-{index}", username=f"u{index}", **shape))
+        for index, shape in enumerate(shapes)
+    ]
+    assert len({id(claims["iss"]) for claims in found}) == 1
+    assert len({id(claims["token_use"]) for claims in found}) == 1
+    assert [claims["sub"] for claims in found] == [f"user-{index}" for index in range(len(shapes))]
+
+
+def test_group_names_are_shared_between_tokens_once_read(
+    verify: Callable[[str], Claims], tokens: TokenFactory
+) -> None:
+    groups = [f"dept-{index:03d}" for index in range(50)]
+    first = verify(tokens.access(now=NOW, sub="one", **{"cognito:groups": groups}))
+    second = verify(tokens.access(now=NOW, sub="two", **{"cognito:groups": list(reversed(groups))}))
+    assert first.groups == tuple(groups) and second.groups == tuple(reversed(groups))
+    assert all(a is b for a, b in zip(first.groups, reversed(second.groups)))
+    assert second["cognito:groups"] is second["cognito:groups"]
