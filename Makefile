@@ -18,7 +18,7 @@ PYTEST_ARGS ?=
 NOX_ARGS ?=
 
 .PHONY: venv install ministack system-packages test test-core bench bench-deps bench-tools bench-compare bench-node bench-e2e \
-	bench-chart bench-instructions bench-e2e-instructions demo lock typecheck clean fuzz soak test-asan \
+	bench-chart bench-instructions bench-e2e-instructions bench-population demo lock typecheck clean fuzz soak test-asan \
 	wheels test-wheels test-all release-tools release-check scale docs docs-tools signin-local settings-doc
 
 venv: $(DEPS_STAMP)
@@ -92,6 +92,16 @@ bench: install bench-deps
 	$(VENV)/bin/pytest benchmarks --benchmark-columns=min,median,mean,rounds --benchmark-timer=time.process_time \
 		--benchmark-json=$(BENCH_RESULTS)/bench-$$(date -u +%Y-%m-%dT%H%MZ).json $(PYTEST_ARGS) ; \
 	status=$$?; [ $$status -eq 5 ] && { echo "no benchmarks collected"; exit 1; }; exit $$status
+
+# A Zipf-distributed stream of requests from 100,000 users whose tokens are refreshed hourly,
+# through the default verifier at several cache sizes, both twins: hit rate, mean CPU per request,
+# bytes per cache entry (tracemalloc). Genuine RS256 tokens, signed once and kept under
+# .bench/population (the first run signs some 140,000: about 2 minutes a core; POPULATION_ARGS=
+# "--jobs 2" uses two). Then about 10 minutes. Results in benchmarks/results/population-*.json;
+# `make test` runs a tiny population (tests/test_bench_population.py).
+POPULATION_ARGS ?=
+bench-population: install
+	$(PY) benchmarks/population.py --out $(BENCH_RESULTS) $(POPULATION_ARGS)
 
 # Differential fuzzing of the twins (tests/fuzz/) for FUZZ_SECONDS: new inputs go to
 # FUZZ_DIR/corpus, crashes and divergences to FUZZ_DIR/crash-*. `make test` runs a 60 s slice.
