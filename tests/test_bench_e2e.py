@@ -1,7 +1,7 @@
 """The end-to-end load test's set-up still works, without the load: the example project starts
-under gunicorn on 127.0.0.1 with each authentication class of `make bench-e2e`, and each answers
-200 to good tokens and 401 to none, an expired one and a forged one (benchmarks/e2e/run.py
---check-only raises otherwise); a server without the compiled hot path is refused; the callgrind
+under gunicorn on 127.0.0.1 with each authentication class of `make bench-e2e`, and under uvicorn
+with its async view behind CognitoMiddleware, and each answers 200 to good tokens and 401 to none,
+an expired one and a forged one (benchmarks/e2e/run.py --check-only raises otherwise); a server without the compiled hot path is refused; the callgrind
 count of a whole server runs on a short slice. Nothing is timed here."""
 
 from __future__ import annotations
@@ -40,6 +40,20 @@ def test_every_e2e_variant_answers_correctly_under_gunicorn() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     for auth in ("fastcognito", "pyjwt", "djognito"):
         assert f"gunicorn sync / {auth}: answers checked" in result.stdout, result.stdout
+
+
+@pytest.mark.slow
+def test_the_async_view_behind_cognito_middleware_answers_correctly_under_uvicorn() -> None:
+    result = subprocess.run(
+        [sys.executable, "-W", "error", str(RUN), "--check-only", "--servers", "uvicorn", "--distinct-tokens", "8"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "uvicorn / fastcognito: answers checked" in result.stdout, result.stdout
+    # ASGI servers run the cached-token variant of fastcognito only.
+    assert "uvicorn / pyjwt" not in result.stdout
 
 
 def test_run_refuses_a_run_longer_than_30_seconds() -> None:
