@@ -55,10 +55,10 @@ def test_hit_returns_the_same_claims_object(make_verifier: MakeVerifier, tokens:
     verifier = make_verifier(clock=Clock(NOW))
     token = user_token(tokens, 1)
     first = verifier.verify(token)
-    assert verifier.cache_info() == CacheInfo(hits=0, misses=1, size=1, maxsize=4096)
+    assert verifier.cache_info() == CacheInfo(hits=0, misses=1, size=1, maxsize=16384)
     second = verifier.verify(token)
     assert second is first
-    assert verifier.cache_info() == CacheInfo(hits=1, misses=1, size=1, maxsize=4096)
+    assert verifier.cache_info() == CacheInfo(hits=1, misses=1, size=1, maxsize=16384)
 
 
 def test_cache_info_counts(make_verifier: MakeVerifier, tokens: TokenFactory) -> None:
@@ -77,10 +77,10 @@ def test_clear_cache(make_verifier: MakeVerifier, tokens: TokenFactory) -> None:
     token = user_token(tokens, 1)
     first = verifier.verify(token)
     verifier.clear_cache()
-    assert verifier.cache_info() == (0, 0, 0, 4096)
+    assert verifier.cache_info() == (0, 0, 0, 16384)
     again = verifier.verify(token)
     assert again is not first and again == first
-    assert verifier.cache_info() == (0, 1, 1, 4096)
+    assert verifier.cache_info() == (0, 1, 1, 16384)
 
 
 def test_expired_entry_is_never_returned(make_verifier: MakeVerifier, tokens: TokenFactory) -> None:
@@ -189,7 +189,7 @@ def test_failures_are_not_cached(make_verifier: MakeVerifier, tokens: TokenFacto
     for _ in range(3):
         with pytest.raises(MissingGroupError):
             strict.verify(token)
-    assert strict.cache_info() == (0, 3, 0, 4096)
+    assert strict.cache_info() == (0, 3, 0, 16384)
     # Each verifier has its own cache: accepted (and cached) by one is still rejected by the other.
     accepted = lenient.verify(token)
     assert lenient.verify(token) is accepted
