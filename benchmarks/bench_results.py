@@ -14,9 +14,11 @@ import datetime
 import importlib.metadata
 import platform
 import statistics
+import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 # The distributions whose versions decide the figures; each is printed and saved with them.
@@ -165,6 +167,7 @@ class Results:
     def as_json(self) -> dict[str, Any]:
         return {
             "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "commit": commit(),
             "machine": {
                 "processor": _cpu_name(),
                 "machine": platform.machine(),
@@ -173,6 +176,20 @@ class Results:
             "versions": versions(),
             "rows": [{**asdict(row), "ratio": self.ratio(row)} for row in self.ordered()],
         }
+
+
+def commit() -> str:
+    """The short commit of the tree measured (its uncommitted changes are not shown), or "unknown"."""
+    try:
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=Path(__file__).resolve().parent,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
 
 
 def _cpu_name() -> str:

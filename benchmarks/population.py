@@ -47,7 +47,6 @@ import os
 import random
 import statistics
 import struct
-import subprocess
 import sys
 import threading
 import time
@@ -64,7 +63,7 @@ BENCHMARKS = Path(__file__).resolve().parent
 REPO = BENCHMARKS.parent
 sys.path.insert(0, str(BENCHMARKS))
 
-from bench_results import _cpu_name, versions
+from bench_results import _cpu_name, commit, versions
 from bench_tokens import BIG_GROUPS, CLIENT_ID, ISSUER, KID, POOL_ID, b64url
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
@@ -512,15 +511,6 @@ def memory(
     return Memory(twin, shape, count, verified / count, read / count, parts)
 
 
-def _commit() -> str:
-    try:
-        return subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def mixed_bytes_per_entry(memories: list[Memory]) -> dict[str, float]:
     """Bytes per entry of each twin over the population's mix (one token in BIG_EVERY is 5 kB)."""
     mixed: dict[str, float] = {}
@@ -622,7 +612,7 @@ def main(argv: list[str] | None = None) -> int:
     now = datetime.datetime.now(datetime.timezone.utc)
     report = {
         "date": now.isoformat(timespec="seconds"),
-        "commit": _commit(),
+        "commit": commit(),
         "machine": {"processor": _cpu_name(), "cpus": os.cpu_count(), "load": os.getloadavg()},
         "versions": versions(),
         "population": {**asdict(population), "distinct_tokens": len(tokens), "batch": BATCH},

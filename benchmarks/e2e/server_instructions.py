@@ -25,6 +25,7 @@ import concurrent.futures
 import datetime
 import http.client
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -206,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
             json.dumps(
                 {
                     "date": now.isoformat(timespec="seconds"),
+                    "commit": run.commit(),
+                    "machine": {"processor": run._cpu_name(), "cpus": os.cpu_count()},
                     "server": "gunicorn sync, 1 worker",
                     "versions": {**run.versions(), **run._server_versions()},
                     "settings": {"requests": args.requests, "warm": args.warm},
