@@ -367,8 +367,10 @@ def markdown(
     if population:
         mixed = population.get("bytes_per_entry_mixed", {})
         population_lines = [
-            "| twin | cache_size | hit rate | mean CPU per request (us) | x raw RSA verify | "
-            "cache memory (MB) |",
+            (
+                "| twin | cache_size | hit rate | mean CPU per request (us) | x raw RSA verify | "
+                "cache memory (MB) |"
+            ),
             "|---|---:|---:|---:|---:|---:|",
         ]
         for run in population["replays"]:

@@ -418,7 +418,7 @@ def check_stream(twin: str, stream: Stream, tokens: dict[tuple[int, int], str], 
 
     # In the order they were issued: the clock only moves forward, as the key set's trust does.
     for item in sorted(tokens.items(), key=issued):
-        (user, index), token = item
+        (user, _), token = item
         clock.now = issued(item) + 1
         try:
             claims = verifier.verify(token)

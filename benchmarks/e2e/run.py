@@ -52,7 +52,7 @@ BENCHMARKS = E2E.parent
 REPO = BENCHMARKS.parent
 sys.path.insert(0, str(BENCHMARKS))
 
-from bench_results import _cpu_name, versions  # noqa: E402
+from bench_results import _cpu_name, commit, versions  # noqa: E402
 from bench_tokens import CLIENT_ID, POOL_ID, REGION, BenchToken  # noqa: E402
 from peers import PeerKeys, peer_keys  # noqa: E402
 
@@ -407,7 +407,8 @@ def main(argv: list[str] | None = None) -> int:
         json.dumps(
             {
                 "date": now.isoformat(timespec="seconds"),
-                "machine": {"processor": _cpu_name(), "cpus": os.cpu_count()},
+                "commit": commit(),
+                "machine": {"processor": _cpu_name(), "cpus": os.cpu_count(), "load": os.getloadavg()},
                 "versions": {**versions(), **_server_versions()},
                 "settings": {
                     "seconds": args.seconds,
