@@ -178,14 +178,17 @@ bench-e2e-instructions: install bench-tools
 	$(PY) benchmarks/e2e/server_instructions.py --out $(BENCH_RESULTS) $(BENCH_E2E_INSTRUCTIONS_ARGS)
 
 # docs/benchmarks.png and the tables of docs/benchmarks.md from saved JSON (no benchmark runs): the newest
-# runs, or BENCH_JSON=... / E2E_JSON=... / E2E_INSTRUCTIONS_JSON=... (docs/benchmarks.md names the files it shows).
+# runs, or BENCH_JSON=... / E2E_JSON=... / E2E_INSTRUCTIONS_JSON=... / POPULATION_JSON=...
+# (docs/benchmarks.md names the files it shows).
 BENCH_JSON ?=
 E2E_JSON ?=
 E2E_INSTRUCTIONS_JSON ?=
+POPULATION_JSON ?=
 bench-chart: bench-tools
 	$(PY) benchmarks/chart.py --results $(BENCH_RESULTS) --out docs/benchmarks.png --markdown \
 		$(if $(BENCH_JSON),--bench $(BENCH_JSON)) $(if $(E2E_JSON),--e2e $(E2E_JSON)) \
-		$(if $(E2E_INSTRUCTIONS_JSON),--e2e-instructions $(E2E_INSTRUCTIONS_JSON))
+		$(if $(E2E_INSTRUCTIONS_JSON),--e2e-instructions $(E2E_INSTRUCTIONS_JSON)) \
+		$(if $(POPULATION_JSON),--population $(POPULATION_JSON))
 
 # Instructions per verify and per request, counted by callgrind (needs the Debian package
 # valgrind): steady where timings on a shared machine are not. Not part of `make test`.

@@ -93,6 +93,8 @@ class Results:
     def __init__(self) -> None:
         # Keyed by (group, name): one verifier appears in several groups under one name.
         self.rows: dict[tuple[str, str], Row] = {}
+        # The tree measured: read before the run, which a commit made meanwhile must not rename.
+        self.commit = commit()
 
     def record(
         self,
@@ -167,7 +169,7 @@ class Results:
     def as_json(self) -> dict[str, Any]:
         return {
             "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-            "commit": commit(),
+            "commit": self.commit,
             "machine": {
                 "processor": _cpu_name(),
                 "machine": platform.machine(),

@@ -574,6 +574,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.users < 1 or args.requests < BATCH or args.hours <= 0 or args.memory_entries < 1:
         parser.error(f"--users, --hours and --memory-entries must be positive, --requests at least {BATCH}")
 
+    measured = commit()  # before the run, which a commit made meanwhile must not rename
     population = Population(args.users, args.requests, args.hours, args.zipf, args.seed)
     stream = Stream(population)
     store = TokenStore(args.token_dir / f"tokens-{population.fingerprint}")
@@ -612,7 +613,7 @@ def main(argv: list[str] | None = None) -> int:
     now = datetime.datetime.now(datetime.timezone.utc)
     report = {
         "date": now.isoformat(timespec="seconds"),
-        "commit": commit(),
+        "commit": measured,
         "machine": {"processor": _cpu_name(), "cpus": os.cpu_count(), "load": os.getloadavg()},
         "versions": versions(),
         "population": {**asdict(population), "distinct_tokens": len(tokens), "batch": BATCH},

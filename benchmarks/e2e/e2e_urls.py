@@ -5,14 +5,15 @@ fastcognito the server runs."""
 
 from __future__ import annotations
 
-import fastcognito
 from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
-from fastcognito.django import cognito_login_required
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+import fastcognito
+from fastcognito.django import cognito_login_required
 
 
 class Authenticated(APIView):

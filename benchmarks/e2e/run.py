@@ -343,6 +343,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.check_only and shutil.which("wrk") is None:
         parser.error("wrk is missing (Debian package wrk)")
 
+    measured = commit()  # before the run, which a commit made meanwhile must not rename
     bench_token = BenchToken()
     distinct = [token for token, _, _ in bench_token.distinct(args.distinct_tokens)]
     runs: list[LoadRun] = []
@@ -407,7 +408,7 @@ def main(argv: list[str] | None = None) -> int:
         json.dumps(
             {
                 "date": now.isoformat(timespec="seconds"),
-                "commit": commit(),
+                "commit": measured,
                 "machine": {"processor": _cpu_name(), "cpus": os.cpu_count(), "load": os.getloadavg()},
                 "versions": {**versions(), **_server_versions()},
                 "settings": {
