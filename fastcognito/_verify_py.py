@@ -43,7 +43,6 @@ from ._constants import (
     TOKEN_USES,
 )
 from ._validate import reject_constant, unique_object
-from .claims import _DATA_SLOT as _CLAIMS_DATA_SLOT
 from .claims import Claims, split_scope
 from .exceptions import (
     ConfigurationError,
@@ -72,6 +71,9 @@ __all__ = [
 # Claims over a dict decoded and checked here, without Claims.__init__, which would freeze every
 # array now (Claims._settle does it on first read).
 _new_claims = object.__new__
+# The descriptor of Claims' `_data` slot, set on `object.__new__(Claims)` over a dict decoded and
+# checked here, which nobody else holds, and whose arrays stay pending (the compiled twin alike).
+_CLAIMS_DATA_SLOT: Any = Claims.__dict__["_data"]
 _PKCS1V15 = PKCS1v15()
 _SHA256 = SHA256()
 

@@ -95,7 +95,7 @@ class Claims(Mapping[str, Any]):
 
     def __init__(self, data: dict[str, Any]) -> None:
         # Claims built here (the ALB verifier, users' tests) freeze their containers at once.
-        # The twins skip this (see _DATA_SLOT) and leave them pending.
+        # The twins skip this (they set the `_data` slot directly) and leave them pending.
         for key, value in data.items():
             if isinstance(value, _CONTAINERS):
                 data[key] = freeze(value)
@@ -218,10 +218,6 @@ class Claims(Mapping[str, Any]):
         """A plain, mutable deep copy of the claims (lists for arrays)."""
         return _thaw(self._settled())  # type: ignore[no-any-return]
 
-
-# The `_data` slot's descriptor: the twins set it on `object.__new__(Claims)` over a dict they
-# have just decoded and checked, which nobody else holds, and whose arrays stay pending.
-_DATA_SLOT: Any = Claims.__dict__["_data"]
 
 
 def _thaw(value: Any) -> Any:
