@@ -142,7 +142,10 @@ def test_from_a_data_migration_with_historical_models(alias: str) -> None:
     historical = apps.get_model("legacy_idp", "Idp")
     # What a RunPython function of the site's own migration writes.
     report = link_users(
-        links_from_model(historical, "uuid", "user", using=alias, apps=apps), issuer=ISSUER, using=alias, apps=apps
+        links_from_model(historical, "uuid", "user", using=alias, apps=apps),
+        issuer=ISSUER,
+        using=alias,
+        apps=apps,
     )
     assert report.linked == [(alice.pk, ALICE)] and links(alias) == {"alice": (ISSUER, ALICE)}
 
@@ -193,9 +196,15 @@ def test_all_or_nothing_when_a_sign_in_links_a_user_meanwhile() -> None:
         (("--sub-from", "nowhere.Idp.uuid", "--user-from", "user"), "is not app_label.Model.field"),
         (("--sub-from", "legacy_idp.Idp.nope", "--user-from", "user"), "has no field 'nope'"),
         (("--sub-from", "legacy_idp.Idp.uuid", "--user-from", "self"), "is not the user model"),
-        (("--sub-from", "legacy_idp.Note.sub", "--user-from", "author"), "is not a foreign key or one-to-one"),
+        (
+            ("--sub-from", "legacy_idp.Note.sub", "--user-from", "author"),
+            "is not a foreign key or one-to-one",
+        ),
         (("--from-cognito", "email", "--user-from", "user"), "--user-from goes with --sub-from only"),
-        (("--sub-from", "legacy_idp.Idp.uuid", "--user-from", "user", "--user-pool-id", "nope"), "--user-pool-id"),
+        (
+            ("--sub-from", "legacy_idp.Idp.uuid", "--user-from", "user", "--user-pool-id", "nope"),
+            "--user-pool-id",
+        ),
     ],
 )
 def test_a_bad_source_is_a_command_error(args: tuple[str, ...], message: str) -> None:
@@ -266,8 +275,18 @@ def test_the_pool_unreachable_is_a_command_error_and_nothing_is_linked(
 ) -> None:
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     make_users(alias, "alice")
-    with override_settings(FASTCOGNITO=moto_settings(cognito)), pytest.raises(CommandError, match="could not be read"):
-        link("--from-cognito", "username", "--endpoint-url", closed_port_url.rsplit("/", 1)[0], "--database", alias)
+    with (
+        override_settings(FASTCOGNITO=moto_settings(cognito)),
+        pytest.raises(CommandError, match="could not be read"),
+    ):
+        link(
+            "--from-cognito",
+            "username",
+            "--endpoint-url",
+            closed_port_url.rsplit("/", 1)[0],
+            "--database",
+            alias,
+        )
     assert links(alias) == {}
 
 
@@ -276,7 +295,10 @@ def test_without_boto3_the_command_says_what_to_install(
 ) -> None:
     # The one thing no real server can show: boto3 not installed.
     monkeypatch.setitem(sys.modules, "boto3", None)
-    with override_settings(FASTCOGNITO=moto_settings(cognito)), pytest.raises(CommandError, match=r"fastcognito\[link\]"):
+    with (
+        override_settings(FASTCOGNITO=moto_settings(cognito)),
+        pytest.raises(CommandError, match=r"fastcognito\[link\]"),
+    ):
         link("--from-cognito", "username")
 
 
@@ -285,7 +307,13 @@ def test_the_user_pool_id_option_names_the_issuer(cognito: CognitoPool, alias: s
     make_users(alias, "dora")
     with override_settings(FASTCOGNITO={"USER_POOL_ID": POOL_ID}):
         out, _ = link(
-            "--from-cognito", "username", "--user-pool-id", cognito.pool_id, "--endpoint-url", cognito.url,
-            "--database", alias,
+            "--from-cognito",
+            "username",
+            "--user-pool-id",
+            cognito.pool_id,
+            "--endpoint-url",
+            cognito.url,
+            "--database",
+            alias,
         )
     assert f"(issuer {cognito.issuer})" in out and links(alias)["dora"][0] == cognito.issuer

@@ -117,7 +117,9 @@ def link_users(
         pk, text = _user_pk(user), _sub_text(sub)
         if text is None:
             if sub not in (None, ""):
-                report.skipped.append((pk, "its sub cannot key an identity (empty, a NUL, or over 255 chars)"))
+                report.skipped.append(
+                    (pk, "its sub cannot key an identity (empty, a NUL, or over 255 chars)")
+                )
             continue
         pairs.append((pk, text))
     pairs = list(dict.fromkeys(pairs))  # the same pair twice is one pair
@@ -137,7 +139,9 @@ def link_users(
 
     with transaction.atomic(using=alias):
         user_pks = [pk for pk, _ in candidates]
-        existing_users = set(user_model._default_manager.using(alias).filter(pk__in=user_pks).values_list("pk", flat=True))
+        existing_users = set(
+            user_model._default_manager.using(alias).filter(pk__in=user_pks).values_list("pk", flat=True)
+        )
         rows = identity_model._default_manager.using(alias).select_for_update()
         by_user = {row.user_id: row for row in rows.filter(user_id__in=user_pks)}
         subs = [sub for _, sub in candidates]
@@ -158,7 +162,9 @@ def link_users(
             elif sub in owner_of:
                 report.skipped.append((pk, f"sub {sub!r} is linked to another local user already"))
             elif sub in issuerless:
-                report.skipped.append((pk, f"sub {sub!r} is on a row without an issuer, of another local user"))
+                report.skipped.append(
+                    (pk, f"sub {sub!r} is on a row without an issuer, of another local user")
+                )
             else:
                 new_rows.append(identity_model(issuer=issuer, sub=sub, user_id=pk))
                 report.linked.append((pk, sub))
@@ -198,12 +204,14 @@ def links_from_model(
     else:
         relation = _field(model, user_field)
         target = getattr(relation, "related_model", None)
-        if not (relation.many_to_one or relation.one_to_one) or target is None or (
-            target._meta.label_lower != user_model._meta.label_lower
+        if (
+            not (relation.many_to_one or relation.one_to_one)
+            or target is None
+            or (target._meta.label_lower != user_model._meta.label_lower)
         ):
             raise LinkSourceError(
-                f"{model._meta.label}.{user_field} is not a foreign key or one-to-one field to the user model "
-                f"({user_model._meta.label})"
+                f"{model._meta.label}.{user_field} is not a foreign key or one-to-one field to the user "
+                f"model ({user_model._meta.label})"
             )
         user_lookup = user_field
     rows = model._default_manager.using(using or router.db_for_read(model))

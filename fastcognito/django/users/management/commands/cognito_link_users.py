@@ -23,7 +23,14 @@ from django.db import IntegrityError, router
 from .....exceptions import ConfigurationError
 from .....verifier import default_issuer, parse_user_pool_id
 from ....conf import fastcognito_settings
-from ...link import COGNITO_MATCHES, LinkReport, LinkSourceError, link_users, links_from_cognito, links_from_model
+from ...link import (
+    COGNITO_MATCHES,
+    LinkReport,
+    LinkSourceError,
+    link_users,
+    links_from_cognito,
+    links_from_model,
+)
 
 
 class Command(BaseCommand):
@@ -47,7 +54,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--user-from",
             metavar="FIELD",
-            help="with --sub-from: the field of that model pointing to the user, or 'self' for the user model",
+            help="with --sub-from: the field of that model pointing to the user, or 'self' (the user model)",
         )
         parser.add_argument("--user-pool-id", help="the pool (default: FASTCOGNITO['USER_POOL_ID'])")
         parser.add_argument(
@@ -56,7 +63,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--endpoint-url", help="with --from-cognito: another Cognito API URL (emulators)")
         parser.add_argument("--database", help="the database alias (default: the replica's)")
-        parser.add_argument("--dry-run", action="store_true", help="report what would be linked; write nothing")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="report what would be linked; write nothing"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         pool_id, issuer = self._pool_and_issuer(options)
@@ -132,7 +141,9 @@ class Command(BaseCommand):
             "cognito-idp", region_name=parse_user_pool_id(pool_id), endpoint_url=options["endpoint_url"]
         )
         user_model = get_user_model()
-        unlinked = user_model._default_manager.using(alias).filter(cognito_identity__isnull=True).order_by("pk")
+        unlinked = (
+            user_model._default_manager.using(alias).filter(cognito_identity__isnull=True).order_by("pk")
+        )
         try:
             return links_from_cognito(
                 unlinked.iterator(), by=options["from_cognito"], client=client, user_pool_id=pool_id
@@ -157,4 +168,3 @@ class Command(BaseCommand):
         if report.dry_run:
             summary += " Dry run: nothing was written."
         self.stdout.write(self.style.SUCCESS(summary) if not report.skipped else summary)
-
