@@ -25,12 +25,12 @@ from typing import Any
 from django.conf import settings
 from django.db import router, transaction
 
+from ...exceptions import ConfigurationError
 from .sync import identity_issuer
 
 __all__ = [
     "COGNITO_MATCHES",
     "LinkReport",
-    "LinkSourceError",
     "link_users",
     "links_from_cognito",
     "links_from_model",
@@ -41,10 +41,6 @@ COGNITO_MATCHES = ("username", "email")
 
 # CognitoIdentity.issuer and .sub.
 _KEY_CHARS = 255
-
-
-class LinkSourceError(ValueError):
-    """A source of links cannot be read as given (no such model or field, not the user model)."""
 
 
 @dataclass
@@ -106,7 +102,7 @@ def link_users(
     ``apps`` the migration's app registry. With ``dry_run`` nothing is written.
     """
     if not isinstance(issuer, str) or not issuer or len(issuer) > _KEY_CHARS or "\x00" in issuer:
-        raise ValueError("issuer must be the pool's issuer URL")
+        raise ConfigurationError("issuer must be the pool's issuer URL")
     issuer = identity_issuer(issuer)
     identity_model, user_model = _models(apps)
     alias = using or router.db_for_write(identity_model)
@@ -180,7 +176,7 @@ def _field(model: Any, name: str) -> Any:
     try:
         return model._meta.get_field(name)
     except Exception as err:  # FieldDoesNotExist
-        raise LinkSourceError(f"{model._meta.label} has no field {name!r}") from err
+        raise ConfigurationError(f"{model._meta.label} has no field {name!r}") from err
 
 
 def links_from_model(
@@ -188,7 +184,7 @@ def links_from_model(
 ) -> Iterator[tuple[Any, Any]]:
     """``(user pk, sub)`` of each row of ``model`` whose ``sub_field`` is set: ``user_field`` is
     a foreign key or one-to-one field to the user model, or ``"self"`` when ``model`` is the user
-    model (a ``sub`` stored on the user). ``LinkSourceError`` when they do not fit.
+    model (a ``sub`` stored on the user). ``ConfigurationError`` when they do not fit.
 
     django-rest-microservice: ``links_from_model(Idp, "uuid", "user")``.
     """
@@ -196,7 +192,7 @@ def links_from_model(
     _field(model, sub_field)
     if user_field == "self":
         if model._meta.label_lower != user_model._meta.label_lower:
-            raise LinkSourceError(
+            raise ConfigurationError(
                 f"{model._meta.label} is not the user model ({user_model._meta.label}): name the field "
                 "that points to the user instead of 'self'"
             )
@@ -209,7 +205,7 @@ def links_from_model(
             or target is None
             or (target._meta.label_lower != user_model._meta.label_lower)
         ):
-            raise LinkSourceError(
+            raise ConfigurationError(
                 f"{model._meta.label}.{user_field} is not a foreign key or one-to-one field to the user "
                 f"model ({user_model._meta.label})"
             )
@@ -286,7 +282,7 @@ def links_from_cognito(
     itself (``botocore`` exceptions) are raised: nothing is linked from a half-read pool.
     """
     if by not in COGNITO_MATCHES:
-        raise LinkSourceError(f"by must be one of {', '.join(COGNITO_MATCHES)}, got {by!r}")
+        raise ConfigurationError(f"by must be one of {', '.join(COGNITO_MATCHES)}, got {by!r}")
     _, user_model = _models(apps)
     find = _by_username if by == "username" else _by_email
     links: list[tuple[Any, str]] = []

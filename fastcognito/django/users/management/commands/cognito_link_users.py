@@ -23,14 +23,7 @@ from django.db import IntegrityError, router
 from .....exceptions import ConfigurationError
 from .....verifier import default_issuer, parse_user_pool_id
 from ....conf import fastcognito_settings
-from ...link import (
-    COGNITO_MATCHES,
-    LinkReport,
-    LinkSourceError,
-    link_users,
-    links_from_cognito,
-    links_from_model,
-)
+from ...link import COGNITO_MATCHES, LinkReport, link_users, links_from_cognito, links_from_model
 
 
 class Command(BaseCommand):
@@ -80,7 +73,7 @@ class Command(BaseCommand):
             links, skipped = self._links_from_cognito(options, pool_id, alias)
         try:
             report = link_users(links, issuer=issuer, using=alias, dry_run=options["dry_run"])
-        except LinkSourceError as err:
+        except ConfigurationError as err:
             raise CommandError(str(err)) from None
         except IntegrityError:
             raise CommandError(
@@ -123,7 +116,7 @@ class Command(BaseCommand):
             ) from None
         try:
             return list(links_from_model(model, field_name, user_from, using=alias))
-        except LinkSourceError as err:
+        except ConfigurationError as err:
             raise CommandError(str(err)) from None
 
     def _links_from_cognito(
