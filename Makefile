@@ -152,7 +152,7 @@ bench-e2e: install bench-tools
 	$(PY) benchmarks/e2e/run.py --seconds $(BENCH_E2E_SECONDS) --out $(BENCH_RESULTS)
 	$(MAKE) --no-print-directory bench-e2e-instructions
 
-# The two-host rehearsal (issue 22, docs/deployment.md): two gunicorn hosts and a uvicorn instance
+# The two-host rehearsal (docs/deployment.md): two gunicorn hosts and a uvicorn instance
 # of the example project sharing one Redis, then Memcached, on 127.0.0.1; password sign-in through
 # ministack; the cache stopped 10 s under load; the cached-token path with the denylist off and on
 # (wrk). Bounded (about 7 minutes; --max-seconds stops it): results in benchmarks/results/scale-*.json.
