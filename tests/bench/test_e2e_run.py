@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-E2E = Path(__file__).resolve().parents[1] / "benchmarks" / "e2e"
+E2E = Path(__file__).resolve().parents[2] / "benchmarks" / "e2e"
 RUN = E2E / "run.py"
 SERVER_INSTRUCTIONS = E2E / "server_instructions.py"
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-SCALE = Path(__file__).resolve().parents[1] / "benchmarks" / "e2e" / "scale.py"
+SCALE = Path(__file__).resolve().parents[2] / "benchmarks" / "e2e" / "scale.py"
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from alb_tokens import ALB_KID, ARN, CLIENT, ISSUER, OTHER_ARN, AlbTokens, b64, pem, segment
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
@@ -28,6 +27,7 @@ from fastcognito import (
     NotYetValidError,
     UnsupportedAlgorithmError,
 )
+from tests.support.alb_tokens import ALB_KID, ARN, CLIENT, ISSUER, OTHER_ARN, AlbTokens, b64, pem, segment
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import OTHER_ISSUER, TokenFactory
 
 from fastcognito import (
     CacheInfo,
@@ -23,6 +22,7 @@ from fastcognito import (
     NotYetValidError,
     TokenError,
 )
+from tests.support import OTHER_ISSUER, TokenFactory
 
 NOW = 1_700_000_000
 EXP = NOW + 3600
@@ -498,7 +498,7 @@ def test_a_cache_serves_one_verifier_only(twin: Any) -> None:
 
 
 def test_verifiers_never_share_claims(make_verifier: MakeVerifier, tokens: TokenFactory) -> None:
-    from conftest import OTHER_CLIENT_ID
+    from tests.support import OTHER_CLIENT_ID
 
     token = user_token(tokens, 1)
     accepting = make_verifier(clock=Clock(NOW))

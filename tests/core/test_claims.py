@@ -10,9 +10,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
-from conftest import CLIENT_ID, ISSUER, OTHER_CLIENT_ID, TokenFactory, access_claims, id_claims
 
 from fastcognito import Claims, CognitoVerifier
+from tests.support import CLIENT_ID, ISSUER, OTHER_CLIENT_ID, TokenFactory, access_claims, id_claims
 
 NOW = 1_700_000_000
 

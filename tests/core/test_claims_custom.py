@@ -9,9 +9,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pytest
-from conftest import TokenFactory
 
 from fastcognito import CognitoVerifier, MalformedTokenError
+from tests.support import TokenFactory
 
 CUSTOM: dict[str, Any] = {
     "tenant_id": 42,

@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CLIENT_ID, ISSUER, KID, OTHER_ISSUER, POOL_ID, CognitoPool, TokenFactory, Twin
 from pytest_httpserver import HTTPServer
+
+from tests.support import CLIENT_ID, ISSUER, KID, OTHER_ISSUER, POOL_ID, CognitoPool, TokenFactory, Twin
 
 NOT_VERIFIED = "NOTHING WAS VERIFIED"
 

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from conftest import TokenFactory
 from fastcognito import (
     CognitoVerifier,
     ConfigurationError,
@@ -23,6 +22,7 @@ from fastcognito import (
     TokenError,
 )
 from fastcognito.denylist import MAX_TOKEN_LIFETIME, revocation_keys
+from tests.support import TokenFactory
 
 NOW = 1_700_000_000
 MakeVerifier = Callable[..., CognitoVerifier]

@@ -6,10 +6,10 @@ import logging
 from typing import Any
 
 import pytest
-from conftest import KID, KID2, b64url, rsa_jwk
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from fastcognito import JWKSError, KeyNotFoundError, KeySet, load_rsa_public_key
+from tests.support import KID, KID2, b64url, rsa_jwk
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 import requests
-from conftest import CLIENT_ID, ISSUER, KID, KID2, POOL_ID, TokenFactory, Twin, rsa_jwk
 from cryptography.hazmat.primitives.asymmetric import rsa
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
@@ -32,6 +31,7 @@ from fastcognito import (
     KeyNotFoundError,
     TokenError,
 )
+from tests.support import CLIENT_ID, ISSUER, KID, KID2, POOL_ID, TokenFactory, Twin, rsa_jwk
 
 # --- helpers -------------------------------------------------------------------------------------
 

@@ -11,9 +11,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from ministack_server import LOGOUT_URI, PASSWORD, REDIRECT_URI, AppClient, CognitoApp, submit_login_form
 
-from conftest import CLIENT_ID, TokenFactory
 from fastcognito import CognitoVerifier, MalformedTokenError
 from fastcognito.exceptions import (
     AuthorizationDeniedError,
@@ -34,6 +32,15 @@ from fastcognito.oauth import (
     code_challenge,
     secret_hash,
     verify_token_set,
+)
+from tests.support import CLIENT_ID, TokenFactory
+from tests.support.ministack_server import (
+    LOGOUT_URI,
+    PASSWORD,
+    REDIRECT_URI,
+    AppClient,
+    CognitoApp,
+    submit_login_form,
 )
 
 pytestmark = pytest.mark.slow
@@ -229,7 +236,7 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(cognito_app: Cognit
 
 
 def test_new_password_required_is_a_challenge(cognito_app: CognitoApp) -> None:
-    from ministack_server import TEMPORARY_PASSWORD
+    from tests.support.ministack_server import TEMPORARY_PASSWORD
 
     client = oauth_client(cognito_app, cognito_app.confidential)
     with pytest.raises(ChallengeRequiredError) as info:

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 import requests
-from conftest import Twin
 
 from fastcognito import CognitoVerifier, default_issuer
 from fastcognito.testing import OMIT, FakeUserPool
+from tests.support import Twin
 
 
 def offline(twin: Twin, pool: FakeUserPool, **options: Any) -> CognitoVerifier:

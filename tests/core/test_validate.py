@@ -26,7 +26,7 @@ from fastcognito._validate import (
     strings,
 )
 
-PACKAGE = Path(__file__).resolve().parents[1] / "fastcognito"
+PACKAGE = Path(__file__).resolve().parents[2] / "fastcognito"
 
 
 def test_it_is_a_leaf() -> None:

@@ -8,18 +8,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import (
-    CLIENT_ID,
-    ISSUER,
-    KID,
-    OTHER_ISSUER,
-    OTHER_POOL_ID,
-    POOL_ID,
-    TokenFactory,
-    access_claims,
-    rsa_jwk,
-    sign_token,
-)
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from fastcognito import (
@@ -31,6 +19,18 @@ from fastcognito import (
     MalformedTokenError,
     UserPool,
     default_issuer,
+)
+from tests.support import (
+    CLIENT_ID,
+    ISSUER,
+    KID,
+    OTHER_ISSUER,
+    OTHER_POOL_ID,
+    POOL_ID,
+    TokenFactory,
+    access_claims,
+    rsa_jwk,
+    sign_token,
 )
 
 MakeVerifier = Callable[..., CognitoVerifier]

@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 import requests
 import uvicorn
-from conftest import CLIENT_ID, POOL_ID, TokenFactory, Twin
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from fastcognito import CognitoVerifier, JWKSError, KeyNotFoundError, TokenError
+from tests.support import CLIENT_ID, POOL_ID, TokenFactory, Twin
 
 JWKS_PATH = "/pool/.well-known/jwks.json"
 

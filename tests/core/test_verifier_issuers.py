@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 import requests.adapters
-from conftest import CLIENT_ID, KID, KID2, POOL_ID, TokenFactory, Twin, rsa_jwk
 from cryptography.hazmat.primitives.asymmetric import rsa
 from pytest_httpserver import HTTPServer
 
@@ -29,6 +28,7 @@ from fastcognito import (
     default_issuer,
 )
 from fastcognito.verifier import cognito_issuers
+from tests.support import CLIENT_ID, KID, KID2, POOL_ID, TokenFactory, Twin, rsa_jwk
 
 ORIGINAL = f"https://cognito-idp.eu-west-1.amazonaws.com/{POOL_ID}"
 UPDATED = f"https://issuer-cognito-idp.eu-west-1.amazonaws.com/{POOL_ID}"

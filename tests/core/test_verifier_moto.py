@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import CognitoPool, Twin, create_cognito_pool
 
 from fastcognito import (
     CognitoVerifier,
@@ -19,6 +18,7 @@ from fastcognito import (
     MissingGroupError,
     MissingScopeError,
 )
+from tests.support import CognitoPool, Twin, create_cognito_pool
 
 
 def moto_verifier(twin: Twin, cognito: CognitoPool, **options: Any) -> CognitoVerifier:

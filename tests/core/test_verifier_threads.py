@@ -17,9 +17,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import TokenFactory
 
 from fastcognito import CognitoVerifier, ExpiredTokenError, InvalidClientError, TokenError
+from tests.support import TokenFactory
 
 THREADS = 8
 ROUNDS = 150

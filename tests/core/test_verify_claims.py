@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import CLIENT_ID, ISSUER, OTHER_CLIENT_ID, OTHER_ISSUER, POOL_ID, TokenFactory
 
 from fastcognito import (
     ClaimError,
@@ -23,6 +22,7 @@ from fastcognito import (
     NotYetValidError,
     TokenError,
 )
+from tests.support import CLIENT_ID, ISSUER, OTHER_CLIENT_ID, OTHER_ISSUER, POOL_ID, TokenFactory
 
 NOW = 1_700_000_000
 EXP = NOW + 3600

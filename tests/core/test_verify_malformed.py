@@ -19,7 +19,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import KID, KID2, TokenFactory, access_claims, b64url, sign_token
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
@@ -31,6 +30,7 @@ from fastcognito import (
     TokenError,
     UnsupportedAlgorithmError,
 )
+from tests.support import KID, KID2, TokenFactory, access_claims, b64url, sign_token
 
 NOW = 1_700_000_000
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"

@@ -17,14 +17,14 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from conftest import CLIENT_ID, ISSUER, KID, POOL_ID, access_claims, b64url, id_claims, sign_token
 
 from fastcognito import CognitoVerifier, _constants
 from fastcognito import _verify as compiled
 from fastcognito import _verify_py as pure
 from fastcognito.claims import Claims
+from tests.support import CLIENT_ID, ISSUER, KID, POOL_ID, access_claims, b64url, id_claims, sign_token
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOW = 1_750_000_000
 ALPHABET = _constants.B64URL_ALPHABET
 # Characters outside the alphabet that a sender could slip in.

@@ -6,13 +6,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from alb_tokens import ALB_KID, ARN, CLIENT, ISSUER, OTHER_ARN, AlbTokens, pem
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 from django.test import AsyncClient, Client, override_settings
 from pytest_httpserver import HTTPServer
 
 from fastcognito.django.alb import alb_verifier
+from tests.support.alb_tokens import ALB_KID, ARN, CLIENT, ISSUER, OTHER_ARN, AlbTokens, pem
 
 MIDDLEWARE = [
     path if path != "fastcognito.django.CognitoMiddleware" else "fastcognito.django.alb.AlbMiddleware"
@@ -32,7 +32,8 @@ def alb_settings(httpserver: HTTPServer, alb: AlbTokens) -> Iterator[dict[str, A
         **settings.FASTCOGNITO,
         "ALB": {"ARNS": [ARN], "CLIENT_ID": CLIENT, "ISSUER": ISSUER, "KEYS_URL": httpserver.url_for("/")},
     }
-    with override_settings(FASTCOGNITO=config, ROOT_URLCONF="djtest_alb_urls", MIDDLEWARE=MIDDLEWARE):
+    urls = "tests.support.django.alb_urls"
+    with override_settings(FASTCOGNITO=config, ROOT_URLCONF=urls, MIDDLEWARE=MIDDLEWARE):
         yield config
 
 

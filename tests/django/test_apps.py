@@ -22,8 +22,6 @@ from typing import Any
 
 import pytest
 import requests
-from conftest import CLIENT_ID, POOL_ID
-from extension_probe import REFUSE_THE_EXTENSION
 from django.apps import apps
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
@@ -31,8 +29,10 @@ from django.test import override_settings
 
 from fastcognito.django.apps import running_command_argv, serves_requests, startup_errors
 from fastcognito.django.conf import fastcognito_settings
+from tests.support import CLIENT_ID, POOL_ID
+from tests.support.extension_probe import REFUSE_THE_EXTENSION
 
-PROJECT = Path(__file__).resolve().parent / "startup_project"
+PROJECT = Path(__file__).resolve().parents[1] / "support" / "django" / "startup_project"
 VALID = {"USER_POOL_ID": POOL_ID, "CLIENT_ID": CLIENT_ID}
 # Two mistakes a new user makes: a key in the wrong case, and no CLIENT_ID.
 INVALID = {"USER_POOL_ID": POOL_ID, "client_id": CLIENT_ID}

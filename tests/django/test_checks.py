@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import CLIENT_ID, POOL_ID
 from django.core import checks
 from django.test import override_settings
+
+from tests.support import CLIENT_ID, POOL_ID
 
 BASE = {"USER_POOL_ID": POOL_ID, "CLIENT_ID": CLIENT_ID}
 CSRF = "django.middleware.csrf.CsrfViewMiddleware"
@@ -198,7 +199,7 @@ def test_cookie_checks_name_access_token_key(monkeypatch: pytest.MonkeyPatch) ->
 # --- the compiled hot path (W001) -------------------------------------------------------------
 
 # What _impl records when `from . import _verify` fails; patched in, since this suite runs on a
-# working build (tests/test_extension_build.py makes the import really fail, in a subprocess).
+# working build (tests/release/test_extension_build.py makes the import really fail, in a subprocess).
 IMPORT_FAILURE = "ImportError: libfoo.so.1: cannot open shared object file: No such file or directory"
 
 

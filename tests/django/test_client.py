@@ -16,7 +16,6 @@ from django.core import checks
 from django.http import HttpRequest, JsonResponse
 from django.test import AsyncClient, Client, override_settings
 from django.urls import path
-from ministack_server import Ministack, cognito_api
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -26,6 +25,7 @@ from fastcognito.django import CognitoClient, CognitoUser
 from fastcognito.django.client import is_machine_token
 from fastcognito.django.conf import fastcognito_settings
 from fastcognito.drf import HasGroup, HasScope
+from tests.support.ministack_server import Ministack, cognito_api
 
 pytestmark = pytest.mark.slow
 
@@ -215,10 +215,9 @@ def test_machine_tokens_are_refused_by_default_and_per_client(configure: Any, ma
 
 
 def test_users_stay_cognito_users(tokens: Any) -> None:
-    from conftest import access_claims
-
     from fastcognito import Claims
     from fastcognito.django.client import principal_for
+    from tests.support import access_claims
 
     user = principal_for(Claims(access_claims()), CognitoUser)
     assert type(user) is CognitoUser and user.is_machine is False
@@ -231,7 +230,7 @@ def test_users_stay_cognito_users(tokens: Any) -> None:
 
 @pytest.mark.parametrize("value", [None, 5, [""], [3], {"a": 1}])
 def test_bad_machine_clients_is_e143(value: Any) -> None:
-    from conftest import CLIENT_ID, POOL_ID
+    from tests.support import CLIENT_ID, POOL_ID
 
     with override_settings(FASTCOGNITO={"USER_POOL_ID": POOL_ID, "CLIENT_ID": CLIENT_ID, "MACHINE_CLIENTS": value}):
         assert [m.id for m in checks.run_checks(tags=["fastcognito"])] == ["fastcognito.E143"]
@@ -261,10 +260,10 @@ def twin_verifier(twin: Any, fastcognito_config: Any) -> Iterator[Any]:
 
 
 def local_machine_token(tokens: Any, client_id: str) -> str:
-    from conftest import _DROP
+    from tests.support import DROP
 
     # What Cognito's client_credentials grant issues: no username, no groups, sub = client_id.
-    claims = {"username": _DROP, "cognito:groups": _DROP, "sub": client_id, "client_id": client_id}
+    claims = {"username": DROP, "cognito:groups": DROP, "sub": client_id, "client_id": client_id}
     return str(tokens.access(**claims))
 
 
@@ -291,7 +290,7 @@ def everywhere(token: str) -> list[Any]:
 def test_machine_tokens_are_refused_without_a_per_request_check(
     twin_verifier: Any, tokens: Any
 ) -> None:
-    from conftest import CLIENT_ID
+    from tests.support import CLIENT_ID
 
     verifier = twin_verifier()  # MACHINE_CLIENTS: () by default
     # No per-use hook: a cache hit of any token calls nothing outside the core.
@@ -313,7 +312,7 @@ def test_machine_tokens_are_refused_without_a_per_request_check(
 def test_machine_clients_allow_theirs_and_refuse_others_on_every_use(
     twin_verifier: Any, tokens: Any
 ) -> None:
-    from conftest import CLIENT_ID, OTHER_CLIENT_ID
+    from tests.support import CLIENT_ID, OTHER_CLIENT_ID
 
     verifier = twin_verifier(CLIENT_ID=[CLIENT_ID, OTHER_CLIENT_ID], MACHINE_CLIENTS=[OTHER_CLIENT_ID])
     for answer in everywhere(local_machine_token(tokens, CLIENT_ID)):

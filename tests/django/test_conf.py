@@ -9,13 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CLIENT_ID, POOL_ID
 from django.apps import apps
 from django.test import override_settings
 
 from fastcognito import ConfigurationError
 from fastcognito.django import CognitoUser, fastcognito_settings
 from fastcognito.django.conf import DEFAULTS, FastCognitoSettings
+from tests.support import CLIENT_ID, POOL_ID
 
 
 def test_defaults() -> None:
@@ -104,14 +104,15 @@ def test_verifier_is_built_once_across_threads() -> None:
     assert len(built) == 1
 
 
-def test_import_reads_no_settings() -> None:
-    # A fresh interpreter without any Django settings: importing must not touch them.
+def test_import_reads_no_settings(tmp_path: Path) -> None:
+    # A fresh interpreter without any Django settings, outside the checkout (whose tests/django
+    # would shadow Django): importing must not touch them.
     code = (
         "import fastcognito.django, fastcognito.django.apps, fastcognito.django.checks;"
         "from django.conf import settings; assert not settings.configured; print('ok')"
     )
     result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parent.parent, timeout=60
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=60
     )
     assert result.stdout.strip() == "ok", result.stderr
 
@@ -213,7 +214,6 @@ def test_the_defaults_come_from_the_schema() -> None:
 
 
 def test_one_receiver_reloads_every_derived_value() -> None:
-    from alb_tokens import ARN
     from django.core.signals import setting_changed
 
     from fastcognito.django.alb import alb_verifier
@@ -221,6 +221,7 @@ def test_one_receiver_reloads_every_derived_value() -> None:
     from fastcognito.django.tokens import request_policy
     from fastcognito.django.users.config import replica_config
     from fastcognito.django.users.views import exchange_verifier
+    from tests.support.alb_tokens import ARN
 
     hosted_ui = {
         "DOMAIN": "https://myapp.auth.eu-west-1.amazoncognito.com",

@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alb_tokens import ARN
-from conftest import CLIENT_ID, POOL_ID, TokenFactory
 from django.core import checks
 from django.test import override_settings
 
 from fastcognito.django.conf import fastcognito_settings
+from tests.support import CLIENT_ID, POOL_ID, TokenFactory
+from tests.support.alb_tokens import ARN
 
 BASE = {"USER_POOL_ID": POOL_ID, "CLIENT_ID": CLIENT_ID}
 ORIGINAL = f"https://cognito-idp.eu-west-1.amazonaws.com/{POOL_ID}"

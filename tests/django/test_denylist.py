@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import CLIENT_ID, POOL_ID, TokenFactory
 from django.core import checks
 from django.core.cache import cache, caches
 from django.test import Client, override_settings
@@ -17,6 +16,7 @@ from fastcognito import DenylistUnavailableError, RevokedTokenError, TokenError
 from fastcognito.denylist import MAX_TOKEN_LIFETIME
 from fastcognito.django.conf import fastcognito_settings
 from fastcognito.django.denylist import CacheDenylist
+from tests.support import CLIENT_ID, POOL_ID, TokenFactory
 
 LOCMEM = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "fastcognito-denylist"}
 DUMMY = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import CLIENT_ID, POOL_ID
 from django.core import checks
 from django.test import override_settings
+
+from tests.support import CLIENT_ID, POOL_ID
 
 GOOD_HOSTED_UI = {
     "DOMAIN": "https://myapp.auth.eu-west-1.amazoncognito.com",

@@ -7,9 +7,10 @@ import time
 from typing import Any
 
 import pytest
-from conftest import OTHER_CLIENT_ID, TokenFactory
 from asgiref.sync import async_to_sync
 from django.test import AsyncClient, Client
+
+from tests.support import OTHER_CLIENT_ID, TokenFactory
 
 pytestmark = pytest.mark.usefixtures("fastcognito_config")
 

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync
-from conftest import TokenFactory
 from django.test import AsyncClient
 
 from fastcognito.django.conf import fastcognito_settings
+from tests.support import TokenFactory
 
 pytestmark = pytest.mark.usefixtures("fastcognito_config")
 

@@ -3,7 +3,7 @@ answers.
 
 ``CognitoAuthentication`` and ``CognitoMiddleware`` run their steps inline when no step is
 overridden (``fastcognito.django.steps``). Here every request of the hostile corpus of
-``test_django_hostile_requests``, plus the ordinary cases (a valid, an expired, a foreign and a
+``tests.support.hostile_requests``, plus the ordinary cases (a valid, an expired, a foreign and a
 machine token, a cookie token with and without CSRF, keys that cannot be fetched), goes through
 the default class and through a subclass that overrides every step with ``super()``, cold and
 then from the cache, on both twins. Status, body (with ``request.user``'s identity fields),
@@ -19,16 +19,13 @@ from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync
-from conftest import _DROP, CLIENT_ID, OTHER_ISSUER, TokenFactory, Twin
 from django.http import HttpRequest, JsonResponse
 from django.test import AsyncClient, Client, override_settings
 from django.urls import path
-from djtest_views import describe
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from test_django_hostile_requests import HOSTILE_COOKIES, HOSTILE_HEADERS, T, as_sent
 
 from fastcognito.claims import Claims
 from fastcognito.django import CognitoMiddleware, cognito_login_required, fastcognito_settings
@@ -36,6 +33,9 @@ from fastcognito.django.steps import STEPS
 from fastcognito.django.tokens import RawToken
 from fastcognito.drf import CognitoAuthentication
 from fastcognito.verifier import CognitoVerifier
+from tests.support import CLIENT_ID, DROP, OTHER_ISSUER, TokenFactory, Twin
+from tests.support.django.views import describe
+from tests.support.hostile_requests import HOSTILE_COOKIES, HOSTILE_HEADERS, T, as_sent
 
 COOKIE = "accessToken"
 
@@ -241,7 +241,7 @@ def ordinary_tokens(tokens: TokenFactory) -> dict[str, str]:
         "expired": tokens.access(iat=now - 7200, exp=now - 3600),
         "foreign issuer": tokens.access(iss=OTHER_ISSUER),
         "id token": tokens.id(),
-        "machine": tokens.access(username=_DROP, **{"cognito:groups": _DROP}, sub=CLIENT_ID),
+        "machine": tokens.access(username=DROP, **{"cognito:groups": DROP}, sub=CLIENT_ID),
     }
 
 

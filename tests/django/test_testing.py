@@ -15,7 +15,7 @@ from fastcognito.testing import FakeUserPool
 def test_the_fixture_points_fastcognito_at_the_pool(fake_cognito_settings: FakeUserPool, api_client: Any) -> None:
     pool = fake_cognito_settings
     assert fastcognito_settings.USER_POOL_ID == pool.user_pool_id
-    # The project's other settings stay: editors are staff in djtest_settings.
+    # The project's other settings stay: editors are staff in tests.support.django.settings.
     response = api_client.get("/drf/whoami/", HTTP_AUTHORIZATION=f"Bearer {pool.make_token(groups=['editors'])}")
     assert response.status_code == 200, response.content
     assert (response.json()["username"], response.json()["is_staff"]) == ("alice", True)

@@ -16,11 +16,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import TokenFactory, Twin
 from django.test import Client
 
 from fastcognito.django.tokens import RawToken, parse_authorization_header, token_from_request
 from fastcognito.exceptions import MalformedTokenError
+from tests.support import TokenFactory, Twin
 
 T = "{token}"  # replaced by a valid access token in each test
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import access_claims, id_claims
 
 from fastcognito import Claims
 from fastcognito.django import CognitoUser
+from tests.support import access_claims, id_claims
 
 pytestmark = pytest.mark.usefixtures("fastcognito_config")
 

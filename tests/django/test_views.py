@@ -2,7 +2,7 @@
 URL name, and the hook runs; the checks, the cookies, the CSRF rotation and every protection of
 the default views (decorators, hidden secrets) stay, whatever the hooks do.
 
-Against the Cognito stand-in of ``signin_support`` (a real HTTP server on 127.0.0.1).
+Against the Cognito stand-in of ``tests.support.django.signin`` (a real HTTP server on 127.0.0.1).
 """
 
 from __future__ import annotations
@@ -15,7 +15,12 @@ import pytest
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.test import Client, override_settings
 from django.urls import include, path
-from signin_support import (
+
+from fastcognito.django import views
+from fastcognito.django.hosted_ui import HostedUIConfig
+from fastcognito.exceptions import FastCognitoError
+from fastcognito.oauth import SignedIn
+from tests.support.django.signin import (
     ACCESS,
     PASSWORD,
     REFRESH,
@@ -24,11 +29,6 @@ from signin_support import (
     signin,
     stand_in_settings,
 )
-
-from fastcognito.django import views
-from fastcognito.django.hosted_ui import HostedUIConfig
-from fastcognito.exceptions import FastCognitoError
-from fastcognito.oauth import SignedIn
 
 RAN: list[str] = []
 

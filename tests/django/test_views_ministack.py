@@ -15,17 +15,10 @@ import pytest
 from django.core import signing
 from django.core.cache import cache
 from django.test import Client, override_settings
-from ministack_server import (
-    LOGOUT_URI,
-    PASSWORD,
-    REDIRECT_URI,
-    TEMPORARY_PASSWORD,
-    AppClient,
-    CognitoApp,
-    submit_login_form,
-)
-from ministack_signin import fastcognito_settings
-from signin_support import (
+
+from fastcognito.django.cookies import STATE_SALT
+from tests.support.django.ministack_signin import fastcognito_settings
+from tests.support.django.signin import (
     ACCESS,
     PROTECTED,
     REFRESH,
@@ -37,8 +30,15 @@ from signin_support import (
     stand_in_settings,
     state_cookie_name,
 )
-
-from fastcognito.django.cookies import STATE_SALT
+from tests.support.ministack_server import (
+    LOGOUT_URI,
+    PASSWORD,
+    REDIRECT_URI,
+    TEMPORARY_PASSWORD,
+    AppClient,
+    CognitoApp,
+    submit_login_form,
+)
 
 pytestmark = pytest.mark.slow
 

@@ -6,11 +6,11 @@ import time
 from typing import Any
 
 import pytest
-from conftest import CLIENT_ID, KID, OTHER_CLIENT_ID, OTHER_ISSUER, TokenFactory
 from django.core.cache import cache
 from django.test.utils import CaptureQueriesContext
 
 from fastcognito.drf import CognitoAuthentication
+from tests.support import CLIENT_ID, KID, OTHER_CLIENT_ID, OTHER_ISSUER, TokenFactory
 
 INVALID_TOKEN_CHALLENGE = 'Bearer realm="api", error="invalid_token"'
 
@@ -403,7 +403,7 @@ def test_attach_attributes_hook(api_client: Any, tokens: TokenFactory) -> None:
 
 
 def test_custom_user_class(api_client: Any, tokens: TokenFactory, fastcognito_config: Any) -> None:
-    fastcognito_config(USER_CLASS="djtest_users.TenantUser")
+    fastcognito_config(USER_CLASS="tests.support.django.users.TenantUser")
     response = api_client.get("/drf/whoami/", **bearer(tokens.access(**{"custom:tenant": "acme"})))
     assert response.json()["class"] == "TenantUser"
     assert response.json()["username"] == "alice@acme"

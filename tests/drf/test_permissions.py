@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import TokenFactory
 from rest_framework.permissions import BasePermission, IsAuthenticated, OperandHolder
 
 from fastcognito.drf import HasGroup, HasScope
+from tests.support import TokenFactory
 
 pytestmark = pytest.mark.usefixtures("fastcognito_config")
 

@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ministack_server import Ministack
 
-REPO = Path(__file__).resolve().parent.parent
+from tests.support.ministack_server import Ministack
+
+REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium")
 CHROMEDRIVER = shutil.which("chromedriver")
 

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent.parent / "fastcognito"
+PACKAGE = Path(__file__).resolve().parents[2] / "fastcognito"
 # What fastcognito.django (the Django layer) must not import: DRF, its OpenAPI tool, our DRF layer.
 DRF_MODULES = ("rest_framework", "drf_spectacular", "fastcognito.drf")
 

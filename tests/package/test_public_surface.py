@@ -10,7 +10,7 @@ from pathlib import Path
 import fastcognito
 import fastcognito.exceptions
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 SOURCES = [
     path
     for pattern in ("*.py", "*.pyx", "*.pyi")

@@ -25,7 +25,7 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 DOCS = REPO / "docs"
 SITE_URL = "https://fastcognito.readthedocs.io/en/latest/"
 REPO_URL = "https://github.com/fastcognito/fastcognito"

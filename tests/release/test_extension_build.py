@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from extension_probe import REFUSE_THE_EXTENSION
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.support.extension_probe import REFUSE_THE_EXTENSION
+
+REPO = Path(__file__).resolve().parents[2]
 
 PROBE = """
 import json, sys, sysconfig

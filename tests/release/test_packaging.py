@@ -2,7 +2,7 @@
 virtual environment, and the suite run against that installation; the sdist's fallback to the pure
 twin when nothing can compile; `make test` run from the unpacked sdist on a PATH without flock.
 Also cibuildwheel's config and the single-sourced version. What the sdist holds, and the release's
-own checks, are in tests/test_release.py."""
+own checks, are in tests/release/test_release.py."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ else:  # pragma: no cover
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 # Python 3.10 has its own pins (a dozen of the main file's need 3.11+): scripts/pythons.py.
 CONSTRAINTS = REPO / "requirements" / ("constraints-py310.txt" if sys.version_info < (3, 11) else "constraints.txt")
 CIBUILDWHEEL = tomllib.loads((REPO / "cibuildwheel.toml").read_text())["tool"]["cibuildwheel"]
@@ -142,7 +142,7 @@ def test_version_is_defined_once(sdist: Path, wheel: Path) -> None:
     assert re.fullmatch(r"\d+\.\d+\.\d+((a|b|rc)\d+)?", fastcognito.__version__)
     assert sdist.name == f"fastcognito-{fastcognito.__version__}.tar.gz"
     assert wheel.name.startswith(f"fastcognito-{fastcognito.__version__}-")
-    # Its changelog section: tests/test_release.py.
+    # Its changelog section: tests/release/test_release.py.
     printed = run(Path(sys.executable).with_name("fastcognito"), "--version", env=clean_env())
     assert printed.split() == ["fastcognito", fastcognito.__version__]
 
@@ -226,7 +226,8 @@ def test_make_test_runs_from_the_unpacked_sdist_without_flock(sdist: Path, tmp_p
     ministack = [f"MINISTACK_VENV={REPO / '.venv-ministack'}"] if (REPO / ".venv-ministack").is_dir() else []
     output = run(
         "make", "test", f"VENV={env_dir}", f"PYTHON={python}", *ministack,
-        "PYTEST_ARGS=-q tests/test_extension_build.py tests/test_thread_stress.py tests/test_claims_checks.py",
+        "PYTEST_ARGS=-q tests/release/test_extension_build.py tests/core/test_verifier_threads.py"
+        " tests/core/test_verify_claims.py",
         cwd=tree, env=env,
     )
     assert "scripts/locked.py" in output

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "scripts"))
 import pythons  # noqa: E402
 import release_checks  # noqa: E402
@@ -185,7 +185,7 @@ SDIST_MUST_HOLD = [
     "requirements/test.in", "requirements/release.in", "requirements/actionlint.txt",
     "requirements/constraints.txt", "requirements/constraints-py310.txt", "requirements/ministack.txt",
     "scripts/release_checks.py", "scripts/pythons.py", "scripts/locked.py",
-    "tests/conftest.py", "tests/test_release.py", "tests/django/djtest_settings.py",
+    "tests/conftest.py", "tests/release/test_release.py", "tests/support/django/settings.py",
     "tests/fuzz/fuzz_verify.py",
     "benchmarks/conftest.py", "benchmarks/node/package-lock.json", "examples/project/manage.py",
     "docs/django.md", "docs/benchmarks.md", ".github/workflows/ci.yml", ".github/workflows/wheels.yml",

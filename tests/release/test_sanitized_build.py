@@ -18,8 +18,7 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "sanitizers"))
-from build_extension import build  # noqa: E402
+from tests.sanitizers.build_extension import build
 
 pytestmark = pytest.mark.slow
 

@@ -1,5 +1,5 @@
 """ministack, the local AWS emulator whose Cognito serves the managed-login endpoints, as a
-session fixture (imported by tests/conftest.py).
+session fixture (a plugin of tests/conftest.py).
 
 It runs from its own virtual environment, ``.venv-ministack`` (made by ``make ministack``): it
 pins botocore exactly, which clashes with moto's. Bound to 127.0.0.1 on a free port, with only
@@ -26,7 +26,7 @@ import boto3
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MINISTACK = Path(os.environ.get("FASTCOGNITO_MINISTACK", ROOT / ".venv-ministack" / "bin" / "ministack"))
 REGION = "eu-west-1"
 START_TIMEOUT = 30.0

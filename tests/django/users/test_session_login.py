@@ -10,11 +10,11 @@ import pytest
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.models import User
 from django.test import Client, override_settings
-from ministack_server import PASSWORD, CognitoApp, Ministack, create_app
-from ministack_signin import ACCESS, fastcognito_settings, sign_in
 
 from fastcognito.django.users import UserRefusedError
 from fastcognito.django.users.models import CognitoIdentity
+from tests.support.django.ministack_signin import ACCESS, fastcognito_settings, sign_in
+from tests.support.ministack_server import PASSWORD, CognitoApp, Ministack, create_app
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 

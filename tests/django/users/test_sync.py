@@ -11,17 +11,16 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from conftest import CLIENT_ID, POOL_ID, CognitoPool, TokenFactory
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.db import connections
 from django.test import override_settings
 
-from replica_support import id_claims, login, moto_settings, verify
-
 from fastcognito import Claims, CognitoVerifier
 from fastcognito.django.users import UserRefusedError, sync_user
 from fastcognito.django.users.models import CognitoIdentity
+from tests.support import CLIENT_ID, POOL_ID, CognitoPool, TokenFactory
+from tests.support.django.replica import id_claims, login, moto_settings, verify
 
 BOTH = ["default", "pg"]
 pytestmark = pytest.mark.django_db(databases=BOTH)

@@ -7,13 +7,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import CognitoPool, TokenFactory
 from django.contrib.auth.models import User
 from django.test import Client, override_settings
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
-from replica_support import login, moto_settings
 
 from fastcognito.django.users import UserRefusedError
+from tests.support import CognitoPool, TokenFactory
+from tests.support.django.replica import login, moto_settings
 
 pytestmark = pytest.mark.django_db
 

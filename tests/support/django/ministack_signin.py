@@ -10,7 +10,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.test import Client
-from ministack_server import (
+
+from tests.support.ministack_server import (
     LOGOUT_URI,
     PASSWORD,
     REDIRECT_URI,

@@ -1,52 +1,50 @@
-"""The Django set-up and fixtures of every suite that needs Django (tests/django, tests/security).
+"""The Django set-up and fixtures of every suite that needs Django (tests/django, tests/drf,
+tests/security).
 
 Each of those directories' ``conftest.py`` re-exports this module, so Django is configured only
 when one of them is collected and the rest of the suite never loads it. ``pytest_configure`` runs
 when pytest registers such a conftest (at start-up for ``pytest tests/django``, during collection
-for ``pytest tests``); it configures Django from ``djtest_settings`` once and sets it up as
-pytest-django would with DJANGO_SETTINGS_MODULE.
+for ``pytest tests``); it configures Django from ``tests.support.django.settings`` once and sets it
+up as pytest-django would with DJANGO_SETTINGS_MODULE.
 """
 
 from __future__ import annotations
 
 import socket
-import sys
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.support import DROP
+from tests.support.django.signin import CognitoStandIn
+from tests.support.postgres_server import PostgresServer
+
+# What a conftest.py gets from ``from tests.support.django.plugin import *``: the hook and the fixtures.
+__all__ = [
+    "api_client",
+    "closed_port_url",
+    "cognito_stand_in",
+    "csrf_client",
+    "django_db_modify_db_settings",
+    "fastcognito_config",
+    "jwks_url",
+    "moto_config",
+    "pytest_configure",
+]
+
 JWKS_PATH = "/pool/.well-known/jwks.json"
-
-from postgres_server import PostgresServer  # noqa: E402
-
 _POSTGRES = PostgresServer()
 
 
-def _restore_root_conftest(config: pytest.Config) -> None:
-    # Without packages, pytest imports every conftest.py as the module ``conftest``; importing
-    # this one displaced the root one, which test modules import helpers from
-    # (``from conftest import ...``). Put the root one back.
-    root = Path(__file__).resolve().parent.parent / "conftest.py"
-    for plugin in config.pluginmanager.get_plugins():
-        path = getattr(plugin, "__file__", None)
-        if path and Path(path).resolve() == root:
-            sys.modules["conftest"] = plugin
-            return
-    raise RuntimeError("tests/conftest.py is not loaded")
-
-
 def pytest_configure(config: pytest.Config) -> None:
-    _restore_root_conftest(config)
-
     from django.apps import apps
     from django.conf import settings
 
     if not settings.configured:
-        import djtest_settings
+        from tests.support.django import settings as test_settings
 
-        values = {name: getattr(djtest_settings, name) for name in dir(djtest_settings) if name.isupper()}
+        values = {name: getattr(test_settings, name) for name in dir(test_settings) if name.isupper()}
         # The replica's tests also run on a real PostgreSQL (alias "pg"), started on first use by
         # the session fixture below; its socket directory is chosen now, before Django reads it.
         values["DATABASES"] = {**values["DATABASES"], "pg": _POSTGRES.settings()}
@@ -86,13 +84,11 @@ def fastcognito_config(jwks_url: str) -> Iterator[Callable[..., dict[str, Any]]]
     from django.conf import settings
     from django.test import override_settings
 
-    from conftest import _DROP
-
     active: list[override_settings] = []
 
     def configure(**changes: Any) -> dict[str, Any]:
         config = {**settings.FASTCOGNITO, "JWKS_URL": jwks_url, **changes}
-        config = {key: value for key, value in config.items() if value is not _DROP}
+        config = {key: value for key, value in config.items() if value is not DROP}
         override = override_settings(FASTCOGNITO=config)
         override.enable()
         active.append(override)
@@ -125,10 +121,8 @@ def moto_config(cognito: Any) -> Iterator[Any]:
 
 @pytest.fixture
 def cognito_stand_in(rsa_key: Any) -> Iterator[Any]:
-    """A Cognito stand-in on 127.0.0.1 (``signin_support.CognitoStandIn``): the sign-in
+    """A Cognito stand-in on 127.0.0.1 (``tests.support.django.signin.CognitoStandIn``): the sign-in
     endpoints with genuine tokens signed by the test key, and a count of every call."""
-    from signin_support import CognitoStandIn
-
     with CognitoStandIn(rsa_key) as stand_in:
         yield stand_in
 
@@ -147,7 +141,7 @@ def csrf_client() -> Any:
     return APIClient(enforce_csrf_checks=True)
 
 
-# --- a real PostgreSQL (tests/django/postgres_server.py) ------------------------------------------
+# --- a real PostgreSQL (tests/support/postgres_server.py) -----------------------------------------
 
 
 def _uses_postgres(session: pytest.Session) -> bool:

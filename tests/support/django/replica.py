@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import CognitoPool
-
 from fastcognito import Claims, CognitoVerifier
+from tests.support import CognitoPool
 
 __all__ = ["id_claims", "login", "moto_settings", "reading_client", "verify"]
 

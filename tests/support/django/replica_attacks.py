@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import CLIENT_ID, POOL_ID, TokenFactory
 from django.conf import settings
 
 from fastcognito import Claims, CognitoVerifier
+from tests.support import CLIENT_ID, POOL_ID, TokenFactory
 
 __all__ = ["BOTH", "REPLICA_USER", "pool_claims", "replica_settings"]
 

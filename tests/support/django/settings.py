@@ -1,20 +1,20 @@
-"""Django settings of the Django/DRF tests (loaded by tests/django/conftest.py).
+"""Django settings of the Django/DRF tests (loaded by ``tests.support.django.plugin``).
 
 FASTCOGNITO here is a valid base; tests point JWKS_URL at a real local server with
 override_settings (the fixture ``fastcognito_config``).
 """
 
-from conftest import CLIENT_ID, POOL_ID
+from tests.support import CLIENT_ID, POOL_ID
 
 SECRET_KEY = "fastcognito-tests-only-not-a-secret"
 DEBUG = False
 USE_TZ = True
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
-ROOT_URLCONF = "djtest_urls"
+ROOT_URLCONF = "tests.support.django.urls"
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 
 INSTALLED_APPS = [
-    # The admin proves the replica's session login (tests/django/test_replica_session.py).
+    # The admin proves the replica's session login (tests/django/users/test_session_login.py).
     "django.contrib.admin",
     "django.contrib.messages",
     "django.contrib.contenttypes",

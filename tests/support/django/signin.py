@@ -23,8 +23,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from conftest import CLIENT_ID, KID, POOL_ID, access_claims, id_claims, rsa_jwk, sign_token
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+from tests.support import CLIENT_ID, KID, POOL_ID, access_claims, id_claims, rsa_jwk, sign_token
 
 ACCESS = "fastcognito_access"
 REFRESH = "fastcognito_refresh"

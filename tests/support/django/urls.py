@@ -7,8 +7,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.permissions import IsAuthenticated
 
-import djtest_views as views
 from fastcognito.drf import HasGroup, HasScope
+from tests.support.django import views
 
 PERMISSIONS = {
     "group-admins": [HasGroup("admins")],
