@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 from django.test import override_settings
 
-from fastcognito.django import CognitoUser, fastcognito_settings
-from fastcognito.testing import FakeUserPool
+from fastcognito.django import CognitoClient, CognitoUser, fastcognito_settings
+from fastcognito.testing import OMIT, FakeUserPool
+from tests.support.django.users import TenantUser
+from tests.support.django.views import describe
 
 
 def test_the_fixture_points_fastcognito_at_the_pool(fake_cognito_settings: FakeUserPool, api_client: Any) -> None:
@@ -66,6 +68,42 @@ def test_the_pattern_by_hand(fake_cognito_settings: FakeUserPool, api_client: An
     api_client.force_authenticate(user=CognitoUser(claims), token=claims)
     assert api_client.get("/drf/perm/scope-write/").status_code == 200
     assert fake_cognito_settings.user().username == "alice"
+
+
+def machine(pool: FakeUserPool) -> dict[str, Any]:
+    """The claims of a client-credentials token of ``pool``: ``sub`` is the client, no username."""
+    return {"sub": pool.client_id, "username": OMIT, "scopes": ["api/write"]}
+
+
+@pytest.mark.parametrize("user_class", [None, "tests.support.django.users.TenantUser"])
+@pytest.mark.parametrize("who", ["person", "machine"])
+def test_the_user_is_the_one_a_real_request_gets(
+    fake_user_pool: FakeUserPool, api_client: Any, client: Any, who: str, user_class: str | None
+) -> None:
+    """``user()`` builds ``request.user`` as the DRF class and the middleware do, whatever
+    ``USER_CLASS`` says: a ``CognitoClient`` for a machine token, never a ``USER_CLASS``."""
+    claims = machine(fake_user_pool) if who == "machine" else {"groups": ["editors"]}
+    options = {"MACHINE_CLIENTS": [fake_user_pool.client_id]}
+    if user_class is not None:
+        options["USER_CLASS"] = user_class
+    with fake_user_pool.override_settings(**options):
+        user = fake_user_pool.user(**claims)
+        header = f"Bearer {fake_user_pool.make_token(**claims)}"
+        through_drf = api_client.get("/drf/whoami/", HTTP_AUTHORIZATION=header).json()
+        through_middleware = client.get("/plain/whoami/", HTTP_AUTHORIZATION=header).json()
+    expected = CognitoClient if who == "machine" else TenantUser if user_class else CognitoUser
+    assert type(user) is expected
+    assert {**describe(user), "token_use": "access"} == through_drf
+    assert {**describe(user), "error": None} == through_middleware
+
+
+def test_force_authenticate_with_a_machine_token(fake_user_pool: FakeUserPool, api_client: Any) -> None:
+    with fake_user_pool.override_settings(MACHINE_CLIENTS=[fake_user_pool.client_id]):
+        user = fake_user_pool.force_authenticate(api_client, **machine(fake_user_pool))
+        assert isinstance(user, CognitoClient) and user.client_id == fake_user_pool.client_id
+        assert api_client.get("/drf/perm/scope-write/").status_code == 200
+        # A machine is in no group, whatever USER_CLASS would have made of its claims.
+        assert api_client.get("/drf/perm/group-any/").status_code == 403
 
 
 def test_outside_the_fixture_the_project_settings_come_back(fake_user_pool: FakeUserPool) -> None:
