@@ -4,7 +4,8 @@ module it tests.
 - ``core/``: the framework-free package (``fastcognito/*.py``, the ``_verify`` twins);
 - ``django/`` and ``django/users/``: ``fastcognito/django/`` and its replica; ``drf/``:
   ``fastcognito/drf/``;
-- ``package/``: the package as a whole, read from its source (import graph, public surface, types);
+- ``package/``: the package as a whole, read from its source (import graph, public surface, types,
+  and this layout: ``package/test_test_layout.py``);
 - ``release/``: what a release needs (the extension build, sdist and wheels, the changelog, the
   matrix's floor, the workflows, the docs site, a sanitized build); ``bench/``: the benchmarks
   still run; ``examples/``: the example project as users run it;
