@@ -118,24 +118,25 @@ def test_every_exception_names_a_file_that_exists() -> None:
         assert (TESTS / where).is_file(), where
 
 
-@pytest.mark.parametrize(
-    ("path", "source", "complaint"),
-    [
-        ("core/test_cache.py", "from conftest import KID\n", "imports a conftest"),
-        ("core/test_cache.py", "def f():\n    import conftest\n", "imports a conftest"),
-        ("core/test_cache.py", "from tests.support import conftest\n", "imports a conftest"),
-        ("core/test_cache.py", "from tests.core.test_jwk import KEY\n", "imports a test module"),
-        ("core/test_cache.py", "from .test_jwk import KEY\n", "imports a test module"),
-        ("core/test_cache.py", "from . import test_jwk\n", "imports a test module"),
-        ("support/keys.py", "import test_jwk\n", "imports a test module"),
-        ("django/conftest.py", "import sys\nsys.modules['conftest'] = sys\n", "a conftest in sys.modules"),
-        ("test_cache.py", "", "a test file at the top of tests/"),
-        ("core/nested/test_cache.py", "", "not a package"),
-        ("django/helpers.py", "", "a helper outside tests/support"),
-        ("core/test_everything.py", "", "named after no module"),
-        ("django/users/test_jwk.py", "", "named after no module"),
-    ],
-)
+# Name -> (file, its source, what the complaint about it says).
+BROKEN = {
+    "from-conftest": ("core/test_cache.py", "from conftest import KID\n", "imports a conftest"),
+    "import-conftest-late": ("core/test_cache.py", "def f():\n    import conftest\n", "imports a conftest"),
+    "a-conftest-module": ("core/test_cache.py", "from tests.support import conftest\n", "imports a conftest"),
+    "from-a-test": ("core/test_cache.py", "from tests.core.test_jwk import KEY\n", "imports a test module"),
+    "relative": ("core/test_cache.py", "from .test_jwk import KEY\n", "imports a test module"),
+    "relative-module": ("core/test_cache.py", "from . import test_jwk\n", "imports a test module"),
+    "helper-imports-a-test": ("support/keys.py", "import test_jwk\n", "imports a test module"),
+    "sys-modules": ("django/conftest.py", "import sys\nsys.modules['conftest'] = sys\n", "in sys.modules"),
+    "top-level-test": ("test_cache.py", "", "a test file at the top of tests/"),
+    "not-a-package": ("core/nested/test_cache.py", "", "not a package"),
+    "helper-outside-support": ("django/helpers.py", "", "a helper outside tests/support"),
+    "named-after-nothing": ("core/test_everything.py", "", "named after no module"),
+    "another-package": ("django/users/test_jwk.py", "", "named after no module"),
+}
+
+
+@pytest.mark.parametrize(("path", "source", "complaint"), BROKEN.values(), ids=BROKEN)
 def test_each_rule_bites(tmp_path: Path, path: str, source: str, complaint: str) -> None:
     root, package = tmp_path / "tests", tmp_path / "fastcognito"
     for directory in ("", "core", "django", "django/users", "support"):
