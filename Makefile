@@ -121,8 +121,9 @@ soak: install
 # PYTHONMALLOC=malloc: objects freed into pymalloc's arenas would hide a use-after-free.
 ASAN_CC ?= gcc
 ASAN_DIR ?= build/asan
-ASAN_TESTS ?= tests/test_malformed.py tests/test_cache.py tests/test_claims_checks.py tests/test_claims_object.py \
-  tests/test_twin_parity.py tests/test_jwks.py tests/fuzz/test_fuzz_corpus.py
+ASAN_TESTS ?= tests/core/test_verify_malformed.py tests/core/test_cache.py tests/core/test_verify_claims.py \
+  tests/core/test_claims.py tests/core/test_verify_twin_parity.py tests/core/test_jwks.py \
+  tests/fuzz/test_fuzz_corpus.py
 test-asan: install
 	$(PY) tests/sanitizers/build_extension.py $(ASAN_DIR) --cc $(ASAN_CC) \
 	  --cflags="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
@@ -156,7 +157,7 @@ bench-e2e: install bench-tools
 # of the example project sharing one Redis, then Memcached, on 127.0.0.1; password sign-in through
 # ministack; the cache stopped 10 s under load; the cached-token path with the denylist off and on
 # (wrk). Bounded (about 7 minutes; --max-seconds stops it): results in benchmarks/results/scale-*.json.
-# `make test` runs a 40 s slice (tests/test_scale.py). SCALE_ARGS="--backends redis" narrows it.
+# `make test` runs a 40 s slice (tests/bench/test_e2e_scale.py). SCALE_ARGS="--backends redis" narrows it.
 SCALE_ARGS ?=
 scale: install ministack system-packages
 	@command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk"; exit 1; }
@@ -194,7 +195,7 @@ signin-local: install ministack
 
 # MkDocs with Material and mkdocstrings (requirements/docs.in): `make docs` builds the site from
 # docs/ into build/site, with every warning an error; `make test` builds it too
-# (tests/test_docs_site.py), and Read the Docs runs the same build (.readthedocs.yaml).
+# (tests/release/test_docs_site.py), and Read the Docs runs the same build (.readthedocs.yaml).
 docs-tools: $(DOCS_TOOLS_STAMP) docs-js
 
 # Mermaid, which draws the sign-in sequence diagrams in the reader's browser, served by the site
@@ -222,7 +223,8 @@ docs: docs-tools
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir $(DOCS_SITE)
 
 # The release checks' tools (twine, check-wheel-contents, auditwheel, nox, uv): `make test` runs the
-# release slice (tests/test_release.py) and the matrix's floor (tests/test_matrix_floor.py) with them.
+# release slice (tests/release/test_release.py) and the matrix's floor (tests/release/test_matrix_floor.py)
+# with them.
 release-tools: $(RELEASE_TOOLS_STAMP)
 
 $(RELEASE_TOOLS_STAMP): $(DEPS_STAMP) requirements/release.in $(CONSTRAINTS)
@@ -231,7 +233,8 @@ $(RELEASE_TOOLS_STAMP): $(DEPS_STAMP) requirements/release.in $(CONSTRAINTS)
 
 # Only the release slice, the changelog and the floor (about 2 minutes on 2 cores): what a tag needs.
 release-check: install release-tools
-	$(VENV)/bin/pytest tests/test_release.py tests/test_changelog.py tests/test_matrix_floor.py $(PYTEST_ARGS)
+	$(VENV)/bin/pytest tests/release/test_release.py tests/release/test_changelog.py \
+		tests/release/test_matrix_floor.py $(PYTEST_ARGS)
 
 # zig, for the manylinux wheels of `make wheels`, on top of the release checks' tools.
 $(WHEEL_TOOLS_STAMP): $(RELEASE_TOOLS_STAMP) requirements/wheels.in $(CONSTRAINTS)

@@ -4,7 +4,7 @@ with its cache off, and every peer of peers.py, one verify per call.
 Each factory does the un-measured set-up (keys, tokens, the peer's correctness pass, one warm-up
 verify that lets PyJWKClient and cognitojwt load their keys) and returns the zero-argument
 callable to measure. Calls rotate through 256 distinct tokens, so no memo helps.
-tests/test_bench_icases.py builds every case and calls it once.
+tests/bench/test_icases_peers.py builds every case and calls it once.
 """
 
 from __future__ import annotations

@@ -16,18 +16,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CognitoPool
 from django.conf import settings
 from django.core.checks import run_checks
 from django.test import Client, override_settings
 from django.utils.module_loading import import_string
-from djtest_views import describe
-from replica_support import login, reading_client
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.test import APIRequestFactory
 from rest_framework.views import APIView
+
+from tests.support import CognitoPool
+from tests.support.django.replica import login, reading_client
+from tests.support.django.views import describe
 
 pytestmark = pytest.mark.django_db
 

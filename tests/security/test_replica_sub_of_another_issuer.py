@@ -12,8 +12,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from alb_tokens import ALB_KID, ARN, CLIENT, AlbTokens, pem
-from conftest import ISSUER, TokenFactory
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -22,7 +20,9 @@ from pytest_httpserver import HTTPServer
 
 from fastcognito.django.users import UserRefusedError, sync_user
 from fastcognito.django.users.models import CognitoIdentity
-from replica_attacks import BOTH, pool_claims, replica_settings
+from tests.support import ISSUER, TokenFactory
+from tests.support.alb_tokens import ALB_KID, ARN, CLIENT, AlbTokens, pem
+from tests.support.django.replica_attacks import BOTH, pool_claims, replica_settings
 
 pytestmark = pytest.mark.django_db(databases=BOTH)
 
@@ -55,7 +55,8 @@ def both_sources(
         "ARNS": [ARN], "CLIENT_ID": CLIENT, "ISSUER": OTHER_PROVIDER, "KEYS_URL": httpserver.url_for("/")
     }
     config = replica_settings(jwks_document, alias, ALB=alb_conf)
-    with override_settings(FASTCOGNITO=config, ROOT_URLCONF="djtest_alb_urls", MIDDLEWARE=ALB_MIDDLEWARE):
+    urls = "tests.support.django.alb_urls"
+    with override_settings(FASTCOGNITO=config, ROOT_URLCONF=urls, MIDDLEWARE=ALB_MIDDLEWARE):
         yield
 
 
