@@ -1,0 +1,10 @@
+from django.urls import path
+
+import views
+
+urlpatterns = [
+    path("api/profile/", views.Profile.as_view()),
+    path("api/editors/", views.Editors.as_view()),
+    # auth urls
+    # end of auth urls
+]
