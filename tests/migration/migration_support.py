@@ -36,6 +36,7 @@ from typing import Any
 import pytest
 
 __all__ = [
+    "Tokens",
     "UserPool",
     "create_user_pool",
     "project",
@@ -46,6 +47,7 @@ __all__ = [
     "Site",
     "guide_blocks",
     "refused",
+    "send",
     "venv_python",
 ]
 
@@ -109,6 +111,12 @@ def refused(answer: Answer) -> bool:
     return answer.refused
 
 
+def send(site: Site, requests: Mapping[str, Mapping[str, Any]]) -> dict[str, Answer]:
+    """Each request of ``requests`` (label: options of ``Site.request``) through a client of its
+    own, named by its label unless it names one (a sequence sharing cookies)."""
+    return {label: site.request(**{"client": label, **request}) for label, request in requests.items()}
+
+
 class Site:
     """One half of a migration: the project served by ``runner.py`` under ``python``."""
 
@@ -154,6 +162,10 @@ class Site:
     def post(self, path: str, **options: Any) -> Answer:
         return self.request("POST", path, **options)
 
+    def remember(self, tokens: Tokens) -> None:
+        """Hands ``tokens`` to the half: requests then name them ``{{USER.IdToken}}``, etc."""
+        self.call({"op": "remember", "name": tokens.username, "values": dict(tokens)})
+
     def python(self, code: str) -> Any:
         return self.call({"op": "python", "code": code})["result"]
 
@@ -190,7 +202,8 @@ class Project:
     def __init__(self, system: str, path: Path, env: Mapping[str, str]) -> None:
         self.system = system
         self.path = path
-        shutil.copytree(HERE / "projects" / system, path, dirs_exist_ok=True)
+        ignore = shutil.ignore_patterns("__pycache__", "*.log", "db.sqlite3")
+        shutil.copytree(HERE / "projects" / system, path, dirs_exist_ok=True, ignore=ignore)
         self.env = dict(env)
 
     def base_env(self) -> dict[str, str]:
@@ -267,6 +280,18 @@ CALLBACK_URLS = [f"{APP}/auth/login/", f"{APP}/auth/callback/"]
 LOGOUT_URLS = [f"{APP}/signed-out/"]
 
 
+class Tokens(dict[str, str]):
+    """A sign-in's tokens (``AccessToken``, ``IdToken``, ``RefreshToken``), whose repr shows
+    none of them: requests name them by placeholder (``Site.remember``), never by value."""
+
+    def __init__(self, username: str, tokens: Mapping[str, str]) -> None:
+        super().__init__(tokens)
+        self.username = username
+
+    def __repr__(self) -> str:
+        return f"<tokens of {self.username}>"
+
+
 @dataclasses.dataclass
 class UserPool:
     """A pool of ministack's Cognito with the users every replaced system's site had: alice (in
@@ -293,14 +318,16 @@ class UserPool:
         user = self.api.admin_get_user(UserPoolId=self.pool_id, Username=username)
         return next(a["Value"] for a in user["UserAttributes"] if a["Name"] == "sub")
 
-    def login(self, username: str, client_id: str | None = None) -> dict[str, str]:
-        """``AccessToken``, ``IdToken`` and ``RefreshToken`` of a password sign-in."""
+    def login(self, username: str, client_id: str | None = None, *, name: str | None = None) -> Tokens:
+        """``AccessToken``, ``IdToken`` and ``RefreshToken`` of a password sign-in, remembered
+        by the halves under ``name`` (the user name by default)."""
         result = self.api.initiate_auth(
             ClientId=client_id or self.client_id,
             AuthFlow="USER_PASSWORD_AUTH",
             AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD},
         )
-        return dict(result["AuthenticationResult"])
+        auth = result["AuthenticationResult"]
+        return Tokens(name or username, {key: auth[key] for key in ("AccessToken", "IdToken", "RefreshToken")})
 
     def add_user(self, username: str, groups: tuple[str, ...] = (), **attributes: str) -> None:
         self.api.admin_create_user(
@@ -334,10 +361,11 @@ def create_user_pool(url: str) -> UserPool:
     other = api.create_user_pool_client(ClientName="other-app", **common)["UserPoolClient"]["ClientId"]
     pool = UserPool(url, api, pool_id, client_id, other)
     api.create_group(UserPoolId=pool_id, GroupName="editors")
-    pool.add_user("alice", ("editors",), email="alice@example.com", email_verified="true")
-    pool.add_user("bob", email="bob@example.com", email_verified="true")
-    pool.add_user("carol", email="carol@example.com", email_verified="false")
-    pool.add_user("dave", email="dave@example.com", email_verified="true")
+    for name, groups, verified in (("alice", ("editors",), "true"), ("bob", (), "true"), ("carol", (), "false"),
+                                   ("dave", (), "true")):
+        # django-rest-microservice stores given_name and family_name, and fails without them.
+        attributes = {"given_name": name.title(), "family_name": "Example"}
+        pool.add_user(name, groups, email=f"{name}@example.com", email_verified=verified, **attributes)
     return pool
 
 

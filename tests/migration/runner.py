@@ -11,11 +11,14 @@ Django 4.2 and 5.x alike. Each line on stdin is a command; each answer is one li
 - ``{"op": "python", "code": ...}``: Python run in the project (users created the way the
   replaced system creates them, rows counted); its ``result`` variable is answered.
 - ``{"op": "checks"}``: the system checks' messages.
+- ``{"op": "remember", "name": NAME, "values": {FIELD: TOKEN}}``: tokens for ``{{NAME.FIELD}}``.
 
 No token leaves this process: every JWT in an answer (body, headers, command output) is replaced
 by ``<jwt>``, cookie values are never answered, and a body's tokens are kept here under the
-request's ``save`` name, for later requests to use as ``{{NAME.FIELD}}``. ``{{csrf:CLIENT}}`` is
-that client's CSRF cookie.
+request's ``save`` name, for later requests to use as ``{{NAME.FIELD}}``, as are the tokens the
+test hands over with ``remember`` (so that no request the test builds holds a token). ``{{csrf:CLIENT}}`` is
+that client's CSRF cookie. ``keep_cookies``/``use_cookies`` save a client's cookies after a request
+and put them back before another (a stolen cookie replayed).
 
 With ``MIGRATION_JWKS_ORIGIN`` set, a fetch of ``https://cognito-idp.<region>.amazonaws.com/...``
 (urllib or requests) goes to that origin instead: the old packages build the AWS address of the
@@ -26,8 +29,10 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import copy
 import io
 import json
+import logging
 import os
 import re
 import sys
@@ -93,6 +98,7 @@ class Half:
         self.clients: dict[str, Any] = {}
         self.saved: dict[str, str] = {}
         self.namespace: dict[str, Any] = {}
+        self.jars: dict[str, Any] = {}
 
     def client(self, name: str) -> Any:
         from django.test import Client
@@ -120,6 +126,8 @@ class Half:
 
     def request(self, command: dict[str, Any]) -> dict[str, Any]:
         client = self.client(command.get("client", "browser"))
+        if "use_cookies" in command:
+            client.cookies = copy.deepcopy(self.jars[command["use_cookies"]])
         for name, value in (command.get("cookies") or {}).items():
             if value is None:
                 client.cookies.pop(name, None)
@@ -136,6 +144,12 @@ class Half:
         elif "query" in command:
             kwargs.update(data=self.substitute(command["query"]))
         response = getattr(client, method)(self.substitute(command["path"]), **kwargs)
+        for name, morsel in response.cookies.items():
+            # As a browser does: a cookie deleted (Max-Age 0, or emptied) is not sent again.
+            if morsel["max-age"] in (0, "0") or not morsel.value:
+                client.cookies.pop(name, None)
+        if "keep_cookies" in command:
+            self.jars[command["keep_cookies"]] = copy.deepcopy(client.cookies)
         return self.answer(response, command.get("save"))
 
     def answer(self, response: Any, save: str | None) -> dict[str, Any]:
@@ -173,6 +187,11 @@ class Half:
             "claims": claims,
         }
 
+    def remember(self, command: dict[str, Any]) -> dict[str, Any]:
+        for field, value in command["values"].items():
+            self.saved[f"{command['name']}.{field}"] = value
+        return {}
+
     def manage(self, command: dict[str, Any]) -> dict[str, Any]:
         from django.core.management import call_command
 
@@ -195,6 +214,19 @@ class Half:
         return {"messages": [{"id": m.id, "level": m.level, "msg": redact(str(m.msg))} for m in messages]}
 
 
+class RedactingFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
+def log_errors_to_stderr() -> None:
+    """Errors (a 500's traceback) go to stderr, the half's log, tokens replaced."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(RedactingFormatter("%(levelname)s %(name)s: %(message)s"))
+    handler.setLevel(logging.WARNING)
+    logging.getLogger().addHandler(handler)
+
+
 def main() -> None:
     answers = sys.stdout
     # Whatever the project prints (some old packages print on settings changes) goes to stderr.
@@ -205,6 +237,7 @@ def main() -> None:
     import django
 
     django.setup()
+    log_errors_to_stderr()
     half = Half()
     answers.write(json.dumps({"ready": True, "django": django.get_version()}) + "\n")
     answers.flush()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from migration_support import Answer, Project, Site, UserPool, project, user_pool  # noqa: F401  (fixtures)
+from migration_support import Project, Tokens, UserPool, project, send, user_pool  # noqa: F401  (fixtures)
 
 COOKIE = "myCookie"
 CSRF = "c" * 32
@@ -30,42 +30,43 @@ def environment(pool: UserPool) -> dict[str, str]:
     }
 
 
-def the_requests(pool: UserPool) -> dict[str, dict[str, Any]]:
-    alice, bob = pool.login("alice"), pool.login("bob")
-    elsewhere = pool.login("alice", client_id=pool.other_client_id)
-    cookie = {"cookies": {COOKIE: alice["AccessToken"]}}
+def sign_ins(pool: UserPool) -> list[Tokens]:
+    return [pool.login("alice"), pool.login("bob"), pool.login("alice", pool.other_client_id, name="elsewhere")]
+
+
+def the_requests() -> dict[str, dict[str, Any]]:
+    """The requests both halves get; tokens by placeholder (``Site.remember``)."""
+    alice = {"cookies": {COOKIE: "{{alice.AccessToken}}"}}
+    bob = {"cookies": {COOKIE: "{{bob.AccessToken}}"}}
     return {
         "no cookie": {"method": "GET", "path": "/api/profile/"},
-        "alice": {"method": "GET", "path": "/api/profile/", **cookie},
-        "bob": {"method": "GET", "path": "/api/profile/", "cookies": {COOKIE: bob["AccessToken"]}},
-        "alice, editors": {"method": "GET", "path": "/api/editors/", **cookie},
-        "bob, editors": {"method": "GET", "path": "/api/editors/", "cookies": {COOKIE: bob["AccessToken"]}},
-        "id token": {"method": "GET", "path": "/api/profile/", "cookies": {COOKIE: alice["IdToken"]}},
-        "other app client": {"method": "GET", "path": "/api/profile/", "cookies": {COOKIE: elsewhere["AccessToken"]}},
+        "alice": {"method": "GET", "path": "/api/profile/", **alice},
+        "bob": {"method": "GET", "path": "/api/profile/", **bob},
+        "alice, editors": {"method": "GET", "path": "/api/editors/", **alice},
+        "bob, editors": {"method": "GET", "path": "/api/editors/", **bob},
+        "id token": {"method": "GET", "path": "/api/profile/", "cookies": {COOKIE: "{{alice.IdToken}}"}},
+        "other app client": {"method": "GET", "path": "/api/profile/", "cookies": {COOKIE: "{{elsewhere.AccessToken}}"}},
         "not a token": {"method": "GET", "path": "/api/profile/", "cookies": {COOKIE: "not.a.token"}},
         # The cookie the former guide named in COOKIE_NAME: not the one this site's frontend sets.
-        "cookie accessToken": {"method": "GET", "path": "/api/profile/", "cookies": {"accessToken": alice["AccessToken"]}},
-        "bearer header": {
-            "method": "GET", "path": "/api/profile/", "headers": {"Authorization": f"Bearer {alice['AccessToken']}"},
-        },
-        "POST, cookie": {"method": "POST", "path": "/api/profile/", "json": {}, **cookie},
+        "cookie accessToken": {"method": "GET", "path": "/api/profile/", "cookies": {"accessToken": "{{alice.AccessToken}}"}},
+        "bearer header": {"method": "GET", "path": "/api/profile/", "headers": {"Authorization": "Bearer {{alice.AccessToken}}"}},
+        "POST, cookie": {"method": "POST", "path": "/api/profile/", "json": {}, **alice},
         "POST, cookie and CSRF": {
             "method": "POST", "path": "/api/profile/", "json": {},
-            "cookies": {COOKIE: alice["AccessToken"], "csrftoken": CSRF}, "headers": {"X-CSRFToken": CSRF, "Referer": "https://testserver/"},
+            "cookies": {COOKIE: "{{alice.AccessToken}}", "csrftoken": CSRF},
+            "headers": {"X-CSRFToken": CSRF, "Referer": "https://testserver/"},
         },
     }
 
 
-def send(site: Site, requests: dict[str, dict[str, Any]]) -> dict[str, Answer]:
-    return {label: site.request(client=label, **request) for label, request in requests.items()}
-
-
 def test_djognito_site_after_the_guide(project: Any, user_pool: UserPool) -> None:
     site: Project = project("djognito", environment(user_pool))
-    requests = the_requests(user_pool)
+    tokens = sign_ins(user_pool)
     with site.before(jwks_origin=user_pool.url) as before:
         before.manage("migrate", "--verbosity", "0")
-        old = send(before, requests)
+        for signed_in in tokens:
+            before.remember(signed_in)
+        old = send(before, the_requests())
         old_users = before.python("from django.contrib.auth.models import User; result = User.objects.count()")
 
     steps = site.apply_guide("djognito")
@@ -73,7 +74,9 @@ def test_djognito_site_after_the_guide(project: Any, user_pool: UserPool) -> Non
         for step in steps:
             after.manage(*step)
         checks = [m for m in after.checks() if m["id"].startswith("fastcognito")]
-        new = send(after, requests)
+        for signed_in in tokens:
+            after.remember(signed_in)
+        new = send(after, the_requests())
         new_users = after.python("from django.contrib.auth.models import User; result = User.objects.count()")
 
     # The guide's settings pass every check: no COOKIE_NAME fighting ACCESS_TOKEN_KEY (W011).
