@@ -36,15 +36,13 @@ from typing import Any
 import pytest
 
 __all__ = [
-    "Tokens",
-    "UserPool",
-    "create_user_pool",
-    "project",
-    "user_pool",
     "GUIDES",
     "Answer",
     "Project",
     "Site",
+    "Tokens",
+    "UserPool",
+    "create_user_pool",
     "guide_blocks",
     "refused",
     "send",
@@ -55,8 +53,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 GUIDES = ROOT / "docs" / "migrating.md"
 VENVS = Path(os.environ.get("FASTCOGNITO_MIGRATION_VENVS", ROOT / ".venv-migration"))
-BLOCK = re.compile(r"<!-- after: (?P<name>\S+) (?P<kind>\S+) -->\n```(?:python|sh)\n(?P<code>.*?)```", re.S)
-AUTH_URLS = re.compile(r"(?P<indent>[ \t]*)# auth urls\n.*?[ \t]*# end of auth urls\n", re.S)
+BLOCK = re.compile(r"<!-- after: (?P<name>\S+) (?P<kind>\S+) -->\n```(?:python|sh)\n(?P<code>.*?)```", re.DOTALL)
+AUTH_URLS = re.compile(r"(?P<indent>[ \t]*)# auth urls\n.*?[ \t]*# end of auth urls\n", re.DOTALL)
 START_TIMEOUT = 60.0
 
 
@@ -275,9 +273,9 @@ class Project:
 # --- Cognito: a user pool on ministack (tests/ministack_server.py), genuine tokens ------------
 
 PASSWORD = "Correct-horse-1!"
-APP = "https://testserver"
-CALLBACK_URLS = [f"{APP}/auth/login/", f"{APP}/auth/callback/"]
-LOGOUT_URLS = [f"{APP}/signed-out/"]
+HOSTS = ("testserver", "app.example.com")
+CALLBACK_URLS = [f"https://{host}/auth/{view}/" for host in HOSTS for view in ("login", "callback")]
+LOGOUT_URLS = [f"https://{host}/" for host in HOSTS]
 
 
 class Tokens(dict[str, str]):
@@ -367,19 +365,3 @@ def create_user_pool(url: str) -> UserPool:
         attributes = {"given_name": name.title(), "family_name": "Example"}
         pool.add_user(name, groups, email=f"{name}@example.com", email_verified=verified, **attributes)
     return pool
-
-
-@pytest.fixture
-def user_pool(ministack: Any) -> UserPool:
-    """A fresh pool of the session's ministack for one test."""
-    return create_user_pool(ministack.url)
-
-
-@pytest.fixture
-def project(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
-    """``make(system, env)``: the system's project in a directory of this test."""
-
-    def make(system: str, env: Mapping[str, str]) -> Project:
-        return Project(system, tmp_path / system, env)
-
-    return make

@@ -9,7 +9,8 @@ Django 4.2 and 5.x alike. Each line on stdin is a command; each answer is one li
   Django's test client, one client (cookie jar) per NAME, CSRF enforced as in a browser.
 - ``{"op": "manage", "argv": [...]}``: a management command, as ``manage.py`` runs it.
 - ``{"op": "python", "code": ...}``: Python run in the project (users created the way the
-  replaced system creates them, rows counted); its ``result`` variable is answered.
+  replaced system creates them, rows counted); its ``result`` variable is answered, and
+  ``clients`` holds the test clients by name.
 - ``{"op": "checks"}``: the system checks' messages.
 - ``{"op": "remember", "name": NAME, "values": {FIELD: TOKEN}}``: tokens for ``{{NAME.FIELD}}``.
 
@@ -97,14 +98,15 @@ class Half:
     def __init__(self) -> None:
         self.clients: dict[str, Any] = {}
         self.saved: dict[str, str] = {}
-        self.namespace: dict[str, Any] = {}
+        self.namespace: dict[str, Any] = {"clients": self.clients}
         self.jars: dict[str, Any] = {}
 
     def client(self, name: str) -> Any:
         from django.test import Client
 
         if name not in self.clients:
-            self.clients[name] = Client(enforce_csrf_checks=True, raise_request_exception=False)
+            host = os.environ.get("MIGRATION_HOST", "testserver")
+            self.clients[name] = Client(enforce_csrf_checks=True, raise_request_exception=False, HTTP_HOST=host)
         return self.clients[name]
 
     def substitute(self, value: Any) -> Any:

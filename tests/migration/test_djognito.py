@@ -11,9 +11,10 @@ address). The same requests go to both halves.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from migration_support import Project, Tokens, UserPool, project, send, user_pool  # noqa: F401  (fixtures)
+from migration_support import Project, Tokens, UserPool, create_user_pool, send
 
 COOKIE = "myCookie"
 CSRF = "c" * 32
@@ -59,8 +60,9 @@ def the_requests() -> dict[str, dict[str, Any]]:
     }
 
 
-def test_djognito_site_after_the_guide(project: Any, user_pool: UserPool) -> None:
-    site: Project = project("djognito", environment(user_pool))
+def test_djognito_site_after_the_guide(ministack: Any, tmp_path: Path) -> None:
+    user_pool = create_user_pool(ministack.url)
+    site = Project("djognito", tmp_path / "djognito", environment(user_pool))
     tokens = sign_ins(user_pool)
     with site.before(jwks_origin=user_pool.url) as before:
         before.manage("migrate", "--verbosity", "0")

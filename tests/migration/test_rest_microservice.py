@@ -17,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from migration_support import VENVS, Answer, Project, Site, UserPool, project, user_pool  # noqa: F401
+from migration_support import VENVS, Answer, Project, Site, UserPool, create_user_pool
 
 USERS = "from django.contrib.auth.models import User; result = dict(User.objects.values_list('username', 'pk'))"
 MAKE_STAFF = "from django.contrib.auth.models import User; User.objects.filter(username='alice').update(is_staff=True)"
@@ -66,8 +66,9 @@ def session(site: Site, client: str, exchange: dict[str, Any], access: str, refr
     return answers
 
 
-def test_rest_microservice_site_after_the_guide(project: Any, user_pool: UserPool) -> None:
-    site: Project = project("rest-microservice", environment(user_pool))
+def test_rest_microservice_site_after_the_guide(ministack: Any, tmp_path: Path) -> None:
+    user_pool = create_user_pool(ministack.url)
+    site = Project("rest-microservice", tmp_path / "rest-microservice", environment(user_pool))
     tokens = [user_pool.login(name) for name in ("alice", "bob", "carol")]
     cognito_token = {"Authorization": "Bearer {{alice.AccessToken}}"}
 

@@ -13,10 +13,11 @@ written, on the same database; the test adds only the emulator's addresses (the 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import requests as http
-from migration_support import Project, Tokens, UserPool, project, send, user_pool  # noqa: F401  (fixtures)
+from migration_support import Project, Tokens, UserPool, create_user_pool, send
 
 ADMIN_PASSWORD = "Admin-pass-1!"
 CSRF_FORM = {"csrfmiddlewaretoken": "{{csrf:admin}}", "username": "admin", "password": ADMIN_PASSWORD}
@@ -72,8 +73,9 @@ def the_requests(run: str) -> dict[str, dict[str, Any]]:
     }
 
 
-def test_tutorial_site_after_the_guide(project: Any, user_pool: UserPool) -> None:
-    site: Project = project("tutorial", environment(user_pool))
+def test_tutorial_site_after_the_guide(ministack: Any, tmp_path: Path) -> None:
+    user_pool = create_user_pool(ministack.url)
+    site = Project("tutorial", tmp_path / "tutorial", environment(user_pool))
     tokens = sign_ins(user_pool)
     keys = http.get(user_pool.jwks_url, timeout=10).json()["keys"]
     (site.path / "cognito" / "__init__.py").write_text(f"keys = {json.dumps(keys)}\n")

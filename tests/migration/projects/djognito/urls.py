@@ -1,6 +1,5 @@
-from django.urls import path
-
 import views
+from django.urls import path
 
 urlpatterns = [
     path("api/profile/", views.Profile.as_view()),

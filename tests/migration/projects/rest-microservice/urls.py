@@ -1,6 +1,5 @@
-from django.urls import include, path
-
 from api import views
+from django.urls import include, path
 
 urlpatterns = [
     path("api/me/", views.Me.as_view()),

@@ -16,5 +16,5 @@ class CognitoAuthMiddleware(CognitoAuthenticationMixin, middleware.Authenticatio
 
     def process_request(self, request):
         if request.path.startswith(reverse("admin:index")):
-            return None
+            return
         request.user = SimpleLazyObject(lambda: self.authenticate(request))

@@ -1,0 +1,109 @@
+"""cognito_code_grant 1.0.30 to fastcognito's sign-in views and replica, proven on the package's
+own set-up (docs/migrating.md, "cognito_code_grant").
+
+Before: ``projects/code-grant`` runs the package itself, in its own virtual environment, as its
+README sets it up (its backend, then BasicAuthentication for a service account; its handlers under
+``auth/``; its three settings pointed at ministack's pool, whose managed login, token endpoint and
+keys it uses directly, at https://app.example.com behind a TLS-ending proxy). People sign in
+through Cognito's managed login, which sends them back to ``auth/login/``; the package then makes
+their user, named after the e-mail. After: the guide's blocks as written on the same database; the
+test adds only the emulator's addresses (the JWKS URL, the JSON API's URL, ``--endpoint-url``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from migration_support import PASSWORD, Answer, Project, Site, UserPool, create_user_pool
+from ministack_server import submit_login_form
+
+HOST = "app.example.com"
+SERVICE = "svc-reports"
+SERVICE_PASSWORD = "Service-pass-1!"
+BASIC = {"Authorization": "Basic c3ZjLXJlcG9ydHM6U2VydmljZS1wYXNzLTEh"}  # svc-reports:Service-pass-1!
+USERS = "from django.contrib.auth.models import User; result = dict(User.objects.values_list('username', 'pk'))"
+SERVICE_ACCOUNT = f"""
+from django.contrib.auth.models import Group, User
+User.objects.create_user({SERVICE!r}, password={SERVICE_PASSWORD!r})
+"""
+HAND_GRANTED = """
+from django.contrib.auth.models import Group, User
+Group.objects.get_or_create(name="beta-testers")[0].user_set.add(User.objects.get(username="alice@example.com"))
+"""
+# The package refreshes when the session's access token fails to verify, as an expired one does.
+EXPIRE_SESSION_TOKEN = """
+session = clients["alice"].session
+session["access_token"] = "expired.access.token"
+session.save()
+"""
+
+
+def environment(pool: UserPool) -> dict[str, str]:
+    return {
+        "MIGRATION_HOST": HOST,
+        "AUTH_COGNITO_CLIENT_ID": pool.client_id,
+        "AUTH_COGNITO_CODE_GRANT_URL": f"{pool.url}/oauth2/token",
+        "AUTH_COGNITO_JWKS_URL": pool.jwks_url,
+    }
+
+
+def managed_login(pool: UserPool, authorize_url: str, username: str) -> str:
+    """What the person does at Cognito: the login form; returns where Cognito sends them."""
+    answer = submit_login_form(authorize_url, username, PASSWORD)
+    assert answer.status_code in (302, 303), answer.status_code
+    return str(answer.headers["Location"])
+
+
+def old_sign_in(site: Site, pool: UserPool, username: str) -> Answer:
+    """The frontend's sign-in link of the package's set-up: Cognito's authorize endpoint, back
+    to ``auth/login/`` with the page to return to as ``state``."""
+    query = urlencode({
+        "response_type": "code", "client_id": pool.client_id, "scope": "openid email profile",
+        "redirect_uri": f"https://{HOST}/auth/login/", "state": "/app/",
+    })
+    back = urlsplit(managed_login(pool, f"{pool.url}/oauth2/authorize?{query}", username))
+    assert back.path == "/auth/login/"
+    # Behind the proxy the request is plain HTTP: the package turns http into https itself.
+    return site.get(back.path, client=username, query={k: v[0] for k, v in parse_qs(back.query).items()}, secure=False)
+
+
+def new_sign_in(site: Site, pool: UserPool, username: str, start: str = "/auth/login/?next=/app/") -> Answer:
+    """fastcognito's sign-in: our login view, Cognito's form, our callback."""
+    redirect = site.get(start, client=username)
+    assert redirect.status == 302, redirect
+    authorize = redirect.headers["Location"]
+    assert parse_qs(urlsplit(authorize).query)["redirect_uri"] == [f"https://{HOST}/auth/callback/"]
+    back = urlsplit(managed_login(pool, authorize, username))
+    assert back.path == "/auth/callback/"
+    return site.get(back.path, client=username, query={k: v[0] for k, v in parse_qs(back.query).items()})
+
+
+def the_requests(site: Site) -> dict[str, Answer]:
+    """The requests both halves get once alice has signed in."""
+    return {
+        "anonymous": site.get("/api/me/", client="anonymous"),
+        "service account": site.get("/api/me/", client="service", headers=BASIC),
+        "wrong password": site.get("/api/me/", client="intruder", headers={"Authorization": "Basic c3ZjOm5vcGU="}),
+        "alice": site.get("/api/me/", client="alice"),
+        "alice, admin": site.get("/admin/", client="alice"),
+    }
+
+
+def test_code_grant_site_after_the_guide(ministack: Any, tmp_path: Path) -> None:
+    user_pool = create_user_pool(ministack.url)
+    site = Project("code-grant", tmp_path / "code-grant", environment(user_pool))
+    with site.before() as before:
+        before.manage("migrate", "--verbosity", "0")
+        before.python(SERVICE_ACCOUNT)
+        old_signed_in = old_sign_in(before, user_pool, "alice")
+        old = the_requests(before)
+        before.python(HAND_GRANTED)
+        before.python(EXPIRE_SESSION_TOKEN)
+        old["alice, expired access token"] = before.get("/api/me/", client="alice")
+        old["logout"] = before.get("/auth/logout/", client="alice", query={"state": "/"})
+        old["alice, logged out"] = before.get("/api/me/", client="alice")
+        users_before = before.python(USERS)
+
+    print(old_signed_in, old, users_before)
