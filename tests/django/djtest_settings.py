@@ -21,6 +21,8 @@ INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.sessions",
     "rest_framework",
+    # The replica's exchange logout/ blacklists refresh tokens (tests/django/test_replica_exchange_cookie.py).
+    "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
     "fastcognito.django",
     "fastcognito.django.users",
