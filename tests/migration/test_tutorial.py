@@ -103,7 +103,7 @@ def test_tutorial_site_after_the_guide(ministack: Any, tmp_path: Path) -> None:
         articles_after = after.python(ARTICLES)
 
     # Accepting a token without a scheme is a warning of its own, and the only one.
-    assert checks == {"fastcognito.W015"}
+    assert checks == {"fastcognito.W012"}
     # The hand-made users are linked to their Cognito accounts by e-mail, none duplicated.
     assert links == {name: [user_pool.sub(name), hand_made[name]] for name in ("alice", "bob")}
 
