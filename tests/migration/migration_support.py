@@ -340,7 +340,9 @@ class UserPool:
             self.api.admin_add_user_to_group(UserPoolId=self.pool_id, Username=username, GroupName=group)
 
 
-def create_user_pool(url: str) -> UserPool:
+def create_user_pool(url: str, *, access_seconds: int | None = None) -> UserPool:
+    """The pool; with ``access_seconds``, the app client's access and id tokens live that long
+    (ministack honours seconds), so that a test can see them expire."""
     from ministack_server import cognito_api
 
     api = cognito_api(url)
@@ -355,7 +357,14 @@ def create_user_pool(url: str) -> UserPool:
         "SupportedIdentityProviders": ["COGNITO"],
         "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
     }
-    client_id = api.create_user_pool_client(ClientName="web", **common)["UserPoolClient"]["ClientId"]
+    lifetimes: dict[str, Any] = {}
+    if access_seconds is not None:
+        lifetimes = {
+            "AccessTokenValidity": access_seconds,
+            "IdTokenValidity": access_seconds,
+            "TokenValidityUnits": {"AccessToken": "seconds", "IdToken": "seconds"},
+        }
+    client_id = api.create_user_pool_client(ClientName="web", **common, **lifetimes)["UserPoolClient"]["ClientId"]
     other = api.create_user_pool_client(ClientName="other-app", **common)["UserPoolClient"]["ClientId"]
     pool = UserPool(url, api, pool_id, client_id, other)
     api.create_group(UserPoolId=pool_id, GroupName="editors")

@@ -12,6 +12,7 @@ test adds only the emulator's addresses (the JWKS URL, the JSON API's URL, ``--e
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -20,6 +21,7 @@ from migration_support import PASSWORD, Answer, Project, Site, UserPool, create_
 from ministack_server import submit_login_form
 
 HOST = "app.example.com"
+ACCESS_SECONDS = 4
 SERVICE = "svc-reports"
 SERVICE_PASSWORD = "Service-pass-1!"
 BASIC = {"Authorization": "Basic c3ZjLXJlcG9ydHM6U2VydmljZS1wYXNzLTEh"}  # svc-reports:Service-pass-1!
@@ -73,7 +75,11 @@ def new_sign_in(site: Site, pool: UserPool, username: str, start: str = "/auth/l
     """fastcognito's sign-in: our login view, Cognito's form, our callback."""
     redirect = site.get(start, client=username)
     assert redirect.status == 302, redirect
-    authorize = redirect.headers["Location"]
+    return finish_sign_in(site, pool, username, redirect.headers["Location"])
+
+
+def finish_sign_in(site: Site, pool: UserPool, username: str, authorize: str) -> Answer:
+    """From Cognito's authorize URL (our login view's redirect): the form, then our callback."""
     assert parse_qs(urlsplit(authorize).query)["redirect_uri"] == [f"https://{HOST}/auth/callback/"]
     back = urlsplit(managed_login(pool, authorize, username))
     assert back.path == "/auth/callback/"
@@ -91,19 +97,79 @@ def the_requests(site: Site) -> dict[str, Answer]:
     }
 
 
+def expired(site: Site) -> Answer:
+    """alice's next request once her access token has expired (ACCESS_SECONDS)."""
+    time.sleep(ACCESS_SECONDS + 1)
+    return site.get("/api/me/", client="alice")
+
+
 def test_code_grant_site_after_the_guide(ministack: Any, tmp_path: Path) -> None:
-    user_pool = create_user_pool(ministack.url)
+    user_pool = create_user_pool(ministack.url, access_seconds=ACCESS_SECONDS)
     site = Project("code-grant", tmp_path / "code-grant", environment(user_pool))
     with site.before() as before:
         before.manage("migrate", "--verbosity", "0")
         before.python(SERVICE_ACCOUNT)
         old_signed_in = old_sign_in(before, user_pool, "alice")
         old = the_requests(before)
+        # The package made alice's user on that first request; an admin then grants a group.
         before.python(HAND_GRANTED)
-        before.python(EXPIRE_SESSION_TOKEN)
-        old["alice, expired access token"] = before.get("/api/me/", client="alice")
+        old["alice, expired access token"] = expired(before)
         old["logout"] = before.get("/auth/logout/", client="alice", query={"state": "/"})
         old["alice, logged out"] = before.get("/api/me/", client="alice")
         users_before = before.python(USERS)
 
-    print(old_signed_in, old, users_before)
+    test_settings = f"FASTCOGNITO['JWKS_URL'] = {user_pool.jwks_url!r}\nFASTCOGNITO['HOSTED_UI']['API_URL'] = {user_pool.url!r}\n"
+    steps = site.apply_guide("code-grant", test_settings=test_settings)
+    with site.after() as after:
+        for step in steps:
+            if step[0] == "cognito_link_users":
+                step = [*step, "--endpoint-url", user_pool.url]
+            after.manage(*step)
+        checks = {m["id"] for m in after.checks() if m["id"].startswith("fastcognito")}
+        new_signed_in = new_sign_in(after, user_pool, "alice")
+        new = the_requests(after)
+        new["alice, expired access token"] = expired(after)
+        new["logout"] = after.post(
+            "/auth/logout/", client="alice", form={"csrfmiddlewaretoken": "{{csrf:alice}}"},
+            headers={"Referer": f"https://{HOST}/app/"},
+        )
+        new["alice, logged out"] = after.get("/api/me/", client="alice")
+        # Cognito still sends people back to the old auth/login/ (a link that names it): a new
+        # sign-in starts there, ending at auth/callback/, not a loop.
+        old_link = after.get("/auth/login/", client="bob", query={"code": "stale", "state": "/app/"})
+        again = finish_sign_in(after, user_pool, "bob", old_link.headers["Location"])
+        users_after = after.python(USERS)
+
+    assert checks == set()
+    assert old_signed_in.status == new_signed_in.status == 302
+    assert old_signed_in.headers["Location"] == new_signed_in.headers["Location"] == "/app/"
+
+    # Access: the service account (BasicAuthentication kept), and alice as the same local user,
+    # with the Cognito group and the group granted by hand; nothing opened.
+    for label in ("anonymous", "wrong password", "alice, logged out"):
+        assert old[label].refused and new[label].refused, (label, old[label].status, new[label].status)
+    assert old["service account"].json == new["service account"].json
+    assert old["service account"].status == 200
+    alice = {"pk": users_before["alice@example.com"], "email": "alice@example.com", "groups": ["beta-testers", "editors"]}
+    assert old["alice"].json == {**alice, "username": "alice@example.com", "groups": ["editors"]}
+    assert old["alice, expired access token"].json == {**alice, "username": "alice@example.com"}
+    # The one visible change: the local user name becomes the Cognito user name.
+    assert new["alice"].json == {**alice, "username": "alice"}
+    # Refreshed, the same user, the group granted by hand kept. (ministack's refresh grant drops
+    # cognito:groups from the tokens it mints, which Cognito does not: so groups are compared above.)
+    refreshed = new["alice, expired access token"]
+    assert refreshed.status == 200 and refreshed.json["pk"] == alice["pk"]
+    assert "beta-testers" in refreshed.json["groups"]
+    assert users_after == {"svc-reports": users_before["svc-reports"], "alice": alice["pk"]}
+
+    # Sessions: an expired access token is refreshed on the request, as the package did; Cognito
+    # accounts get no admin session, as before.
+    assert old["alice, admin"].status == new["alice, admin"].status == 302
+    assert old["alice, admin"].headers["Location"].startswith("/admin/login/")
+    assert new["alice, admin"].headers["Location"].startswith("/admin/login/")
+    assert old["logout"].status == new["logout"].status == 302
+
+    # Endpoints: auth/login/ starts a sign-in that returns to auth/callback/; the page to return
+    # to is ?next= now (the package's ?state= is not read: the person lands on the default page).
+    assert old_link.status == 302 and old_link.headers["Location"].startswith(f"{user_pool.url}/oauth2/authorize")
+    assert again.status == 302 and again.headers["Location"] == "/"
