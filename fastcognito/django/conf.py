@@ -361,7 +361,9 @@ def exchange_cookie_setting(value: Any) -> dict[str, Any] | None:
         )
     cookie = {**EXCHANGE_COOKIE_DEFAULTS, **value}
     if not _cookie_name(cookie["NAME"]):
-        raise ConfigurationError(f"NAME must be a cookie name of letters, digits, '-' and '_', got {show_value(cookie['NAME'])}")
+        raise ConfigurationError(
+            f"NAME must be a cookie name of letters, digits, '-' and '_', got {show_value(cookie['NAME'])}"
+        )
     if not (isinstance(cookie["PATH"], str) and cookie["PATH"].startswith("/")):
         raise ConfigurationError(f"PATH must be a path starting with '/', got {show_value(cookie['PATH'])}")
     if not _optional_name(cookie["DOMAIN"]):

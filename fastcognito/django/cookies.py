@@ -206,7 +206,9 @@ def set_exchange_refresh_cookie(
     )
 
 
-def clear_exchange_refresh_cookie(request: HttpRequest, response: HttpResponse, cookie: ExchangeCookie) -> None:
+def clear_exchange_refresh_cookie(
+    request: HttpRequest, response: HttpResponse, cookie: ExchangeCookie
+) -> None:
     set_exchange_refresh_cookie(request, response, cookie, "", max_age=0)
 
 

@@ -167,8 +167,8 @@ def _top_level_problems(conf: FastCognitoSettings, values: Mapping[str, Any]) ->
                     "E113",
                     f"HOSTED_UI is set but {SETTINGS_NAME}['COOKIE_NAME'] is None: the access token the "
                     "sign-in sets in a cookie would never be read.",
-                    f"Leave COOKIE_NAME out (the sign-in's cookie is then {DEFAULT_ACCESS_COOKIE!r}), or name "
-                    "the cookie.",
+                    f"Leave COOKIE_NAME out (the sign-in's cookie is then {DEFAULT_ACCESS_COOKIE!r}), "
+                    "or name the cookie.",
                 )
             )
     elif access_cookie in (values["REFRESH_COOKIE_NAME"], values["STATE_COOKIE_NAME"]):

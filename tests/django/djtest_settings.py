@@ -26,6 +26,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "fastcognito.django",
     "fastcognito.django.users",
+    # A table of subs as django-rest-microservice keeps it (manage.py cognito_link_users --sub-from).
+    "legacy_idp",
 ]
 
 MIDDLEWARE = [

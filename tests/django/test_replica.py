@@ -144,7 +144,9 @@ def test_groups_granted_by_hand_survive_a_sync(cognito: CognitoPool, replica: An
     sync_user(id_claims(cognito, "bob"))
     assert group_names(user, alias) == ["editors", "granted-by-hand"]
     assert CognitoIdentity.objects.using(alias).get(user_id=user.pk).synced_groups == ["editors"]
-    cognito.client.admin_remove_user_from_group(UserPoolId=cognito.pool_id, Username="bob", GroupName="editors")
+    cognito.client.admin_remove_user_from_group(
+        UserPoolId=cognito.pool_id, Username="bob", GroupName="editors"
+    )
     sync_user(id_claims(cognito, "bob"))
     assert group_names(user, alias) == ["granted-by-hand"]
 
@@ -310,7 +312,8 @@ def test_a_refusal_names_a_field_a_new_token_would_take(
     with override_settings(FASTCOGNITO={"REPLICA": {"DATABASE": alias}}):
         sync_user(verifier.verify(tokens.id(**{"cognito:username": "dave", "iat": now - 10})))
         renamed = verifier.verify(tokens.id(**{"cognito:username": "erin", "iat": now}))
-        with pytest.raises(UserRefusedError, match="the token changes username 'erin', which another local user holds"):
+        taken = "the token changes username 'erin', which another local user holds"
+        with pytest.raises(UserRefusedError, match=taken):
             sync_user(renamed)
 
 

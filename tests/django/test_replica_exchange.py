@@ -150,9 +150,13 @@ def local_exchange(fastcognito_config: Any) -> Any:
 def test_an_unverified_email_never_travels_as_if_verified(
     local_exchange: Any, tokens: TokenFactory, DROP: Any, verified: Any, carried: bool
 ) -> None:
-    local_exchange(EXCHANGE_CLAIMS=["email", "email_verified", "phone_number"], EXCHANGE_USER_FIELDS=["email"])
+    local_exchange(
+        EXCHANGE_CLAIMS=["email", "email_verified", "phone_number"], EXCHANGE_USER_FIELDS=["email"]
+    )
     token = tokens.id(
-        email_verified=DROP if verified is None else verified, phone_number="+15550100", phone_number_verified=False
+        email_verified=DROP if verified is None else verified,
+        phone_number="+15550100",
+        phone_number_verified=False,
     )
     answer = post({"token": token})
     assert answer.status_code == 200, answer.content
@@ -192,7 +196,8 @@ def test_bad_user_fields_are_check_errors(fastcognito_config: Any, fields: Any, 
 def test_an_internal_token_in_the_header_does_not_stand_in_for_the_body(exchange: CognitoPool) -> None:
     # A frontend that sends its simplejwt token to every endpoint, this one included.
     first = post({"token": login(exchange, "alice")["AccessToken"]}).json()
-    answer = post({"token": login(exchange, "alice")["IdToken"]}, HTTP_AUTHORIZATION=f"Bearer {first['access']}")
+    body = {"token": login(exchange, "alice")["IdToken"]}
+    answer = post(body, HTTP_AUTHORIZATION=f"Bearer {first['access']}")
     assert answer.status_code == 200, answer.content
     assert AccessToken(answer.json()["access"])["user_id"] == str(User.objects.get(username="alice").pk)
     # Alone, without a Cognito token in the body, it is what is verified, and refused.

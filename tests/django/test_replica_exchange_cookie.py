@@ -25,7 +25,9 @@ NAME = "fastcognito_exchange"
 
 def site(cognito: CognitoPool, cookie: Any) -> Any:
     replica = {} if cookie is None else {"EXCHANGE_REFRESH_COOKIE": cookie}
-    return override_settings(ROOT_URLCONF="djtest_exchange_urls", FASTCOGNITO=moto_settings(cognito, REPLICA=replica))
+    return override_settings(
+        ROOT_URLCONF="djtest_exchange_urls", FASTCOGNITO=moto_settings(cognito, REPLICA=replica)
+    )
 
 
 @pytest.fixture
@@ -162,8 +164,11 @@ def test_checks_of_the_cookie(cognito: CognitoPool) -> None:
         assert ids() == []
     with site(cognito, {"PATH": "/api/auth", "NAME": "fastcognito_access"}):
         assert ids() == []
-    hosted = {"DOMAIN": "https://auth.example.com", "REDIRECT_URI": "https://a.example.com/cb/",
-              "LOGOUT_URI": "https://a.example.com/"}
+    hosted = {
+        "DOMAIN": "https://auth.example.com",
+        "REDIRECT_URI": "https://a.example.com/cb/",
+        "LOGOUT_URI": "https://a.example.com/",
+    }
     replica = {"EXCHANGE_REFRESH_COOKIE": {"PATH": "/api/auth", "NAME": "fastcognito_access"}}
     with override_settings(
         ROOT_URLCONF="djtest_exchange_urls",

@@ -165,7 +165,8 @@ def test_migration_0002_keeps_each_rows_issuer_and_makes_the_pair_unique(alias: 
         executor.migrate(after)
         # The models as of 0002: later migrations add columns the table does not have yet.
         new = executor.loader.project_state(after).apps
-        identities, users = new.get_model("fastcognito_users", "CognitoIdentity"), new.get_model("auth", "User")
+        identities = new.get_model("fastcognito_users", "CognitoIdentity")
+        users = new.get_model("auth", "User")
         stored = dict(identities.objects.using(alias).values_list("user__username", "issuer"))
         # The pool's issuer forms become one issuer; every other row keeps its own, empty included.
         assert stored == {**rows, "updated": ISSUER, "replica-region": ISSUER}

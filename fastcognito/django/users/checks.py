@@ -158,8 +158,8 @@ def _exchange_errors(conf: ReplicaConfig) -> list[CheckMessage]:
         if cookie.name in others:
             errors.append(
                 Error(
-                    f"REPLICA['EXCHANGE_REFRESH_COOKIE'] is named {cookie.name!r}, as a cookie of the sign-in "
-                    "views or the access cookie: one would overwrite the other",
+                    f"REPLICA['EXCHANGE_REFRESH_COOKIE'] is named {cookie.name!r}, as a cookie of the "
+                    "sign-in views or the access cookie: one would overwrite the other",
                     hint=f"Give it a name of its own. {DOCS}",
                     id="fastcognito.E211",
                 )

@@ -24,7 +24,14 @@ from ..conf import (
     unknown_key_problems,
 )
 
-__all__ = ["REPLICA_DEFAULTS", "ExchangeCookie", "ReplicaConfig", "parse_replica", "replica_config", "replica_problems"]
+__all__ = [
+    "REPLICA_DEFAULTS",
+    "ExchangeCookie",
+    "ReplicaConfig",
+    "parse_replica",
+    "replica_config",
+    "replica_problems",
+]
 
 REPLICA_DEFAULTS: dict[str, Any] = defaults_of("REPLICA")
 """Every key of ``REPLICA`` and its default, from the settings schema."""

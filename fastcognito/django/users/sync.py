@@ -229,7 +229,9 @@ def _existing_user(
 # generic message): the field that clashes and the token's own value, never another user's data.
 
 
-def _taken_fields(fields: Mapping[str, Any], alias: str, user_model: Any, exclude_pk: Any = None) -> list[str]:
+def _taken_fields(
+    fields: Mapping[str, Any], alias: str, user_model: Any, exclude_pk: Any = None
+) -> list[str]:
     """The unique fields among ``fields`` whose value another local user holds, described."""
     taken = []
     for name, value in fields.items():
@@ -316,7 +318,7 @@ def _update(identity: Any, wanted: _Wanted, alias: str) -> Any:
             changes = _changes(user, wanted)
             if changes:
                 type(user).objects.using(alias).filter(pk=user.pk).update(**changes)
-            synced = {"synced_iat": wanted.iat}
+            synced: dict[str, Any] = {"synced_iat": wanted.iat}
             if _groups_differ(locked.groups_digest, wanted):
                 # The previous groups read under the lock: a concurrent sync may just have
                 # recorded others.

@@ -24,7 +24,7 @@ import logging
 import math
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.serializers.json import DjangoJSONEncoder
@@ -88,14 +88,17 @@ def _json_value(name: str, value: Any) -> tuple[bool, Any]:
     try:
         return True, json.loads(json.dumps(value, cls=DjangoJSONEncoder))
     except (TypeError, ValueError):
-        logger.warning("REPLICA['EXCHANGE_USER_FIELDS']: %r is not JSON (a %s): left out", name, type(value).__name__)
+        logger.warning(
+            "REPLICA['EXCHANGE_USER_FIELDS']: %r is not JSON (a %s): left out", name, type(value).__name__
+        )
         return False, None
 
 
 def _user_values(user: Any, claims: Claims, names: tuple[str, ...]) -> dict[str, Any]:
     """``EXCHANGE_USER_FIELDS`` of ``user``. The e-mail field counts as the token's ``email``: the
     replica copies it from the token, verified or not."""
-    email_field = type(user).get_email_field_name() if hasattr(type(user), "get_email_field_name") else "email"
+    get_email_field_name = getattr(type(user), "get_email_field_name", None)
+    email_field = get_email_field_name() if get_email_field_name is not None else "email"
     values = {}
     for name in names:
         if not hasattr(user, name) or (name == email_field and not _verified("email", claims)):
@@ -158,7 +161,7 @@ def _new_refresh_token(user: Any) -> Any:
     cap and the extra claims change them. ``_outstand`` records the token as it is issued."""
     from rest_framework_simplejwt.tokens import BlacklistMixin, RefreshToken
 
-    return super(BlacklistMixin, RefreshToken).for_user(user)  # type: ignore[misc]
+    return super(BlacklistMixin, RefreshToken).for_user(user)
 
 
 def _outstand(user: Any, refresh: Any) -> None:
@@ -261,7 +264,8 @@ def exchange_token(request: HttpRequest) -> HttpResponse:
         response = JsonResponse(pair)
     else:
         response = JsonResponse({"access": pair["access"]})
-        set_exchange_refresh_cookie(request, response, cookie, pair["refresh"], max_age=_lifetime(pair["refresh"]))
+        lifetime = _lifetime(pair["refresh"])
+        set_exchange_refresh_cookie(request, response, cookie, pair["refresh"], max_age=lifetime)
     response["Cache-Control"] = "no-store"
     return response
 
@@ -269,7 +273,7 @@ def exchange_token(request: HttpRequest) -> HttpResponse:
 def _lifetime(refresh_token: str) -> int:
     from rest_framework_simplejwt.tokens import RefreshToken
 
-    return int(RefreshToken(refresh_token, verify=False)["exp"] - time.time())
+    return int(RefreshToken(cast(Any, refresh_token), verify=False)["exp"] - time.time())
 
 
 # --- refresh/ and logout/: the refresh token of the exchange -----------------------------------------
@@ -307,7 +311,7 @@ def _refresh_token(raw: str) -> Any:
     from rest_framework_simplejwt.tokens import RefreshToken
 
     try:
-        token = RefreshToken(raw)
+        token = RefreshToken(cast(Any, raw))
     except SimpleJWTError:
         raise TokenError("the refresh token is invalid, expired or revoked") from None
     user_id = token.payload.get(api_settings.USER_ID_CLAIM)
