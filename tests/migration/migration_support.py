@@ -53,7 +53,9 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 GUIDES = ROOT / "docs" / "migrating.md"
 VENVS = Path(os.environ.get("FASTCOGNITO_MIGRATION_VENVS", ROOT / ".venv-migration"))
-BLOCK = re.compile(r"<!-- after: (?P<name>\S+) (?P<kind>\S+) -->\n```(?:python|sh)\n(?P<code>.*?)```", re.DOTALL)
+BLOCK = re.compile(
+    r"<!-- after: (?P<name>\S+) (?P<kind>\S+) -->\n```(?:python|sh)\n(?P<code>.*?)```", re.DOTALL
+)
 AUTH_URLS = re.compile(r"(?P<indent>[ \t]*)# auth urls\n.*?[ \t]*# end of auth urls\n", re.DOTALL)
 START_TIMEOUT = 60.0
 
@@ -131,7 +133,11 @@ class Site:
             stderr=self._log_file,
             text=True,
         )
-        self.ready = self._read()
+        try:
+            self.ready = self._read()
+        except BaseException:
+            self.close()
+            raise
 
     def _read(self) -> dict[str, Any]:
         assert self.process.stdout is not None
@@ -187,12 +193,6 @@ class Site:
             self.process.stdout.close()
         self._log_file.close()
 
-    def __enter__(self) -> Site:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
 
 class Project:
     """A replaced system's project (``projects/SYSTEM/``) copied to ``path``, with its database."""
@@ -205,8 +205,18 @@ class Project:
         self.env = dict(env)
 
     def base_env(self) -> dict[str, str]:
-        keep = ("PATH", "LANG", "LC_ALL", "TMPDIR", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
-                "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION", "AWS_EC2_METADATA_DISABLED", "NO_PROXY")
+        keep = (
+            "PATH",
+            "LANG",
+            "LC_ALL",
+            "TMPDIR",
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+            "AWS_DEFAULT_REGION",
+            "AWS_EC2_METADATA_DISABLED",
+            "NO_PROXY",
+        )
         env = {name: os.environ[name] for name in keep if name in os.environ}
         env["HOME"] = str(self.path)
         return {**env, **self.env}
@@ -217,8 +227,11 @@ class Project:
         env = {**self.base_env(), "PYTHONPATH": str(self.path)}
         if jwks_origin:
             env["MIGRATION_JWKS_ORIGIN"] = jwks_origin
-        with Site(venv_python(self.system), self, env, "before") as site:
+        site = Site(venv_python(self.system), self, env, "before")
+        try:
             yield site
+        finally:
+            site.close()
 
     @contextlib.contextmanager
     def after(self, *, extra_paths: tuple[Path, ...] = ()) -> Iterator[Site]:
@@ -229,8 +242,11 @@ class Project:
         if inherited:
             paths.append(inherited)
         env = {**self.base_env(), "PYTHONPATH": os.pathsep.join(paths)}
-        with Site(Path(sys.executable), self, env, "after") as site:
+        site = Site(Path(sys.executable), self, env, "after")
+        try:
             yield site
+        finally:
+            site.close()
 
     def apply_guide(self, name: str, *, test_settings: str = "") -> list[list[str]]:
         """Writes guide ``name``'s blocks into the project; returns its ``manage.py`` steps.
@@ -251,7 +267,7 @@ class Project:
             match = AUTH_URLS.search(text)
             assert match, f"{urls} has no '# auth urls' markers"
             entries = "".join(f"{match['indent']}{line}\n" for line in blocks["urls"].splitlines())
-            urls.write_text(text[: match.start()] + entries + text[match.end():])
+            urls.write_text(text[: match.start()] + entries + text[match.end() :])
         for kind, code in blocks.items():
             if kind.startswith("file="):
                 target = self.path / kind.removeprefix("file=")
@@ -267,7 +283,6 @@ class Project:
             assert words[:2] == ["python", "manage.py"], f"guide {name}: a step is not `python manage.py ...`"
             steps.append(words[2:])
         return steps
-
 
 
 # --- Cognito: a user pool on ministack (tests/ministack_server.py), genuine tokens ------------
@@ -325,7 +340,9 @@ class UserPool:
             AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD},
         )
         auth = result["AuthenticationResult"]
-        return Tokens(name or username, {key: auth[key] for key in ("AccessToken", "IdToken", "RefreshToken")})
+        return Tokens(
+            name or username, {key: auth[key] for key in ("AccessToken", "IdToken", "RefreshToken")}
+        )
 
     def add_user(self, username: str, groups: tuple[str, ...] = (), **attributes: str) -> None:
         self.api.admin_create_user(
@@ -335,7 +352,9 @@ class UserPool:
             MessageAction="SUPPRESS",
             UserAttributes=[{"Name": name, "Value": value} for name, value in attributes.items()],
         )
-        self.api.admin_set_user_password(UserPoolId=self.pool_id, Username=username, Password=PASSWORD, Permanent=True)
+        self.api.admin_set_user_password(
+            UserPoolId=self.pool_id, Username=username, Password=PASSWORD, Permanent=True
+        )
         for group in groups:
             self.api.admin_add_user_to_group(UserPoolId=self.pool_id, Username=username, GroupName=group)
 
@@ -364,12 +383,18 @@ def create_user_pool(url: str, *, access_seconds: int | None = None) -> UserPool
             "IdTokenValidity": access_seconds,
             "TokenValidityUnits": {"AccessToken": "seconds", "IdToken": "seconds"},
         }
-    client_id = api.create_user_pool_client(ClientName="web", **common, **lifetimes)["UserPoolClient"]["ClientId"]
+    client_id = api.create_user_pool_client(ClientName="web", **common, **lifetimes)["UserPoolClient"][
+        "ClientId"
+    ]
     other = api.create_user_pool_client(ClientName="other-app", **common)["UserPoolClient"]["ClientId"]
     pool = UserPool(url, api, pool_id, client_id, other)
     api.create_group(UserPoolId=pool_id, GroupName="editors")
-    for name, groups, verified in (("alice", ("editors",), "true"), ("bob", (), "true"), ("carol", (), "false"),
-                                   ("dave", (), "true")):
+    for name, groups, verified in (
+        ("alice", ("editors",), "true"),
+        ("bob", (), "true"),
+        ("carol", (), "false"),
+        ("dave", (), "true"),
+    ):
         # django-rest-microservice stores given_name and family_name, and fails without them.
         attributes = {"given_name": name.title(), "family_name": "Example"}
         pool.add_user(name, groups, email=f"{name}@example.com", email_verified=verified, **attributes)

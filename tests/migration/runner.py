@@ -106,7 +106,9 @@ class Half:
 
         if name not in self.clients:
             host = os.environ.get("MIGRATION_HOST", "testserver")
-            self.clients[name] = Client(enforce_csrf_checks=True, raise_request_exception=False, HTTP_HOST=host)
+            self.clients[name] = Client(
+                enforce_csrf_checks=True, raise_request_exception=False, HTTP_HOST=host
+            )
         return self.clients[name]
 
     def substitute(self, value: Any) -> Any:
@@ -182,7 +184,9 @@ class Half:
             }
         return {
             "status": response.status_code,
-            "headers": {name: redact(response[name]) for name in ANSWERED_HEADERS if response.has_header(name)},
+            "headers": {
+                name: redact(response[name]) for name in ANSWERED_HEADERS if response.has_header(name)
+            },
             "json": redacted(body),
             "text": redact(text),
             "cookies": cookies,
@@ -201,7 +205,11 @@ class Half:
         try:
             call_command(*self.substitute(command["argv"]), stdout=out, stderr=err)
         except (Exception, SystemExit) as error:  # noqa: BLE001  (answered to the test)
-            return {"ok": False, "output": redact(out.getvalue() + err.getvalue()), "error": redact(repr(error))}
+            return {
+                "ok": False,
+                "output": redact(out.getvalue() + err.getvalue()),
+                "error": redact(repr(error)),
+            }
         return {"ok": True, "output": redact(out.getvalue() + err.getvalue())}
 
     def python(self, command: dict[str, Any]) -> dict[str, Any]:

@@ -25,14 +25,17 @@ ACCESS_SECONDS = 4
 SERVICE = "svc-reports"
 SERVICE_PASSWORD = "Service-pass-1!"
 BASIC = {"Authorization": "Basic c3ZjLXJlcG9ydHM6U2VydmljZS1wYXNzLTEh"}  # svc-reports:Service-pass-1!
-USERS = "from django.contrib.auth.models import User; result = dict(User.objects.values_list('username', 'pk'))"
+USERS = (
+    "from django.contrib.auth.models import User; result = dict(User.objects.values_list('username', 'pk'))"
+)
 SERVICE_ACCOUNT = f"""
 from django.contrib.auth.models import Group, User
 User.objects.create_user({SERVICE!r}, password={SERVICE_PASSWORD!r})
 """
 HAND_GRANTED = """
 from django.contrib.auth.models import Group, User
-Group.objects.get_or_create(name="beta-testers")[0].user_set.add(User.objects.get(username="alice@example.com"))
+group = Group.objects.get_or_create(name="beta-testers")[0]
+group.user_set.add(User.objects.get(username="alice@example.com"))
 """
 # The package refreshes when the session's access token fails to verify, as an expired one does.
 EXPIRE_SESSION_TOKEN = """
@@ -61,14 +64,21 @@ def managed_login(pool: UserPool, authorize_url: str, username: str) -> str:
 def old_sign_in(site: Site, pool: UserPool, username: str) -> Answer:
     """The frontend's sign-in link of the package's set-up: Cognito's authorize endpoint, back
     to ``auth/login/`` with the page to return to as ``state``."""
-    query = urlencode({
-        "response_type": "code", "client_id": pool.client_id, "scope": "openid email profile",
-        "redirect_uri": f"https://{HOST}/auth/login/", "state": "/app/",
-    })
+    query = urlencode(
+        {
+            "response_type": "code",
+            "client_id": pool.client_id,
+            "scope": "openid email profile",
+            "redirect_uri": f"https://{HOST}/auth/login/",
+            "state": "/app/",
+        }
+    )
     back = urlsplit(managed_login(pool, f"{pool.url}/oauth2/authorize?{query}", username))
     assert back.path == "/auth/login/"
     # Behind the proxy the request is plain HTTP: the package turns http into https itself.
-    return site.get(back.path, client=username, query={k: v[0] for k, v in parse_qs(back.query).items()}, secure=False)
+    return site.get(
+        back.path, client=username, query={k: v[0] for k, v in parse_qs(back.query).items()}, secure=False
+    )
 
 
 def new_sign_in(site: Site, pool: UserPool, username: str, start: str = "/auth/login/?next=/app/") -> Answer:
@@ -91,7 +101,9 @@ def the_requests(site: Site) -> dict[str, Answer]:
     return {
         "anonymous": site.get("/api/me/", client="anonymous"),
         "service account": site.get("/api/me/", client="service", headers=BASIC),
-        "wrong password": site.get("/api/me/", client="intruder", headers={"Authorization": "Basic c3ZjOm5vcGU="}),
+        "wrong password": site.get(
+            "/api/me/", client="intruder", headers={"Authorization": "Basic c3ZjOm5vcGU="}
+        ),
         "alice": site.get("/api/me/", client="alice"),
         "alice, admin": site.get("/admin/", client="alice"),
     }
@@ -118,7 +130,10 @@ def test_code_grant_site_after_the_guide(ministack: Any, tmp_path: Path) -> None
         old["alice, logged out"] = before.get("/api/me/", client="alice")
         users_before = before.python(USERS)
 
-    test_settings = f"FASTCOGNITO['JWKS_URL'] = {user_pool.jwks_url!r}\nFASTCOGNITO['HOSTED_UI']['API_URL'] = {user_pool.url!r}\n"
+    test_settings = (
+        f"FASTCOGNITO['JWKS_URL'] = {user_pool.jwks_url!r}\n"
+        f"FASTCOGNITO['HOSTED_UI']['API_URL'] = {user_pool.url!r}\n"
+    )
     steps = site.apply_guide("code-grant", test_settings=test_settings)
     with site.after() as after:
         for step in steps:
@@ -130,7 +145,9 @@ def test_code_grant_site_after_the_guide(ministack: Any, tmp_path: Path) -> None
         new = the_requests(after)
         new["alice, expired access token"] = expired(after)
         new["logout"] = after.post(
-            "/auth/logout/", client="alice", form={"csrfmiddlewaretoken": "{{csrf:alice}}"},
+            "/auth/logout/",
+            client="alice",
+            form={"csrfmiddlewaretoken": "{{csrf:alice}}"},
             headers={"Referer": f"https://{HOST}/app/"},
         )
         new["alice, logged out"] = after.get("/api/me/", client="alice")
@@ -150,7 +167,11 @@ def test_code_grant_site_after_the_guide(ministack: Any, tmp_path: Path) -> None
         assert old[label].refused and new[label].refused, (label, old[label].status, new[label].status)
     assert old["service account"].json == new["service account"].json
     assert old["service account"].status == 200
-    alice = {"pk": users_before["alice@example.com"], "email": "alice@example.com", "groups": ["beta-testers", "editors"]}
+    alice = {
+        "pk": users_before["alice@example.com"],
+        "email": "alice@example.com",
+        "groups": ["beta-testers", "editors"],
+    }
     assert old["alice"].json == {**alice, "username": "alice@example.com", "groups": ["editors"]}
     assert old["alice, expired access token"].json == {**alice, "username": "alice@example.com"}
     # The one visible change: the local user name becomes the Cognito user name.
@@ -171,5 +192,7 @@ def test_code_grant_site_after_the_guide(ministack: Any, tmp_path: Path) -> None
 
     # Endpoints: auth/login/ starts a sign-in that returns to auth/callback/; the page to return
     # to is ?next= now (the package's ?state= is not read: the person lands on the default page).
-    assert old_link.status == 302 and old_link.headers["Location"].startswith(f"{user_pool.url}/oauth2/authorize")
+    assert old_link.status == 302 and old_link.headers["Location"].startswith(
+        f"{user_pool.url}/oauth2/authorize"
+    )
     assert again.status == 302 and again.headers["Location"] == "/"

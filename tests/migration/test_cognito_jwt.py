@@ -25,7 +25,11 @@ result = {row.user.username: [row.sub, row.user_id] for row in CognitoIdentity.o
 
 
 def environment(pool: UserPool) -> dict[str, str]:
-    return {"COGNITO_AWS_REGION": pool.region, "COGNITO_USER_POOL": pool.pool_id, "COGNITO_AUDIENCE": pool.client_id}
+    return {
+        "COGNITO_AWS_REGION": pool.region,
+        "COGNITO_USER_POOL": pool.pool_id,
+        "COGNITO_AUDIENCE": pool.client_id,
+    }
 
 
 def the_requests() -> dict[str, dict[str, Any]]:
@@ -40,14 +44,22 @@ def the_requests() -> dict[str, dict[str, Any]]:
         "access token": {"method": "GET", "path": "/api/me/", **bearer("alice", "AccessToken")},
         "other app client": {"method": "GET", "path": "/api/me/", **bearer("elsewhere")},
         "no scheme": {"method": "GET", "path": "/api/me/", "headers": {"Authorization": "{{alice.IdToken}}"}},
-        "not a token": {"method": "GET", "path": "/api/me/", "headers": {"Authorization": "Bearer not.a.token"}},
+        "not a token": {
+            "method": "GET",
+            "path": "/api/me/",
+            "headers": {"Authorization": "Bearer not.a.token"},
+        },
     }
 
 
 def test_cognito_jwt_site_after_the_guide(ministack: Any, tmp_path: Path) -> None:
     user_pool = create_user_pool(ministack.url)
     site = Project("cognito-jwt", tmp_path / "cognito-jwt", environment(user_pool))
-    tokens = [user_pool.login("alice"), user_pool.login("bob"), user_pool.login("alice", user_pool.other_client_id, name="elsewhere")]
+    tokens = [
+        user_pool.login("alice"),
+        user_pool.login("bob"),
+        user_pool.login("alice", user_pool.other_client_id, name="elsewhere"),
+    ]
     with site.before(jwks_origin=user_pool.url) as before:
         before.manage("migrate", "--verbosity", "0")
         for signed_in in tokens:
@@ -55,9 +67,13 @@ def test_cognito_jwt_site_after_the_guide(ministack: Any, tmp_path: Path) -> Non
         old = send(before, the_requests())
         users_before = before.python(USERS)
 
-    user_pool.add_user("erin", email="erin@example.com", email_verified="true", given_name="Erin", family_name="Example")
+    user_pool.add_user(
+        "erin", email="erin@example.com", email_verified="true", given_name="Erin", family_name="Example"
+    )
     tokens.append(user_pool.login("erin"))
-    steps = site.apply_guide("django-cognito-jwt", test_settings=f"FASTCOGNITO['JWKS_URL'] = {user_pool.jwks_url!r}\n")
+    steps = site.apply_guide(
+        "django-cognito-jwt", test_settings=f"FASTCOGNITO['JWKS_URL'] = {user_pool.jwks_url!r}\n"
+    )
     with site.after() as after:
         for step in steps:
             after.manage(*step)
@@ -66,7 +82,9 @@ def test_cognito_jwt_site_after_the_guide(ministack: Any, tmp_path: Path) -> Non
         for signed_in in tokens:
             after.remember(signed_in)
         new = send(after, the_requests())
-        new["erin, first request"] = after.get("/api/me/", headers={"Authorization": "Bearer {{erin.IdToken}}"})
+        new["erin, first request"] = after.get(
+            "/api/me/", headers={"Authorization": "Bearer {{erin.IdToken}}"}
+        )
         users_after = after.python(USERS)
 
     assert checks == set()
@@ -75,7 +93,11 @@ def test_cognito_jwt_site_after_the_guide(ministack: Any, tmp_path: Path) -> Non
     assert links == {name: [user_pool.sub(name), users_before[name]] for name in ("alice", "bob")}
     for label, name in (("alice", "alice"), ("bob", "bob")):
         assert old[label].status == new[label].status == 200
-        assert old[label].json == new[label].json == {"pk": users_before[name], "username": name, "email": f"{name}@example.com"}
+        assert (
+            old[label].json
+            == new[label].json
+            == {"pk": users_before[name], "username": name, "email": f"{name}@example.com"}
+        )
     # The view that read a claim from request.auth, rewritten as the guide says, answers the same.
     assert old["alice, claim from request.auth"].json == new["alice, claim from request.auth"].json
     assert new["alice, claim from request.auth"].json == {"email": "alice@example.com"}

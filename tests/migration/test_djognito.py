@@ -32,7 +32,11 @@ def environment(pool: UserPool) -> dict[str, str]:
 
 
 def sign_ins(pool: UserPool) -> list[Tokens]:
-    return [pool.login("alice"), pool.login("bob"), pool.login("alice", pool.other_client_id, name="elsewhere")]
+    return [
+        pool.login("alice"),
+        pool.login("bob"),
+        pool.login("alice", pool.other_client_id, name="elsewhere"),
+    ]
 
 
 def the_requests() -> dict[str, dict[str, Any]]:
@@ -46,14 +50,28 @@ def the_requests() -> dict[str, dict[str, Any]]:
         "alice, editors": {"method": "GET", "path": "/api/editors/", **alice},
         "bob, editors": {"method": "GET", "path": "/api/editors/", **bob},
         "id token": {"method": "GET", "path": "/api/profile/", "cookies": {COOKIE: "{{alice.IdToken}}"}},
-        "other app client": {"method": "GET", "path": "/api/profile/", "cookies": {COOKIE: "{{elsewhere.AccessToken}}"}},
+        "other app client": {
+            "method": "GET",
+            "path": "/api/profile/",
+            "cookies": {COOKIE: "{{elsewhere.AccessToken}}"},
+        },
         "not a token": {"method": "GET", "path": "/api/profile/", "cookies": {COOKIE: "not.a.token"}},
         # The cookie the former guide named in COOKIE_NAME: not the one this site's frontend sets.
-        "cookie accessToken": {"method": "GET", "path": "/api/profile/", "cookies": {"accessToken": "{{alice.AccessToken}}"}},
-        "bearer header": {"method": "GET", "path": "/api/profile/", "headers": {"Authorization": "Bearer {{alice.AccessToken}}"}},
+        "cookie accessToken": {
+            "method": "GET",
+            "path": "/api/profile/",
+            "cookies": {"accessToken": "{{alice.AccessToken}}"},
+        },
+        "bearer header": {
+            "method": "GET",
+            "path": "/api/profile/",
+            "headers": {"Authorization": "Bearer {{alice.AccessToken}}"},
+        },
         "POST, cookie": {"method": "POST", "path": "/api/profile/", "json": {}, **alice},
         "POST, cookie and CSRF": {
-            "method": "POST", "path": "/api/profile/", "json": {},
+            "method": "POST",
+            "path": "/api/profile/",
+            "json": {},
             "cookies": {COOKIE: "{{alice.AccessToken}}", "csrftoken": CSRF},
             "headers": {"X-CSRFToken": CSRF, "Referer": "https://testserver/"},
         },
@@ -69,7 +87,9 @@ def test_djognito_site_after_the_guide(ministack: Any, tmp_path: Path) -> None:
         for signed_in in tokens:
             before.remember(signed_in)
         old = send(before, the_requests())
-        old_users = before.python("from django.contrib.auth.models import User; result = User.objects.count()")
+        old_users = before.python(
+            "from django.contrib.auth.models import User; result = User.objects.count()"
+        )
 
     steps = site.apply_guide("djognito")
     with site.after() as after:

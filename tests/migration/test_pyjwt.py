@@ -16,11 +16,19 @@ from migration_support import Project, Tokens, UserPool, create_user_pool, send
 
 
 def environment(pool: UserPool) -> dict[str, str]:
-    return {"COGNITO_REGION": pool.region, "COGNITO_USER_POOL_ID": pool.pool_id, "COGNITO_CLIENT_ID": pool.client_id}
+    return {
+        "COGNITO_REGION": pool.region,
+        "COGNITO_USER_POOL_ID": pool.pool_id,
+        "COGNITO_CLIENT_ID": pool.client_id,
+    }
 
 
 def sign_ins(pool: UserPool) -> list[Tokens]:
-    return [pool.login("alice"), pool.login("bob"), pool.login("alice", pool.other_client_id, name="elsewhere")]
+    return [
+        pool.login("alice"),
+        pool.login("bob"),
+        pool.login("alice", pool.other_client_id, name="elsewhere"),
+    ]
 
 
 def the_requests() -> dict[str, dict[str, Any]]:
@@ -35,7 +43,11 @@ def the_requests() -> dict[str, dict[str, Any]]:
         "bob, editors": {"method": "GET", "path": "/api/editors/", **bearer("bob")},
         "id token": {"method": "GET", "path": "/api/me/", **bearer("alice", "IdToken")},
         "other app client": {"method": "GET", "path": "/api/me/", **bearer("elsewhere")},
-        "not a token": {"method": "GET", "path": "/api/me/", "headers": {"Authorization": "Bearer not.a.token"}},
+        "not a token": {
+            "method": "GET",
+            "path": "/api/me/",
+            "headers": {"Authorization": "Bearer not.a.token"},
+        },
     }
 
 

@@ -19,9 +19,16 @@ from typing import Any
 
 from migration_support import VENVS, Answer, Project, Site, UserPool, create_user_pool
 
-USERS = "from django.contrib.auth.models import User; result = dict(User.objects.values_list('username', 'pk'))"
-MAKE_STAFF = "from django.contrib.auth.models import User; User.objects.filter(username='alice').update(is_staff=True)"
-IDP = "from rest_framework_microservice.models import Idp; result = {i.user.username: str(i.uuid) for i in Idp.objects.all()}"
+USERS = (
+    "from django.contrib.auth.models import User; result = dict(User.objects.values_list('username', 'pk'))"
+)
+MAKE_STAFF = (
+    "from django.contrib.auth.models import User; User.objects.filter(username='alice').update(is_staff=True)"
+)
+IDP = """
+from rest_framework_microservice.models import Idp
+result = {row.user.username: str(row.uuid) for row in Idp.objects.all()}
+"""
 LINKS = """
 from fastcognito.django.users.models import CognitoIdentity
 result = {row.user.username: [row.sub, row.user_id] for row in CognitoIdentity.objects.select_related("user")}
@@ -32,13 +39,23 @@ CSRF = "c" * 32
 
 
 def environment(pool: UserPool) -> dict[str, str]:
-    return {"COGNITO_REGION": pool.region, "COGNITO_USER_POOL": pool.pool_id, "COGNITO_CLIENT_ID": pool.client_id}
+    return {
+        "COGNITO_REGION": pool.region,
+        "COGNITO_USER_POOL": pool.pool_id,
+        "COGNITO_CLIENT_ID": pool.client_id,
+    }
 
 
 def old_exchange(name: str) -> dict[str, Any]:
     """The package's exchange call, as its README shows it (tokens by placeholder)."""
-    body = {field: f"{{{{{name}.{key}}}}}" for field, key in
-            (("id_token", "IdToken"), ("access_token", "AccessToken"), ("refresh_token", "RefreshToken"))}
+    body = {
+        field: f"{{{{{name}.{key}}}}}"
+        for field, key in (
+            ("id_token", "IdToken"),
+            ("access_token", "AccessToken"),
+            ("refresh_token", "RefreshToken"),
+        )
+    }
     return {"method": "POST", "path": "/auth/social-exchange/", "json": body}
 
 
@@ -46,7 +63,9 @@ def new_exchange(name: str) -> dict[str, Any]:
     return {"method": "POST", "path": "/auth/exchange/", "json": {"token": f"{{{{{name}.IdToken}}}}"}}
 
 
-def session(site: Site, client: str, exchange: dict[str, Any], access: str, refresh: str, logout: str) -> dict[str, Answer]:
+def session(
+    site: Site, client: str, exchange: dict[str, Any], access: str, refresh: str, logout: str
+) -> dict[str, Answer]:
     """One person's session: exchange, use, refresh, use, log off, then refresh again (the
     cookie is gone) and replay the refresh cookie saved before logging off (revoked)."""
 
@@ -55,7 +74,11 @@ def session(site: Site, client: str, exchange: dict[str, Any], access: str, refr
 
     # The page's CSRF token (Django's cookie and header): the package ignored it, fastcognito's
     # refresh/ and logout/ require it, as they act on a cookie the browser sends by itself.
-    csrf = {"json": {}, "cookies": {"csrftoken": CSRF}, "headers": {"X-CSRFToken": CSRF, "Referer": "https://testserver/"}}
+    csrf = {
+        "json": {},
+        "cookies": {"csrftoken": CSRF},
+        "headers": {"X-CSRFToken": CSRF, "Referer": "https://testserver/"},
+    }
     answers = {"exchange": site.request(client=client, save=f"{client}-pair", **exchange)}
     if answers["exchange"].status != 200:
         return answers
@@ -63,7 +86,9 @@ def session(site: Site, client: str, exchange: dict[str, Any], access: str, refr
     answers["staff"] = site.get("/api/staff/", client=client, headers=bearer("pair"))
     # A frontend that keeps sending its internal token on the exchange call too.
     answers["exchange, bearer"] = site.request(client=client, headers=bearer("pair"), **exchange)
-    answers["refresh"] = site.post(refresh, client=client, save=f"{client}-refreshed", keep_cookies=client, **csrf)
+    answers["refresh"] = site.post(
+        refresh, client=client, save=f"{client}-refreshed", keep_cookies=client, **csrf
+    )
     answers["me, refreshed"] = site.get("/api/me/", client=client, headers=bearer("refreshed"))
     answers["staff, refreshed"] = site.get("/api/staff/", client=client, headers=bearer("refreshed"))
     answers["logout"] = site.post(logout, client=client, **csrf)
@@ -88,14 +113,22 @@ def test_rest_microservice_site_after_the_guide(ministack: Any, tmp_path: Path) 
         before.python(MAKE_STAFF)
         users_before = before.python(USERS)
         idp = before.python(IDP)
-        old = session(before, "alice", old_exchange("alice"), "access_token", "/auth/refresh/", "/auth/logoff/")
-        old_bob = session(before, "bob", old_exchange("bob"), "access_token", "/auth/refresh/", "/auth/logoff/")
+        old = session(
+            before, "alice", old_exchange("alice"), "access_token", "/auth/refresh/", "/auth/logoff/"
+        )
+        old_bob = session(
+            before, "bob", old_exchange("bob"), "access_token", "/auth/refresh/", "/auth/logoff/"
+        )
         old_carol = before.request(**old_exchange("carol"))
         old_anonymous = before.get("/api/me/")
         old_cognito = before.get("/api/me/", headers=cognito_token)
 
-    steps = site.apply_guide("rest-microservice", test_settings=f"FASTCOGNITO['JWKS_URL'] = {user_pool.jwks_url!r}\n")
-    package = Path(VENVS / "rest-microservice" / "lib").glob("python3*/site-packages/rest_framework_microservice")
+    steps = site.apply_guide(
+        "rest-microservice", test_settings=f"FASTCOGNITO['JWKS_URL'] = {user_pool.jwks_url!r}\n"
+    )
+    package = Path(VENVS / "rest-microservice" / "lib").glob(
+        "python3*/site-packages/rest_framework_microservice"
+    )
     alongside = site.path.parent / "alongside"
     alongside.mkdir()
     (alongside / "rest_framework_microservice").symlink_to(next(package))
@@ -124,7 +157,11 @@ def test_rest_microservice_site_after_the_guide(ministack: Any, tmp_path: Path) 
     assert old_cognito.refused and new_cognito.refused  # a Cognito token is not an internal one
     alice_id, bob_id = str(users_before["alice"]), str(users_before["bob"])
     assert old["me, refreshed"].json == new["me, refreshed"].json == {"user_id": alice_id, "is_staff": True}
-    assert old_bob["me, refreshed"].json == new_bob["me, refreshed"].json == {"user_id": bob_id, "is_staff": False}
+    assert (
+        old_bob["me, refreshed"].json
+        == new_bob["me, refreshed"].json
+        == {"user_id": bob_id, "is_staff": False}
+    )
     assert old["staff, refreshed"].status == new["staff, refreshed"].status == 200
     assert old_bob["staff, refreshed"].status == new_bob["staff, refreshed"].status == 403
     # The package copied is_staff only from the first refresh on; the exchange copies it at once.

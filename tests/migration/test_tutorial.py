@@ -29,8 +29,12 @@ for name in ("alice", "bob"):
     User.objects.create_user(name, f"{{name}}@example.com", "Hand-made-pass-1!")
 result = dict(User.objects.values_list("username", "pk"))
 """
-USERS = "from django.contrib.auth.models import User; result = dict(User.objects.values_list('username', 'pk'))"
-ARTICLES = "from articles.models import Article; result = sorted(Article.objects.values_list('name', flat=True))"
+USERS = (
+    "from django.contrib.auth.models import User; result = dict(User.objects.values_list('username', 'pk'))"
+)
+ARTICLES = (
+    "from articles.models import Article; result = sorted(Article.objects.values_list('name', flat=True))"
+)
 LINKS = """
 from fastcognito.django.users.models import CognitoIdentity
 result = {row.user.username: [row.sub, row.user_id] for row in CognitoIdentity.objects.select_related("user")}
@@ -56,17 +60,29 @@ def the_requests(run: str) -> dict[str, dict[str, Any]]:
         "anonymous GET": {"method": "GET", "path": "/articles/"},
         "anonymous POST": {"method": "POST", "path": "/articles/", "json": {"name": f"anonymous {run}"}},
         "alice GET": {"method": "GET", "path": "/articles/", **raw("alice")},
-        "alice POST": {"method": "POST", "path": "/articles/", "json": {"name": f"alice {run}"}, **raw("alice")},
+        "alice POST": {
+            "method": "POST",
+            "path": "/articles/",
+            "json": {"name": f"alice {run}"},
+            **raw("alice"),
+        },
         "bob GET": {"method": "GET", "path": "/articles/", **raw("bob")},
         "access token": {"method": "GET", "path": "/articles/", **raw("alice", "AccessToken")},
         "other app client": {"method": "GET", "path": "/articles/", **raw("elsewhere")},
         "not a token": {"method": "GET", "path": "/articles/", "headers": {"Authorization": "not.a.token"}},
-        "bearer": {"method": "GET", "path": "/articles/", "headers": {"Authorization": "Bearer {{alice.IdToken}}"}},
+        "bearer": {
+            "method": "GET",
+            "path": "/articles/",
+            "headers": {"Authorization": "Bearer {{alice.IdToken}}"},
+        },
         "dave, no local user": {"method": "GET", "path": "/articles/", **raw("dave")},
         # The admin's own session, with the superuser's password.
         "admin login page": {"client": "admin", "method": "GET", "path": "/admin/login/"},
         "admin login": {
-            "client": "admin", "method": "POST", "path": "/admin/login/?next=/admin/", "form": CSRF_FORM,
+            "client": "admin",
+            "method": "POST",
+            "path": "/admin/login/?next=/admin/",
+            "form": CSRF_FORM,
             "headers": {"Referer": "https://testserver/admin/login/"},
         },
         "admin index": {"client": "admin", "method": "GET", "path": "/admin/"},
@@ -121,7 +137,9 @@ def test_tutorial_site_after_the_guide(ministack: Any, tmp_path: Path) -> None:
 
     # The admin keeps its own sessions.
     for label in ("admin login", "admin index"):
-        assert (old[label].status, new[label].status) == ({"admin login": 302, "admin index": 200}[label],) * 2
+        assert (old[label].status, new[label].status) == (
+            {"admin login": 302, "admin index": 200}[label],
+        ) * 2
 
     # What the guide says changes: the Bearer form works too, and every user of the pool gets in
     # (a local user made on the first request), not only those made by hand.
