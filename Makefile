@@ -24,7 +24,7 @@ NOX_ARGS ?=
 
 .PHONY: venv install ministack system-packages test test-core bench bench-deps bench-tools bench-compare bench-node bench-e2e \
 	bench-chart bench-instructions bench-e2e-instructions demo lock typecheck clean fuzz soak test-asan \
-	wheels test-wheels test-all release-tools release-check scale docs docs-tools signin-local settings-doc \
+	wheels test-wheels test-all release-tools release-check scale docs docs-tools docs-js signin-local settings-doc \
 	migration-envs
 
 venv: $(DEPS_STAMP)
@@ -167,7 +167,7 @@ bench-e2e: install bench-tools
 	$(PY) benchmarks/e2e/run.py --seconds $(BENCH_E2E_SECONDS) --out $(BENCH_RESULTS)
 	$(MAKE) --no-print-directory bench-e2e-instructions
 
-# The two-host rehearsal (issue 22, docs/deployment.md): two gunicorn hosts and a uvicorn instance
+# The two-host rehearsal (docs/deployment.md): two gunicorn hosts and a uvicorn instance
 # of the example project sharing one Redis, then Memcached, on 127.0.0.1; password sign-in through
 # ministack; the cache stopped 10 s under load; the cached-token path with the denylist off and on
 # (wrk). Bounded (about 7 minutes; --max-seconds stops it): results in benchmarks/results/scale-*.json.
@@ -210,7 +210,22 @@ signin-local: install ministack
 # MkDocs with Material and mkdocstrings (requirements/docs.in): `make docs` builds the site from
 # docs/ into build/site, with every warning an error; `make test` builds it too
 # (tests/test_docs_site.py), and Read the Docs runs the same build (.readthedocs.yaml).
-docs-tools: $(DOCS_TOOLS_STAMP)
+docs-tools: $(DOCS_TOOLS_STAMP) docs-js
+
+# Mermaid, which draws the sign-in sequence diagrams in the reader's browser, served by the site
+# itself instead of Material's default CDN: the site works offline and runs no third-party script.
+# One file of the npm package, checked against its pinned SHA-256; not in git, not in the sdist.
+MERMAID_VERSION := 11.17.2
+MERMAID_SHA256 := 581ed7d74bd9048d0e3a91363927d72ef22942d7722546b27f7cc29e35390eb8
+MERMAID_JS := docs/javascripts/mermaid.min.js
+docs-js: $(MERMAID_JS)
+
+$(MERMAID_JS):
+	rm -rf build/mermaid && mkdir -p build/mermaid $(@D)
+	cd build/mermaid && npm pack --silent mermaid@$(MERMAID_VERSION) > /dev/null \
+	  && tar xzf mermaid-$(MERMAID_VERSION).tgz package/dist/mermaid.min.js
+	echo "$(MERMAID_SHA256)  build/mermaid/package/dist/mermaid.min.js" | sha256sum -c --quiet
+	cp build/mermaid/package/dist/mermaid.min.js $@
 
 $(DOCS_TOOLS_STAMP): $(DEPS_STAMP) requirements/docs.in $(CONSTRAINTS)
 	$(PIP) install -q -c $(CONSTRAINTS) -r requirements/docs.in

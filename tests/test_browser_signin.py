@@ -11,33 +11,18 @@ that installs it, never skip.
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from browser import WAIT, chromium
 from ministack_server import Ministack
 
 REPO = Path(__file__).resolve().parent.parent
-CHROMIUM = shutil.which("chromium")
-CHROMEDRIVER = shutil.which("chromedriver")
 
 pytestmark = [pytest.mark.slow]
-
-CHROMIUM_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-)
-WAIT = 20
 
 
 @pytest.fixture(scope="module")
@@ -75,28 +60,8 @@ def example_project(demo: Any, ministack: Ministack, tmp_path_factory: pytest.Te
 
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator[Any]:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    if CHROMIUM is None or CHROMEDRIVER is None:
-        pytest.fail(
-            "Chromium is not installed: `make test` installs it (scripts/system_packages.sh); by hand: "
-            "sudo apt-get install -y chromium chromium-driver",
-            pytrace=False,
-        )
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in CHROMIUM_FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path / 'profile'}")
-    # An explicit driver: selenium's manager never runs (it would look for drivers online).
-    service = Service(executable_path=str(CHROMEDRIVER), log_output=str(tmp_path / "chromedriver.log"))
-    driver = webdriver.Chrome(options=options, service=service)
-    driver.set_page_load_timeout(WAIT)
-    try:
+    with chromium(tmp_path) as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 def wait_for(driver: Any, css: str) -> Any:

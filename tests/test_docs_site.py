@@ -8,6 +8,8 @@ file of this repository; and the package metadata points at the site.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import os
 import re
@@ -15,10 +17,15 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from html.parser import HTMLParser
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
+from browser import WAIT, chromium
 
 try:
     import tomllib
@@ -164,6 +171,60 @@ def test_the_sign_in_sequences_are_mermaid_diagrams(site: Path) -> None:
     assert "POST /auth/signin/" in diagrams[1].replace("&quot;", '"')
 
 
+def test_the_site_serves_its_own_pinned_mermaid() -> None:
+    """The copy `make docs-js` fetched is the one the Makefile pins: a stale or altered file fails."""
+    makefile = (REPO / "Makefile").read_text()
+    pinned = re.search(r"^MERMAID_SHA256 := ([0-9a-f]{64})$", makefile, re.MULTILINE)
+    assert pinned is not None
+    copy = DOCS / "javascripts" / "mermaid.min.js"
+    assert copy.exists(), f"{copy} is missing: `make test` fetches it (`make docs-js`)"
+    assert hashlib.sha256(copy.read_bytes()).hexdigest() == pinned.group(1), f"run `rm {copy} && make docs-js`"
+
+
+@pytest.fixture
+def served_site(site: Path) -> Iterator[str]:
+    """The built site over HTTP on 127.0.0.1, as a reader's browser gets it."""
+    handler = functools.partial(QuietHandler, directory=str(site))
+    with ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{server.server_address[1]}/"
+        finally:
+            server.shutdown()
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def test_the_sign_in_diagrams_are_drawn_in_a_browser_without_the_network(
+    served_site: str, tmp_path: Path
+) -> None:
+    """Headless Chromium, every host name unresolvable (a CDN's script could not load), draws both
+    sequence diagrams of the sign-in page: Material swaps each ``pre.mermaid`` for a drawn
+    ``div.mermaid`` once Mermaid has rendered it (a ``;`` in a message, which ends a Mermaid
+    statement, once kept both diagrams as source text)."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    offline = ("--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",)
+    with chromium(tmp_path, offline) as driver:
+        driver.get(served_site + "sign-in/")
+        drawn = WebDriverWait(driver, WAIT).until(
+            lambda driver: driver.execute_script(
+                "const drawn = document.querySelectorAll('div.mermaid');"
+                "return document.querySelectorAll('pre.mermaid').length === 0 && drawn.length === 2"
+                " ? [...drawn].map((node) => node.getBoundingClientRect().height) : null;"
+            )
+        )
+        assert all(height > 100 for height in drawn), drawn
+        assert driver.execute_script("return typeof window.mermaid") == "object"
+        # A diagram Mermaid cannot parse stays source text and logs its error here.
+        errors = [entry["message"] for entry in driver.get_log("browser") if entry["source"] == "javascript"]
+        assert errors == []
+
+
 def test_nothing_is_loaded_from_font_or_social_services(site: Path) -> None:
     for html in site.rglob("*.html"):
         text = html.read_text(encoding="utf-8")
@@ -223,6 +284,7 @@ def test_read_the_docs_builds_the_same_site_from_the_same_pins() -> None:
     assert re.search(r'^\s+python: "3\.12"$', config, re.MULTILINE)
     assert "pip install -c requirements/constraints.txt -r requirements/docs.in" in config
     assert re.search(r"^\s+configuration: mkdocs\.yml$", config, re.MULTILINE)
+    assert re.search(r"^\s+- make docs-js$", config, re.MULTILINE)
     assert re.search(r"^\s+fail_on_warning: true$", config, re.MULTILINE)
     tools = pins(REPO / "requirements" / "docs.in")
     assert {"mkdocs", "mkdocs-material", "mkdocstrings", "mkdocstrings-python"} <= set(tools)

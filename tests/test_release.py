@@ -195,7 +195,8 @@ SDIST_MUST_HOLD_TREES = (
 )
 # What no user needs, and what a build or a run leaves in a checkout.
 SDIST_MUST_NOT_HOLD = [
-    r"benchmarks/results/.*", r"docs/.*\.png", r"\.venv.*", r".*/node_modules/.*",
+    r"benchmarks/results/.*", r"docs/.*\.png", r"docs/javascripts/mermaid\.min\.js", r"\.venv.*",
+    r".*/node_modules/.*",
     r"(build|dist|\.nox|\.bench)/.*",
     r"fastcognito/.*\.(c|html)", r".*\.so", r".*\.pyd", r".*\.py[co]", r".*__pycache__.*", r".*\.sqlite3",
 ]
@@ -229,6 +230,7 @@ def test_the_sdist_leaves_out_what_no_user_needs(tree: Path, tmp_path: Path) -> 
         "benchmarks/node/node_modules/x/index.js", "fastcognito/_verify.c", "fastcognito/_verify.html",
         "fastcognito/_verify.cpython-311-x86_64-linux-gnu.so",
         "fastcognito/__pycache__/cache.cpython-311.pyc", "examples/project/db.sqlite3",
+        "docs/javascripts/mermaid.min.js",
     ]
     for name in planted:
         (dirty / name).parent.mkdir(parents=True, exist_ok=True)

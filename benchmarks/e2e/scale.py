@@ -1,4 +1,4 @@
-"""The two-host rehearsal of issue 22 on one machine, 127.0.0.1 only: `make scale`.
+"""The two-host rehearsal on one machine, 127.0.0.1 only: `make scale`.
 
 Two "hosts" of the example project (two gunicorn masters on their own ports, several sync
 workers each) and one ASGI instance (uvicorn) share one Redis, then, in a second run, Memcached,
