@@ -21,7 +21,7 @@ from migration_support import PASSWORD, Answer, Project, Site, UserPool, create_
 from ministack_server import submit_login_form
 
 HOST = "app.example.com"
-ACCESS_SECONDS = 4
+ACCESS_SECONDS = 5
 SERVICE = "svc-reports"
 SERVICE_PASSWORD = "Service-pass-1!"
 BASIC = {"Authorization": "Basic c3ZjLXJlcG9ydHM6U2VydmljZS1wYXNzLTEh"}  # svc-reports:Service-pass-1!
@@ -98,14 +98,15 @@ def finish_sign_in(site: Site, pool: UserPool, username: str, authorize: str) ->
 
 def the_requests(site: Site) -> dict[str, Answer]:
     """The requests both halves get once alice has signed in."""
+    # alice first: her access token lives ACCESS_SECONDS from the sign-in.
     return {
+        "alice": site.get("/api/me/", client="alice"),
+        "alice, admin": site.get("/admin/", client="alice"),
         "anonymous": site.get("/api/me/", client="anonymous"),
         "service account": site.get("/api/me/", client="service", headers=BASIC),
         "wrong password": site.get(
             "/api/me/", client="intruder", headers={"Authorization": "Basic c3ZjOm5vcGU="}
         ),
-        "alice": site.get("/api/me/", client="alice"),
-        "alice, admin": site.get("/admin/", client="alice"),
     }
 
 
