@@ -25,6 +25,7 @@ import dataclasses
 import json
 import os
 import re
+import select
 import shlex
 import shutil
 import subprocess
@@ -44,7 +45,7 @@ __all__ = [
     "UserPool",
     "create_user_pool",
     "guide_blocks",
-    "refused",
+    "guide_names",
     "send",
     "venv_python",
 ]
@@ -57,7 +58,8 @@ BLOCK = re.compile(
     r"<!-- after: (?P<name>\S+) (?P<kind>\S+) -->\n```(?:python|sh)\n(?P<code>.*?)```", re.DOTALL
 )
 AUTH_URLS = re.compile(r"(?P<indent>[ \t]*)# auth urls\n.*?[ \t]*# end of auth urls\n", re.DOTALL)
-START_TIMEOUT = 60.0
+# The longest a half may take to answer one command (its start, a migrate, a request).
+ANSWER_TIMEOUT = 120.0
 
 
 def venv_python(system: str) -> Path:
@@ -83,6 +85,7 @@ def guide_blocks(name: str) -> dict[str, str]:
 
 
 def guide_names() -> set[str]:
+    """Every guide that has an "after" block."""
     return {match["name"] for match in BLOCK.finditer(GUIDES.read_text())}
 
 
@@ -105,10 +108,6 @@ class Answer:
     def __repr__(self) -> str:
         body = self.json if self.json is not None else self.text[:120]
         return f"<{self.status} {body!r}>"
-
-
-def refused(answer: Answer) -> bool:
-    return answer.refused
 
 
 def send(site: Site, requests: Mapping[str, Mapping[str, Any]]) -> dict[str, Answer]:
@@ -141,6 +140,10 @@ class Site:
 
     def _read(self) -> dict[str, Any]:
         assert self.process.stdout is not None
+        # One line per command: nothing is left buffered between answers, so select() sees it.
+        if not select.select([self.process.stdout], [], [], ANSWER_TIMEOUT)[0]:
+            self.process.kill()
+            raise AssertionError(f"the {self.label} half did not answer in {ANSWER_TIMEOUT:.0f} s")
         line = self.process.stdout.readline()
         if not line:
             self.process.wait(timeout=10)
