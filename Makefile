@@ -69,7 +69,7 @@ system-packages:
 # The whole suite, both twins. pytest's exit status 5 (nothing collected) is a failure here:
 # a run that tested nothing is not green.
 test: system-packages install ministack migration-envs bench-deps release-tools docs-tools
-	$(VENV)/bin/pytest $(PYTEST_ARGS) ; \
+	FASTCOGNITO_MIGRATION_VENVS=$(abspath $(MIGRATION_VENVS)) $(VENV)/bin/pytest $(PYTEST_ARGS) ; \
 	status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing on purpose"; exit 1; fi; \
 	exit $$status
