@@ -90,6 +90,43 @@ def test_each_mistake_has_its_id(change: dict[str, Any], top: dict[str, Any], ex
     assert expected in ids({**GOOD_HOSTED_UI, **change}, **top)
 
 
+def test_the_access_cookie_defaults_to_fastcognito_access(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.test import RequestFactory
+
+    from fastcognito.django import fastcognito_settings
+    from fastcognito.django.hosted_ui import hosted_ui_config
+    from fastcognito.django.tokens import request_policy, token_from_request
+
+    top = {"USER_POOL_ID": POOL_ID, "CLIENT_ID": CLIENT_ID}
+    with override_settings(FASTCOGNITO={**top, "HOSTED_UI": GOOD_HOSTED_UI}):
+        assert [message.id for message in checks.run_checks(tags=["fastcognito"])] == []
+        config = hosted_ui_config()
+        assert config is not None and config.access_cookie_name == "fastcognito_access"
+        # What the sign-in sets is what every request reads.
+        assert request_policy(fastcognito_settings).cookie_name == "fastcognito_access"
+        request = RequestFactory().get("/", HTTP_COOKIE="fastcognito_access=a.b.c")
+        found = token_from_request(request)
+        assert found is not None and found.source == "cookie"
+    with override_settings(FASTCOGNITO=top):
+        assert request_policy(fastcognito_settings).cookie_name is None  # no HOSTED_UI, no cookie
+    # Djognito's ACCESS_TOKEN_KEY still names the cookie when COOKIE_NAME is left out.
+    monkeypatch.setenv("ACCESS_TOKEN_KEY", "accessToken")
+    with override_settings(FASTCOGNITO={**top, "HOSTED_UI": GOOD_HOSTED_UI}):
+        assert [message.id for message in checks.run_checks(tags=["fastcognito"])] == []
+        config = hosted_ui_config()
+        assert config is not None and config.access_cookie_name == "accessToken"
+
+
+def test_conflicting_cookie_settings_are_still_errors() -> None:
+    top = {"USER_POOL_ID": POOL_ID, "CLIENT_ID": CLIENT_ID}
+    with override_settings(FASTCOGNITO={**top, "COOKIE_NAME": None, "HOSTED_UI": GOOD_HOSTED_UI}):
+        (message,) = checks.run_checks(tags=["fastcognito"])
+        assert message.id == "fastcognito.E113" and "'fastcognito_access'" in message.hint
+    clash = {**GOOD_HOSTED_UI, "REFRESH_COOKIE_NAME": "fastcognito_access"}
+    with override_settings(FASTCOGNITO={**top, "HOSTED_UI": clash}):
+        assert [message.id for message in checks.run_checks(tags=["fastcognito"])] == ["fastcognito.E112"]
+
+
 def test_required_keys() -> None:
     found = ids({})
     assert found.count("fastcognito.E102") == 3  # DOMAIN, REDIRECT_URI, LOGOUT_URI

@@ -19,7 +19,7 @@ from django.test import override_settings
 from fastcognito import Claims, CognitoVerifier
 from fastcognito.django.users import UserRefusedError, sync_user
 from fastcognito.django.users.models import CognitoIdentity
-from tests.support import CLIENT_ID, POOL_ID, CognitoPool, TokenFactory
+from tests.support import CLIENT_ID, ISSUER, POOL_ID, CognitoPool, TokenFactory
 from tests.support.django.replica import id_claims, login, moto_settings, verify
 
 BOTH = ["default", "pg"]
@@ -134,7 +134,26 @@ def test_groups_added_and_removed_in_cognito(cognito: CognitoPool, replica: Any,
     assert Group.objects.using(alias).filter(name="editors").exists()
 
 
-def test_local_groups_not_in_cognito_are_removed(cognito: CognitoPool, replica: Any, alias: str) -> None:
+def test_groups_granted_by_hand_survive_a_sync(cognito: CognitoPool, replica: Any, alias: str) -> None:
+    user = sync_user(id_claims(cognito, "bob"))
+    local = Group.objects.using(alias).create(name="granted-by-hand")
+    User.objects.using(alias).get(pk=user.pk).groups.add(local)
+    # Only what Cognito listed is the replica's: added, then removed when Cognito drops it.
+    cognito.client.admin_add_user_to_group(UserPoolId=cognito.pool_id, Username="bob", GroupName="editors")
+    sync_user(id_claims(cognito, "bob"))
+    assert group_names(user, alias) == ["editors", "granted-by-hand"]
+    assert CognitoIdentity.objects.using(alias).get(user_id=user.pk).synced_groups == ["editors"]
+    cognito.client.admin_remove_user_from_group(
+        UserPoolId=cognito.pool_id, Username="bob", GroupName="editors"
+    )
+    sync_user(id_claims(cognito, "bob"))
+    assert group_names(user, alias) == ["granted-by-hand"]
+
+
+def test_with_mirror_local_groups_not_in_cognito_are_removed(
+    cognito: CognitoPool, replica: Any, alias: str
+) -> None:
+    replica(MIRROR=True)
     user = sync_user(id_claims(cognito, "bob"))
     local = Group.objects.using(alias).create(name="granted-by-hand")
     User.objects.using(alias).get(pk=user.pk).groups.add(local)
@@ -142,6 +161,35 @@ def test_local_groups_not_in_cognito_are_removed(cognito: CognitoPool, replica: 
     cognito.client.admin_add_user_to_group(UserPoolId=cognito.pool_id, Username="bob", GroupName="editors")
     sync_user(id_claims(cognito, "bob"))
     assert group_names(user, alias) == ["editors"]
+
+
+def flags_after(cognito: CognitoPool, alias: str, username: str, **flags: bool) -> tuple[bool, bool]:
+    """``username``'s flags after a token, once they were set by hand to ``flags``."""
+    user = sync_user(id_claims(cognito, username))
+    User.objects.using(alias).filter(pk=user.pk).update(**flags)
+    cognito.client.admin_add_user_to_group(UserPoolId=cognito.pool_id, Username=username, GroupName="admins")
+    sync_user(id_claims(cognito, username))
+    stored = User.objects.using(alias).get(pk=user.pk)
+    return stored.is_staff, stored.is_superuser
+
+
+def test_flags_move_only_when_their_group_setting_is_set(cognito: CognitoPool, alias: str) -> None:
+    # No STAFF_GROUPS: is_staff set by hand stays, whatever the groups; SUPERUSER_GROUPS is set.
+    settings_ = moto_settings(cognito, USER_CLASS=REPLICA_USER, REPLICA={"DATABASE": alias}, STAFF_GROUPS=())
+    with override_settings(FASTCOGNITO=settings_):
+        assert flags_after(cognito, alias, "bob", is_staff=True, is_superuser=False) == (True, True)
+    settings_ = {**settings_, "SUPERUSER_GROUPS": ()}
+    with override_settings(FASTCOGNITO=settings_):
+        cognito.add_user("carol")
+        assert flags_after(cognito, alias, "carol", is_staff=True, is_superuser=True) == (True, True)
+
+
+def test_with_mirror_flags_follow_the_groups_even_without_settings(cognito: CognitoPool, alias: str) -> None:
+    replica = {"DATABASE": alias, "MIRROR": True}
+    settings_ = moto_settings(cognito, USER_CLASS=REPLICA_USER, REPLICA=replica, STAFF_GROUPS=())
+    with override_settings(FASTCOGNITO=settings_):
+        # STAFF_GROUPS empty: nobody is staff; SUPERUSER_GROUPS ["admins"]: admins are superusers.
+        assert flags_after(cognito, alias, "bob", is_staff=True, is_superuser=False) == (False, True)
 
 
 def test_an_older_token_never_undoes_a_newer_sync(
@@ -230,9 +278,61 @@ def test_a_verified_email_matches_when_matching_is_on(
 
 def test_a_user_name_taken_by_a_local_user_is_refused(cognito: CognitoPool, replica: Any, alias: str) -> None:
     User.objects.db_manager(alias).create_user("alice", "someone@example.com")
-    with pytest.raises(UserRefusedError):
+    with pytest.raises(UserRefusedError) as refused:
         sync_user(id_claims(cognito, "alice"))
     assert CognitoIdentity.objects.using(alias).count() == 0
+    # It names the field and the token's own value, says why no e-mail match, never the other
+    # user's data.
+    reason = str(refused.value)
+    assert "username 'alice' belongs to another local user" in reason
+    assert "REPLICA['MATCH_EMAIL']) is off" in reason and "cognito_link_users" in reason
+    assert "someone@example.com" not in reason
+
+
+def test_a_refusal_says_the_email_was_not_verified(cognito: CognitoPool, replica: Any, alias: str) -> None:
+    # The tutorial's users, made by hand with Cognito's user name and e-mail; in the pool, the
+    # address was never verified.
+    replica(MATCH_EMAIL=True)
+    User.objects.db_manager(alias).create_user("alice", "alice@example.com")
+    with pytest.raises(UserRefusedError) as refused:
+        sync_user(id_claims(cognito, "alice"))
+    assert "email 'alice@example.com' is unverified (email_verified is None, not true)" in str(refused.value)
+    with pytest.raises(UserRefusedError) as refused:
+        sync_user(verify(cognito, login(cognito, "alice")["AccessToken"]))
+    assert "the token carries no email (access tokens never do" in str(refused.value)
+
+
+def test_a_refusal_names_a_field_a_new_token_would_take(
+    alias: str, tokens: TokenFactory, make_verifier: Callable[..., CognitoVerifier]
+) -> None:
+    verifier = make_verifier(token_use="id")
+    now = int(time.time())
+    User.objects.db_manager(alias).create_user("erin", "erin@example.com")
+    with override_settings(FASTCOGNITO={"REPLICA": {"DATABASE": alias}}):
+        sync_user(verifier.verify(tokens.id(**{"cognito:username": "dave", "iat": now - 10})))
+        renamed = verifier.verify(tokens.id(**{"cognito:username": "erin", "iat": now}))
+        taken = "the token changes username 'erin', which another local user holds"
+        with pytest.raises(UserRefusedError, match=taken):
+            sync_user(renamed)
+
+
+def test_the_reason_reaches_the_debug_log_and_cognito_error(
+    cognito: CognitoPool, replica: Any, alias: str, api_client: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    from django.test import Client
+
+    User.objects.db_manager(alias).create_user("alice", "someone@example.com")
+    token = cognito.login("alice")["AccessToken"]
+    with caplog.at_level("DEBUG", logger="fastcognito"):
+        answer = api_client.get("/drf/whoami/", HTTP_AUTHORIZATION=f"Bearer {token}")
+        plain = Client().get("/plain/whoami/", HTTP_AUTHORIZATION=f"Bearer {token}").json()
+    assert answer.status_code == 401 and answer.json()["code"] == "user_refused"
+    # The client gets the code's generic message only.
+    assert "alice" not in answer.json()["detail"]
+    assert plain["error"] == "user_refused"
+    lines = [record.getMessage() for record in caplog.records if "user refused" in record.getMessage()]
+    assert len(lines) == 2 and all("username 'alice' belongs to another local user" in line for line in lines)
+    assert not any(token in record.getMessage() for record in caplog.records)
 
 
 def test_an_inactive_local_user_is_refused(cognito: CognitoPool, replica: Any, alias: str) -> None:
@@ -422,3 +522,34 @@ def test_good_replica_settings_pass_the_checks() -> None:
     }
     with override_settings(FASTCOGNITO={"USER_POOL_ID": "eu-west-1_x", "CLIENT_ID": "c", "REPLICA": replica}):
         assert check_replica() == []
+
+
+# --- migration 0003: the groups the replica manages ----------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True, databases=BOTH)
+def test_migration_0003_records_each_users_groups_as_synced(alias: str) -> None:
+    from django.db.migrations.executor import MigrationExecutor
+
+    connection = connections[alias]
+    before = [("fastcognito_users", "0002_identity_issuer_and_sub")]
+    after = [("fastcognito_users", "0003_identity_synced_groups")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    try:
+        old = executor.loader.project_state(before).apps
+        users, groups = old.get_model("auth", "User"), old.get_model("auth", "Group")
+        identities = old.get_model("fastcognito_users", "CognitoIdentity")
+        admins, editors = (groups.objects.using(alias).create(name=name) for name in ("admins", "editors"))
+        synced = users.objects.using(alias).create(username="synced", password="!")
+        synced.groups.add(admins, editors)
+        bare = users.objects.using(alias).create(username="bare", password="!")
+        users.objects.using(alias).create(username="unlinked", password="!").groups.add(admins)
+        for number, user in enumerate((synced, bare)):
+            identities.objects.using(alias).create(issuer=ISSUER, sub=f"sub-{number}", user=user)
+        MigrationExecutor(connection).migrate(after)
+        stored = dict(CognitoIdentity.objects.using(alias).values_list("user__username", "synced_groups"))
+        # The old replica set every linked user's groups to Cognito's: they are the synced ones.
+        assert stored == {"synced": ["admins", "editors"], "bare": []}
+    finally:
+        MigrationExecutor(connection).migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())

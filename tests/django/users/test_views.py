@@ -62,8 +62,8 @@ def test_a_cognito_token_becomes_a_simplejwt_pair(exchange: CognitoPool, token_n
     # A Cognito claim never overrides one simplejwt sets itself: the lifetime is simplejwt's
     # (5 minutes by default), not the Cognito token's hour.
     assert access["exp"] - access["iat"] == 300 and access["token_type"] == "access"
-    if token_name == "IdToken":
-        assert access["email"] == "alice@example.com"
+    # moto's email_verified is the string "true", which verifies nothing: the e-mail stays out.
+    assert "email" not in access.payload
     assert RefreshToken(pair["refresh"])["user_id"] == str(user.pk)
 
 
@@ -127,3 +127,79 @@ def test_the_pair_is_accepted_by_simplejwt_authentication(exchange: CognitoPool)
     user, _ = JWTAuthentication().authenticate(request)  # type: ignore[misc]
     assert user.username == "alice" and user.cognito_identity.sub
 
+
+
+# --- what the pair carries ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def local_exchange(fastcognito_config: Any) -> Any:
+    """The exchange with tokens signed by the test key (only those can carry the JSON boolean
+    ``email_verified``); call with REPLICA keys."""
+
+    def configure(**replica: Any) -> None:
+        fastcognito_config(TOKEN_USE=None, REPLICA=replica)
+
+    return configure
+
+
+@pytest.mark.parametrize(
+    ("verified", "carried"),
+    [(True, True), (False, False), ("true", False), (1, False), (None, False)],
+)
+def test_an_unverified_email_never_travels_as_if_verified(
+    local_exchange: Any, tokens: TokenFactory, DROP: Any, verified: Any, carried: bool
+) -> None:
+    local_exchange(
+        EXCHANGE_CLAIMS=["email", "email_verified", "phone_number"], EXCHANGE_USER_FIELDS=["email"]
+    )
+    token = tokens.id(
+        email_verified=DROP if verified is None else verified,
+        phone_number="+15550100",
+        phone_number_verified=False,
+    )
+    answer = post({"token": token})
+    assert answer.status_code == 200, answer.content
+    access = AccessToken(answer.json()["access"])
+    assert ("email" in access.payload) is carried
+    if carried:
+        assert access["email"] == "alice@example.com"
+    # What Cognito said about the address travels as it is.
+    assert access.payload.get("email_verified") == (None if verified is None else verified)
+    assert "phone_number" not in access.payload
+
+
+def test_user_fields_carry_local_attributes(fastcognito_config: Any, tokens: TokenFactory) -> None:
+    # django-rest-microservice's CUSTOM_TOKEN_USER_ATTRIBUTES copied is_staff from the user, set
+    # by hand (no STAFF_GROUPS: the replica leaves it alone).
+    replica = {"EXCHANGE_USER_FIELDS": ["is_staff", "date_joined", "first_name", "get_full_name"]}
+    fastcognito_config(TOKEN_USE=None, STAFF_GROUPS=(), REPLICA=replica)
+    first = AccessToken(post({"token": tokens.id()}).json()["access"])
+    user = User.objects.get(username="alice")
+    assert first["is_staff"] is False
+    assert first["date_joined"].startswith(user.date_joined.date().isoformat())  # a date, as text
+    assert "get_full_name" not in first.payload  # a method is not JSON: left out, not a 500
+    User.objects.filter(pk=user.pk).update(is_staff=True)
+    assert AccessToken(post({"token": tokens.id()}).json()["access"])["is_staff"] is True
+
+
+@pytest.mark.parametrize(
+    ("fields", "check_id"), [(["password"], "E201"), (["no_such_field"], "E209"), ("is_staff", "E201")]
+)
+def test_bad_user_fields_are_check_errors(fastcognito_config: Any, fields: Any, check_id: str) -> None:
+    from fastcognito.django.users.checks import check_replica
+
+    fastcognito_config(REPLICA={"EXCHANGE_USER_FIELDS": fields})
+    assert [message.id for message in check_replica()] == [f"fastcognito.{check_id}"]
+
+
+def test_an_internal_token_in_the_header_does_not_stand_in_for_the_body(exchange: CognitoPool) -> None:
+    # A frontend that sends its simplejwt token to every endpoint, this one included.
+    first = post({"token": login(exchange, "alice")["AccessToken"]}).json()
+    body = {"token": login(exchange, "alice")["IdToken"]}
+    answer = post(body, HTTP_AUTHORIZATION=f"Bearer {first['access']}")
+    assert answer.status_code == 200, answer.content
+    assert AccessToken(answer.json()["access"])["user_id"] == str(User.objects.get(username="alice").pk)
+    # Alone, without a Cognito token in the body, it is what is verified, and refused.
+    alone = post(HTTP_AUTHORIZATION=f"Bearer {first['access']}")
+    assert alone.status_code == 401 and alone.json()["code"] == "unsupported_alg"

@@ -21,9 +21,13 @@ INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.sessions",
     "rest_framework",
+    # The replica's exchange logout/ blacklists refresh tokens (tests/django/users/test_views_exchange_cookie.py).
+    "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
     "fastcognito.django",
     "fastcognito.django.users",
+    # A table of subs as django-rest-microservice keeps it (manage.py cognito_link_users --sub-from).
+    "tests.support.django.legacy_idp",
 ]
 
 MIDDLEWARE = [
