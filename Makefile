@@ -14,12 +14,18 @@ WHEEL_TOOLS_STAMP := $(VENV)/.wheel-tools-stamp
 # dependency resolution so nothing unpinned slips in.
 MINISTACK_VENV ?= .venv-ministack
 MINISTACK_STAMP := $(MINISTACK_VENV)/.deps-stamp
+# The systems the migration guides replace (tests/migration), each in a virtual environment of its
+# own under MIGRATION_VENVS: the "before" half of each guide's test runs the old package itself.
+MIGRATION_VENVS ?= .venv-migration
+MIGRATION_SYSTEMS := djognito tutorial rest-microservice code-grant cognito-jwt pyjwt
+MIGRATION_STAMPS := $(foreach system,$(MIGRATION_SYSTEMS),$(MIGRATION_VENVS)/$(system)/.deps-stamp)
 PYTEST_ARGS ?=
 NOX_ARGS ?=
 
 .PHONY: venv install ministack system-packages test test-core bench bench-deps bench-tools bench-compare bench-node bench-e2e \
 	bench-chart bench-instructions bench-e2e-instructions demo lock typecheck clean fuzz soak test-asan \
-	wheels test-wheels test-all release-tools release-check scale docs docs-tools docs-js signin-local settings-doc
+	wheels test-wheels test-all release-tools release-check scale docs docs-tools docs-js signin-local settings-doc \
+	migration-envs
 
 venv: $(DEPS_STAMP)
 
@@ -38,6 +44,15 @@ $(MINISTACK_STAMP): requirements/ministack.txt
 	$(MINISTACK_VENV)/bin/python -m pip --disable-pip-version-check install -q --no-deps -r requirements/ministack.txt
 	touch $@
 
+# One venv per replaced system, from tests/migration/requirements/SYSTEM.txt: every package pinned
+# and installed without dependency resolution, as for ministack. Made once per machine (a stamp).
+migration-envs: $(MIGRATION_STAMPS)
+
+$(MIGRATION_VENVS)/%/.deps-stamp: tests/migration/requirements/%.txt
+	test -x $(MIGRATION_VENVS)/$*/bin/python || $(PYTHON) -m venv $(MIGRATION_VENVS)/$*
+	$(MIGRATION_VENVS)/$*/bin/python -m pip --disable-pip-version-check install -q --no-deps -r $<
+	touch $@
+
 # Serialised with a lock file through scripts/locked.py, not util-linux flock (macOS has none).
 # Build the extension and install the package itself (not editable: the suite tests the
 # installed, compiled build, as users get it).
@@ -53,8 +68,8 @@ system-packages:
 
 # The whole suite, both twins. pytest's exit status 5 (nothing collected) is a failure here:
 # a run that tested nothing is not green.
-test: system-packages install ministack bench-deps release-tools docs-tools
-	$(VENV)/bin/pytest $(PYTEST_ARGS) ; \
+test: system-packages install ministack migration-envs bench-deps release-tools docs-tools
+	FASTCOGNITO_MIGRATION_VENVS=$(abspath $(MIGRATION_VENVS)) $(VENV)/bin/pytest $(PYTEST_ARGS) ; \
 	status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing on purpose"; exit 1; fi; \
 	exit $$status

@@ -22,7 +22,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "rest_framework",
     # The replica's exchange logout/ blacklists refresh tokens
-    # (tests/django/users/test_views_refresh_cookie.py).
+    # (tests/django/users/test_views_exchange_cookie.py).
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
     "fastcognito.django",
