@@ -6,7 +6,7 @@ lets PyJWKClient and cognitojwt load their keys) and returns the zero-argument c
 measure. Calls rotate through 256 distinct tokens, so no memo helps. The key, every token and the
 JWKS server come from instructions.py's parent process: generated or served here, they would
 differ between the two counted processes (see instructions.py).
-tests/test_bench_icases.py builds every case and calls it once.
+tests/bench/test_icases_peers.py builds every case and calls it once.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Typed public API of the compiled hot path (``_verify.pyx``), the twin of ``_verify_py.py``.
 
-Both twins expose exactly these names with these signatures; tests/test_twin_parity.py checks it.
+Both twins expose exactly these names with these signatures; tests/core/test_verify_twin_parity.py checks it.
 """
 
 from collections.abc import Callable, Mapping

@@ -4,7 +4,7 @@
 """The hot path, compiled: the twin of ``_verify_py.py``.
 
 Both twins accept and reject exactly the same inputs and raise the same classes with the same
-messages; a change to one lands in the other in the same commit. tests/test_twin_parity.py holds
+messages; a change to one lands in the other in the same commit. tests/core/test_verify_twin_parity.py holds
 them to it.
 """
 

@@ -24,7 +24,7 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_asy
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import SimpleLazyObject, empty
 
-from ..exceptions import JWKSError, TokenError
+from ..exceptions import FastCognitoError, JWKSError, TokenError, UserRefusedError
 from .autorefresh import arefresh_expired_access, refresh_expired_access
 from .client import principal_for
 from .conf import DERIVED, NOT_BUILT
@@ -33,7 +33,14 @@ from .steps import TokenSteps
 from .tokens import RawToken, find_token, request_policy
 from .user import CognitoUser
 
-__all__ = ["CognitoMiddleware", "anonymous_user", "cognito_login_required", "error_response", "set_user"]
+__all__ = [
+    "CognitoMiddleware",
+    "anonymous_user",
+    "cognito_login_required",
+    "error_response",
+    "log_rejection",
+    "set_user",
+]
 
 logger = logging.getLogger("fastcognito.django")
 
@@ -154,7 +161,7 @@ class CognitoMiddleware(TokenSteps):
             # Inside the try: a USER_CLASS may refuse the user (the replica's UserRefusedError).
             user = self.get_user(claims)
         except (TokenError, JWKSError) as err:
-            logger.debug("token rejected: %s", err.code)
+            log_rejection(err)
             cast(Any, request).cognito_error = err
             return anonymous_user()
         self.attach_attributes(user, request)
@@ -180,9 +187,18 @@ class CognitoMiddleware(TokenSteps):
         try:
             return await sync_to_async(principal_for, thread_sensitive=False)(claims, user_class)
         except TokenError as err:
-            logger.debug("user refused: %s", err.code)
+            log_rejection(err)
             cast(Any, request).cognito_error = err
             return anonymous_user()
+
+def log_rejection(error: FastCognitoError) -> None:
+    """The DEBUG line of a rejected request: the code, and for a refused user the reason (which
+    field clashes, and why), never the token."""
+    if isinstance(error, UserRefusedError):
+        logger.debug("user refused (%s): %s", error.code, error)
+    else:
+        logger.debug("token rejected: %s", error.code)
+
 
 _new_object = object.__new__
 _set_attribute = object.__setattr__

@@ -7,6 +7,7 @@ is resolved once per settings change into a ``RequestPolicy``, not looked up per
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, Literal, NamedTuple
 
@@ -34,6 +35,9 @@ by a proxy in front of it to cross-site requests too: ``"cookie"``, and ``"alb"`
 ``source == "header"``, so a source added later is CSRF-checked unless it is proven otherwise."""
 
 _MALFORMED_HEADER = "the Authorization header must be '<type> <token>'"
+# ACCEPT_BARE_TOKEN: the whole header is one compact JWS (RFC 7515 §7.1): three base64url
+# segments (RFC 4648 §5), nothing else. The verifier checks each segment strictly afterwards.
+_BARE_TOKEN = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+").fullmatch
 
 
 class RawToken(NamedTuple):
@@ -56,6 +60,7 @@ class RequestPolicy:
     """
 
     __slots__ = (
+        "accept_bare_token",
         "challenge",
         "cookie_name",
         "header_types",
@@ -68,7 +73,8 @@ class RequestPolicy:
         self.settings = conf
         # RFC 7235 §2.1: the scheme is case-insensitive; compared lower-cased, in one set probe.
         self.header_types: frozenset[str] = frozenset(header_type.lower() for header_type in conf.AUTH_HEADER_TYPES)
-        self.cookie_name: str | None = conf.COOKIE_NAME or None
+        self.cookie_name: str | None = conf.access_cookie_name
+        self.accept_bare_token: bool = conf.ACCEPT_BARE_TOKEN is True
         self.scheme: str = conf.AUTH_HEADER_TYPES[0] if conf.AUTH_HEADER_TYPES else "Bearer"
         self.challenge = build_challenge(self.scheme, conf.WWW_AUTHENTICATE_REALM, invalid_token=False)
         self.invalid_token_challenge = build_challenge(self.scheme, conf.WWW_AUTHENTICATE_REALM, invalid_token=True)
@@ -189,12 +195,15 @@ def find_token_unchecked(request: Any, policy: RequestPolicy, header: str | None
     """
     if header:
         # _token_from_header, inline: this runs on every request.
-        scheme, _, rest = header.partition(" ")
+        scheme, space, rest = header.partition(" ")
         if scheme.lower() in policy.header_types:
             token = rest.lstrip(" ")
             if not token:
                 raise MalformedTokenError(_MALFORMED_HEADER)
             return _new_raw_token(RawToken, (token, "header"))
+        # Only for a header that is not of our types: the path of an accepted token stays as is.
+        if policy.accept_bare_token and not space and _BARE_TOKEN(header) is not None:
+            return _new_raw_token(RawToken, (header, "header"))
     cookie_name = policy.cookie_name
     if cookie_name is not None:
         value = getattr(request, "_request", request).COOKIES.get(cookie_name)
