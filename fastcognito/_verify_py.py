@@ -574,7 +574,11 @@ class VerifierCore:
                 if self._custom_check is not None:
                     self._custom_check(claims)
                 return claims
+        return self._verify_new(token, now, cache)
 
+    def _verify_new(self, token: str, now: float, cache: ClaimsCache | None) -> Claims:
+        """Steps 3 to 8 of ``verify``, for a token the cache did not answer: a method of its own
+        so that a cache hit sets up and clears none of the locals these steps use."""
         # 3. Exactly three non-empty segments, each strict base64url (RFC 7515 §7.1).
         first = token.find(".")
         second = token.find(".", first + 1) if first >= 0 else -1
@@ -593,8 +597,12 @@ class VerifierCore:
             payload_remainder = (second - first - 1) & 3
             signature_remainder = (len(text) - second - 1) & 3
             try:
-                payload = _a2b_strict(standard[first + 1 : second] + _B64_PADDING[payload_remainder], strict_mode=True)
-                signature = _a2b_strict(standard[second + 1 :] + _B64_PADDING[signature_remainder], strict_mode=True)
+                payload = _a2b_strict(
+                    standard[first + 1 : second] + _B64_PADDING[payload_remainder], strict_mode=True
+                )
+                signature = _a2b_strict(
+                    standard[second + 1 :] + _B64_PADDING[signature_remainder], strict_mode=True
+                )
                 canonical = not (
                     _B64_VALUES[text[second - 1]] & _B64_UNUSED[payload_remainder]
                     or _B64_VALUES[text[-1]] & _B64_UNUSED[signature_remainder]
@@ -641,7 +649,9 @@ class VerifierCore:
             except UnicodeDecodeError as err:
                 raise MalformedTokenError("the payload is not valid JSON") from err
             if json_too_deep(payload_text):
-                raise MalformedTokenError(f"the payload nests arrays or objects more than {MAX_JSON_DEPTH} deep")
+                raise MalformedTokenError(
+                    f"the payload nests arrays or objects more than {MAX_JSON_DEPTH} deep"
+                )
             try:
                 try:
                     decoded, end = _PAYLOAD_SCAN(payload_text, 0)
