@@ -40,6 +40,9 @@ CASES: dict[str, Callable[[], Callable[[], object]]] = {
         "/drf/cognito/", token=True, middleware=DEFAULT, CACHE_SIZE=0
     ),
     "DRF, PyJWT tutorial class": request_case("/drf/pyjwt/", token=True, middleware=DEFAULT),
+    "DRF, CognitoMiddleware + CognitoAuthentication, cached token": request_case(
+        "/drf/cognito/", token=True, middleware=WITH_MIDDLEWARE
+    ),
     "plain view, no CognitoMiddleware (baseline)": request_case("/plain/", token=False, middleware=DEFAULT),
     "plain view, CognitoMiddleware, cached token": request_case("/plain/", token=True, middleware=WITH_MIDDLEWARE),
 }
