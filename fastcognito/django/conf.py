@@ -781,16 +781,16 @@ NOT_BUILT: Any = _NotBuilt()
 
 class DerivedValues:
     """What is built from one settings object, dropped together by its ``reload()``: the parsed
-    ``HOSTED_UI`` and ``REPLICA``, the ALB and exchange verifiers (``NOT_BUILT`` until built), and
-    any other value by name in ``current`` (the request policy), a dict replaced whole.
+    ``HOSTED_UI`` and ``REPLICA``, the ALB and exchange verifiers, the request policy
+    (``NOT_BUILT`` until built), and any other value by name in ``current``, a dict replaced whole.
 
     An object of its own, read from a module global (``DERIVED``) on the per-request path: an
     attribute of the settings object goes through its lazy ``__getattr__``, which the interpreter
     cannot specialize, and a slot is read faster than a dict.
     """
 
-    __slots__ = ("current", "hosted_ui", "replica", "alb_verifier", "exchange_verifier")
-    NAMED = ("hosted_ui", "replica", "alb_verifier", "exchange_verifier")
+    __slots__ = ("current", "hosted_ui", "replica", "alb_verifier", "exchange_verifier", "request_policy")
+    NAMED = ("hosted_ui", "replica", "alb_verifier", "exchange_verifier", "request_policy")
 
     def __init__(self) -> None:
         self.current: dict[str, Any] = {}
@@ -798,6 +798,7 @@ class DerivedValues:
         self.replica: Any = NOT_BUILT
         self.alb_verifier: Any = NOT_BUILT
         self.exchange_verifier: Any = NOT_BUILT
+        self.request_policy: Any = NOT_BUILT
 
     def get(self, name: str) -> Any:
         return getattr(self, name) if name in self.NAMED else self.current.get(name, NOT_BUILT)

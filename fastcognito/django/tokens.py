@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any, Literal, NamedTuple
 
 from ..exceptions import FastCognitoError, MalformedTokenError, TokenError
-from .conf import FastCognitoSettings, fastcognito_settings
+from .conf import NOT_BUILT, FastCognitoSettings, fastcognito_settings
 
 __all__ = [
     "RawToken",
@@ -22,6 +22,7 @@ __all__ = [
     "find_token_unchecked",
     "get_authorization_header",
     "parse_authorization_header",
+    "rejected_header_token_error",
     "request_policy",
     "token_from_request",
 ]
@@ -94,11 +95,13 @@ def build_challenge(scheme: str, realm: str, *, invalid_token: bool) -> str:
 
 
 def request_policy(conf: FastCognitoSettings = fastcognito_settings) -> RequestPolicy:
-    """The ``RequestPolicy`` of ``conf``, built on first use after each settings change."""
-    policy: RequestPolicy | None = conf.derived.get("request_policy")
-    if policy is None:
-        # Two threads may both build it; they build equal policies, and either one is kept.
-        policy = conf.derived["request_policy"] = RequestPolicy(conf)
+    """The ``RequestPolicy`` of ``conf``, built on first use after each settings change.
+
+    Per request, callers may read ``conf.derived_values.request_policy`` (a slot) themselves and
+    call this only when it is ``NOT_BUILT``."""
+    policy: RequestPolicy = conf.derived_values.request_policy
+    if policy is NOT_BUILT:
+        policy = conf.derive("request_policy", lambda: RequestPolicy(conf))
     return policy
 
 
@@ -206,8 +209,17 @@ def find_token_unchecked(request: Any, policy: RequestPolicy, header: str | None
 def check_rejected_header_token(raw_token: RawToken) -> None:
     """Raise the parser's ``MalformedTokenError`` if the verifier rejected a header token that
     ``find_token`` would have refused (see ``find_token_unchecked``)."""
+    error = rejected_header_token_error(raw_token)
+    if error is not None:
+        raise error
+
+
+def rejected_header_token_error(raw_token: RawToken) -> MalformedTokenError | None:
+    """The parser's ``MalformedTokenError`` for a rejected header token that ``find_token`` would
+    have refused, else ``None``: the error to report instead of the verifier's."""
     if raw_token.source == "header" and _has_whitespace(raw_token.value):
-        raise MalformedTokenError(_MALFORMED_HEADER)
+        return MalformedTokenError(_MALFORMED_HEADER)
+    return None
 
 
 # NamedTuple's own __new__ is a Python function; tuple.__new__ builds the same object in C.
