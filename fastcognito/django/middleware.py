@@ -29,8 +29,8 @@ from .autorefresh import arefresh_expired_access, refresh_expired_access
 from .client import principal_for
 from .conf import DERIVED, NOT_BUILT
 from .responses import error_response
-from .steps import TokenSteps
-from .tokens import RawToken, find_token, request_policy
+from .steps import SharedToken, TokenSteps
+from .tokens import find_token_unchecked, rejected_header_token_error, request_policy
 from .user import CognitoUser
 
 __all__ = ["CognitoMiddleware", "anonymous_user", "cognito_login_required", "error_response", "set_user"]
@@ -38,6 +38,9 @@ __all__ = ["CognitoMiddleware", "anonymous_user", "cognito_login_required", "err
 logger = logging.getLogger("fastcognito.django")
 
 _View = TypeVar("_View", bound=Callable[..., Any])
+
+_new_object = object.__new__
+_set_attribute = object.__setattr__
 
 
 def anonymous_user() -> Any:
@@ -95,14 +98,19 @@ class CognitoMiddleware(TokenSteps):
     # --- wiring ------------------------------------------------------------------------------
 
     def process_request(self, request: HttpRequest) -> None:
-        anyreq = cast(Any, request)
+        anyreq: Any = request
         anyreq.cognito_error = None
-        header = None
+        header = policy = None
         try:
             if self._default_steps:
-                # get_header() and get_raw_token(), inline.
+                # get_header() and get_raw_token(), inline. A header token with whitespace in it
+                # is refused when it is verified, as the DRF class does (find_token_unchecked).
                 header = request.META.get("HTTP_AUTHORIZATION")
-                raw_token = find_token(request, request_policy(self.settings), header)
+                conf = self.settings
+                policy = conf.derived_values.request_policy
+                if policy is NOT_BUILT:
+                    policy = request_policy(conf)
+                raw_token = find_token_unchecked(request, policy, header)
             else:
                 raw_token = self.get_raw_token(request)
         except TokenError as err:
@@ -127,77 +135,108 @@ class CognitoMiddleware(TokenSteps):
             # Django's own flag (its test client and DRF's set it): CsrfViewMiddleware.process_view,
             # which runs after every middleware's __call__, then accepts the request.
             anyreq._dont_enforce_csrf_checks = True
-            if header is not None:
-                # For CognitoAuthentication (DRF) on the same request: the token this header
-                # holds, so it is not parsed twice. DRF takes it only while META still holds
-                # this very string, and only with the same settings.
-                anyreq._fastcognito_header_token = (header, raw_token)
-        user = _lazy_object(functools.partial(self._authenticate, request, raw_token))
-
-        async def auser() -> Any:
-            if user._wrapped is empty:
-                resolved = await self._aauthenticate(request, raw_token)
-                if user._wrapped is empty:
-                    user._wrapped = resolved
-            return user._wrapped
-
+        # One object per request holds the token, resolves the lazy user (sync and async) and,
+        # from the default steps, is what CognitoAuthentication reuses (steps.SharedToken).
+        # The lazy user is built without calling its class: SimpleLazyObject's __init__ chain
+        # runs Python-level __setattr__ and __getattribute__ overrides and cost more than the
+        # rest of this method, paid even by the DRF views that never read this request.user.
+        # It holds what SimpleLazyObject.__init__ sets on every supported Django (4.2 to 6.1;
+        # the middleware tests compare the two). Every slot of the _PendingUser is set.
+        pending = _PendingUser()
+        pending.raw_token = raw_token
+        pending.header = header
+        pending.policy = policy
+        pending.claims = None
+        pending.user = None
+        pending.middleware = self
+        pending.request = request
+        pending.lazy = user = _new_object(SimpleLazyObject)
+        _set_attribute(user, "_setupfunc", pending)
+        _set_attribute(user, "_wrapped", empty)
+        if policy is not None:
+            anyreq._fastcognito_token = pending
         anyreq.user = user
-        anyreq.auser = auser
+        anyreq.auser = pending.auser
 
-    def _authenticate(self, request: HttpRequest, raw_token: RawToken) -> Any:
+    def _authenticate(self, request: HttpRequest, pending: SharedToken) -> Any:
         try:
             if self._default_steps:
-                # get_claims() and get_user(), inline; attach_attributes() does nothing.
-                conf = self.settings
-                return principal_for(conf.verifier.verify(raw_token.value), conf.USER_CLASS)
-            claims = self.get_claims(raw_token)
+                # get_claims() and get_user(), inline; attach_attributes() does nothing. What
+                # CognitoAuthentication verified or built on this request is taken as it is.
+                user = pending.user
+                if user is None:
+                    conf = self.settings
+                    claims = pending.claims
+                    if claims is None:
+                        claims = pending.claims = conf.verifier.verify(pending.raw_token.value)
+                    user = pending.user = principal_for(claims, conf.USER_CLASS)
+                return user
+            claims = self.get_claims(pending.raw_token)
             # Inside the try: a USER_CLASS may refuse the user (the replica's UserRefusedError).
             user = self.get_user(claims)
         except (TokenError, JWKSError) as err:
-            logger.debug("token rejected: %s", err.code)
-            cast(Any, request).cognito_error = err
-            return anonymous_user()
+            return self._rejected(request, pending, err)
         self.attach_attributes(user, request)
         return user
 
-    async def _aauthenticate(self, request: HttpRequest, raw_token: RawToken) -> Any:
+    async def _aauthenticate(self, request: HttpRequest, pending: SharedToken) -> Any:
         """``_authenticate`` for async stacks. Our own steps verify with ``averify`` (a cached
         token or a held key on the loop; a key fetch in a worker thread) and build a
         ``CognitoUser`` on the loop. Overridden steps, or another ``USER_CLASS`` (which may query
         a database), run in a worker thread, as Django requires."""
         if not self._default_steps:
-            return await sync_to_async(self._authenticate, thread_sensitive=False)(request, raw_token)
+            return await sync_to_async(self._authenticate, thread_sensitive=False)(request, pending)
+        if pending.user is not None:
+            return pending.user
         conf = self.settings
-        try:
-            claims = await conf.verifier.averify(raw_token.value)
-        except (TokenError, JWKSError) as err:
-            logger.debug("token rejected: %s", err.code)
-            cast(Any, request).cognito_error = err
-            return anonymous_user()
+        claims = pending.claims
+        if claims is None:
+            try:
+                claims = pending.claims = await conf.verifier.averify(pending.raw_token.value)
+            except (TokenError, JWKSError) as err:
+                return self._rejected(request, pending, err)
         user_class = conf.USER_CLASS
         if user_class is CognitoUser:
-            return principal_for(claims, CognitoUser)
+            pending.user = principal_for(claims, CognitoUser)
+            return pending.user
         try:
-            return await sync_to_async(principal_for, thread_sensitive=False)(claims, user_class)
+            pending.user = await sync_to_async(principal_for, thread_sensitive=False)(claims, user_class)
         except TokenError as err:
             logger.debug("user refused: %s", err.code)
             cast(Any, request).cognito_error = err
             return anonymous_user()
+        return pending.user
 
-_new_object = object.__new__
-_set_attribute = object.__setattr__
+    def _rejected(self, request: HttpRequest, pending: SharedToken, error: TokenError | JWKSError) -> Any:
+        """``AnonymousUser``, with ``request.cognito_error`` the reason: the parser's
+        ``MalformedTokenError`` for a header token with whitespace in it (found only now, see
+        ``process_request``), else ``error``."""
+        reason: TokenError | JWKSError = rejected_header_token_error(pending.raw_token) or error
+        logger.debug("token rejected: %s", reason.code)
+        cast(Any, request).cognito_error = reason
+        return anonymous_user()
 
 
-def _lazy_object(setup: Callable[[], Any]) -> Any:
-    """``SimpleLazyObject(setup)``, built without its ``__init__`` chain, which runs Python-level
-    ``__setattr__`` and ``__getattribute__`` overrides: a third of this middleware's cost per
-    request, paid even by the DRF views that never read this ``request.user``. The two
-    attributes are what ``SimpleLazyObject.__init__`` sets on every supported Django (4.2 to
-    6.1; the middleware tests compare the two objects on each)."""
-    lazy = _new_object(SimpleLazyObject)
-    _set_attribute(lazy, "_setupfunc", setup)
-    _set_attribute(lazy, "_wrapped", empty)
-    return lazy
+class _PendingUser(SharedToken):
+    """The ``SharedToken`` of one request, which also resolves its lazy ``request.user``: called
+    by ``SimpleLazyObject`` (sync), or through ``auser()`` (async)."""
+
+    __slots__ = ("lazy", "middleware", "request")
+
+    middleware: CognitoMiddleware
+    request: HttpRequest
+    lazy: Any
+
+    def __call__(self) -> Any:
+        return self.middleware._authenticate(self.request, self)
+
+    async def auser(self) -> Any:
+        user = self.lazy
+        if user._wrapped is empty:
+            resolved = await self.middleware._aauthenticate(self.request, self)
+            if user._wrapped is empty:
+                user._wrapped = resolved
+        return user._wrapped
 
 
 def set_user(request: HttpRequest, user: Any) -> None:

@@ -17,10 +17,10 @@ from rest_framework.request import Request
 from ..claims import Claims
 from ..exceptions import FastCognitoError, JWKSError, TokenError
 from ..django.client import principal_for
-from ..django.conf import fastcognito_settings
+from ..django.conf import NOT_BUILT
 from ..django.messages import message_for
 from ..django.responses import error_body
-from ..django.steps import TokenSteps
+from ..django.steps import SharedToken, TokenSteps
 from ..django.tokens import RequestPolicy, check_rejected_header_token, find_token_unchecked, request_policy
 
 if TYPE_CHECKING:
@@ -73,24 +73,40 @@ class CognitoAuthentication(TokenSteps, BaseAuthentication):
     def authenticate(self, request: Request) -> tuple[Any, Claims] | None:
         conf = self.settings
         default_steps = self._default_steps
+        shared: SharedToken | None = None
         try:
             if default_steps:
                 # get_header(), get_raw_token() and get_claims(), inline.
                 django_request = request._request
                 header = django_request.META.get("HTTP_AUTHORIZATION")
-                # CognitoMiddleware, when it ran, left the token of this very header string.
-                found = getattr(django_request, "_fastcognito_header_token", None)
-                if found is not None and found[0] is header and conf is fastcognito_settings:
-                    raw_token = found[1]
+                policy = conf.derived_values.request_policy
+                if policy is NOT_BUILT:
+                    policy = request_policy(conf)
+                # CognitoMiddleware, when it ran, left the token it found and what it made of it:
+                # taken only for the very credential read here (steps.SharedToken).
+                shared = getattr(django_request, "_fastcognito_token", None)
+                if (
+                    shared is not None
+                    and shared.policy is policy
+                    and shared.header is header
+                    and (shared.raw_token.source == "header" or shared.same_cookie(django_request))
+                ):
+                    raw_token = shared.raw_token
+                    claims = shared.claims
                 else:
-                    raw_token = find_token_unchecked(request, request_policy(conf), header)
-                if raw_token is None:
-                    return None
-                try:
-                    claims = conf.verifier.verify(raw_token.value)
-                except (TokenError, JWKSError):
-                    check_rejected_header_token(raw_token)
-                    raise
+                    shared = None
+                    raw_token = find_token_unchecked(request, policy, header)
+                    if raw_token is None:
+                        return None
+                    claims = None
+                if claims is None:
+                    try:
+                        claims = conf.verifier.verify(raw_token.value)
+                    except (TokenError, JWKSError):
+                        check_rejected_header_token(raw_token)
+                        raise
+                    if shared is not None:
+                        shared.claims = claims
             else:
                 raw_token = self.get_raw_token(request)
                 if raw_token is None:
@@ -109,8 +125,14 @@ class CognitoAuthentication(TokenSteps, BaseAuthentication):
             self.enforce_csrf(request)
         try:
             if default_steps:
-                # get_user(), inline; attach_attributes() does nothing.
-                return principal_for(claims, conf.USER_CLASS), claims
+                # get_user(), inline; attach_attributes() does nothing. After the CSRF check: a
+                # request that fails it gets no principal from here, and builds none.
+                if shared is None:
+                    return principal_for(claims, conf.USER_CLASS), claims
+                user = shared.user
+                if user is None:
+                    user = shared.user = principal_for(claims, conf.USER_CLASS)
+                return user, claims
             user = self.get_user(claims)
         except TokenError as err:
             # A USER_CLASS may refuse the token's user (the replica's UserRefusedError): a 401,
