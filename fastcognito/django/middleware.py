@@ -27,7 +27,7 @@ from django.utils.functional import SimpleLazyObject, empty
 from ..exceptions import JWKSError, TokenError
 from .autorefresh import arefresh_expired_access, refresh_expired_access
 from .client import principal_for
-from .conf import DERIVED, NOT_BUILT
+from .conf import DERIVED, NOT_BUILT, fastcognito_settings
 from .responses import error_response
 from .steps import SharedToken, TokenSteps
 from .tokens import find_token_unchecked, rejected_header_token_error, request_policy
@@ -105,11 +105,12 @@ class CognitoMiddleware(TokenSteps):
             if self._default_steps:
                 # get_header() and get_raw_token(), inline. A header token with whitespace in it
                 # is refused when it is verified, as the DRF class does (find_token_unchecked).
-                header = request.META.get("HTTP_AUTHORIZATION")
                 conf = self.settings
-                policy = conf.derived_values.request_policy
+                derived = DERIVED if conf is fastcognito_settings else conf.derived_values
+                policy = derived.request_policy
                 if policy is NOT_BUILT:
                     policy = request_policy(conf)
+                header = request.META.get("HTTP_AUTHORIZATION")
                 raw_token = find_token_unchecked(request, policy, header)
             else:
                 raw_token = self.get_raw_token(request)
@@ -166,10 +167,17 @@ class CognitoMiddleware(TokenSteps):
                 user = pending.user
                 if user is None:
                     conf = self.settings
+                    derived = DERIVED if conf is fastcognito_settings else conf.derived_values
                     claims = pending.claims
                     if claims is None:
-                        claims = pending.claims = conf.verifier.verify(pending.raw_token.value)
-                    user = pending.user = principal_for(claims, conf.USER_CLASS)
+                        verifier = derived.verifier
+                        if verifier is NOT_BUILT:
+                            verifier = conf.verifier
+                        claims = pending.claims = verifier.verify(pending.raw_token.value)
+                    policy = derived.request_policy
+                    if policy is NOT_BUILT:
+                        policy = request_policy(conf)
+                    user = pending.user = principal_for(claims, policy.user_class)
                 return user
             claims = self.get_claims(pending.raw_token)
             # Inside the try: a USER_CLASS may refuse the user (the replica's UserRefusedError).

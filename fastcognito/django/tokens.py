@@ -63,6 +63,7 @@ class RequestPolicy:
         "invalid_token_challenge",
         "scheme",
         "settings",
+        "user_class",
     )
 
     def __init__(self, conf: FastCognitoSettings) -> None:
@@ -73,6 +74,8 @@ class RequestPolicy:
         self.scheme: str = conf.AUTH_HEADER_TYPES[0] if conf.AUTH_HEADER_TYPES else "Bearer"
         self.challenge = build_challenge(self.scheme, conf.WWW_AUTHENTICATE_REALM, invalid_token=False)
         self.invalid_token_challenge = build_challenge(self.scheme, conf.WWW_AUTHENTICATE_REALM, invalid_token=True)
+        # USER_CLASS, as get_user() calls it: read here, not from the settings object per request.
+        self.user_class: Callable[[Any], Any] = conf.USER_CLASS
 
     @property
     def retry_after(self) -> int:

@@ -15,13 +15,13 @@ from rest_framework.authentication import BaseAuthentication, CSRFCheck
 from rest_framework.request import Request
 
 from ..claims import Claims
-from ..exceptions import FastCognitoError, JWKSError, TokenError
 from ..django.client import principal_for
-from ..django.conf import NOT_BUILT
+from ..django.conf import DERIVED, NOT_BUILT, fastcognito_settings
 from ..django.messages import message_for
 from ..django.responses import error_body
 from ..django.steps import SharedToken, TokenSteps
 from ..django.tokens import RequestPolicy, check_rejected_header_token, find_token_unchecked, request_policy
+from ..exceptions import FastCognitoError, JWKSError, TokenError
 
 if TYPE_CHECKING:
     from rest_framework.response import Response
@@ -76,12 +76,14 @@ class CognitoAuthentication(TokenSteps, BaseAuthentication):
         shared: SharedToken | None = None
         try:
             if default_steps:
-                # get_header(), get_raw_token() and get_claims(), inline.
-                django_request = request._request
-                header = django_request.META.get("HTTP_AUTHORIZATION")
-                policy = conf.derived_values.request_policy
+                # get_header(), get_raw_token() and get_claims(), inline, reading the settings
+                # through slots (DERIVED for the default settings, read from a module global).
+                derived = DERIVED if conf is fastcognito_settings else conf.derived_values
+                policy = derived.request_policy
                 if policy is NOT_BUILT:
                     policy = request_policy(conf)
+                django_request = request._request
+                header = django_request.META.get("HTTP_AUTHORIZATION")
                 # CognitoMiddleware, when it ran, left the token it found and what it made of it:
                 # taken only for the very credential read here (steps.SharedToken).
                 shared = getattr(django_request, "_fastcognito_token", None)
@@ -100,8 +102,11 @@ class CognitoAuthentication(TokenSteps, BaseAuthentication):
                         return None
                     claims = None
                 if claims is None:
+                    verifier = derived.verifier
+                    if verifier is NOT_BUILT:
+                        verifier = conf.verifier
                     try:
-                        claims = conf.verifier.verify(raw_token.value)
+                        claims = verifier.verify(raw_token.value)
                     except (TokenError, JWKSError):
                         check_rejected_header_token(raw_token)
                         raise
@@ -128,10 +133,10 @@ class CognitoAuthentication(TokenSteps, BaseAuthentication):
                 # get_user(), inline; attach_attributes() does nothing. After the CSRF check: a
                 # request that fails it gets no principal from here, and builds none.
                 if shared is None:
-                    return principal_for(claims, conf.USER_CLASS), claims
+                    return principal_for(claims, policy.user_class), claims
                 user = shared.user
                 if user is None:
-                    user = shared.user = principal_for(claims, conf.USER_CLASS)
+                    user = shared.user = principal_for(claims, policy.user_class)
                 return user, claims
             user = self.get_user(claims)
         except TokenError as err:
