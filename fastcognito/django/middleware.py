@@ -30,7 +30,14 @@ from .client import principal_for
 from .conf import DERIVED, NOT_BUILT, fastcognito_settings
 from .responses import error_response
 from .steps import SharedToken, TokenSteps
-from .tokens import find_token_unchecked, rejected_header_token_error, request_policy
+from .tokens import (
+    RawToken,
+    TokenSource,
+    cookie_token,
+    header_token,
+    rejected_header_token_error,
+    request_policy,
+)
 from .user import CognitoUser
 
 __all__ = ["CognitoMiddleware", "anonymous_user", "cognito_login_required", "error_response", "set_user"]
@@ -100,20 +107,29 @@ class CognitoMiddleware(TokenSteps):
     def process_request(self, request: HttpRequest) -> None:
         anyreq: Any = request
         anyreq.cognito_error = None
-        header = policy = None
+        header = policy = raw_token = None
         try:
             if self._default_steps:
-                # get_header() and get_raw_token(), inline. A header token with whitespace in it
-                # is refused when it is verified, as the DRF class does (find_token_unchecked).
+                # get_header() and get_raw_token(), inline, with no RawToken built. A header
+                # token with whitespace in it is refused when it is verified, as the DRF class
+                # does (find_token_unchecked).
                 conf = self.settings
                 derived = DERIVED if conf is fastcognito_settings else conf.derived_values
                 policy = derived.request_policy
                 if policy is NOT_BUILT:
                     policy = request_policy(conf)
                 header = request.META.get("HTTP_AUTHORIZATION")
-                raw_token = find_token_unchecked(request, policy, header)
+                token = header_token(header, policy) if header else None
+                if token is not None:
+                    source: TokenSource = "header"
+                else:
+                    token, source = cookie_token(request, policy), "cookie"
             else:
                 raw_token = self.get_raw_token(request)
+                if raw_token is None:
+                    token = None
+                else:
+                    token, source = raw_token.value, raw_token.source
         except TokenError as err:
             # A malformed Authorization header of our type is a bad credential: anonymous, with
             # the reason, and (being that header) no CSRF check, so the view can answer 401.
@@ -122,7 +138,7 @@ class CognitoMiddleware(TokenSteps):
                 anyreq._dont_enforce_csrf_checks = True
             set_user(request, anonymous_user())
             return
-        if raw_token is None:
+        if token is None:
             # No token: leave what AuthenticationMiddleware set (a session login), if anything.
             if not hasattr(request, "user"):
                 set_user(request, anonymous_user())
@@ -131,7 +147,7 @@ class CognitoMiddleware(TokenSteps):
                 # rely on it.
                 anyreq.auser = functools.partial(_session_auser, request)
             return
-        if raw_token.source == "header":
+        if source == "header":
             # Only the Authorization header is exempt (fastcognito.django.tokens.TokenSource).
             # Django's own flag (its test client and DRF's set it): CsrfViewMiddleware.process_view,
             # which runs after every middleware's __call__, then accepts the request.
@@ -144,6 +160,8 @@ class CognitoMiddleware(TokenSteps):
         # It holds what SimpleLazyObject.__init__ sets on every supported Django (4.2 to 6.1;
         # the middleware tests compare the two). Every slot of the _PendingUser is set.
         pending = _PendingUser()
+        pending.token = token
+        pending.source = source
         pending.raw_token = raw_token
         pending.header = header
         pending.policy = policy
@@ -159,11 +177,13 @@ class CognitoMiddleware(TokenSteps):
         anyreq.user = user
         anyreq.auser = pending.auser
 
-    def _authenticate(self, request: HttpRequest, pending: SharedToken) -> Any:
+    def _authenticate(self, request: HttpRequest, pending: _PendingUser) -> Any:
         try:
-            if self._default_steps:
-                # get_claims() and get_user(), inline; attach_attributes() does nothing. What
-                # CognitoAuthentication verified or built on this request is taken as it is.
+            raw_token = pending.raw_token
+            if raw_token is None:
+                # The default steps: get_claims() and get_user(), inline; attach_attributes()
+                # does nothing. What CognitoAuthentication verified or built on this request is
+                # taken as it is.
                 user = pending.user
                 if user is None:
                     conf = self.settings
@@ -173,13 +193,13 @@ class CognitoMiddleware(TokenSteps):
                         verifier = derived.verifier
                         if verifier is NOT_BUILT:
                             verifier = conf.verifier
-                        claims = pending.claims = verifier.verify(pending.raw_token.value)
+                        claims = pending.claims = verifier.verify(pending.token)
                     policy = derived.request_policy
                     if policy is NOT_BUILT:
                         policy = request_policy(conf)
                     user = pending.user = principal_for(claims, policy.user_class)
                 return user
-            claims = self.get_claims(pending.raw_token)
+            claims = self.get_claims(raw_token)
             # Inside the try: a USER_CLASS may refuse the user (the replica's UserRefusedError).
             user = self.get_user(claims)
         except (TokenError, JWKSError) as err:
@@ -187,12 +207,12 @@ class CognitoMiddleware(TokenSteps):
         self.attach_attributes(user, request)
         return user
 
-    async def _aauthenticate(self, request: HttpRequest, pending: SharedToken) -> Any:
+    async def _aauthenticate(self, request: HttpRequest, pending: _PendingUser) -> Any:
         """``_authenticate`` for async stacks. Our own steps verify with ``averify`` (a cached
         token or a held key on the loop; a key fetch in a worker thread) and build a
         ``CognitoUser`` on the loop. Overridden steps, or another ``USER_CLASS`` (which may query
         a database), run in a worker thread, as Django requires."""
-        if not self._default_steps:
+        if pending.raw_token is not None:
             return await sync_to_async(self._authenticate, thread_sensitive=False)(request, pending)
         if pending.user is not None:
             return pending.user
@@ -200,10 +220,10 @@ class CognitoMiddleware(TokenSteps):
         claims = pending.claims
         if claims is None:
             try:
-                claims = pending.claims = await conf.verifier.averify(pending.raw_token.value)
+                claims = pending.claims = await conf.verifier.averify(pending.token)
             except (TokenError, JWKSError) as err:
                 return self._rejected(request, pending, err)
-        user_class = conf.USER_CLASS
+        user_class = request_policy(conf).user_class
         if user_class is CognitoUser:
             pending.user = principal_for(claims, CognitoUser)
             return pending.user
@@ -219,7 +239,7 @@ class CognitoMiddleware(TokenSteps):
         """``AnonymousUser``, with ``request.cognito_error`` the reason: the parser's
         ``MalformedTokenError`` for a header token with whitespace in it (found only now, see
         ``process_request``), else ``error``."""
-        reason: TokenError | JWKSError = rejected_header_token_error(pending.raw_token) or error
+        reason: TokenError | JWKSError = rejected_header_token_error(pending.token, pending.source) or error
         logger.debug("token rejected: %s", reason.code)
         cast(Any, request).cognito_error = reason
         return anonymous_user()
@@ -227,13 +247,15 @@ class CognitoMiddleware(TokenSteps):
 
 class _PendingUser(SharedToken):
     """The ``SharedToken`` of one request, which also resolves its lazy ``request.user``: called
-    by ``SimpleLazyObject`` (sync), or through ``auser()`` (async)."""
+    by ``SimpleLazyObject`` (sync), or through ``auser()`` (async). ``raw_token`` is what
+    ``get_raw_token()`` returned when a step is overridden, ``None`` on the default steps."""
 
-    __slots__ = ("lazy", "middleware", "request")
+    __slots__ = ("lazy", "middleware", "raw_token", "request")
 
     middleware: CognitoMiddleware
     request: HttpRequest
     lazy: Any
+    raw_token: RawToken | None
 
     def __call__(self) -> Any:
         return self.middleware._authenticate(self.request, self)

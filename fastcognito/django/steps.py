@@ -31,7 +31,15 @@ from ..claims import Claims
 from ..verifier import CognitoVerifier
 from .client import principal_for
 from .conf import FastCognitoSettings, fastcognito_settings
-from .tokens import RawToken, RequestPolicy, find_token, get_authorization_header, request_policy
+from .tokens import (
+    RawToken,
+    RequestPolicy,
+    TokenSource,
+    cookie_token,
+    find_token,
+    get_authorization_header,
+    request_policy,
+)
 
 __all__ = ["STEPS", "SharedToken", "TokenSteps"]
 
@@ -92,8 +100,9 @@ class TokenSteps:
 
 class SharedToken:
     """What ``CognitoMiddleware`` found on one request (``request._fastcognito_token``), and what
-    either layer made of it: the raw token, the ``Authorization`` header and the ``RequestPolicy``
-    it was found with, then the verified ``claims`` and the ``user`` (``None`` until set).
+    either layer made of it: the ``token`` and its ``source`` (``"header"`` or ``"cookie"``), the
+    ``Authorization`` header and the ``RequestPolicy`` it was found with, then the verified
+    ``claims`` and the ``user`` (``None`` until set).
 
     Only classes that keep every step as defined in ``TokenSteps`` write or read it, so the token
     is what the default steps find and the principal what ``get_user`` builds; a subclass that
@@ -104,13 +113,14 @@ class SharedToken:
     ``claims`` and ``user`` are set only when verification (and, for the user, ``USER_CLASS``)
     accepted the token: a rejection is never shared, the next layer verifies again and gets its
     own answer. The claims come from ``verify()``, which ran the denylist and ``claims_check`` for
-    this request; the CSRF check stays the reader's, by ``raw_token.source``.
+    this request; the CSRF check stays the reader's, by ``source``.
     """
 
     # Built per request by CognitoMiddleware, which sets every slot.
-    __slots__ = ("claims", "header", "policy", "raw_token", "user")
+    __slots__ = ("claims", "header", "policy", "source", "token", "user")
 
-    raw_token: RawToken
+    token: str
+    source: TokenSource
     header: str | None
     policy: RequestPolicy | None
     claims: Claims | None
@@ -118,10 +128,9 @@ class SharedToken:
 
     def same_cookie(self, django_request: Any) -> bool:
         """Whether this is a cookie token that the policy's cookie of ``django_request`` still holds."""
-        cookie_name = self.policy.cookie_name if self.policy is not None else None
-        raw_token = self.raw_token
-        return bool(
-            raw_token.source == "cookie"
-            and cookie_name is not None
-            and django_request.COOKIES.get(cookie_name) == raw_token.value
+        policy = self.policy
+        return (
+            self.source == "cookie"
+            and policy is not None
+            and cookie_token(django_request, policy) == self.token
         )

@@ -16,11 +16,14 @@ from .conf import NOT_BUILT, FastCognitoSettings, fastcognito_settings
 __all__ = [
     "RawToken",
     "RequestPolicy",
+    "TokenSource",
     "build_challenge",
     "check_rejected_header_token",
+    "cookie_token",
     "find_token",
     "find_token_unchecked",
     "get_authorization_header",
+    "header_token",
     "parse_authorization_header",
     "rejected_header_token_error",
     "request_policy",
@@ -61,6 +64,7 @@ class RequestPolicy:
         "cookie_name",
         "header_types",
         "invalid_token_challenge",
+        "prefix",
         "scheme",
         "settings",
         "user_class",
@@ -72,6 +76,11 @@ class RequestPolicy:
         self.header_types: frozenset[str] = frozenset(header_type.lower() for header_type in conf.AUTH_HEADER_TYPES)
         self.cookie_name: str | None = conf.COOKIE_NAME or None
         self.scheme: str = conf.AUTH_HEADER_TYPES[0] if conf.AUTH_HEADER_TYPES else "Bearer"
+        # "<first type> ", as configured: the header most requests carry, matched by one
+        # startswith() (header_token). A type with a space in it could never be a scheme, which
+        # ends at the first space: such a type gets no prefix.
+        first = conf.AUTH_HEADER_TYPES[0] if conf.AUTH_HEADER_TYPES else None
+        self.prefix: str | None = f"{first} " if first and " " not in first else None
         self.challenge = build_challenge(self.scheme, conf.WWW_AUTHENTICATE_REALM, invalid_token=False)
         self.invalid_token_challenge = build_challenge(self.scheme, conf.WWW_AUTHENTICATE_REALM, invalid_token=True)
         # USER_CLASS, as get_user() calls it: read here, not from the settings object per request.
@@ -194,33 +203,57 @@ def find_token_unchecked(request: Any, policy: RequestPolicy, header: str | None
     after the verifier, it names the same error, and an accepted token does not pay for it.
     """
     if header:
-        # _token_from_header, inline: this runs on every request.
-        scheme, _, rest = header.partition(" ")
-        if scheme.lower() in policy.header_types:
-            token = rest.lstrip(" ")
-            if not token:
-                raise MalformedTokenError(_MALFORMED_HEADER)
+        token = header_token(header, policy)
+        if token is not None:
             return _new_raw_token(RawToken, (token, "header"))
+    value = cookie_token(request, policy)
+    return None if value is None else _new_raw_token(RawToken, (value, "cookie"))
+
+
+def header_token(header: str, policy: RequestPolicy) -> str | None:
+    """The token of a non-empty ``Authorization`` header whose scheme is one of the policy's,
+    whitespace in it not checked (``find_token_unchecked``); ``None`` for another scheme.
+
+    Raises ``MalformedTokenError`` for a header of our scheme without a token. The default steps
+    of ``CognitoMiddleware`` and ``CognitoAuthentication`` call it, and ``cookie_token``, inline,
+    without building a ``RawToken``.
+    """
+    # _token_from_header, without the whitespace check: this runs on every request.
+    prefix = policy.prefix
+    if prefix is not None and header.startswith(prefix):
+        # The scheme is exactly the first configured type; its rest as partition() gives it.
+        rest = header[len(prefix) :]
+    else:
+        scheme, _, rest = header.partition(" ")
+        if scheme.lower() not in policy.header_types:
+            return None
+    token = rest.lstrip(" ")
+    if not token:
+        raise MalformedTokenError(_MALFORMED_HEADER)
+    return token
+
+
+def cookie_token(request: Any, policy: RequestPolicy) -> str | None:
+    """The value of the policy's token cookie (``COOKIE_NAME``), or ``None`` (unset or empty)."""
     cookie_name = policy.cookie_name
-    if cookie_name is not None:
-        value = getattr(request, "_request", request).COOKIES.get(cookie_name)
-        if value:
-            return RawToken(value, "cookie")
-    return None
+    if cookie_name is None:
+        return None
+    value: str | None = getattr(request, "_request", request).COOKIES.get(cookie_name)
+    return value or None
 
 
 def check_rejected_header_token(raw_token: RawToken) -> None:
     """Raise the parser's ``MalformedTokenError`` if the verifier rejected a header token that
     ``find_token`` would have refused (see ``find_token_unchecked``)."""
-    error = rejected_header_token_error(raw_token)
+    error = rejected_header_token_error(raw_token.value, raw_token.source)
     if error is not None:
         raise error
 
 
-def rejected_header_token_error(raw_token: RawToken) -> MalformedTokenError | None:
+def rejected_header_token_error(token: str, source: TokenSource) -> MalformedTokenError | None:
     """The parser's ``MalformedTokenError`` for a rejected header token that ``find_token`` would
     have refused, else ``None``: the error to report instead of the verifier's."""
-    if raw_token.source == "header" and _has_whitespace(raw_token.value):
+    if source == "header" and _has_whitespace(token):
         return MalformedTokenError(_MALFORMED_HEADER)
     return None
 

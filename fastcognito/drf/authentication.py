@@ -20,7 +20,14 @@ from ..django.conf import DERIVED, NOT_BUILT, fastcognito_settings
 from ..django.messages import message_for
 from ..django.responses import error_body
 from ..django.steps import SharedToken, TokenSteps
-from ..django.tokens import RequestPolicy, check_rejected_header_token, find_token_unchecked, request_policy
+from ..django.tokens import (
+    RequestPolicy,
+    TokenSource,
+    cookie_token,
+    header_token,
+    rejected_header_token_error,
+    request_policy,
+)
 from ..exceptions import FastCognitoError, JWKSError, TokenError
 
 if TYPE_CHECKING:
@@ -74,10 +81,12 @@ class CognitoAuthentication(TokenSteps, BaseAuthentication):
         conf = self.settings
         default_steps = self._default_steps
         shared: SharedToken | None = None
+        source: TokenSource
         try:
             if default_steps:
-                # get_header(), get_raw_token() and get_claims(), inline, reading the settings
-                # through slots (DERIVED for the default settings, read from a module global).
+                # get_header(), get_raw_token() and get_claims(), inline, with no RawToken built,
+                # reading the settings through slots (DERIVED, a module global, for the default
+                # settings).
                 derived = DERIVED if conf is fastcognito_settings else conf.derived_values
                 policy = derived.request_policy
                 if policy is NOT_BUILT:
@@ -91,31 +100,35 @@ class CognitoAuthentication(TokenSteps, BaseAuthentication):
                     shared is not None
                     and shared.policy is policy
                     and shared.header is header
-                    and (shared.raw_token.source == "header" or shared.same_cookie(django_request))
+                    and (shared.source == "header" or shared.same_cookie(django_request))
                 ):
-                    raw_token = shared.raw_token
-                    claims = shared.claims
+                    token, source, claims = shared.token, shared.source, shared.claims
                 else:
-                    shared = None
-                    raw_token = find_token_unchecked(request, policy, header)
-                    if raw_token is None:
-                        return None
-                    claims = None
+                    shared = claims = None
+                    token = header_token(header, policy) if header else None
+                    if token is not None:
+                        source = "header"
+                    else:
+                        token, source = cookie_token(django_request, policy), "cookie"
+                        if token is None:
+                            return None
                 if claims is None:
                     verifier = derived.verifier
                     if verifier is NOT_BUILT:
                         verifier = conf.verifier
                     try:
-                        claims = verifier.verify(raw_token.value)
-                    except (TokenError, JWKSError):
-                        check_rejected_header_token(raw_token)
-                        raise
+                        claims = verifier.verify(token)
+                    except (TokenError, JWKSError) as err:
+                        # The parser's reason for a header token with whitespace in it, which
+                        # the verifier refuses too (find_token_unchecked).
+                        raise rejected_header_token_error(token, source) or err from None
                     if shared is not None:
                         shared.claims = claims
             else:
                 raw_token = self.get_raw_token(request)
                 if raw_token is None:
                     return None
+                source = raw_token.source
                 claims = self.get_claims(raw_token)
         except TokenError as err:
             logger.debug("token rejected: %s", err.code)
@@ -124,7 +137,7 @@ class CognitoAuthentication(TokenSteps, BaseAuthentication):
         except JWKSError as err:
             request.cognito_error = err
             raise KeysUnavailable(err, retry_after=float(self._policy().retry_after)) from None
-        if raw_token.source != "header":
+        if source != "header":
             # Only the Authorization header is set by the page's own script; every other source
             # (a cookie, the ALB's header) rides along with cross-site requests too.
             self.enforce_csrf(request)

@@ -148,7 +148,7 @@ def test_the_lazy_user_is_built_as_simple_lazy_object_builds_it(tokens: TokenFac
     CognitoMiddleware(lambda request: None).process_request(request)
     pending = request._fastcognito_token
     slots = [name for cls in type(pending).__mro__ for name in getattr(cls, "__slots__", ())]
-    assert isinstance(pending, SharedToken) and len(slots) == 8
+    assert isinstance(pending, SharedToken) and len(slots) == 10
     assert all(hasattr(pending, name) for name in slots)
     assert pending.claims is None and pending.user is None and pending.lazy is request.user
     ours, djangos = request.user, SimpleLazyObject(pending)

@@ -170,13 +170,14 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
         return original_verify(token)
 
     monkeypatch.setattr(verifier, "verify", verify)
-    original_parse = authentication_module.find_token_unchecked
+    for name in ("header_token", "cookie_token"):
+        original_parse = getattr(authentication_module, name)
 
-    def parse(*args: Any) -> Any:
-        counts["drf parses"] += 1
-        return original_parse(*args)
+        def parse(*args: Any, original_parse: Any = original_parse) -> Any:
+            counts["drf parses"] += 1
+            return original_parse(*args)
 
-    monkeypatch.setattr(authentication_module, "find_token_unchecked", parse)
+        monkeypatch.setattr(authentication_module, name, parse)
     original_principal = authentication_module.principal_for
 
     def principal_for(*args: Any) -> Any:
