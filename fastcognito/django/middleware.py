@@ -74,10 +74,16 @@ class CognitoMiddleware(TokenSteps):
 
     sync_capable = True
     async_capable = True
+    # Set from uses_default_steps() by __init__; a subclass whose __init__ does not call ours
+    # takes the step-by-step path, which gives the same answers.
+    _inline_steps = False
 
     def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
         self.get_response = get_response
         self.async_mode = iscoroutinefunction(get_response)
+        # uses_default_steps(), decided once per class, read per request from the instance: a
+        # class attribute read through an instance takes the interpreter's slow path.
+        self._inline_steps = self._default_steps
         if self.async_mode:
             markcoroutinefunction(self)
 
@@ -109,7 +115,7 @@ class CognitoMiddleware(TokenSteps):
         anyreq.cognito_error = None
         header = policy = raw_token = None
         try:
-            if self._default_steps:
+            if self._inline_steps:
                 # get_header() and get_raw_token(), inline, with no RawToken built. A header
                 # token with whitespace in it is refused when it is verified, as the DRF class
                 # does (find_token_unchecked).

@@ -412,3 +412,19 @@ def test_only_the_default_steps_leave_a_shared_token(tokens: TokenFactory, fastc
         found = getattr(request, "_fastcognito_token", None)
         assert isinstance(found, SharedToken) is shared
         assert request.user.username == "alice" and isinstance(request.user._wrapped, CognitoUser)
+
+
+def test_a_middleware_subclass_with_its_own_init_takes_the_step_path(
+    tokens: TokenFactory, fastcognito_config: Any
+) -> None:
+    from django.test import RequestFactory
+
+    class OwnInit(CognitoMiddleware):
+        def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+            self.get_response = get_response
+            self.async_mode = False
+
+    request: Any = RequestFactory().get("/", **bearer(tokens.access()))
+    OwnInit(lambda request: None).process_request(request)
+    assert getattr(request, "_fastcognito_token", None) is None
+    assert request.user.username == "alice" and request.cognito_error is None
