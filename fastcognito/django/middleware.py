@@ -47,7 +47,12 @@ logger = logging.getLogger("fastcognito.django")
 _View = TypeVar("_View", bound=Callable[..., Any])
 
 _new_object = object.__new__
-_set_attribute = object.__setattr__
+# The getter of SimpleLazyObject's instance __dict__, called directly: reading __dict__ through
+# the object would run LazyObject's Python-level __getattribute__, and object.__setattr__ costs a
+# slot-wrapper call per attribute.
+_lazy_object_dict = next(
+    vars(cls)["__dict__"] for cls in SimpleLazyObject.__mro__ if "__dict__" in vars(cls)
+).__get__
 
 
 def anonymous_user() -> Any:
@@ -176,8 +181,9 @@ class CognitoMiddleware(TokenSteps):
         pending.middleware = self
         pending.request = request
         pending.lazy = user = _new_object(SimpleLazyObject)
-        _set_attribute(user, "_setupfunc", pending)
-        _set_attribute(user, "_wrapped", empty)
+        state = _lazy_object_dict(user)
+        state["_setupfunc"] = pending
+        state["_wrapped"] = empty
         if policy is not None:
             anyreq._fastcognito_token = pending
         anyreq.user = user
