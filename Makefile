@@ -14,12 +14,18 @@ WHEEL_TOOLS_STAMP := $(VENV)/.wheel-tools-stamp
 # dependency resolution so nothing unpinned slips in.
 MINISTACK_VENV ?= .venv-ministack
 MINISTACK_STAMP := $(MINISTACK_VENV)/.deps-stamp
+# The systems the migration guides replace (tests/migration), each in a virtual environment of its
+# own under MIGRATION_VENVS: the "before" half of each guide's test runs the old package itself.
+MIGRATION_VENVS ?= .venv-migration
+MIGRATION_SYSTEMS := djognito tutorial rest-microservice code-grant cognito-jwt pyjwt
+MIGRATION_STAMPS := $(foreach system,$(MIGRATION_SYSTEMS),$(MIGRATION_VENVS)/$(system)/.deps-stamp)
 PYTEST_ARGS ?=
 NOX_ARGS ?=
 
 .PHONY: venv install ministack system-packages test test-core bench bench-deps bench-tools bench-compare bench-node bench-e2e \
-	bench-chart bench-instructions bench-e2e-instructions demo lock typecheck clean fuzz soak test-asan \
-	wheels test-wheels test-all release-tools release-check scale docs docs-tools signin-local settings-doc
+	bench-chart bench-instructions bench-e2e-instructions bench-population demo lock typecheck clean fuzz soak test-asan \
+	wheels test-wheels test-all release-tools release-check scale docs docs-tools docs-js signin-local settings-doc \
+	migration-envs
 
 venv: $(DEPS_STAMP)
 
@@ -38,6 +44,15 @@ $(MINISTACK_STAMP): requirements/ministack.txt
 	$(MINISTACK_VENV)/bin/python -m pip --disable-pip-version-check install -q --no-deps -r requirements/ministack.txt
 	touch $@
 
+# One venv per replaced system, from tests/migration/requirements/SYSTEM.txt: every package pinned
+# and installed without dependency resolution, as for ministack. Made once per machine (a stamp).
+migration-envs: $(MIGRATION_STAMPS)
+
+$(MIGRATION_VENVS)/%/.deps-stamp: tests/migration/requirements/%.txt
+	test -x $(MIGRATION_VENVS)/$*/bin/python || $(PYTHON) -m venv $(MIGRATION_VENVS)/$*
+	$(MIGRATION_VENVS)/$*/bin/python -m pip --disable-pip-version-check install -q --no-deps -r $<
+	touch $@
+
 # Serialised with a lock file through scripts/locked.py, not util-linux flock (macOS has none).
 # Build the extension and install the package itself (not editable: the suite tests the
 # installed, compiled build, as users get it).
@@ -53,8 +68,8 @@ system-packages:
 
 # The whole suite, both twins. pytest's exit status 5 (nothing collected) is a failure here:
 # a run that tested nothing is not green.
-test: system-packages install ministack bench-deps release-tools docs-tools
-	$(VENV)/bin/pytest $(PYTEST_ARGS) ; \
+test: system-packages install ministack migration-envs bench-deps release-tools docs-tools
+	FASTCOGNITO_MIGRATION_VENVS=$(abspath $(MIGRATION_VENVS)) $(VENV)/bin/pytest $(PYTEST_ARGS) ; \
 	status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing on purpose"; exit 1; fi; \
 	exit $$status
@@ -93,6 +108,16 @@ bench: install bench-deps
 		--benchmark-json=$(BENCH_RESULTS)/bench-$$(date -u +%Y-%m-%dT%H%MZ).json $(PYTEST_ARGS) ; \
 	status=$$?; [ $$status -eq 5 ] && { echo "no benchmarks collected"; exit 1; }; exit $$status
 
+# A Zipf-distributed stream of requests from 100,000 users whose tokens are refreshed hourly,
+# through the default verifier at several cache sizes, both twins: hit rate, mean CPU per request,
+# bytes per cache entry (tracemalloc). Genuine RS256 tokens, signed once and kept under
+# .bench/population (the first run signs some 140,000: about 2 minutes a core; POPULATION_ARGS=
+# "--jobs 2" uses two). Then about 10 minutes. Results in benchmarks/results/population-*.json;
+# `make test` runs a tiny population (tests/bench/test_population.py).
+POPULATION_ARGS ?=
+bench-population: install
+	$(PY) benchmarks/population.py --out $(BENCH_RESULTS) $(POPULATION_ARGS)
+
 # Differential fuzzing of the twins (tests/fuzz/) for FUZZ_SECONDS: new inputs go to
 # FUZZ_DIR/corpus, crashes and divergences to FUZZ_DIR/crash-*. `make test` runs a 60 s slice.
 FUZZ_SECONDS ?= 600
@@ -121,8 +146,9 @@ soak: install
 # PYTHONMALLOC=malloc: objects freed into pymalloc's arenas would hide a use-after-free.
 ASAN_CC ?= gcc
 ASAN_DIR ?= build/asan
-ASAN_TESTS ?= tests/test_malformed.py tests/test_cache.py tests/test_claims_checks.py tests/test_claims_object.py \
-  tests/test_twin_parity.py tests/test_jwks.py tests/fuzz/test_fuzz_corpus.py
+ASAN_TESTS ?= tests/core/test_verify_malformed.py tests/core/test_cache.py tests/core/test_verify_claims.py \
+  tests/core/test_claims.py tests/core/test_verify_twin_parity.py tests/core/test_jwks.py \
+  tests/fuzz/test_fuzz_corpus.py
 test-asan: install
 	$(PY) tests/sanitizers/build_extension.py $(ASAN_DIR) --cc $(ASAN_CC) \
 	  --cflags="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
@@ -152,11 +178,11 @@ bench-e2e: install bench-tools
 	$(PY) benchmarks/e2e/run.py --seconds $(BENCH_E2E_SECONDS) --out $(BENCH_RESULTS)
 	$(MAKE) --no-print-directory bench-e2e-instructions
 
-# The two-host rehearsal (issue 22, docs/deployment.md): two gunicorn hosts and a uvicorn instance
+# The two-host rehearsal (docs/deployment.md): two gunicorn hosts and a uvicorn instance
 # of the example project sharing one Redis, then Memcached, on 127.0.0.1; password sign-in through
 # ministack; the cache stopped 10 s under load; the cached-token path with the denylist off and on
 # (wrk). Bounded (about 7 minutes; --max-seconds stops it): results in benchmarks/results/scale-*.json.
-# `make test` runs a 40 s slice (tests/test_scale.py). SCALE_ARGS="--backends redis" narrows it.
+# `make test` runs a 40 s slice (tests/bench/test_e2e_scale.py). SCALE_ARGS="--backends redis" narrows it.
 SCALE_ARGS ?=
 scale: install ministack system-packages
 	@command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk"; exit 1; }
@@ -168,14 +194,17 @@ bench-e2e-instructions: install bench-tools
 	$(PY) benchmarks/e2e/server_instructions.py --out $(BENCH_RESULTS) $(BENCH_E2E_INSTRUCTIONS_ARGS)
 
 # docs/benchmarks.png and the tables of docs/benchmarks.md from saved JSON (no benchmark runs): the newest
-# runs, or BENCH_JSON=... / E2E_JSON=... / E2E_INSTRUCTIONS_JSON=... (docs/benchmarks.md names the files it shows).
+# runs, or BENCH_JSON=... / E2E_JSON=... / E2E_INSTRUCTIONS_JSON=... / POPULATION_JSON=...
+# (docs/benchmarks.md names the files it shows).
 BENCH_JSON ?=
 E2E_JSON ?=
 E2E_INSTRUCTIONS_JSON ?=
+POPULATION_JSON ?=
 bench-chart: bench-tools
 	$(PY) benchmarks/chart.py --results $(BENCH_RESULTS) --out docs/benchmarks.png --markdown \
 		$(if $(BENCH_JSON),--bench $(BENCH_JSON)) $(if $(E2E_JSON),--e2e $(E2E_JSON)) \
-		$(if $(E2E_INSTRUCTIONS_JSON),--e2e-instructions $(E2E_INSTRUCTIONS_JSON))
+		$(if $(E2E_INSTRUCTIONS_JSON),--e2e-instructions $(E2E_INSTRUCTIONS_JSON)) \
+		$(if $(POPULATION_JSON),--population $(POPULATION_JSON))
 
 # Instructions per verify and per request, counted by callgrind (needs the Debian package
 # valgrind): steady where timings on a shared machine are not. Not part of `make test`.
@@ -194,8 +223,23 @@ signin-local: install ministack
 
 # MkDocs with Material and mkdocstrings (requirements/docs.in): `make docs` builds the site from
 # docs/ into build/site, with every warning an error; `make test` builds it too
-# (tests/test_docs_site.py), and Read the Docs runs the same build (.readthedocs.yaml).
-docs-tools: $(DOCS_TOOLS_STAMP)
+# (tests/release/test_docs_site.py), and Read the Docs runs the same build (.readthedocs.yaml).
+docs-tools: $(DOCS_TOOLS_STAMP) docs-js
+
+# Mermaid, which draws the sign-in sequence diagrams in the reader's browser, served by the site
+# itself instead of Material's default CDN: the site works offline and runs no third-party script.
+# One file of the npm package, checked against its pinned SHA-256; not in git, not in the sdist.
+MERMAID_VERSION := 11.17.2
+MERMAID_SHA256 := 581ed7d74bd9048d0e3a91363927d72ef22942d7722546b27f7cc29e35390eb8
+MERMAID_JS := docs/javascripts/mermaid.min.js
+docs-js: $(MERMAID_JS)
+
+$(MERMAID_JS):
+	rm -rf build/mermaid && mkdir -p build/mermaid $(@D)
+	cd build/mermaid && npm pack --silent mermaid@$(MERMAID_VERSION) > /dev/null \
+	  && tar xzf mermaid-$(MERMAID_VERSION).tgz package/dist/mermaid.min.js
+	echo "$(MERMAID_SHA256)  build/mermaid/package/dist/mermaid.min.js" | sha256sum -c --quiet
+	cp build/mermaid/package/dist/mermaid.min.js $@
 
 $(DOCS_TOOLS_STAMP): $(DEPS_STAMP) requirements/docs.in $(CONSTRAINTS)
 	$(PIP) install -q -c $(CONSTRAINTS) -r requirements/docs.in
@@ -207,7 +251,8 @@ docs: docs-tools
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir $(DOCS_SITE)
 
 # The release checks' tools (twine, check-wheel-contents, auditwheel, nox, uv): `make test` runs the
-# release slice (tests/test_release.py) and the matrix's floor (tests/test_matrix_floor.py) with them.
+# release slice (tests/release/test_release.py) and the matrix's floor (tests/release/test_matrix_floor.py)
+# with them.
 release-tools: $(RELEASE_TOOLS_STAMP)
 
 $(RELEASE_TOOLS_STAMP): $(DEPS_STAMP) requirements/release.in $(CONSTRAINTS)
@@ -216,7 +261,8 @@ $(RELEASE_TOOLS_STAMP): $(DEPS_STAMP) requirements/release.in $(CONSTRAINTS)
 
 # Only the release slice, the changelog and the floor (about 2 minutes on 2 cores): what a tag needs.
 release-check: install release-tools
-	$(VENV)/bin/pytest tests/test_release.py tests/test_changelog.py tests/test_matrix_floor.py $(PYTEST_ARGS)
+	$(VENV)/bin/pytest tests/release/test_release.py tests/release/test_changelog.py \
+		tests/release/test_matrix_floor.py $(PYTEST_ARGS)
 
 # zig, for the manylinux wheels of `make wheels`, on top of the release checks' tools.
 $(WHEEL_TOOLS_STAMP): $(RELEASE_TOOLS_STAMP) requirements/wheels.in $(CONSTRAINTS)

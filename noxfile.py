@@ -11,7 +11,7 @@ depend on neither and stay in `make test`.
 `nox -l` lists the sessions; `nox -s "tests(3.12-django4.2)"` runs one. `nox` alone runs the matrix.
 
 `floor` is the matrix's lowest corner, the lowest supported Python with the lowest supported Django,
-on a short subset of the core and Django tests: `make test` runs it (tests/test_matrix_floor.py),
+on a short subset of the core and Django tests: `make test` runs it (tests/release/test_matrix_floor.py),
 so a change that breaks the oldest supported set-up fails the suite the same day.
 """
 
@@ -62,10 +62,10 @@ FLOOR_DJANGO = min(DJANGO, key=_series)
 # (strict parsing, claim checks, parity); DRF, the middleware (sync and async), the system checks
 # and the replica on SQLite, whose tests migrate a fresh database.
 FLOOR_TESTS = [
-    "tests/test_extension_build.py", "tests/test_malformed.py", "tests/test_claims_checks.py",
-    "tests/test_twin_parity.py", "tests/django/test_drf_authentication.py",
-    "tests/django/test_django_middleware.py", "tests/django/test_django_checks.py",
-    "tests/django/test_replica.py", "-k", "not postgresql",
+    "tests/release/test_extension_build.py", "tests/core/test_verify_malformed.py",
+    "tests/core/test_verify_claims.py", "tests/core/test_verify_twin_parity.py",
+    "tests/drf/test_authentication.py", "tests/django/test_middleware.py", "tests/django/test_checks.py",
+    "tests/django/users/test_sync.py", "-k", "not postgresql",
 ]
 VARYING_PINS = ("django", "djangorestframework")
 
@@ -81,14 +81,15 @@ TEST_REQUIREMENTS = [
 # pip too: a session made by uv (the floor) has none, and the wheel is built with `pip wheel`.
 BUILD_REQUIREMENTS = ["pip", "setuptools", "Cython", "wheel"]
 # The core suite is cibuildwheel's test command: the same ignores (tool tests, long runs), except
-# that the Django tests run here too.
+# that the Django and DRF tests run here too.
+DJANGO_SUITES = ("tests/django", "tests/drf")
 CIBUILDWHEEL_TEST_COMMAND = tomllib.loads((REPO / "cibuildwheel.toml").read_text())["tool"]["cibuildwheel"][
     "test-command"
 ]
 CORE_IGNORES = [
     f"--ignore={path}"
     for path in re.findall(r"--ignore=\{project\}/(\S+)", CIBUILDWHEEL_TEST_COMMAND)
-    if path != "tests/django"
+    if path not in DJANGO_SUITES
 ]
 
 
@@ -175,7 +176,7 @@ def _install(session: nox.Session, django: str) -> None:
 def _pytest(session: nox.Session, *targets: str) -> None:
     # From the repository root, so pyproject.toml's pytest settings (warnings as errors) apply;
     # the package itself is imported from the session's site-packages, not from the checkout
-    # (tests/test_extension_build.py asserts it).
+    # (tests/release/test_extension_build.py asserts it).
     session.run("pytest", "-q", "-p", "no:cacheprovider", *targets, *session.posargs)
 
 
@@ -186,7 +187,7 @@ def tests(session: nox.Session, django: str) -> None:
     if django == CORE_SUITE_DJANGO:
         _pytest(session, "tests", *CORE_IGNORES)
     else:
-        _pytest(session, "tests/django")
+        _pytest(session, *DJANGO_SUITES)
 
 
 # uv (pinned in requirements/release.in) makes the environment: a minute of pip becomes seconds,
@@ -194,7 +195,7 @@ def tests(session: nox.Session, django: str) -> None:
 @nox.session(python=FLOOR_PYTHON, venv_backend="uv")
 def floor(session: nox.Session) -> None:
     _install(session, FLOOR_DJANGO)
-    # What ran, for tests/test_matrix_floor.py to check.
+    # What ran, for tests/release/test_matrix_floor.py to check.
     ran = "'floor: Python %d.%d, Django %s' % (*sys.version_info[:2], django.__version__)"
     session.run("python", "-I", "-c", f"import sys, django; print({ran})")
     _pytest(session, *FLOOR_TESTS)

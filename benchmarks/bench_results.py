@@ -14,9 +14,11 @@ import datetime
 import importlib.metadata
 import platform
 import statistics
+import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 # The distributions whose versions decide the figures; each is printed and saved with them.
@@ -41,7 +43,7 @@ VERSIONED = (
 TIMER = time.process_time
 
 # The verify groups this suite defines; groups of other files (the DRF request) follow them.
-GROUP_ORDER = ("cold", "hit")
+GROUP_ORDER = ("cold", "hit", "cold 5 kB", "hit 5 kB")
 
 
 def versions() -> dict[str, str]:
@@ -91,6 +93,8 @@ class Results:
     def __init__(self) -> None:
         # Keyed by (group, name): one verifier appears in several groups under one name.
         self.rows: dict[tuple[str, str], Row] = {}
+        # The tree measured: read before the run, which a commit made meanwhile must not rename.
+        self.commit = commit()
 
     def record(
         self,
@@ -165,6 +169,7 @@ class Results:
     def as_json(self) -> dict[str, Any]:
         return {
             "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "commit": self.commit,
             "machine": {
                 "processor": _cpu_name(),
                 "machine": platform.machine(),
@@ -173,6 +178,20 @@ class Results:
             "versions": versions(),
             "rows": [{**asdict(row), "ratio": self.ratio(row)} for row in self.ordered()],
         }
+
+
+def commit() -> str:
+    """The short commit of the tree measured (its uncommitted changes are not shown), or "unknown"."""
+    try:
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=Path(__file__).resolve().parent,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
 
 
 def _cpu_name() -> str:

@@ -25,6 +25,9 @@ KID = "bench-key-1"
 # How many different tokens the cold groups cycle through: more than any memo of a peer keeps
 # hot, few enough to sign in a second.
 DISTINCT_TOKENS = 256
+# The big token: an access token whose groups mirror an enterprise directory (200 groups, about
+# 5 kB, where the standard token is about 1 kB).
+BIG_GROUPS = [f"dept-{index:03d}-rw" for index in range(200)]
 
 # The checks of the correctness pass, in the order the table prints them. A verifier must reject
 # the token `bad()` builds for each; "signature", "exp" and "iss" are the ones every peer is
@@ -36,6 +39,10 @@ def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
+def _b64url_decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
 def _compact_json(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":")).encode()
 
@@ -44,8 +51,9 @@ class BenchToken:
     """Access and ID tokens shaped like Cognito's, their parts, and the JWKS that verifies them."""
 
     def __init__(self) -> None:
-        self.private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        numbers = self.private_key.public_key().public_numbers()
+        private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.private_key: rsa.RSAPrivateKey | None = private_key
+        numbers = private_key.public_key().public_numbers()
         self.jwk = {
             "kty": "RSA",
             "kid": KID,
@@ -88,33 +96,40 @@ class BenchToken:
             "jti": "abcdefab-cdef-4abc-8def-abcdefabcdef",
             "email": "alice@example.com",
         }
-        self._distinct: dict[str, list[tuple[str, bytes, bytes]]] = {"access": [], "id": []}
+        self.big_claims: dict[str, Any] = {**self.claims, "cognito:groups": BIG_GROUPS}
+        self._distinct: dict[str, list[tuple[str, bytes, bytes]]] = {"access": [], "id": [], "access-big": []}
         self._bad: dict[str, dict[str, str]] = {}
         self.token, self.signing_input, self.signature = self.sign(self.claims)
         self.id_token = self.sign(self.id_claims)[0]
+        self.big_token, self.big_signing_input, self.big_signature = self.sign(self.big_claims)
 
     def sign(
         self, claims: dict[str, Any], private_key: rsa.RSAPrivateKey | None = None
     ) -> tuple[str, bytes, bytes]:
         """(token, signing input, signature) for these claims under the bench key's kid."""
+        private_key = private_key or self.private_key
+        if private_key is None:
+            raise RuntimeError("a BenchToken from a snapshot has no private key: make the tokens up front")
         header = b64url(_compact_json({"kid": KID, "alg": "RS256"}))
         signing_input = f"{header}.{b64url(_compact_json(claims))}".encode("ascii")
-        signature = (private_key or self.private_key).sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
+        signature = private_key.sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
         return f"{signing_input.decode('ascii')}.{b64url(signature)}", signing_input, signature
 
-    def good(self, token_use: str = "access") -> str:
+    def good(self, token_use: str = "access", big: bool = False) -> str:
+        if big:
+            return self.big_token
         return self.token if token_use == "access" else self.id_token
 
     def distinct(
-        self, count: int = DISTINCT_TOKENS, token_use: str = "access"
+        self, count: int = DISTINCT_TOKENS, token_use: str = "access", big: bool = False
     ) -> list[tuple[str, bytes, bytes]]:
         """``count`` tokens of different users and sessions, as real traffic brings: each differs
         in every per-token claim (sub, username, jti, origin_jti, event_id, iat, exp). Returns
-        (token, signing input, signature) triples."""
-        made = self._distinct[token_use]
+        (token, signing input, signature) triples. ``big``: access tokens with 200 groups."""
+        made = self._distinct[f"{token_use}-big" if big else token_use]
         if len(made) < count:
             now = int(time.time())
-            template = self.claims if token_use == "access" else self.id_claims
+            template = self.big_claims if big else self.claims if token_use == "access" else self.id_claims
             user_claim = "username" if token_use == "access" else "cognito:username"
             for index in range(len(made), count):
                 claims = dict(template)
@@ -131,10 +146,10 @@ class BenchToken:
                 made.append(self.sign(claims))
         return made[:count]
 
-    def fresh_copies(self, count: int, token_use: str = "access") -> list[str]:
+    def fresh_copies(self, count: int, token_use: str = "access", big: bool = False) -> list[str]:
         """New str objects equal to the token, none with its hash computed yet (as a request's
         header value arrives)."""
-        token = self.good(token_use)
+        token = self.good(token_use, big)
         head, last = token[:-1], token[-1]
         return [head + last for _ in range(count)]
 
@@ -148,7 +163,9 @@ class BenchToken:
             variants: dict[str, dict[str, Any]] = {
                 "exp": {"iat": now - 7200, "auth_time": now - 7200, "exp": now - 3600},
                 "iss": {"iss": ISSUER.replace("BenchPool1", "OtherPool9")},
-                "iat": {"iat": now + 3600, "auth_time": now + 3600, "exp": now + 7200},
+                # Two days ahead: still in the future when `instructions.py --tokens` reuses
+                # these tokens the next day (the good ones expire after one).
+                "iat": {"iat": now + 2 * 86400, "auth_time": now + 2 * 86400, "exp": now + 3 * 86400},
                 "client": {client_claim: "someoneelsesclient0123456"},
                 "token_use": {"token_use": "id" if token_use == "access" else "access"},
             }
@@ -157,6 +174,57 @@ class BenchToken:
                 tokens[check] = self.sign({**good, **changes})[0]
             self._bad[token_use] = tokens
         return self._bad[token_use]
+
+    def snapshot(self) -> dict[str, Any]:
+        """Everything the benchmarks read, as JSON: the keys and every token made up front
+        (good, distinct, bad), so that ``from_snapshot`` rebuilds them in another process
+        without generating a key, drawing a random number or reading the clock."""
+        for token_use in ("access", "id"):
+            self.distinct(token_use=token_use)
+            self.bad(token_use)
+        self.distinct(big=True)
+        return {
+            "jwk": self.jwk,
+            "claims": self.claims,
+            "id_claims": self.id_claims,
+            "big_claims": self.big_claims,
+            "token": self.token,
+            "id_token": self.id_token,
+            "signing_input": self.signing_input.decode("ascii"),
+            "signature": b64url(self.signature),
+            "big_token": self.big_token,
+            "big_signing_input": self.big_signing_input.decode("ascii"),
+            "big_signature": b64url(self.big_signature),
+            "distinct": {
+                token_use: [[token, signing_input.decode("ascii"), b64url(signature)]
+                            for token, signing_input, signature in made]
+                for token_use, made in self._distinct.items()
+            },
+            "bad": self._bad,
+        }
+
+    @classmethod
+    def from_snapshot(cls, data: dict[str, Any]) -> BenchToken:
+        """The tokens of ``snapshot()``, without the private key: ``sign()`` and tokens beyond
+        those made up front are refused."""
+        self = cls.__new__(cls)
+        self.private_key = None
+        self.jwk = data["jwk"]
+        self.jwks = {"keys": [self.jwk]}
+        self.claims, self.id_claims, self.big_claims = data["claims"], data["id_claims"], data["big_claims"]
+        self.token, self.id_token = data["token"], data["id_token"]
+        self.signing_input = data["signing_input"].encode("ascii")
+        self.signature = _b64url_decode(data["signature"])
+        self.big_token = data["big_token"]
+        self.big_signing_input = data["big_signing_input"].encode("ascii")
+        self.big_signature = _b64url_decode(data["big_signature"])
+        self._distinct = {
+            token_use: [(token, signing_input.encode("ascii"), _b64url_decode(signature))
+                        for token, signing_input, signature in made]
+            for token_use, made in data["distinct"].items()
+        }
+        self._bad = data["bad"]
+        return self
 
     def fixture_json(self, count: int = DISTINCT_TOKENS) -> dict[str, Any]:
         """What a benchmark in another process (PyJWT 2.13, aws-jwt-verify) needs, as JSON."""

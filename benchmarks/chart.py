@@ -1,15 +1,18 @@
 """docs/benchmarks.png from saved results: no benchmark runs here (`make bench-chart`).
 
 Reads the newest benchmarks/results/bench-*.json (`make bench`) and, when there are, the newest
-e2e-<date>.json and e2e-instructions-<date>.json (`make bench-e2e`). Panels: the cold group and the hit group as ratios to the
-raw RSA verify of the same run (lower is faster), then the end-to-end capacity as a ratio to the
-no-auth request, from the whole gunicorn worker's instructions per request (or, without those,
-the server's CPU time per request under wrk; higher is better). A verifier that
-skips checks gets its misses in grey.
+e2e-<date>.json and e2e-instructions-<date>.json (`make bench-e2e`) and population-<date>.json
+(`make bench-population`). Panels: the cold and hit groups, 1 kB and 5 kB tokens, as ratios to
+the raw RSA verify of the same run (lower is faster); the end-to-end capacity as a ratio to the
+no-auth request, from the whole gunicorn worker's instructions per request; the cached-token
+rate under wrk on every server, WSGI and ASGI, against both no-auth requests; the population's
+hit rate and cost per request by cache size. A verifier that skips checks gets its misses in
+grey. Under the title: the date, commit and machine of every source.
 
     python benchmarks/chart.py [--results benchmarks/results] [--out docs/benchmarks.png] [--markdown]
                                [--bench bench-....json] [--e2e e2e-....json]
                                [--e2e-instructions e2e-instructions-....json]
+                               [--population population-....json]
 """
 
 from __future__ import annotations
@@ -29,7 +32,10 @@ BENCHMARKS = Path(__file__).resolve().parent
 GROUP_TITLES = {
     "cold": "Cold: a new token each time (256 users in rotation)",
     "hit": "The same token again (fresh str): fastcognito's cache hit",
+    "cold 5 kB": "Cold, 5 kB tokens (200 groups): fastcognito only",
+    "hit 5 kB": "The same 5 kB token again (fresh str): fastcognito only",
 }
+CACHED = "fastcognito, one cached token"
 OURS = "#1f6feb"
 THEIRS = "#8b949e"
 
@@ -159,40 +165,151 @@ def _e2e_counts_panel(axis: Any, counts: dict[str, Any]) -> None:
     )
 
 
+def _cached_rates_panel(axis: Any, e2e: dict[str, Any]) -> None:
+    """The cached-token rate under wrk on every server, against the no-auth request without a
+    token and against the one carrying the same token unread (ASGI: the async view)."""
+    runs = [run for run in e2e["runs"] if run["variant"].startswith(CACHED)]
+    labels = [run["server"] for run in runs]
+    height = 0.38
+    positions = list(range(len(runs)))
+    bare = axis.barh(
+        [p - height / 2 for p in positions], [r["ratio"] for r in runs], height, label="no token"
+    )
+    unread = axis.barh(
+        [p + height / 2 for p in positions],
+        [r.get("unread_ratio", 0.0) for r in runs],
+        height,
+        label="the same token, unread",
+        color=OURS,
+    )
+    for bar in [*bare, *unread]:
+        width = bar.get_width()
+        axis.text(width, bar.get_y() + height / 2, f" {width:.3f}", va="center", fontsize=7)
+    axis.set_yticks(positions, labels, fontsize=8)
+    axis.invert_yaxis()
+    axis.axvline(1.0, color="#cf222e", linewidth=0.8, linestyle="--")
+    axis.axvline(0.97, color="#1a7f37", linewidth=0.8, linestyle=":")
+    axis.set_xlim(0.5, 1.25)
+    axis.legend(fontsize=7, loc="lower right", title="against the no-auth request with", title_fontsize=7)
+    settings = e2e["settings"]
+    axis.set_title(
+        "End to end under wrk, a cached token (WSGI: DRF view; ASGI: async view, CognitoMiddleware)",
+        fontsize=10,
+        loc="left",
+    )
+    axis.set_xlabel(
+        f"requests per second / the no-auth request's (higher is better; goal 0.97, dotted), medians of "
+        f"{settings['pairs']} x {settings['seconds']} s runs, {settings['connections']} connections, "
+        "1 worker",
+        fontsize=8,
+    )
+
+
+def _population_panel(axis: Any, population: dict[str, Any]) -> None:
+    """Hit rate and mean cost per request by cache size (compiled twin), with the cache's memory."""
+    runs = [run for run in population["replays"] if run["twin"] == "c"]
+    sizes = [run["cache_size"] for run in runs]
+    per_entry = population.get("bytes_per_entry_mixed", {}).get("c", 0.0)
+    axis.plot(sizes, [run["hit_rate"] for run in runs], marker="o", color=OURS, label="hit rate")
+    axis.set_xscale("log", base=2)
+    axis.set_ylim(0, 1)
+    axis.set_ylabel("hit rate", fontsize=8, color=OURS)
+    cost = axis.twinx()
+    cost.plot(sizes, [run["ratio_to_raw"] for run in runs], marker="s", color=THEIRS, label="cost")
+    cost.set_ylim(0, 1)
+    cost.set_ylabel("mean CPU per request / raw RSA verify", fontsize=8, color="#57606a")
+    for run in runs:
+        megabytes = per_entry * run["cache_size"] / 1e6
+        axis.annotate(
+            f"{run['hit_rate']:.2f}\n{megabytes:.0f} MB",
+            (run["cache_size"], run["hit_rate"]),
+            textcoords="offset points",
+            xytext=(0, 6),
+            ha="center",
+            fontsize=7,
+        )
+    default = population.get("default_cache_size")
+    if default:
+        axis.axvline(default, color="#1a7f37", linewidth=0.8, linestyle=":")
+        axis.text(default, 0.05, f" default {default:,}", color="#1a7f37", fontsize=7)
+    axis.set_xticks(sizes, [f"{size:,}" for size in sizes], fontsize=8)
+    shape = population["population"]
+    axis.set_title(
+        f"{shape['users']:,} users (Zipf {shape['zipf']}), hourly tokens, {shape['requests']:,} requests "
+        f"in {shape['hours']:g} h: compiled twin, {per_entry:,.0f} B per entry",
+        fontsize=10,
+        loc="left",
+    )
+    axis.set_xlabel("cache_size (entries)", fontsize=8)
+
+
+def sources_line(sources: dict[str, dict[str, Any] | None]) -> str:
+    """Where each panel comes from: the date, commit and machine of each saved result."""
+    parts = []
+    for name, data in sources.items():
+        if not data:
+            continue
+        meta = data.get("fastcognito_table", data)
+        machine = meta.get("machine", {})
+        processor = machine.get("processor", "?") if isinstance(machine, dict) else machine
+        parts.append(f"{name}: {str(meta.get('date', '?'))[:16]}, {meta.get('commit', '?')}, {processor}")
+    return "; ".join(parts)
+
+
 def draw(
-    bench: dict[str, Any], e2e: dict[str, Any] | None, out: Path, counts: dict[str, Any] | None = None
+    bench: dict[str, Any],
+    e2e: dict[str, Any] | None,
+    out: Path,
+    counts: dict[str, Any] | None = None,
+    population: dict[str, Any] | None = None,
 ) -> None:
     table = bench["fastcognito_table"]
     groups = [group for group in GROUP_TITLES if any(row["group"] == group for row in table["rows"])]
-    # The end-to-end panel: the steady instruction counts when there are, else wrk's CPU ratios.
-    panels = len(groups) + (1 if counts or e2e else 0)
+    cached = e2e is not None and any(run["variant"].startswith(CACHED) for run in e2e["runs"])
+    # The end-to-end panels: the steady instruction counts when there are, else wrk's CPU ratios;
+    # then the cached token's rate on every server.
+    panels = len(groups) + (1 if counts or e2e else 0) + (1 if cached else 0) + (1 if population else 0)
     figure, axes = plt.subplots(panels, 1, figsize=(11, 4.2 * panels), squeeze=False)
     for axis, group in zip(axes[:, 0], groups):
         _verify_panel(axis, table["rows"], group)
+    index = len(groups)
     if counts:
-        _e2e_counts_panel(axes[-1, 0], counts)
+        _e2e_counts_panel(axes[index, 0], counts)
+        index += 1
     elif e2e:
-        _e2e_panel(axes[-1, 0], e2e)
+        _e2e_panel(axes[index, 0], e2e)
+        index += 1
+    if cached and e2e is not None:
+        _cached_rates_panel(axes[index, 0], e2e)
+        index += 1
+    if population:
+        _population_panel(axes[index, 0], population)
     versions = table["versions"]
     figure.suptitle(
-        f"fastcognito {versions.get('fastcognito')} vs the verifiers people use - {table['date'][:10]}, "
-        f"{table['machine']['processor']}, {versions['python']}, cryptography {versions.get('cryptography')}",
+        f"fastcognito {versions.get('fastcognito')} vs the verifiers people use, {versions['python']}, "
+        f"cryptography {versions.get('cryptography')}",
         fontsize=10,
     )
-    figure.tight_layout()
+    sources = sources_line({"verify": bench, "e2e": e2e, "e2e instructions": counts, "population": population})
+    figure.text(0.01, 0.002, sources.replace("; ", "\n"), fontsize=7, va="bottom", color="#57606a")
+    figure.tight_layout(rect=(0, 0.025, 1, 0.985))
     out.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(out, dpi=110)
     plt.close(figure)
 
 
 def markdown(
-    bench: dict[str, Any], e2e: dict[str, Any] | None, e2e_instructions: dict[str, Any] | None = None
+    bench: dict[str, Any],
+    e2e: dict[str, Any] | None,
+    e2e_instructions: dict[str, Any] | None = None,
+    population: dict[str, Any] | None = None,
 ) -> str:
     """The README's tables, from the same JSON as the chart, so the text cannot drift from it."""
     rows = bench["fastcognito_table"]["rows"]
     by_name: dict[str, dict[str, Any]] = {}
     for row in rows:
-        if "same str object" in row["name"]:
+        if "same str object" in row["name"] or "denylist" in row["name"]:
+            # Variants of a row already there: the one-line-per-verifier table keeps the plain one.
             continue
         # One line per verifier: fastcognito's rows say how its cache was used, the raw rows which token.
         verifier = row["name"].split(", cache")[0].replace(", one token", "")
@@ -209,6 +326,14 @@ def markdown(
         note = cold["note"].replace("own process, ratio to its own raw verify", "own process").strip("; ")
         lines.append(f"| {name} | {cold['ratio']:.2f}x | {_short(hit['ratio'])} | {note} |")
     text = "\n".join(lines)
+    big = [row for row in rows if row["group"] in ("cold 5 kB", "hit 5 kB") and not row["baseline"]]
+    if big:
+        big_lines = ["| fastcognito, 5 kB token (200 groups) | ratio to the raw RSA verify | median (us) |"]
+        big_lines.append("|---|---:|---:|")
+        for row in big:
+            median = "-" if row["median"] is None else f"{row['median'] * 1e6:.2f}"
+            big_lines.append(f"| {row['name']} ({row['group']}) | {_short(row['ratio'])} | {median} |")
+        text += "\n\n" + "\n".join(big_lines)
     if e2e:
         e2e_lines = [
             "| server | variant | req/s (no-auth) | p50 / p99 ms (no-auth) | CPU us/request (no-auth) | "
@@ -240,7 +365,31 @@ def markdown(
             ratios = " | ".join(f"{counts[base] / count:.3f}x" for base in bases)
             count_lines.append(f"| {label} | {count:,.0f} | {ratios} |")
         text += "\n\n" + "\n".join(count_lines)
-    return text
+    if population:
+        mixed = population.get("bytes_per_entry_mixed", {})
+        population_lines = [
+            (
+                "| twin | cache_size | hit rate | mean CPU per request (us) | x raw RSA verify | "
+                "cache memory (MB) |"
+            ),
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for run in population["replays"]:
+            megabytes = mixed.get(run["twin"], 0.0) * run["cache_size"] / 1e6
+            population_lines.append(
+                f"| {run['twin']} | {run['cache_size']:,} | {run['hit_rate']:.3f} | {run['mean_us']:.2f} | "
+                f"{run['ratio_to_raw']:.3f}x | {megabytes:.0f} |"
+            )
+        population_lines += ["", "| twin | tokens | bytes per entry, as verified | after every claim read |"]
+        population_lines.append("|---|---|---:|---:|")
+        for found in population["memory"]:
+            population_lines.append(
+                f"| {found['twin']} | {found['tokens']} | {found['bytes_per_entry']:,.0f} | "
+                f"{found['bytes_per_entry_read']:,.0f} |"
+            )
+        text += "\n\n" + "\n".join(population_lines)
+    sources = {"verify": bench, "e2e": e2e, "e2e instructions": e2e_instructions, "population": population}
+    return text + "\n\nSources: " + sources_line(sources)
 
 
 def _short(ratio: float) -> str:
@@ -257,6 +406,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--e2e-instructions", type=Path, default=None, help="this e2e-instructions-*.json rather than the newest"
     )
+    parser.add_argument(
+        "--population", type=Path, default=None, help="this population-*.json rather than the newest"
+    )
     args = parser.parse_args(argv)
     bench_path = args.bench or newest(args.results, "bench-*.json")
     if bench_path is None:
@@ -267,12 +419,14 @@ def main(argv: list[str] | None = None) -> int:
     bench = json.loads(bench_path.read_text())
     e2e = json.loads(e2e_path.read_text()) if e2e_path else None
     counts = json.loads(counts_path.read_text()) if counts_path else None
-    draw(bench, e2e, args.out, counts)
-    sources = [path.name for path in (bench_path, e2e_path, counts_path) if path]
+    population_path = args.population or newest(args.results, "population-*.json")
+    population = json.loads(population_path.read_text()) if population_path else None
+    draw(bench, e2e, args.out, counts, population)
+    sources = [path.name for path in (bench_path, e2e_path, counts_path, population_path) if path]
     print(f"{args.out} from {', '.join(sources)}")
     if args.markdown:
         print()
-        print(markdown(bench, e2e, counts))
+        print(markdown(bench, e2e, counts, population))
         if counts_path:
             print(f"\n(instruction counts from {counts_path.name})")
     return 0

@@ -18,6 +18,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_tokens import (  # noqa: E402  (the benchmarks directory is not a package)
+    BIG_GROUPS,
     CLIENT_ID,
     DISTINCT_TOKENS,
     ISSUER,
@@ -34,6 +35,7 @@ from cryptography.hazmat.primitives.hashes import SHA256  # noqa: E402
 from fastcognito.jwk import load_rsa_public_key  # noqa: E402
 
 __all__ = [
+    "BIG_GROUPS",
     "CLIENT_ID",
     "DISTINCT_TOKENS",
     "ISSUER",
@@ -60,11 +62,16 @@ class RawVerify:
     # Operations per one-token round: long enough to time, short beside a peer's round.
     ONE_TOKEN_OPERATIONS = 256
 
-    def __init__(self, bench_token: BenchToken) -> None:
+    def __init__(self, bench_token: BenchToken, big: bool = False) -> None:
         self.key = load_rsa_public_key(bench_token.jwk)
         self.padding, self.algorithm = PKCS1v15(), SHA256()
-        self.pairs = [(signature, signing_input) for _, signing_input, signature in bench_token.distinct()]
-        self.signature, self.signing_input = bench_token.signature, bench_token.signing_input
+        self.pairs = [
+            (signature, signing_input) for _, signing_input, signature in bench_token.distinct(big=big)
+        ]
+        if big:
+            self.signature, self.signing_input = bench_token.big_signature, bench_token.big_signing_input
+        else:
+            self.signature, self.signing_input = bench_token.signature, bench_token.signing_input
 
     def distinct_round(self) -> None:
         verify, padding, algorithm = self.key.verify, self.padding, self.algorithm
@@ -87,6 +94,12 @@ class RawVerify:
 @pytest.fixture(scope="session")
 def raw_verify(bench_token: BenchToken) -> RawVerify:
     return RawVerify(bench_token)
+
+
+@pytest.fixture(scope="session")
+def raw_verify_big(bench_token: BenchToken) -> RawVerify:
+    """The same, over the ~5 kB tokens with 200 groups (SHA-256 of their signing input included)."""
+    return RawVerify(bench_token, big=True)
 
 
 _RESULTS = Results()

@@ -1,6 +1,6 @@
 """Typed public API of the compiled hot path (``_verify.pyx``), the twin of ``_verify_py.py``.
 
-Both twins expose exactly these names with these signatures; tests/test_twin_parity.py checks it.
+Both twins expose exactly these names with these signatures; tests/core/test_verify_twin_parity.py checks it.
 """
 
 from collections.abc import Callable, Mapping
@@ -27,7 +27,8 @@ class CacheInfo(NamedTuple):
     maxsize: int
 
 class ClaimsCache:
-    """Bounded LRU of verified claims, keyed by the whole token (its hash, then full equality).
+    """Bounded LRU of verified claims, keyed by a hash of the token's end, a hit confirmed by the
+    whole token (full equality).
 
     Entries live until ``exp`` plus leeway; an expired or not-yet-valid entry is never returned.
     Safe under threads, and under finalizers that call it again: what a method removes is

@@ -4,13 +4,13 @@
 """The hot path, compiled: the twin of ``_verify_py.py``.
 
 Both twins accept and reject exactly the same inputs and raise the same classes with the same
-messages; a change to one lands in the other in the same commit. tests/test_twin_parity.py holds
+messages; a change to one lands in the other in the same commit. tests/core/test_verify_twin_parity.py holds
 them to it.
 """
 
 cimport cython
-from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
-from cpython.dict cimport PyDict_DelItem, PyDict_GetItem, PyDict_Next, PyDict_SetItem, PyDict_Size
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
+from cpython.dict cimport PyDict_Copy, PyDict_DelItem, PyDict_GetItem, PyDict_SetItem, PyDict_Size
 from cpython.float cimport PyFloat_AS_DOUBLE
 from cpython.list cimport PyList_AsTuple, PyList_GET_ITEM, PyList_GET_SIZE
 from cpython.tuple cimport PyTuple_GET_ITEM
@@ -50,7 +50,7 @@ from ._constants import (
     TOKEN_USES,
 )
 from ._validate import reject_constant, unique_object
-from .claims import Claims, freeze, split_scope
+from .claims import Claims, split_scope
 from .exceptions import (
     ConfigurationError,
     ExpiredTokenError,
@@ -107,6 +107,226 @@ cdef extern from *:
     """
     object _new_with_slot "__fastcognito_new_with_slot"(object cls, object slot, object value)
 
+cdef extern from *:
+    # Vector code for the two loops that touch every byte of a token: base64url decoding and
+    # the scan of JSON strings. SSE2 is part of x86-64, so the string scan needs no check; the
+    # AVX2 decoder is compiled for AVX2 alone and chosen at import when the CPU has it. Other
+    # compilers and CPUs (MSVC, ARM) take the scalar loops, which give the same answers.
+    """
+    #if defined(__GNUC__) && defined(__x86_64__) && !defined(FASTCOGNITO_SCALAR_ONLY)
+    #include <immintrin.h>
+    #define __FASTCOGNITO_X86 1
+    #endif
+
+    /* 1 when the CPU runs AVX2 code (and the OS saves its registers). */
+    static int __fastcognito_cpu_has_avx2(void) {
+    #ifdef __FASTCOGNITO_X86
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2") != 0;
+    #else
+        return 0;
+    #endif
+    }
+
+    /* Decodes the blocks of 32 base64url characters at the start of src[:n] into 24 bytes each,
+       and returns how many characters it consumed (a multiple of 32, the rest left to the scalar
+       loop), or -1 when a block holds a byte outside the alphabet (RFC 4648 section 5). */
+    #ifdef __FASTCOGNITO_X86
+    __attribute__((target("avx2")))
+    static Py_ssize_t __fastcognito_b64url_blocks_avx2(const unsigned char* src, Py_ssize_t n,
+                                                        unsigned char* dst) {
+        Py_ssize_t i = 0;
+        /* The alphabet by nibbles (the method of Mula and Lemire for standard base64): each high
+           nibble falls in a class (bits below), and lo_bad[low nibble] holds the classes in which
+           that low nibble is not a base64url character. Classes: 0x01 high nibble 0, 1, 8-F
+           (nothing, so no byte >= 0x80); 0x02 '-' only (low D); 0x04 digits (low 0-9); 0x08
+           'A'-'O' and 'a'-'o' (low 1-F); 0x10 'P'-'Z' (low 0-A) and '_' (low F); 0x20 'p'-'z'
+           (low 0-A). */
+        const __m256i nibble = _mm256_set1_epi8(0x0F);
+        const __m256i lo_bad = _mm256_setr_epi8(
+            0x0B, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03, 0x07, 0x37, 0x37, 0x35, 0x37, 0x27,
+            0x0B, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03, 0x03, 0x07, 0x37, 0x37, 0x35, 0x37, 0x27);
+        const __m256i hi_class = _mm256_setr_epi8(
+            0x01, 0x01, 0x02, 0x04, 0x08, 0x10, 0x08, 0x20, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
+            0x01, 0x01, 0x02, 0x04, 0x08, 0x10, 0x08, 0x20, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01);
+        /* Added to a character to give its 6-bit value, by high nibble; '_' (high nibble 5, as
+           'P'-'Z') takes 33 more. */
+        const __m256i shift = _mm256_setr_epi8(
+            0, 0, 62 - '-', 52 - '0', -'A', -'A', 26 - 'a', 26 - 'a', 0, 0, 0, 0, 0, 0, 0, 0,
+            0, 0, 62 - '-', 52 - '0', -'A', -'A', 26 - 'a', 26 - 'a', 0, 0, 0, 0, 0, 0, 0, 0);
+        const __m256i underscore = _mm256_set1_epi8('_'), underscore_more = _mm256_set1_epi8(63 - '_' + 'A');
+        /* 6-bit values a b c d to a<<18 | b<<12 | c<<6 | d in each 32-bit lane, then its three
+           bytes in big-endian order, 12 per 128-bit lane, then the 24 bytes side by side. */
+        const __m256i pairs = _mm256_set1_epi32(0x01400140), quads = _mm256_set1_epi32(0x00011000);
+        const __m256i order = _mm256_setr_epi8(2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1,
+                                               2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1);
+        const __m256i compact = _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 3, 7);
+        while (i + 32 <= n) {
+            __m256i c = _mm256_loadu_si256((const __m256i*)(src + i));
+            __m256i hi = _mm256_and_si256(_mm256_srli_epi32(c, 4), nibble);
+            __m256i lo = _mm256_and_si256(c, nibble);
+            if (!_mm256_testz_si256(_mm256_shuffle_epi8(lo_bad, lo), _mm256_shuffle_epi8(hi_class, hi))) {
+                return -1;
+            }
+            __m256i v = _mm256_add_epi8(_mm256_add_epi8(c, _mm256_shuffle_epi8(shift, hi)),
+                                        _mm256_and_si256(_mm256_cmpeq_epi8(c, underscore), underscore_more));
+            v = _mm256_madd_epi16(_mm256_maddubs_epi16(v, pairs), quads);
+            v = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(v, order), compact);
+            /* Exactly 24 bytes: nothing is written past the output. */
+            _mm_storeu_si128((__m128i*)dst, _mm256_castsi256_si128(v));
+            _mm_storel_epi64((__m128i*)(dst + 16), _mm256_extracti128_si256(v, 1));
+            dst += 24;
+            i += 32;
+        }
+        return i;
+    }
+    #else
+    static Py_ssize_t __fastcognito_b64url_blocks_avx2(const unsigned char* src, Py_ssize_t n,
+                                                        unsigned char* dst) {
+        return 0;
+    }
+    #endif
+
+    /* The index of the first byte of s[i:n] that is not printable ASCII or is '"' or a backslash,
+       16 bytes at a time, or the index where fewer than 16 bytes remain: the caller's scalar loop
+       finishes from there. */
+    static Py_ssize_t __fastcognito_skip_plain16(const unsigned char* s, Py_ssize_t n, Py_ssize_t i) {
+    #ifdef __FASTCOGNITO_X86
+        const __m128i below = _mm_set1_epi8(0x20 - 1), above = _mm_set1_epi8(0x7F);
+        const __m128i quote = _mm_set1_epi8(0x22), backslash = _mm_set1_epi8(0x5C);
+        while (i + 16 <= n) {
+            __m128i c = _mm_loadu_si128((const __m128i*)(s + i));
+            __m128i printable = _mm_and_si128(_mm_cmpgt_epi8(c, below), _mm_cmplt_epi8(c, above));
+            __m128i special = _mm_or_si128(_mm_cmpeq_epi8(c, quote), _mm_cmpeq_epi8(c, backslash));
+            int stop = _mm_movemask_epi8(_mm_andnot_si128(special, printable)) ^ 0xFFFF;
+            if (stop) return i + __builtin_ctz((unsigned int)stop);
+            i += 16;
+        }
+    #endif
+        return i;
+    }
+
+    /* 1 for a byte a string may hold on the fast path: printable ASCII but '"' and backslash. */
+    static inline int __fastcognito_plain(unsigned char c) {
+        return c >= 0x20 && c < 0x7F && c != 0x22 && c != 0x5C;
+    }
+
+    #ifdef __FASTCOGNITO_X86
+    /* Bit k of *quote, *comma, *bad for byte p[k], k < 64: '"', ',', and a byte no fast-path
+       string may hold (below 0x20, 0x7F and above, backslash). */
+    static void __fastcognito_masks64_sse2(const unsigned char* p, uint64_t* quote, uint64_t* comma,
+                                           uint64_t* bad) {
+        const __m128i below = _mm_set1_epi8(0x20 - 1), above = _mm_set1_epi8(0x7F);
+        const __m128i dquote = _mm_set1_epi8(0x22), dcomma = _mm_set1_epi8(0x2C);
+        const __m128i backslash = _mm_set1_epi8(0x5C);
+        uint64_t q = 0, c = 0, b = 0;
+        int k;
+        for (k = 0; k < 4; k++) {
+            __m128i v = _mm_loadu_si128((const __m128i*)(p + 16 * k));
+            __m128i printable = _mm_and_si128(_mm_cmpgt_epi8(v, below), _mm_cmplt_epi8(v, above));
+            q |= (uint64_t)(unsigned int)_mm_movemask_epi8(_mm_cmpeq_epi8(v, dquote)) << (16 * k);
+            c |= (uint64_t)(unsigned int)_mm_movemask_epi8(_mm_cmpeq_epi8(v, dcomma)) << (16 * k);
+            b |= (uint64_t)(unsigned int)(_mm_movemask_epi8(_mm_andnot_si128(printable, _mm_set1_epi8(-1)))
+                                          | _mm_movemask_epi8(_mm_cmpeq_epi8(v, backslash))) << (16 * k);
+        }
+        *quote = q; *comma = c; *bad = b;
+    }
+
+    __attribute__((target("avx2")))
+    static void __fastcognito_masks64_avx2(const unsigned char* p, uint64_t* quote, uint64_t* comma,
+                                           uint64_t* bad) {
+        const __m256i below = _mm256_set1_epi8(0x20 - 1), above = _mm256_set1_epi8(0x7F);
+        const __m256i dquote = _mm256_set1_epi8(0x22), dcomma = _mm256_set1_epi8(0x2C);
+        const __m256i backslash = _mm256_set1_epi8(0x5C);
+        __m256i lo = _mm256_loadu_si256((const __m256i*)p), hi = _mm256_loadu_si256((const __m256i*)(p + 32));
+        __m256i printable_lo = _mm256_and_si256(_mm256_cmpgt_epi8(lo, below), _mm256_cmpgt_epi8(above, lo));
+        __m256i printable_hi = _mm256_and_si256(_mm256_cmpgt_epi8(hi, below), _mm256_cmpgt_epi8(above, hi));
+        __m256i bad_lo = _mm256_or_si256(_mm256_cmpeq_epi8(printable_lo, _mm256_setzero_si256()),
+                                         _mm256_cmpeq_epi8(lo, backslash));
+        __m256i bad_hi = _mm256_or_si256(_mm256_cmpeq_epi8(printable_hi, _mm256_setzero_si256()),
+                                         _mm256_cmpeq_epi8(hi, backslash));
+        *quote = (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, dquote))
+                 | (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, dquote)) << 32;
+        *comma = (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, dcomma))
+                 | (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, dcomma)) << 32;
+        *bad = (uint64_t)(uint32_t)_mm256_movemask_epi8(bad_lo)
+               | (uint64_t)(uint32_t)_mm256_movemask_epi8(bad_hi) << 32;
+    }
+    #endif
+
+    /* For an array whose '[' is at s[i - 1] and whose items are all strings of plain bytes (the
+       common kind: cognito:groups), the index just past its ']'; -1 for any other array, which
+       the caller then reads item by item, so this decides nothing the item loop would not.
+
+       The grammar, [ "plain*" ( , "plain*" )* ], as a state machine: 0 before an opening quote
+       (after '[' or ','), 1 inside a string, 2 after a closing quote. 64 bytes at a time while
+       64 remain: plain strings hold no '"', so the bytes inside strings are the prefix XOR of
+       the quotes (as simdjson finds them), and the grammar becomes checks on bit masks. */
+    static Py_ssize_t __fastcognito_skip_string_array(const unsigned char* s, Py_ssize_t n, Py_ssize_t i,
+                                                      int avx2) {
+        int state = 0;
+    #ifdef __FASTCOGNITO_X86
+        while (i + 64 <= n) {
+            uint64_t quote, comma, bad, inside, closing, outside, other, before, commas;
+            uint64_t prev_closing = state == 2, prev_comma = state == 0;
+            if (avx2) {
+                __fastcognito_masks64_avx2(s + i, &quote, &comma, &bad);
+            } else {
+                __fastcognito_masks64_sse2(s + i, &quote, &comma, &bad);
+            }
+            inside = quote;
+            inside ^= inside << 1; inside ^= inside << 2; inside ^= inside << 4;
+            inside ^= inside << 8; inside ^= inside << 16; inside ^= inside << 32;
+            if (state == 1) inside = ~inside;
+            /* An opening quote and the string after it are inside; a closing quote is not. */
+            closing = quote & ~inside;
+            outside = ~inside & ~quote;
+            /* The first byte outside strings that is not a comma ends the array (or breaks it). */
+            other = outside & ~comma;
+            before = other ? (other & (0 - other)) - 1 : ~(uint64_t)0;
+            commas = outside & comma & before;
+            if (bad & before) return -1;
+            /* A comma comes after a closing quote, and an opening quote after a comma or '[':
+               the byte after a comma is a quote, and no quote follows a closing one. */
+            if (commas & ~((closing << 1) | prev_closing)) return -1;
+            if (prev_comma && !(quote & 1)) return -1;
+            if (commas & ~(quote >> 1) & ~((uint64_t)1 << 63)) return -1;
+            if (((closing << 1) | prev_closing) & quote & before) return -1;
+            if (other) {
+                int end = __builtin_ctzll(other);
+                if (s[i + end] != 0x5D) return -1;
+                if (!(end ? (closing >> (end - 1)) & 1 : prev_closing)) return -1;
+                return i + end + 1;
+            }
+            state = (inside >> 63) ? 1 : (closing >> 63) ? 2 : 0;
+            i += 64;
+        }
+    #endif
+        for (; i < n; i++) {
+            unsigned char c = s[i];
+            if (state == 1) {
+                if (c == 0x22) state = 2;
+                else if (!__fastcognito_plain(c)) return -1;
+            } else if (state == 0) {
+                if (c != 0x22) return -1;
+                state = 1;
+            } else if (c == 0x2C) {
+                state = 0;
+            } else {
+                return c == 0x5D ? i + 1 : -1;
+            }
+        }
+        return -1;
+    }
+    """
+    bint _cpu_has_avx2 "__fastcognito_cpu_has_avx2"() noexcept nogil
+    Py_ssize_t _b64url_blocks_avx2 "__fastcognito_b64url_blocks_avx2"(
+        const unsigned char* src, Py_ssize_t n, unsigned char* dst) noexcept nogil
+    Py_ssize_t _skip_plain16 "__fastcognito_skip_plain16"(
+        const unsigned char* s, Py_ssize_t n, Py_ssize_t i) noexcept nogil
+    Py_ssize_t _skip_string_array "__fastcognito_skip_string_array"(
+        const unsigned char* s, Py_ssize_t n, Py_ssize_t i, bint avx2) noexcept nogil
+
 
 __all__ = [
     "CacheInfo",
@@ -134,6 +354,10 @@ for _i in range(256):
     _B64_VALUES[_i] = -1
 for _i in range(len(B64URL_ALPHABET)):
     _B64_VALUES[ord(B64URL_ALPHABET[_i])] = <signed char>_i
+
+# Whether the AVX2 code runs: decided once, from the CPU (tests switch it off to check that the
+# other loops give the same answers).
+cdef bint _AVX2 = _cpu_has_avx2()
 
 cdef str _B64_LENGTH = "a segment is not valid base64url: impossible length"
 cdef str _B64_ALPHABET = "a segment is not valid base64url: character outside the alphabet"
@@ -170,6 +394,11 @@ cdef int _b64url_decode_into(const unsigned char* src, Py_ssize_t n, unsigned ch
     cdef Py_ssize_t full = n - (n & 3)
     cdef int a, b, c, d
     cdef unsigned int v
+    if _AVX2 and n >= 32:
+        i = _b64url_blocks_avx2(src, n, dst)
+        if i < 0:
+            return 1
+        dst += (i >> 2) * 3
     while i < full:
         a = _B64_VALUES[src[i]]
         b = _B64_VALUES[src[i + 1]]
@@ -240,12 +469,21 @@ cdef inline uint64_t _mix(uint64_t h) noexcept nogil:
     return h
 
 
-cdef uint64_t _token_hash(const unsigned char* p, Py_ssize_t n) noexcept nogil:
-    """A seeded multiply-rotate hash of the token's bytes, four lanes wide.
+cdef enum:
+    # How many bytes at the end of a token the cache key hashes: for a JWT, the end of its
+    # signature (a part that is cheap to hash; a hit compares the whole token), 48 bytes of RSA
+    # output.
+    _KEY_BYTES = 64
 
-    Python's str hash (SipHash) costs more than the rest of a cache hit on a 1 KiB token; this
-    one a fifth of it. It only spreads keys in the cache's dict: a hit still compares the whole
-    token, and only verified tokens are stored, so a collision costs a miss, never a wrong hit.
+
+cdef uint64_t _token_hash(const unsigned char* p, Py_ssize_t n) noexcept nogil:
+    """A seeded multiply-rotate hash of a token's length and of its last _KEY_BYTES bytes.
+
+    Python's str hash (SipHash) costs more than the rest of a cache hit on a 1 KiB token, and a
+    hash of every byte grows with the token (200 groups make it 5 kB); this one costs the same
+    for any token. It only spreads keys in the cache's dict: a hit still compares the whole
+    token, byte for byte, and only verified tokens are stored, so two tokens that end alike
+    (anyone can forge an ending, never a valid signature) cost a miss, never a wrong hit.
     """
     cdef uint64_t k = 0x9E3779B97F4A7C15ULL
     cdef uint64_t h0 = _HASH_SEED ^ <uint64_t>n
@@ -255,6 +493,9 @@ cdef uint64_t _token_hash(const unsigned char* p, Py_ssize_t n) noexcept nogil:
     cdef Py_ssize_t i = 0
     cdef unsigned char tail[8]
     cdef Py_ssize_t j
+    if n > _KEY_BYTES:
+        p += n - _KEY_BYTES
+        n = _KEY_BYTES
     while i + 32 <= n:
         h0 = (h0 ^ _load64(p + i)) * 0x87C37B91114253D5ULL
         h1 = (h1 ^ _load64(p + i + 8)) * 0x87C37B91114253D5ULL
@@ -359,29 +600,26 @@ cdef inline str _ascii_str(const unsigned char* p, Py_ssize_t n):
     return text
 
 
-cdef inline Py_ssize_t _memo_end(tuple memo, Py_ssize_t index, const unsigned char* s, Py_ssize_t n,
+cdef inline Py_ssize_t _memo_end(object candidate, const unsigned char* s, Py_ssize_t n,
                                   Py_ssize_t start) noexcept:
     """The index of the closing quote of the string whose first character is s[start] when it is
-    exactly memo[index], or -1.
+    exactly ``candidate`` (a slot of _MEMO), or -1.
 
     The tokens of one pool repeat their member names (and issuer, client, token_use...) in the
-    same order: reuse the str of the previous payload when the bytes match, with its hash cached
+    same order: reuse the str of an earlier payload when the bytes match, with its hash cached
     too, which the dict insert then skips. Every str in the memo came from _ascii_str over bytes
     _scan_string passed (plain printable ASCII, one byte a character), so equal bytes followed
     by '"' are what _scan_string would find, and it need not look at them again.
     """
-    cdef object candidate
     cdef Py_ssize_t length
-    if index < len(memo):
-        candidate = memo[index]
-        if type(candidate) is str:
-            length = PyUnicode_GET_LENGTH(candidate)
-            if (
-                start + length < n
-                and s[start + length] == 0x22
-                and memcmp(PyUnicode_DATA(candidate), s + start, length) == 0
-            ):
-                return start + length
+    if type(candidate) is str:
+        length = PyUnicode_GET_LENGTH(candidate)
+        if (
+            start + length < n
+            and s[start + length] == 0x22
+            and memcmp(PyUnicode_DATA(candidate), s + start, length) == 0
+        ):
+            return start + length
     return -1
 
 
@@ -394,7 +632,7 @@ for _i in range(256):
 cdef Py_ssize_t _scan_string(const unsigned char* s, Py_ssize_t n, Py_ssize_t start) noexcept nogil:
     """The index of the closing quote of the string whose first character is s[start], or -1
     when it holds anything but printable ASCII without escapes (left to the json module)."""
-    cdef Py_ssize_t i = start
+    cdef Py_ssize_t i = _skip_plain16(s, n, start)
     while i < n and _PLAIN[s[i]]:
         i += 1
     if i < n and s[i] == 0x22:  # "
@@ -424,9 +662,12 @@ cdef enum:
     _MAX_CHECKED = 24
 
 cdef struct _ClaimKinds:
-    # Indexed like _CHECKED_NAMES; number is set for the kind _NUMBER only.
+    # Indexed like _CHECKED_NAMES; number is set for the kind _NUMBER only. value is the claim's
+    # value, borrowed from the claims dict (which only verify holds until the checks are done),
+    # so the checks read it without a dict lookup; set unless the kind is _ABSENT.
     unsigned char kind[_MAX_CHECKED]
     double number[_MAX_CHECKED]
+    PyObject* value[_MAX_CHECKED]
 
 
 # The claims step 7 checks, in the order _verify_py._check_claim_types checks them.
@@ -459,6 +700,10 @@ for _i in range(_N_CHECKED):
 cdef Py_ssize_t _EXP = _CHECKED_NAMES.index(CLAIM_EXP)
 cdef Py_ssize_t _IAT = _CHECKED_NAMES.index(CLAIM_IAT)
 cdef Py_ssize_t _NBF = _CHECKED_NAMES.index(CLAIM_NBF)
+cdef Py_ssize_t _ISS = _CHECKED_NAMES.index(CLAIM_ISS)
+cdef Py_ssize_t _TOKEN_USE = _CHECKED_NAMES.index(CLAIM_TOKEN_USE)
+cdef Py_ssize_t _CLIENT_ID = _CHECKED_NAMES.index(CLAIM_CLIENT_ID)
+cdef Py_ssize_t _AUD = _CHECKED_NAMES.index(CLAIM_AUD)
 
 
 cdef unsigned char _checked_id(const unsigned char* p, Py_ssize_t n) noexcept nogil:
@@ -500,7 +745,13 @@ cdef int _kinds_from_dict(dict claims, _ClaimKinds* kinds) except -1:
     for i in range(_N_CHECKED):
         found = PyDict_GetItem(claims, <object>PyTuple_GET_ITEM(_CHECKED_NAMES, i))
         kinds.kind[i] = _ABSENT if found is NULL else _kind_of(<object>found, &kinds.number[i])
+        kinds.value[i] = found
     return 0
+
+
+cdef inline object _claim(const _ClaimKinds* kinds, Py_ssize_t i):
+    # decoded.get(name) for a checked claim.
+    return None if kinds.kind[i] == _ABSENT else <object>kinds.value[i]
 
 
 cdef int _check_claim_kinds(const _ClaimKinds* kinds) except -1:
@@ -536,9 +787,21 @@ cdef inline object _as_list(object value):
 # --- the payload ------------------------------------------------------------------------------
 
 
+cdef inline object _bytes_like(object previous, const unsigned char* p, Py_ssize_t n):
+    # bytes(p[:n]), or ``previous`` when it holds exactly those bytes.
+    if type(previous) is bytes and PyBytes_GET_SIZE(previous) == n and memcmp(
+        PyBytes_AS_STRING(previous), p, n
+    ) == 0:
+        return previous
+    return PyBytes_FromStringAndSize(<const char*>p, n)
+
+
 cdef object _fast_scalar(const unsigned char* s, Py_ssize_t n, Py_ssize_t* pos, unsigned char* kind,
-                         double* number):
-    """A string, an integer of at most 18 digits, true, false or null at s[pos[0]]."""
+                         double* number, object previous=None, long long previous_value=0,
+                         long long* integer=NULL):
+    """A string, an integer of at most 18 digits, true, false or null at s[pos[0]]. An integer
+    is also stored in ``integer``, and when ``previous`` is an int of ``previous_value`` (the
+    memo's) and equal, it is ``previous`` itself."""
     cdef Py_ssize_t i = pos[0]
     cdef Py_ssize_t end
     cdef unsigned char ch = s[i]
@@ -580,6 +843,10 @@ cdef object _fast_scalar(const unsigned char* s, Py_ssize_t n, Py_ssize_t* pos, 
         kind[0] = _NUMBER
         # Exact: at most 18 digits, and rounded to nearest as PyLong_AsDouble rounds.
         number[0] = <double>value
+        if integer != NULL:
+            integer[0] = value
+        if type(previous) is int and previous_value == value:
+            return previous
         return PyLong_FromLongLong(value)
     if ch == 0x74 and i + 4 <= n and memcmp(s + i, b"true", 4) == 0:
         pos[0] = i + 4
@@ -596,177 +863,288 @@ cdef object _fast_scalar(const unsigned char* s, Py_ssize_t n, Py_ssize_t* pos, 
     return _NOT_HANDLED
 
 
-# The last payload parsed: its member names and string values, alternating (see _memo_end),
-# and the bytes of the _checked_id of each of its names. One tuple, read once per parse, so
-# the two always belong together.
-cdef tuple _MEMO = ((), b"")
+cdef enum:
+    _MEMO_MEMBERS = 64
+
+# The member names and string values of the payloads parsed before, slot by slot (name, value,
+# name, value...; see _memo_end), and the _checked_id of each name slot. A slot whose bytes
+# differ takes the new str in place: what repeats from token to token (the names, issuer,
+# client, token_use, scope) is found again, and what does not (sub, jti...) costs one store.
+# A name slot and its id change together, with nothing that can run Python code in between.
+cdef list _MEMO = [None] * (2 * _MEMO_MEMBERS)
+cdef unsigned char _MEMO_IDS[_MEMO_MEMBERS]
+# How many name slots of _MEMO have ever been filled.
+cdef Py_ssize_t _MEMO_FILLED = 0
+# The value of each slot of _MEMO that holds an int (set with it): compared in C, no call.
+cdef long long _MEMO_INTS[2 * _MEMO_MEMBERS]
+# How many members the last payload had: the size of the next dict.
+cdef Py_ssize_t _LAST_MEMBERS = 0
+# (dict, its names, its values) of a payload without a repeated name: the next payload starts as
+# a copy of that dict (one copy of its table) while its names come in the same order, and sets
+# only the values that differ, where a dict built member by member costs an insertion each. One
+# tuple, read once per parse, so its three parts always belong together.
+cdef tuple _TEMPLATE = None
+cdef unsigned char _GROUPS_ID = _CHECKED_NAMES.index(CLAIM_GROUPS) + 1
 
 
-cdef object _fast_json_object(const unsigned char* s, Py_ssize_t n, _ClaimKinds* kinds):
+cdef int _memo_swap(list memo, Py_ssize_t a, Py_ssize_t b) except -1:
+    # Slots a and b of _MEMO trade names, values, ids and ints, with nothing in between that can
+    # run Python code (each object is held here while it moves).
+    cdef object name = memo[2 * a]
+    cdef object value = memo[2 * a + 1]
+    cdef unsigned char cid = _MEMO_IDS[a]
+    cdef long long integer = _MEMO_INTS[2 * a + 1]
+    memo[2 * a] = memo[2 * b]
+    memo[2 * a + 1] = memo[2 * b + 1]
+    _MEMO_IDS[a] = _MEMO_IDS[b]
+    _MEMO_INTS[2 * a + 1] = _MEMO_INTS[2 * b + 1]
+    memo[2 * b] = name
+    memo[2 * b + 1] = value
+    _MEMO_IDS[b] = cid
+    _MEMO_INTS[2 * b + 1] = integer
+    return 0
+
+
+cdef object _fast_array(const unsigned char* s, Py_ssize_t n, Py_ssize_t* pos, unsigned char* kind,
+                        bint build, object previous):
+    """The array at s[pos[0]] (its '['), of the scalars _fast_scalar takes, or _NOT_HANDLED.
+
+    ``build``: a tuple of its items. Otherwise the bytes of its JSON text, which Claims decodes
+    when the claim is first read: strings are checked, not made (an empty array is () either
+    way). Both take exactly the same inputs, so deferring never changes what is accepted.
+    ``kind`` is _STR_LIST when every item is a string, _OTHER otherwise. JSON text equal to
+    ``previous`` (the memo's bytes: users share groups) is ``previous`` itself.
+    """
+    cdef Py_ssize_t start = pos[0]
+    cdef Py_ssize_t i = start + 1
+    cdef Py_ssize_t end
+    cdef list items = [] if build else None
+    cdef object item
+    cdef unsigned char item_kind
+    cdef double item_number
+    kind[0] = _STR_LIST
+    if i < n and s[i] == 0x5D:  # ]
+        pos[0] = i + 1
+        return ()
+    if not build:
+        end = _skip_string_array(s, n, i, _AVX2)
+        if end >= 0:
+            pos[0] = end
+            return _bytes_like(previous, s + start, end - start)
+    while True:
+        if i >= n:
+            return _NOT_HANDLED
+        if s[i] == 0x22 and not build:
+            end = _scan_string(s, n, i + 1)
+            if end < 0:
+                return _NOT_HANDLED
+            i = end + 1
+        else:
+            item = _fast_scalar(s, n, &i, &item_kind, &item_number)
+            if item is _NOT_HANDLED:
+                return _NOT_HANDLED
+            if item_kind != _STRING:
+                kind[0] = _OTHER
+            if build:
+                items.append(item)
+        if i >= n:
+            return _NOT_HANDLED
+        if s[i] == 0x2C:  # ,
+            i += 1
+        elif s[i] == 0x5D:
+            i += 1
+            break
+        else:
+            return _NOT_HANDLED
+    pos[0] = i
+    if build:
+        return PyList_AsTuple(items)
+    return _bytes_like(previous, s + start, i - start)
+
+
+cdef object _fast_json_object(const unsigned char* s, Py_ssize_t n, _ClaimKinds* kinds, bint build_groups):
     """The payload's JSON object, when it is the compact kind Cognito writes, with the kinds of
     its checked claims filled in (``kinds`` starts all _ABSENT).
 
     Handles one object without whitespace whose values are strings of printable ASCII without
     escapes, integers of up to 18 digits, true, false, null, or arrays of those. It returns
-    what json.loads would (duplicate names: the last value, at the first position), but with
-    tuples for arrays, as Claims holds them; anything else returns _NOT_HANDLED and goes to the
-    json module, so the two agree by construction.
+    what json.loads would (duplicate names: the last value, at the first position), with
+    tuples for the arrays a check reads (``aud``, and ``cognito:groups`` when ``build_groups``)
+    and the JSON text of every other array, which Claims decodes on first read (see
+    _fast_array). Anything else returns _NOT_HANDLED and goes to the json module, so the two
+    agree by construction.
     """
-    global _MEMO
+    global _LAST_MEMBERS, _TEMPLATE, _MEMO_FILLED
     cdef Py_ssize_t pos = 1
     cdef Py_ssize_t end
     cdef Py_ssize_t index = 0
-    cdef Py_ssize_t pair
-    cdef object key, value, item
-    cdef list array
-    cdef tuple memo_pair = _MEMO
-    cdef tuple memo = <tuple>memo_pair[0]
-    cdef bytes memo_ids = <bytes>memo_pair[1]
-    cdef Py_ssize_t memo_pairs = len(memo_ids)
-    cdef list seen = None
-    cdef unsigned char ids[64]
-    cdef unsigned char cid, value_kind, item_kind
+    cdef Py_ssize_t pair, j
+    cdef object key, value, candidate
+    cdef list memo = _MEMO
+    cdef bint memoized
+    cdef unsigned char cid, value_kind
     cdef double number = 0.0
-    cdef double item_number
+    cdef long long integer = 0
+    cdef tuple template = _TEMPLATE
+    cdef tuple template_names = None
+    cdef tuple template_values = None
+    # Members of the template still in step with this payload; -1 once it is not.
+    cdef Py_ssize_t templated = -1
+    cdef dict result
     if n < 2 or s[0] != 0x7B or s[n - 1] != 0x7D:  # { ... }
         return _NOT_HANDLED
-    # Sized for the previous payload's members: one table, no resizing while it fills.
-    cdef dict result = _dict_presized(memo_pairs)
+    if template is not None and n > 2:
+        result = PyDict_Copy(<dict>template[0])
+        template_names = <tuple>template[1]
+        template_values = <tuple>template[2]
+        templated = len(template_names)
+    else:
+        # Sized for the previous payload's members: one table, no resizing while it fills.
+        result = _dict_presized(_LAST_MEMBERS)
     if n == 2:
         return result
     while True:
         if pos >= n or s[pos] != 0x22:
             return _NOT_HANDLED
-        end = _memo_end(memo, index, s, n, pos + 1)
+        pair = index >> 1
+        memoized = pair < _MEMO_MEMBERS
+        end = -1
+        if memoized:
+            candidate = memo[index]
+            end = _memo_end(candidate, s, n, pos + 1)
+            if end < 0:
+                # Payloads of one pool differ in shape (a claim more or less shifts the rest):
+                # the name may sit in a later slot. Found there, the two slots trade places, so
+                # the names and the repeated values stay shared between the claims of every
+                # token, as the cache holds them, whatever the order of the payloads.
+                for j in range(pair + 1, _MEMO_FILLED):
+                    end = _memo_end(memo[2 * j], s, n, pos + 1)
+                    if end >= 0:
+                        _memo_swap(memo, pair, j)
+                        candidate = memo[index]
+                        break
         if end >= 0:
-            key = memo[index]
+            key = candidate
+            cid = _MEMO_IDS[pair]
         else:
             end = _scan_string(s, n, pos + 1)
             if end < 0:
                 return _NOT_HANDLED
             key = _ascii_str(s + pos + 1, end - pos - 1)
+            cid = _checked_id(s + pos + 1, end - pos - 1)
+            if memoized:
+                if pair < _MEMO_FILLED and _MEMO_FILLED < _MEMO_MEMBERS:
+                    # A new name: what this slot held moves to the first free one, not away.
+                    _memo_swap(memo, pair, _MEMO_FILLED)
+                if _MEMO_FILLED < _MEMO_MEMBERS:
+                    _MEMO_FILLED += 1
+                memo[index] = key
+                _MEMO_IDS[pair] = cid
+        if templated >= 0 and (
+            pair >= templated or <PyObject*>key != PyTuple_GET_ITEM(template_names, pair)
+        ):
+            # Out of step: drop the template's names from here on, and go on member by member.
+            # Insertion order stays the payload's: what follows is inserted after what precedes.
+            for j in range(pair, templated):
+                PyDict_DelItem(result, <object>PyTuple_GET_ITEM(template_names, j))
+            templated = -1
         if end + 1 >= n or s[end + 1] != 0x3A:  # :
             return _NOT_HANDLED
-        pair = index >> 1
-        if pair < memo_pairs and <PyObject*>key == PyTuple_GET_ITEM(memo, index):
-            cid = <unsigned char>PyBytes_AS_STRING(memo_ids)[pair]
-        else:
-            cid = _checked_id(s + pos + 1, end - pos - 1)
-        if pair < 64:
-            ids[pair] = cid
         pos = end + 2
         if pos >= n:
             return _NOT_HANDLED
         if s[pos] == 0x22:
-            end = _memo_end(memo, index + 1, s, n, pos + 1)
+            end = -1
+            if memoized:
+                candidate = memo[index + 1]
+                end = _memo_end(candidate, s, n, pos + 1)
             if end >= 0:
-                value = memo[index + 1]
+                value = candidate
             else:
                 end = _scan_string(s, n, pos + 1)
                 if end < 0:
                     return _NOT_HANDLED
                 value = _ascii_str(s + pos + 1, end - pos - 1)
+                if memoized:
+                    memo[index + 1] = value
             value_kind = _STRING
             pos = end + 1
         elif s[pos] == 0x5B:  # [
-            array = []
-            value_kind = _STR_LIST
-            pos += 1
-            if pos < n and s[pos] == 0x5D:  # ]
-                pos += 1
-            else:
-                while True:
-                    if pos >= n:
-                        return _NOT_HANDLED
-                    item = _fast_scalar(s, n, &pos, &item_kind, &item_number)
-                    if item is _NOT_HANDLED:
-                        return _NOT_HANDLED
-                    if item_kind != _STRING:
-                        value_kind = _OTHER
-                    array.append(item)
-                    if pos >= n:
-                        return _NOT_HANDLED
-                    if s[pos] == 0x2C:  # ,
-                        pos += 1
-                    elif s[pos] == 0x5D:
-                        pos += 1
-                        break
-                    else:
-                        return _NOT_HANDLED
-            value = PyList_AsTuple(array)
-        else:
-            value = _fast_scalar(s, n, &pos, &value_kind, &number)
+            # Unchecked claims, and the groups when no check reads them, stay JSON text.
+            value = _fast_array(
+                s,
+                n,
+                &pos,
+                &value_kind,
+                cid != 0 and (cid != _GROUPS_ID or build_groups),
+                memo[index + 1] if memoized else None,
+            )
             if value is _NOT_HANDLED:
                 return _NOT_HANDLED
-        PyDict_SetItem(result, key, value)
+            if memoized and type(value) is bytes:
+                memo[index + 1] = value
+        else:
+            if memoized:
+                value = _fast_scalar(
+                    s, n, &pos, &value_kind, &number, memo[index + 1], _MEMO_INTS[index + 1], &integer
+                )
+            else:
+                value = _fast_scalar(s, n, &pos, &value_kind, &number)
+            if value is _NOT_HANDLED:
+                return _NOT_HANDLED
+            if memoized and value_kind == _NUMBER:
+                # The slot and its value change together, nothing in between can run Python code.
+                memo[index + 1] = value
+                _MEMO_INTS[index + 1] = integer
+        if templated < 0 or <PyObject*>value != PyTuple_GET_ITEM(template_values, pair):
+            PyDict_SetItem(result, key, value)
         if cid:
             # A repeated name overwrites: the last value counts, as in the dict.
             kinds.kind[cid - 1] = value_kind
             kinds.number[cid - 1] = number
-        # Record this payload's names and strings only from the first difference with the memo.
-        if seen is None and (
-            index + 1 >= len(memo)
-            or memo[index] is not key
-            or memo[index + 1] is not (value if type(value) is str else None)
-        ):
-            seen = list(memo[:index])
-        if seen is not None:
-            seen.append(key)
-            seen.append(value if type(value) is str else None)
+            kinds.value[cid - 1] = <PyObject*>value
         index += 2
         if pos >= n:
             return _NOT_HANDLED
         if s[pos] == 0x2C:
             pos += 1
         elif s[pos] == 0x7D and pos == n - 1:
-            if seen is not None and index <= 128:
-                _MEMO = (tuple(seen), PyBytes_FromStringAndSize(<const char*>ids, index >> 1))
+            pair = index >> 1
+            _LAST_MEMBERS = pair
+            if templated > pair:
+                # Fewer members than the template: drop its names this payload does not have.
+                for j in range(pair, templated):
+                    PyDict_DelItem(result, <object>PyTuple_GET_ITEM(template_names, j))
+                templated = -1
+            if templated < 0 and PyDict_Size(result) == pair:
+                # No repeated name: the next payload may start from this one. A copy, since
+                # Claims settles its pending values in place.
+                _TEMPLATE = (PyDict_Copy(result), tuple(result), tuple(result.values()))
             return result
         else:
             return _NOT_HANDLED
 
 
-cdef dict _decode_payload(bytes raw, _ClaimKinds* kinds, bint* frozen):
-    """The payload's claims, with ``kinds`` filled in; ``frozen`` tells whether its arrays are
-    tuples already (the fast parser's) or lists still (the json module's)."""
+cdef dict _decode_payload(bytes raw, _ClaimKinds* kinds, bint build_groups):
+    """The payload's claims, with ``kinds`` filled in. Arrays and objects may still be JSON text
+    or lists and dicts (the json module's): Claims makes them read-only on first read."""
     memset(kinds, 0, sizeof(_ClaimKinds))
     cdef object value = _fast_json_object(
-        <const unsigned char*>PyBytes_AS_STRING(raw), len(raw), kinds
+        <const unsigned char*>PyBytes_AS_STRING(raw), len(raw), kinds, build_groups
     )
     if value is not _NOT_HANDLED:
-        frozen[0] = True
         return <dict>value
     value = _decode_json_object(raw, "payload", False)
     _kinds_from_dict(<dict>value, kinds)
-    frozen[0] = False
     return <dict>value
 
 
 # --- claims -----------------------------------------------------------------------------------
 
 
-cdef object _new_claims(dict data, bint frozen):
-    """``Claims(data)`` without its Python loop: lists of scalars become tuples here, any other
-    container goes through the same ``freeze``; ``frozen`` data has no list or dict left."""
-    cdef Py_ssize_t pos = 0
-    cdef Py_ssize_t i
-    cdef PyObject* key
-    cdef PyObject* value
-    cdef object item
-    cdef bint flat
-    while not frozen and PyDict_Next(data, &pos, &key, &value):
-        if isinstance(<object>value, list):
-            flat = True
-            for i in range(PyList_GET_SIZE(<object>value)):
-                item = <object>PyList_GET_ITEM(<object>value, i)
-                if isinstance(item, (list, dict)):
-                    flat = False
-                    break
-            # Replacing the value of an existing key is allowed while iterating.
-            frozen_value = PyList_AsTuple(<object>value) if flat else freeze(<object>value)
-            PyDict_SetItem(data, <object>key, frozen_value)
-        elif isinstance(<object>value, dict):
-            PyDict_SetItem(data, <object>key, freeze(<object>value))
+cdef inline object _new_claims(dict data):
+    """``Claims`` over ``data`` without its __init__, which would freeze every array now: the
+    twins leave that to the first read (Claims._settle)."""
     return _new_with_slot(_Claims, _CLAIMS_DATA_SLOT, data)
 
 
@@ -809,7 +1187,8 @@ cdef void _release_in_order(list released) noexcept:
 
 @cython.final
 cdef class ClaimsCache:
-    """Bounded LRU of verified claims, keyed by the whole token (its hash, then full equality).
+    """Bounded LRU of verified claims, keyed by a hash of the token's end (_token_hash), a hit
+    confirmed by the whole token (full equality).
 
     Entries live until ``exp`` plus leeway; an expired or not-yet-valid entry is never returned.
     Safe under threads: no method lets the interpreter switch threads between changes to the
@@ -982,9 +1361,10 @@ cdef str _bound(str op, double value):
     return f"{op} {value}"
 
 
-cdef int _check_signature(object key, bytes signature, bytes signing_input) except -1:
+cdef int _check_signature(object verify, bytes signature, bytes signing_input) except -1:
+    # ``verify``: the key's bound verify method.
     try:
-        key.verify(signature, signing_input, _PKCS1V15, _SHA256)
+        verify(signature, signing_input, _PKCS1V15, _SHA256)
     except _InvalidSignature:
         raise InvalidSignatureError() from None
     return 0
@@ -1028,6 +1408,11 @@ cdef class VerifierCore:
     cdef dict _headers
     # (segment, kid) of the last header seen, checked before the dict without slicing the token.
     cdef tuple _last_header
+    # The single pool's bound key_for, and (key, its bound verify) of the last key used: one
+    # attribute lookup fewer each per verify. One tuple, so threads never pair a key with
+    # another key's method.
+    cdef object _single_key_for
+    cdef tuple _last_key
 
     def __init__(
         self,
@@ -1064,6 +1449,8 @@ cdef class VerifierCore:
         self._clock = clock
         self._headers = {}
         self._last_header = None
+        self._single_key_for = None if self._single_source is None else self._single_source.key_for
+        self._last_key = None
 
     cdef str _kid(self, str token, const char* buf, Py_ssize_t length):
         # Cognito signs every token of a pool with one of two keys, so the same few header
@@ -1095,7 +1482,6 @@ cdef class VerifierCore:
         cdef uint64_t token_hash = 0
         cdef dict decoded = None
         cdef _ClaimKinds kinds
-        cdef bint frozen = False
 
         # 1. Type and size.
         token = _token_text(token, self._max_token_bytes)
@@ -1139,8 +1525,8 @@ cdef class VerifierCore:
         source = self._single_source
         issuer = self._single_issuer
         if source is None:
-            decoded = _decode_payload(payload, &kinds, &frozen)
-            iss = decoded.get(CLAIM_ISS)
+            decoded = _decode_payload(payload, &kinds, self._groups is not None)
+            iss = _claim(&kinds, _ISS)
             source = self._pools.get(iss) if type(iss) is str else None
             if source is None:
                 _claim_error(
@@ -1151,14 +1537,22 @@ cdef class VerifierCore:
                     sorted(self._pools),
                 )
             issuer = iss
-        key, trusted_for = source.key_for(kid)
+        if source is self._single_source:
+            key, trusted_for = self._single_key_for(kid)
+        else:
+            key, trusted_for = source.key_for(kid)
 
         # 6. Signature over the exact ASCII bytes of `header.payload` (RFC 7515 §5.2).
-        _check_signature(key, signature, PyBytes_FromStringAndSize(buf, second))
+        cdef tuple last_key = self._last_key
+        if last_key is None or PyTuple_GET_ITEM(last_key, 0) != <PyObject*>key:
+            last_key = self._last_key = (key, key.verify)
+        _check_signature(
+            <object>PyTuple_GET_ITEM(last_key, 1), signature, PyBytes_FromStringAndSize(buf, second)
+        )
 
         # 7. Claims, only now that they are signed.
         if decoded is None:
-            decoded = _decode_payload(payload, &kinds, &frozen)
+            decoded = _decode_payload(payload, &kinds, self._groups is not None)
         _check_claim_kinds(&kinds)
         leeway = self._leeway
         # NumericDates compare as C doubles, exactly as the pure twin compares floats.
@@ -1180,10 +1574,10 @@ cdef class VerifierCore:
                 _claim_error(NotYetValidError, None, CLAIM_NBF, decoded[CLAIM_NBF], _bound("<=", now + leeway))
             if nbf_at > not_before:
                 not_before = nbf_at
-        iss = decoded.get(CLAIM_ISS)
+        iss = _claim(&kinds, _ISS)
         if iss != issuer:
             _claim_error(InvalidIssuerError, None, CLAIM_ISS, iss, issuer)
-        token_use = decoded.get(CLAIM_TOKEN_USE)
+        token_use = _claim(&kinds, _TOKEN_USE)
         if token_use not in TOKEN_USES or (self._token_use is not None and token_use != self._token_use):
             _claim_error(
                 InvalidTokenUseError, None, CLAIM_TOKEN_USE, token_use, self._token_use or sorted(TOKEN_USES)
@@ -1192,11 +1586,11 @@ cdef class VerifierCore:
         if clients is not None:
             if token_use == "access":
                 client_claim = CLAIM_CLIENT_ID
-                client = decoded.get(CLAIM_CLIENT_ID)
+                client = _claim(&kinds, _CLIENT_ID)
                 allowed = client in clients
             else:
                 client_claim = CLAIM_AUD
-                client = decoded.get(CLAIM_AUD)
+                client = _claim(&kinds, _AUD)
                 if type(client) is list or type(client) is tuple:
                     allowed = _any_in(client, clients)
                 else:
@@ -1214,7 +1608,7 @@ cdef class VerifierCore:
             # RFC 6749 §3.3: split on U+0020 only; the same split as Claims.scopes.
             if scopes.isdisjoint(split_scope(scope) if scope else ()):
                 _claim_error(MissingScopeError, None, CLAIM_SCOPE, scope, sorted(scopes))
-        claims = _new_claims(decoded, frozen)
+        claims = _new_claims(decoded)
         # A verdict on the claims alone holds for the token's life: asked once, never on a hit
         # (a refusal is never cached). The custom check, whose answer may change, runs on both.
         if self._claims_check is not None:
@@ -1235,6 +1629,19 @@ cdef class VerifierCore:
     def clear_header_cache(self):
         self._headers.clear()
         self._last_header = None
+
+
+# --- test hooks -------------------------------------------------------------------------------
+
+
+def _use_avx2(enabled):
+    """Switch the AVX2 code (the base64url decoder, the masks of the array scan) off, or back on
+    where the CPU has AVX2, so the tests can hold the other loops to the same answers; returns
+    whether it was on."""
+    global _AVX2
+    previous = _AVX2
+    _AVX2 = bool(enabled) and _cpu_has_avx2()
+    return previous
 
 
 ### Public API ###

@@ -68,6 +68,12 @@ __all__ = [
     "token_text",
 ]
 
+# Claims over a dict decoded and checked here, without Claims.__init__, which would freeze every
+# array now (Claims._settle does it on first read).
+_new_claims = object.__new__
+# The descriptor of Claims' `_data` slot, set on `object.__new__(Claims)` over a dict decoded and
+# checked here, which nobody else holds, and whose arrays stay pending (the compiled twin alike).
+_CLAIMS_DATA_SLOT: Any = Claims.__dict__["_data"]
 _PKCS1V15 = PKCS1v15()
 _SHA256 = SHA256()
 
@@ -75,11 +81,13 @@ _SHA256 = SHA256()
 _B64_VALUES = [-1] * 256
 for _index, _char in enumerate(B64URL_ALPHABET):
     _B64_VALUES[ord(_char)] = _index
-# base64url to standard base64; the standard-only characters (and padding) become "*", which
-# strict a2b_base64 rejects, so one C pass checks the alphabet.
-_B64_TO_STANDARD = bytes.maketrans(b"-_+/=", b"+/***")
 _B64_PADDING = (b"", b"", b"==", b"=")
-_B64URL_SEGMENT = re.compile(r"[A-Za-z0-9_-]*\Z")
+# The bits of the last character that a segment of this length % 4 leaves unused.
+_B64_UNUSED = (0, 0, 0x0F, 0x03)
+_B64URL_BYTES = re.compile(rb"[A-Za-z0-9_-]*")
+_B64_LENGTH = "a segment is not valid base64url: impossible length"
+_B64_ALPHABET = "a segment is not valid base64url: character outside the alphabet"
+_B64_TRAILING = "a segment is not valid base64url: non-canonical trailing bits"
 
 
 class CacheInfo(NamedTuple):
@@ -94,27 +102,46 @@ def b64url_decode(segment: str) -> bytes:
     alphabet, and canonical trailing bits (RFC 4648 §3.5), so one value has one encoding."""
     if not isinstance(segment, str):
         raise TypeError("b64url_decode() takes a str")
-    remainder = len(segment) % 4
-    if remainder == 1:
-        raise MalformedTokenError("a segment is not valid base64url: impossible length")
+    if len(segment) % 4 == 1:
+        raise MalformedTokenError(_B64_LENGTH)
     if not segment.isascii():
-        raise MalformedTokenError("a segment is not valid base64url: character outside the alphabet")
-    standard = segment.encode("ascii").translate(_B64_TO_STANDARD) + _B64_PADDING[remainder]
+        raise MalformedTokenError(_B64_ALPHABET)
+    text = segment.encode("ascii")
+    return _b64url_decode_ascii(text, 0, len(text))
+
+
+def _b64url_decode_ascii(text: bytes, start: int, end: int) -> bytes:
+    """``b64url_decode`` of the ASCII ``text[start:end]``."""
+    if (end - start) % 4 == 1:
+        raise MalformedTokenError(_B64_LENGTH)
+    segment = text[start:end]
+    # The standard alphabet's own characters and padding are foreign here (ints: `bytes in
+    # bytes` first tries its operand as an int, raising and clearing a TypeError).
+    if 0x2B in segment or 0x2F in segment or 0x3D in segment:  # + / =
+        raise MalformedTokenError(_B64_ALPHABET)
+    return _b64url_decode_standard(segment, segment.replace(b"-", b"+").replace(b"_", b"/"), 0, len(segment))
+
+
+def _b64url_decode_standard(text: bytes, standard: bytes, start: int, end: int) -> bytes:
+    """``b64url_decode`` of the ASCII ``text[start:end]``, given ``standard``: ``text`` with
+    base64url's "-" and "_" mapped to standard base64's "+" and "/", ``text`` holding none of
+    "+", "/" or "=" itself. Two replaces (memchr, most bytes untouched) then strict a2b_base64
+    cost less than a translate of every byte."""
+    remainder = (end - start) % 4
+    if remainder == 1:
+        raise MalformedTokenError(_B64_LENGTH)
     if sys.version_info >= (3, 11):
         try:
-            decoded = binascii.a2b_base64(standard, strict_mode=True)
+            decoded = binascii.a2b_base64(standard[start:end] + _B64_PADDING[remainder], strict_mode=True)
         except binascii.Error:
-            raise MalformedTokenError(
-                "a segment is not valid base64url: character outside the alphabet"
-            ) from None
+            raise MalformedTokenError(_B64_ALPHABET) from None
     else:  # pragma: no cover - Python 3.10 has no strict mode
-        if _B64URL_SEGMENT.match(segment) is None:
-            raise MalformedTokenError("a segment is not valid base64url: character outside the alphabet")
-        decoded = binascii.a2b_base64(standard)
-    if remainder:
-        # 2 chars carry 12 bits for 8 (4 unused), 3 carry 18 for 16 (2 unused): unused must be 0.
-        if _B64_VALUES[ord(segment[-1])] & (0x0F if remainder == 2 else 0x03):
-            raise MalformedTokenError("a segment is not valid base64url: non-canonical trailing bits")
+        if _B64URL_BYTES.fullmatch(text, start, end) is None:
+            raise MalformedTokenError(_B64_ALPHABET)
+        decoded = binascii.a2b_base64(standard[start:end] + _B64_PADDING[remainder])
+    # 2 chars carry 12 bits for 8 (4 unused), 3 carry 18 for 16 (2 unused): unused must be 0.
+    if remainder and _B64_VALUES[text[end - 1]] & _B64_UNUSED[remainder]:
+        raise MalformedTokenError(_B64_TRAILING)
     return decoded
 
 
@@ -189,6 +216,30 @@ def _decode_json_object(raw: bytes, what: str, *, unique: bool) -> dict[str, Any
     return value
 
 
+def _decode_payload(raw: bytes) -> dict[str, Any]:
+    """``_decode_json_object(raw, "payload", unique=False)``, inlined for the hot path."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise MalformedTokenError("the payload is not valid JSON") from err
+    if text.count("[") + text.count("{") > MAX_JSON_DEPTH and json_too_deep(text):
+        raise MalformedTokenError(f"the payload nests arrays or objects more than {MAX_JSON_DEPTH} deep")
+    try:
+        # The scanner alone, when the text is one value without surrounding whitespace;
+        # anything else goes through decode(), which also reports the error.
+        try:
+            value, end = _PAYLOAD_SCAN(text, 0)
+        except StopIteration:
+            end = -1
+        if end != len(text):
+            value = _PAYLOAD_DECODER.decode(text)
+    except (ValueError, RecursionError) as err:
+        raise MalformedTokenError("the payload is not valid JSON") from err
+    if type(value) is not dict:
+        raise MalformedTokenError("the payload is not a JSON object")
+    return value
+
+
 def decode_header(segment: str) -> str:
     """Decode and check a header segment; return its ``kid``."""
     if len(segment) > MAX_HEADER_SEGMENT_CHARS:
@@ -253,8 +304,39 @@ _EXACT_INT = 2**53
 _ONLY_STR = frozenset({str})
 
 
+# `map(get, STRING_CLAIMS, _EMPTY_STRINGS)`: each string claim, "" when absent; and each
+# NumericDate, 0 when absent.
+_EMPTY_STRINGS = ("",) * len(STRING_CLAIMS)
+_ZEROS = (0,) * len(NUMERIC_CLAIMS)
+_ONLY_INT = frozenset({int})
+
+
 def _check_claim_types(claims: dict[str, Any]) -> None:
     get = claims.get
+    # The common case in a few C-level passes: the required NumericDates present, every one an
+    # int that a float holds exactly, every string claim a str. Anything else goes through the
+    # loops, which find the first culprit and name it as the compiled twin does.
+    numbers = tuple(map(get, NUMERIC_CLAIMS, _ZEROS))
+    if not (
+        claims.keys() >= REQUIRED_CLAIMS
+        and _ONLY_INT.issuperset(map(type, numbers))
+        and -_EXACT_INT <= min(numbers)
+        and max(numbers) <= _EXACT_INT
+        and _ONLY_STR.issuperset(map(type, map(get, STRING_CLAIMS, _EMPTY_STRINGS)))
+    ):
+        _check_scalar_claims(get)
+    aud = get(CLAIM_AUD)
+    if aud is not None and type(aud) is not str:
+        if type(aud) is not list or not _ONLY_STR.issuperset(map(type, aud)):
+            raise MalformedTokenError("the claim 'aud' is not a string or a list of strings")
+    # Present means a list: `null` would pass for "no groups" and break Claims.groups.
+    groups = get(CLAIM_GROUPS, _MISSING)
+    if groups is not _MISSING:
+        if type(groups) is not list or not _ONLY_STR.issuperset(map(type, groups)):
+            raise MalformedTokenError("the claim 'cognito:groups' is not a list of strings")
+
+
+def _check_scalar_claims(get: Callable[..., Any]) -> None:
     # RFC 7519 §2 NumericDate: a JSON number; booleans, strings and non-finite values are not.
     for name in NUMERIC_CLAIMS:
         value = get(name, _MISSING)
@@ -268,15 +350,6 @@ def _check_claim_types(claims: dict[str, Any]) -> None:
         # Absent reads as "" (fine); present must be a str (`null` is not).
         if type(get(name, "")) is not str:
             raise MalformedTokenError(f"the claim {name!r} is not a string")
-    aud = get(CLAIM_AUD)
-    if aud is not None and type(aud) is not str:
-        if type(aud) is not list or not _ONLY_STR.issuperset(map(type, aud)):
-            raise MalformedTokenError("the claim 'aud' is not a string or a list of strings")
-    # Present means a list: `null` would pass for "no groups" and break Claims.groups.
-    groups = get(CLAIM_GROUPS, _MISSING)
-    if groups is not _MISSING:
-        if type(groups) is not list or not _ONLY_STR.issuperset(map(type, groups)):
-            raise MalformedTokenError("the claim 'cognito:groups' is not a list of strings")
 
 
 def _release_in_order(released: list[Any]) -> None:
@@ -286,8 +359,15 @@ def _release_in_order(released: list[Any]) -> None:
         released[index] = None
 
 
+# How many characters at the end of a token key the claims cache: for a JWT, the end of its
+# signature, a part that is cheap to hash (a hit compares the whole token). Hashing all of a
+# 5 kB token on every request (each brings a new str) cost more than the rest of a hit.
+_KEY_CHARS = 64
+
+
 class ClaimsCache:
-    """Bounded LRU of verified claims, keyed by the whole token (its hash, then full equality).
+    """Bounded LRU of verified claims, keyed by the end of the token, a hit confirmed by the
+    whole token (full equality): two tokens that end alike cost a miss, never a wrong hit.
 
     Entries live until ``exp`` plus leeway; an expired or not-yet-valid entry is never returned.
     Safe under threads. One cache serves one verifier: ``VerifierCore`` refuses a cache that
@@ -300,42 +380,49 @@ class ClaimsCache:
         self.maxsize = maxsize
         self.hits = 0
         self.misses = 0
-        self._entries: OrderedDict[str, tuple[Claims, float, float]] = OrderedDict()
+        # token[-_KEY_CHARS:] -> (token, claims, expires_at, not_before)
+        self._entries: OrderedDict[str, tuple[str, Claims, float, float]] = OrderedDict()
         # Every method drops the objects it removes only after releasing the lock: dropping the
         # last reference to one can run Python code (a finalizer) that calls the cache again.
         self._lock = threading.RLock()
         self._bound = False
 
     def get(self, token: str, now: float) -> Claims | None:
+        key = token[-_KEY_CHARS:]
         with self._lock:
-            entry = self._entries.get(token)
-            if entry is not None:
-                if entry[2] <= now < entry[1]:
-                    self._entries.move_to_end(token)
+            entry = self._entries.get(key)
+            if entry is not None and entry[0] == token:
+                if entry[3] <= now < entry[2]:
+                    self._entries.move_to_end(key)
                     self.hits += 1
-                    return entry[0]
+                    return entry[1]
                 # `entry` keeps the stale claims alive until after the lock is released.
-                del self._entries[token]
+                del self._entries[key]
             self.misses += 1
         return None
 
     def put(self, token: str, claims: Claims, expires_at: float, not_before: float) -> None:
         if self.maxsize <= 0:
             return
+        key = token[-_KEY_CHARS:]
         evicted: list[object] = []
         with self._lock:
             entries = self._entries
-            # The entry it replaces, if any, is dropped after the lock, like evicted ones.
-            evicted.append(entries.pop(token, None))
-            entries[token] = (claims, expires_at, not_before)
+            # The entry it replaces (this token's, or once in a blue moon another's with the same
+            # ending), if any, is dropped after the lock, like evicted ones.
+            evicted.append(entries.pop(key, None))
+            entries[key] = (token, claims, expires_at, not_before)
             while len(entries) > self.maxsize:
                 evicted.append(entries.popitem(last=False)[1])
         _release_in_order(evicted)
 
     def discard(self, token: str) -> None:
         """Drop the entry of ``token``, if any."""
+        key = token[-_KEY_CHARS:]
         with self._lock:
-            entry = self._entries.pop(token, None)
+            entry = self._entries.get(key)
+            if entry is not None and entry[0] == token:
+                del self._entries[key]
         del entry
 
     def drop_entries(self) -> None:
@@ -391,6 +478,7 @@ class VerifierCore:
         "_cache",
         "_clock",
         "_headers",
+        "_last_header",
     )
 
     def __init__(
@@ -429,16 +517,22 @@ class VerifierCore:
         self._cache = cache
         self._clock = clock
         self._headers: dict[str, str] = {}
+        # (header segment + ".", kid) of the last token, one object so that threads never see
+        # a segment with another's kid: checked with startswith, no slice and no hash.
+        self._last_header: tuple[str, str] | None = None
 
-    def _kid(self, segment: str) -> str:
+    def _kid(self, token: str, first: int) -> str:
         # Cognito signs every token of a pool with one of two keys, so the same few header
-        # segments recur; a checked segment maps to its kid without decoding it again.
+        # segments recur; a checked segment maps to its kid without decoding it again. (The
+        # last one is checked in verify, with no call.)
+        segment = token[:first]
         kid = self._headers.get(segment)
         if kid is None:
             kid = decode_header(segment)
             if len(self._headers) >= HEADER_CACHE_SIZE:
                 self._headers.clear()
             self._headers[segment] = kid
+        self._last_header = (token[: first + 1], kid)
         return kid
 
     def verify(self, token: str | bytes) -> Claims:
@@ -465,11 +559,17 @@ class VerifierCore:
             raise MalformedTokenError("the token does not have exactly three segments")
         if first == 0 or second == first + 1 or second == len(token) - 1:
             raise MalformedTokenError("the token has an empty segment")
-        header_segment = token[:first]
-        payload = b64url_decode(token[first + 1 : second])
-        signature = b64url_decode(token[second + 1 :])
+        text = token.encode("ascii")
+        if 0x2B in text or 0x2F in text or 0x3D in text:  # + / =: each segment answers for itself
+            payload = _b64url_decode_ascii(text, first + 1, second)
+            signature = _b64url_decode_ascii(text, second + 1, len(text))
+        else:
+            standard = text.replace(b"-", b"+").replace(b"_", b"/")
+            payload = _b64url_decode_standard(text, standard, first + 1, second)
+            signature = _b64url_decode_standard(text, standard, second + 1, len(text))
         # 4. Header.
-        kid = self._kid(header_segment)
+        last = self._last_header
+        kid = last[1] if last is not None and token.startswith(last[0]) else self._kid(token, first)
 
         # 5. Key, from the pool the token names (several pools: peek at `iss`, checked again
         # after the signature).
@@ -477,7 +577,7 @@ class VerifierCore:
         source = self._single_source
         issuer = self._single_issuer
         if source is None:
-            decoded = _decode_json_object(payload, "payload", unique=False)
+            decoded = _decode_payload(payload)
             iss = decoded.get(CLAIM_ISS)
             source = self._pools.get(iss) if type(iss) is str else None
             if source is None:
@@ -492,13 +592,13 @@ class VerifierCore:
 
         # 6. Signature over the exact ASCII bytes of `header.payload` (RFC 7515 §5.2).
         try:
-            key.verify(signature, token[:second].encode("ascii"), _PKCS1V15, _SHA256)
+            key.verify(signature, text[:second], _PKCS1V15, _SHA256)
         except InvalidSignature:
             raise InvalidSignatureError() from None
 
         # 7. Claims, only now that they are signed.
         if decoded is None:
-            decoded = _decode_json_object(payload, "payload", unique=False)
+            decoded = _decode_payload(payload)
         _check_claim_types(decoded)
         leeway = self._leeway
         # NumericDates compare as floats, exactly as the compiled twin compares C doubles.
@@ -527,6 +627,11 @@ class VerifierCore:
             raise InvalidTokenUseError(
                 claim=CLAIM_TOKEN_USE, actual=token_use, expected=self._token_use or sorted(TOKEN_USES)
             )
+        # The cache keeps these claims: the verifier's own issuer and token_use strings (equal,
+        # just checked) replace the payload's copies, which every entry would otherwise hold.
+        decoded[CLAIM_ISS] = issuer
+        if self._token_use is not None:
+            decoded[CLAIM_TOKEN_USE] = self._token_use
         clients = self._clients
         if clients is not None:
             if token_use == "access":
@@ -553,7 +658,8 @@ class VerifierCore:
             # RFC 6749 §3.3: split on U+0020 only; the same split as Claims.scopes.
             if scopes.isdisjoint(split_scope(scope) if scope else ()):
                 raise MissingScopeError(claim=CLAIM_SCOPE, actual=scope, expected=sorted(scopes))
-        claims = Claims(decoded)
+        claims = _new_claims(Claims)
+        _CLAIMS_DATA_SLOT.__set__(claims, decoded)
         # A verdict on the claims alone holds for the token's life: asked once, never on a hit
         # (a refusal is never cached). The custom check, whose answer may change, runs on both.
         if self._claims_check is not None:
@@ -573,3 +679,4 @@ class VerifierCore:
 
     def clear_header_cache(self) -> None:
         self._headers.clear()
+        self._last_header = None

@@ -4,8 +4,9 @@ It lives in the hot-path twin, since a cache hit is the fastest path of all; thi
 public home.
 
 - Per verifier instance, bounded by ``maxsize`` (0 disables it), least recently used first out.
-- Keyed by the whole token: its hash finds the entry, full equality confirms it. Never the
-  signature alone, never a prefix.
+- Keyed by a hash of the token's last 64 characters (for a JWT, the end of its signature, cheap
+  to hash whatever the token's size); a hit requires the whole token to be equal, byte for byte.
+  Never the signature alone, never a prefix.
 - Entries expire at ``exp`` plus leeway, or sooner when the key set that vouched for them must
   be checked again (``jwks_max_age``); they are dropped when found expired, and all of them when
   a JWKS refresh drops or replaces a key.

@@ -1,20 +1,36 @@
 """``Claims``: the verified, read-only claims of one token.
 
-A leaf module (it imports nothing of fastcognito), so both twins can build ``Claims``. One
-instance is shared by every cache hit of its token, which is why it cannot be changed.
+A leaf module (of fastcognito it imports only the shared literals), so both twins can build
+``Claims``. One instance is shared by every cache hit of its token, which is why it cannot be
+changed.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterator, Mapping
 from typing import Any, NoReturn
+
+from ._constants import CLAIM_GROUPS
 
 __all__ = ["Claims"]
 
 _CONTAINERS = (list, dict)
+# What the twins may leave in a verified token's dict until someone reads that claim: the JSON
+# text of an array (bytes, from the compiled twin's parser; JSON itself has no bytes), or a
+# list or dict from the json module. Decoding and freezing 200 groups no check reads cost more
+# than the rest of a verify; `Claims._settle` does it on first read, once.
+_PENDING = frozenset({bytes, list, dict})
+_ABSENT: Any = object()
 _NO_SCOPE: frozenset[str] = frozenset()
 _EMPTY_PIECE = frozenset({""})
+# One str per group name for the whole process, shared by the Claims of every token that names
+# it: users share their groups, and a cache of 200-group tokens held a copy of each name per
+# entry (12 kB each) once the groups were read. Bounded: past the bound, names already here are
+# still shared and new ones are not added (Cognito caps a group name at 128 characters).
+_GROUP_NAMES: dict[str, str] = {}
+_GROUP_NAMES_MAX = 4096
 
 
 def split_scope(scope: str) -> frozenset[str]:
@@ -33,7 +49,7 @@ def split_scope(scope: str) -> frozenset[str]:
 
 def freeze(value: Any) -> Any:
     """A read-only copy of a JSON value: dicts as read-only mappings, lists as tuples, nested
-    containers too. The twins build ``Claims`` with it."""
+    containers too. ``Claims`` applies it to a container claim, at once or on its first read."""
     if isinstance(value, dict):
         return _FrozenDict(value)
     if isinstance(value, list):
@@ -78,8 +94,8 @@ class Claims(Mapping[str, Any]):
     _scopes: frozenset[str]
 
     def __init__(self, data: dict[str, Any]) -> None:
-        # The twins hand over a fresh dict from the JSON decoder that nobody else holds, with
-        # types they have checked already; only nested containers need freezing.
+        # Claims built here (the ALB verifier, users' tests) freeze their containers at once.
+        # The twins skip this (they set the `_data` slot directly) and leave them pending.
         for key, value in data.items():
             if isinstance(value, _CONTAINERS):
                 data[key] = freeze(value)
@@ -96,7 +112,7 @@ class Claims(Mapping[str, Any]):
 
     @property
     def groups(self) -> tuple[str, ...]:
-        return tuple(self._data.get("cognito:groups") or ())
+        return tuple(self.get("cognito:groups") or ())
 
     @property
     def scopes(self) -> frozenset[str]:
@@ -115,10 +131,9 @@ class Claims(Mapping[str, Any]):
 
     @property
     def client_id(self) -> str | None:
-        data = self._data
-        client = data.get("client_id")
+        client = self._data.get("client_id")
         if client is None:
-            aud = data.get("aud")
+            aud = self.get("aud")
             client = aud if isinstance(aud, str) or aud is None else (aud[0] if aud else None)
         return client
 
@@ -131,7 +146,10 @@ class Claims(Mapping[str, Any]):
         return self._data["iss"]  # type: ignore[no-any-return]
 
     def __getitem__(self, key: str) -> Any:
-        return self._data[key]
+        value = self._data[key]
+        if type(value) in _PENDING:
+            return self._settle(key, value)
+        return value
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._data)
@@ -143,7 +161,30 @@ class Claims(Mapping[str, Any]):
         return key in self._data
 
     def get(self, key: str, default: Any = None) -> Any:
-        return self._data.get(key, default)
+        value = self._data.get(key, _ABSENT)
+        if value is _ABSENT:
+            return default
+        if type(value) in _PENDING:
+            return self._settle(key, value)
+        return value
+
+    def _settle(self, key: str, value: Any) -> Any:
+        # The read-only form of a pending value, stored in its place. Idempotent: two threads
+        # racing here store equal values, and replacing a key's value never resizes the dict.
+        frozen = freeze(json.loads(value) if type(value) is bytes else value)
+        if key == CLAIM_GROUPS and type(frozen) is tuple:
+            # Through C-level calls alone: one dict operation a name.
+            share = _GROUP_NAMES.setdefault if len(_GROUP_NAMES) < _GROUP_NAMES_MAX else _GROUP_NAMES.get
+            frozen = tuple(map(share, frozen, frozen))
+        self._data[key] = frozen
+        return frozen
+
+    def _settled(self) -> dict[str, Any]:
+        data = self._data
+        for key, value in data.items():
+            if type(value) in _PENDING:
+                self._settle(key, value)
+        return data
 
     def __setattr__(self, name: str, value: Any) -> NoReturn:
         raise AttributeError("Claims are read-only")
@@ -153,10 +194,10 @@ class Claims(Mapping[str, Any]):
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Claims):
-            return self._data == other._data
+            return self._settled() == other._settled()
         if isinstance(other, Mapping):
             # Equal to the plain JSON form too: lists there, read-only sequences here.
-            return _thaw(self._data) == _thaw(other)  # type: ignore[no-any-return]
+            return _thaw(self._settled()) == _thaw(other)  # type: ignore[no-any-return]
         return NotImplemented
 
     __hash__ = None  # type: ignore[assignment]
@@ -175,7 +216,8 @@ class Claims(Mapping[str, Any]):
 
     def to_dict(self) -> dict[str, Any]:
         """A plain, mutable deep copy of the claims (lists for arrays)."""
-        return _thaw(self._data)  # type: ignore[no-any-return]
+        return _thaw(self._settled())  # type: ignore[no-any-return]
+
 
 
 def _thaw(value: Any) -> Any:

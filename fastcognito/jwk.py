@@ -19,6 +19,7 @@ logger = logging.getLogger("fastcognito.jwk")
 
 # A kid comes from the network; a log line quotes no more of it than this.
 _LOGGED_KID_CHARS = 80
+_FOREVER = math.inf
 
 
 def _b64_uint(jwk: Mapping[str, Any], name: str) -> int:
@@ -130,7 +131,11 @@ class KeySet(Mapping[str, RSAPublicKey]):
     def key_for(self, kid: str) -> tuple[RSAPublicKey, float]:
         """The key for ``kid`` and how long it may be trusted: for ever, since nothing replaces
         an offline key set."""
-        return self.get_key(kid), math.inf
+        # get_key inlined: every cold verify calls this, and a Python call costs more than the rest.
+        key = self.by_kid.get(kid)
+        if key is None:
+            raise KeyNotFoundError()
+        return key, _FOREVER
 
     def __getitem__(self, kid: str) -> RSAPublicKey:
         return self.by_kid[kid]

@@ -326,22 +326,29 @@ class FakeUserPool:
         return override_settings(FASTCOGNITO=self.settings(**overrides))
 
     def user(self, token_use: str = "access", **claims: Any) -> Any:
-        """The ``request.user`` a token with these claims gets (``FASTCOGNITO["USER_CLASS"]``,
-        ``CognitoUser`` by default), for ``APIClient.force_authenticate``."""
-        from .django.conf import fastcognito_settings
-
-        return fastcognito_settings.USER_CLASS(self.verified_claims(token_use, **claims))
+        """The ``request.user`` a token with these claims gets, built as the DRF class and the
+        middleware build it: ``FASTCOGNITO["USER_CLASS"]`` (``CognitoUser`` by default), or a
+        ``CognitoClient`` for a machine token (``sub`` equal to ``client_id``, no username and no
+        groups: ``make_token(sub=pool.client_id, username=OMIT)``). For
+        ``APIClient.force_authenticate``."""
+        return _principal(self.verified_claims(token_use, **claims))
 
     def force_authenticate(self, client: Any, token_use: str = "access", **claims: Any) -> Any:
         """``client.force_authenticate(user=..., token=<Claims>)`` on a DRF ``APIClient``, with
         the user and claims of a token of this pool; returns the user. Skips the token entirely:
         test the token path with ``make_token`` and an ``Authorization`` header."""
         verified = self.verified_claims(token_use, **claims)
-        from .django.conf import fastcognito_settings
-
-        user = fastcognito_settings.USER_CLASS(verified)
+        user = _principal(verified)
         client.force_authenticate(user=user, token=verified)
         return user
+
+
+def _principal(claims: Claims) -> Any:
+    """``request.user`` for ``claims``: the function the DRF class and the middleware call."""
+    from .django.client import principal_for
+    from .django.conf import fastcognito_settings
+
+    return principal_for(claims, fastcognito_settings.USER_CLASS)
 
 
 # --- pytest fixtures (``pytest_plugins = ["fastcognito.testing"]``) ----------------------------

@@ -1,6 +1,6 @@
 """What a release checks in its sdist and wheels, written once: `make wheels`
 (scripts/build_wheels.py) runs these on every wheel it builds, and the release slice of `make test`
-(tests/test_release.py) on the wheel it builds for the running Python, so a change that would stop a
+(tests/release/test_release.py) on the wheel it builds for the running Python, so a change that would stop a
 release fails the suite the same day.
 
 Each check raises ReleaseCheckFailed with the tool's own output.

@@ -40,8 +40,9 @@ SECTIONS = {
     "": ("`FASTCOGNITO`", ""),
     "HOSTED_UI": (
         '`FASTCOGNITO["HOSTED_UI"]`',
-        "The sign-in views (`fastcognito.django.urls`), [docs/sign-in.md](sign-in.md). They also need "
-        'the top-level `COOKIE_NAME` (E113), and `TOKEN_USE` `"access"` or `None` (E114).',
+        "The sign-in views (`fastcognito.django.urls`), [docs/sign-in.md](sign-in.md). Their access "
+        'cookie is the top-level `COOKIE_NAME`, `"fastcognito_access"` when it is left out (`None` is '
+        'E113); they need `TOKEN_USE` `"access"` or `None` (E114).',
     ),
     "ALB": (
         '`FASTCOGNITO["ALB"]`',

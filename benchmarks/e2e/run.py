@@ -1,10 +1,11 @@
-"""End-to-end load: the example project on 127.0.0.1 under gunicorn (sync, gthread) and granian,
-loaded by wrk, each authenticated variant paired with a no-auth run on the same server.
+"""End-to-end load: the example project on 127.0.0.1 under gunicorn (sync, gthread) and granian
+(WSGI), and under uvicorn and granian's ASGI mode, loaded by wrk, each authenticated variant
+paired with no-auth runs on the same server.
 
 Variants (DRF view `GET /e2e/auth/`, IsAuthenticated):
 - fastcognito, one cached token (every request the same token: a cache hit);
-- fastcognito, distinct tokens (5,000 users' tokens in rotation, more than the claims cache holds,
-  so every request is a full verify);
+- fastcognito, distinct tokens (20,480 users' tokens in rotation, more than the claims cache
+  holds, so every request is a full verify);
 - the PyJWT class of the tutorials, distinct tokens;
 - a Djognito-style class, distinct tokens.
 Each is paired with `GET /e2e/noauth/` (the same view without authentication) on the same
@@ -13,6 +14,10 @@ server, twice: with no token at all, and with the same token bytes in a header n
 1 KB JWT from what the authentication spends on it. `--pairs` alternating rounds of the three
 runs, medians reported, and the ratios of the medians. Goal: the cached token serves at least
 0.97x the no-auth rate.
+
+Under the ASGI servers the measured view is an async Django view (`GET /e2e/async/auth/`, the
+user from `CognitoMiddleware` through `cognito_login_required`, so `averify` on the loop), paired
+with an async view that never reads the user (`/e2e/async/noauth/`), the cached-token variant only.
 
 Every run is bounded: wrk runs `--seconds` (at most 30) with a timeout, servers are started on a
 free 127.0.0.1 port and stopped on the way out, also on failure. Before any load, each variant
@@ -47,14 +52,17 @@ BENCHMARKS = E2E.parent
 REPO = BENCHMARKS.parent
 sys.path.insert(0, str(BENCHMARKS))
 
-from bench_results import _cpu_name, versions  # noqa: E402
+from bench_results import _cpu_name, commit, versions  # noqa: E402
 from bench_tokens import CLIENT_ID, POOL_ID, REGION, BenchToken  # noqa: E402
 from peers import PeerKeys, peer_keys  # noqa: E402
+
+from fastcognito._constants import DEFAULT_CACHE_SIZE  # noqa: E402
 
 MAX_SECONDS = 30
 # A header of the same length as "Authorization", which no middleware or view reads.
 UNREAD_HEADER = "X-Unread-Auth"
-DISTINCT_TOKENS = 5000  # more than fastcognito's default cache (4,096): every request a miss
+# More than fastcognito's default cache holds, so every request of the distinct variants is a miss.
+DISTINCT_TOKENS = DEFAULT_CACHE_SIZE + 4096
 BIN = Path(sys.executable).parent
 SERVERS = {
     "gunicorn sync": [str(BIN / "gunicorn"), "--workers", "1", "--worker-class", "sync"],
@@ -67,8 +75,15 @@ SERVERS = {
         "--threads",
         "4",
     ],
-    "granian": [str(BIN / "granian"), "--interface", "wsgi", "--workers", "1", "--no-log"],
+    "granian": [sys.executable, "-m", "granian", "--interface", "wsgi", "--workers", "1", "--no-log"],
+    # uvloop and httptools when installed (make bench-tools), as uvicorn[standard] deploys it.
+    "uvicorn": [sys.executable, "-m", "uvicorn", "--workers", "1", "--no-access-log"],
+    "granian asgi": [sys.executable, "-m", "granian", "--interface", "asgi", "--workers", "1", "--no-log"],
 }
+ASGI_SERVERS = ("uvicorn", "granian asgi")
+# (authenticated path, no-auth path) by the kind of server.
+WSGI_PATHS = ("/e2e/auth/", "/e2e/noauth/")
+ASGI_PATHS = ("/e2e/async/auth/", "/e2e/async/noauth/")
 # (variant label, E2E_AUTH, which tokens)
 VARIANTS = [
     ("fastcognito, one cached token", "fastcognito", "one"),
@@ -76,6 +91,7 @@ VARIANTS = [
     ("PyJWT tutorial class, distinct tokens", "pyjwt", "distinct"),
     ("Djognito-style class, distinct tokens", "djognito", "distinct"),
 ]
+ASGI_VARIANTS = [("fastcognito, one cached token (async view, CognitoMiddleware)", "fastcognito", "one")]
 
 
 @dataclass
@@ -168,7 +184,7 @@ def server_environment(keys: PeerKeys, workdir: Path, **extra: str) -> dict[str,
     (E2E_AUTH, which picks the authentication class, is set per server)."""
     return dict(
         os.environ,
-        PYTHONPATH=os.pathsep.join([str(REPO / "examples" / "project"), str(E2E)]),
+        PYTHONPATH=_python_path(REPO / "examples" / "project", E2E),
         DJANGO_SETTINGS_MODULE="e2e_settings",
         COGNITO_USER_POOL_ID=POOL_ID,
         COGNITO_CLIENT_ID=CLIENT_ID,
@@ -182,6 +198,13 @@ def server_environment(keys: PeerKeys, workdir: Path, **extra: str) -> dict[str,
     )
 
 
+def _python_path(*first: Path) -> str:
+    # The caller's PYTHONPATH, if any, after the project's: a tree whose extension is built in
+    # place can be measured without installing it (check_implementation shows which one runs).
+    inherited = [part for part in os.environ.get("PYTHONPATH", "").split(os.pathsep) if part]
+    return os.pathsep.join([*map(str, first), *inherited])
+
+
 @dataclass
 class Server:
     port: int
@@ -192,8 +215,14 @@ class Server:
 def running_server(name: str, env: dict[str, str]) -> Iterator[Server]:
     port = _free_port()
     command = list(SERVERS[name])
+    noauth_path = (ASGI_PATHS if name in ASGI_SERVERS else WSGI_PATHS)[1]
     if name == "granian":
         command += ["--host", "127.0.0.1", "--port", str(port), "project.wsgi:application"]
+    elif name == "granian asgi":
+        command += ["--host", "127.0.0.1", "--port", str(port), "project.asgi:application"]
+    elif name == "uvicorn":
+        command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+        command += ["project.asgi:application"]
     else:
         command += ["--bind", f"127.0.0.1:{port}", "--log-level", "warning", "project.wsgi"]
     # Not the repository's root: the servers put their working directory first on sys.path, and
@@ -206,7 +235,7 @@ def running_server(name: str, env: dict[str, str]) -> Iterator[Server]:
             if process.poll() is not None:
                 raise RuntimeError(f"{name} exited at start-up: {process.stderr.read().decode()[-2000:]}")
             try:
-                if _get(port, "/e2e/noauth/") == 200:
+                if _get(port, noauth_path) == 200:
                     break
             except OSError:
                 pass
@@ -221,6 +250,8 @@ def running_server(name: str, env: dict[str, str]) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        if process.stderr is not None:
+            process.stderr.close()
 
 
 def check_implementation(port: int) -> dict[str, object]:
@@ -240,15 +271,18 @@ def check_implementation(port: int) -> dict[str, object]:
     return found
 
 
-def check_variant(port: int, bench_token: BenchToken, distinct_token: str) -> None:
+def check_variant(
+    port: int, bench_token: BenchToken, distinct_token: str, paths: tuple[str, str] = WSGI_PATHS
+) -> None:
     """The authenticated view must accept good tokens and refuse a missing or expired one."""
+    auth, noauth = paths
     expected = {
-        "good token": (_get(port, "/e2e/auth/", bench_token.token), 200),
-        "another user's token": (_get(port, "/e2e/auth/", distinct_token), 200),
-        "no token": (_get(port, "/e2e/auth/"), 401),
-        "expired token": (_get(port, "/e2e/auth/", bench_token.bad()["exp"]), 401),
-        "forged signature": (_get(port, "/e2e/auth/", bench_token.bad()["signature"]), 401),
-        "no-auth view": (_get(port, "/e2e/noauth/"), 200),
+        "good token": (_get(port, auth, bench_token.token), 200),
+        "another user's token": (_get(port, auth, distinct_token), 200),
+        "no token": (_get(port, auth), 401),
+        "expired token": (_get(port, auth, bench_token.bad()["exp"]), 401),
+        "forged signature": (_get(port, auth, bench_token.bad()["signature"]), 401),
+        "no-auth view": (_get(port, noauth), 200),
     }
     wrong = {case: got for case, (got, want) in expected.items() if got != want}
     if wrong:
@@ -309,6 +343,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.check_only and shutil.which("wrk") is None:
         parser.error("wrk is missing (Debian package wrk)")
 
+    measured = commit()  # before the run, which a commit made meanwhile must not rename
     bench_token = BenchToken()
     distinct = [token for token, _, _ in bench_token.distinct(args.distinct_tokens)]
     runs: list[LoadRun] = []
@@ -318,16 +353,20 @@ def main(argv: list[str] | None = None) -> int:
         tokens_file.write_text("\n".join(distinct) + "\n")
         base_env = server_environment(keys, Path(workdir), E2E_TOKENS=str(tokens_file))
         for server in args.servers:
-            for auth in dict.fromkeys(auth for _, auth, _ in VARIANTS):
-                env = dict(base_env, E2E_AUTH=auth)
+            asgi = server in ASGI_SERVERS
+            auth_path, noauth_path = ASGI_PATHS if asgi else WSGI_PATHS
+            # Under ASGI: fastcognito behind CognitoMiddleware, its cached token only.
+            variants = ASGI_VARIANTS if asgi else VARIANTS
+            for auth in dict.fromkeys(auth for _, auth, _ in variants):
+                env = dict(base_env, E2E_AUTH=auth, E2E_ASGI="1" if asgi else "0")
                 with running_server(server, env) as running:
                     implementation = check_implementation(running.port)
-                    check_variant(running.port, bench_token, distinct[-1])
+                    check_variant(running.port, bench_token, distinct[-1], (auth_path, noauth_path))
                     print(f"{server} / {auth}: answers checked", flush=True)
                     if args.check_only:
                         continue
-                    wrk(running, "/e2e/noauth/", 1, args.connections, [])  # warm-up, not reported
-                    for label, variant_auth, tokens in VARIANTS:
+                    wrk(running, noauth_path, 1, args.connections, [])  # warm-up, not reported
+                    for label, variant_auth, tokens in variants:
                         if variant_auth != auth:
                             continue
                         if tokens == "one":
@@ -340,14 +379,12 @@ def main(argv: list[str] | None = None) -> int:
                         # Alternating rounds, medians kept: the load of a shared machine drifts.
                         noauth_runs, unread_runs, auth_runs = [], [], []
                         for _ in range(args.pairs):
-                            noauth_runs.append(
-                                wrk(running, "/e2e/noauth/", args.seconds, args.connections, [])
-                            )
+                            noauth_runs.append(wrk(running, noauth_path, args.seconds, args.connections, []))
                             unread_runs.append(
-                                wrk(running, "/e2e/noauth/", args.seconds, args.connections, unread, unread_env)
+                                wrk(running, noauth_path, args.seconds, args.connections, unread, unread_env)
                             )
                             auth_runs.append(
-                                wrk(running, "/e2e/auth/", args.seconds, args.connections, extra, env)
+                                wrk(running, auth_path, args.seconds, args.connections, extra, env)
                             )
                         run = LoadRun(
                             server, label, *_medians(auth_runs), *_medians(noauth_runs), *_medians(unread_runs)
@@ -371,7 +408,8 @@ def main(argv: list[str] | None = None) -> int:
         json.dumps(
             {
                 "date": now.isoformat(timespec="seconds"),
-                "machine": {"processor": _cpu_name(), "cpus": os.cpu_count()},
+                "commit": measured,
+                "machine": {"processor": _cpu_name(), "cpus": os.cpu_count(), "load": os.getloadavg()},
                 "versions": {**versions(), **_server_versions()},
                 "settings": {
                     "seconds": args.seconds,

@@ -1,4 +1,4 @@
-"""The two-host rehearsal of issue 22 on one machine, 127.0.0.1 only: `make scale`.
+"""The two-host rehearsal on one machine, 127.0.0.1 only: `make scale`.
 
 Two "hosts" of the example project (two gunicorn masters on their own ports, several sync
 workers each) and one ASGI instance (uvicorn) share one Redis, then, in a second run, Memcached,
@@ -22,7 +22,7 @@ Per backend:
 5. the servers' logs searched for every token and password used.
 
 Results: `--out`/scale-<date>.json, and a table (docs/deployment.md). `--quick` is the slice the
-test suite runs (tests/test_scale.py): Redis only, fewer workers, a short outage, no throughput.
+test suite runs (tests/bench/test_e2e_scale.py): Redis only, fewer workers, a short outage, no throughput.
 `--memcached-defaults` keeps pymemcache's own retry options, to see what W010 warns about.
 Every loop is bounded in count and time, the whole run by `--max-seconds`; every server is
 stopped on the way out, also on failure.
@@ -60,15 +60,24 @@ from typing import Any
 E2E = Path(__file__).resolve().parent
 BENCHMARKS = E2E.parent
 REPO = BENCHMARKS.parent
-for _path in (REPO / "tests" / "security", REPO / "tests", BENCHMARKS, E2E):
+for _path in (BENCHMARKS, E2E):
     sys.path.insert(0, str(_path))
+# The test suite's servers (``tests.support``): the checkout goes last, so that ``fastcognito`` is
+# still the installed package, as under pytest (``--import-mode=append``).
+sys.path.append(str(REPO))
 
 from bench_results import _cpu_name, versions  # noqa: E402
-from cache_servers import MemcachedServer, RedisServer, free_port, missing_servers  # noqa: E402
-from ministack_server import LOGOUT_URI, REDIRECT_URI, cognito_api, create_app, run_ministack  # noqa: E402
 from run import cpu_seconds, wrk  # noqa: E402
 
 import fastcognito  # noqa: E402
+from tests.support.cache_servers import MemcachedServer, RedisServer, free_port, missing_servers  # noqa: E402
+from tests.support.ministack_server import (  # noqa: E402
+    LOGOUT_URI,
+    REDIRECT_URI,
+    cognito_api,
+    create_app,
+    run_ministack,
+)
 
 BIN = Path(sys.executable).parent
 ACCESS_COOKIE = "access_token"  # the example project's COOKIE_NAME

@@ -25,6 +25,7 @@ import concurrent.futures
 import datetime
 import http.client
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -171,6 +172,7 @@ def measure(case: Case, env: dict[str, str], tokens: list[str], warm: int, reque
 
 
 def main(argv: list[str] | None = None) -> int:
+    measured = run.commit()  # before the run, which a commit made meanwhile must not rename
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=200, help="measured requests per case")
     parser.add_argument("--warm", type=int, default=20, help="requests both servers answer first")
@@ -206,6 +208,8 @@ def main(argv: list[str] | None = None) -> int:
             json.dumps(
                 {
                     "date": now.isoformat(timespec="seconds"),
+                    "commit": measured,
+                    "machine": {"processor": run._cpu_name(), "cpus": os.cpu_count()},
                     "server": "gunicorn sync, 1 worker",
                     "versions": {**run.versions(), **run._server_versions()},
                     "settings": {"requests": args.requests, "warm": args.warm},

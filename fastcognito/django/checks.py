@@ -80,16 +80,17 @@ def _valid_cookie_name(conf: FastCognitoSettings) -> str | None:
 
 
 def cookie_needs_csrf(conf: FastCognitoSettings, found: list[Problem]) -> Iterable[Problem]:
-    """E010: a token in a cookie is sent with cross-site requests too."""
-    if _valid_cookie_name(conf) is None or CSRF_MIDDLEWARE in (getattr(settings, "MIDDLEWARE", None) or ()):
+    """E010: a token in a cookie (``COOKIE_NAME``, or the sign-in's default one) is sent with
+    cross-site requests too."""
+    if conf.access_cookie_name is None or CSRF_MIDDLEWARE in (getattr(settings, "MIDDLEWARE", None) or ()):
         return []
     return [
         Problem(
             "E010",
-            f"{conf.describe('COOKIE_NAME')} reads tokens from a cookie, but {CSRF_MIDDLEWARE} is not in "
-            "MIDDLEWARE.",
-            "A browser sends cookies with cross-site requests: add the CSRF middleware, or set "
-            "COOKIE_NAME=None to read tokens from the Authorization header only.",
+            f"{conf.describe('COOKIE_NAME')} ({conf.access_cookie_name!r}) reads tokens from a cookie, but "
+            f"{CSRF_MIDDLEWARE} is not in MIDDLEWARE.",
+            "A browser sends cookies with cross-site requests: add the CSRF middleware, or (without "
+            "HOSTED_UI) set COOKIE_NAME=None to read tokens from the Authorization header only.",
         )
     ]
 
@@ -114,6 +115,22 @@ def cookie_named_twice(conf: FastCognitoSettings, found: list[Problem]) -> Itera
                 )
             ]
     return []
+
+
+def bare_token_accepted(conf: FastCognitoSettings, found: list[Problem]) -> Iterable[Problem]:
+    """W012: ``ACCEPT_BARE_TOKEN`` is on, whenever it is: a stopgap, not a way to stay."""
+    if conf.raw("ACCEPT_BARE_TOKEN") is not True:
+        return []
+    return [
+        Problem(
+            "W012",
+            f"{SETTINGS_NAME}['ACCEPT_BARE_TOKEN'] is on: an Authorization header holding a token alone, "
+            "without a scheme, is read as a token. It is meant for a frontend that cannot send "
+            "'Bearer <token>' yet.",
+            "Change the frontend to send 'Authorization: Bearer <token>' (RFC 6750), then turn "
+            "ACCEPT_BARE_TOKEN off.",
+        )
+    ]
 
 
 def prefetch_fatal_needs_prefetch(conf: FastCognitoSettings, found: list[Problem]) -> Iterable[Problem]:
@@ -256,6 +273,7 @@ def verifier_builds(conf: FastCognitoSettings, found: list[Problem]) -> Iterable
 RULES: tuple[Rule, ...] = (
     cookie_needs_csrf,
     cookie_named_twice,
+    bare_token_accepted,
     prefetch_fatal_needs_prefetch,
     additional_regions,
     alb_verifier_builds,

@@ -70,6 +70,7 @@ __all__ = [
     "APP_NAME",
     "CHECK_IDS",
     "DEFAULTS",
+    "DEFAULT_ACCESS_COOKIE",
     "DERIVED",
     "DOCS",
     "ENVIRONMENT_FALLBACKS",
@@ -92,6 +93,8 @@ __all__ = [
 ]
 
 SETTINGS_NAME = "FASTCOGNITO"
+DEFAULT_ACCESS_COOKIE = "fastcognito_access"
+"""The access cookie of the sign-in views when ``COOKIE_NAME`` is not set (``HOSTED_UI``)."""
 APP_NAME = "fastcognito.django"
 DOCS = "Every setting and check: docs/settings.md."
 """Ends every system check's hint."""
@@ -327,6 +330,70 @@ def _claim_names(value: object) -> bool:
     )
 
 
+EXCHANGE_COOKIE_DEFAULTS: Mapping[str, Any] = {
+    "NAME": "fastcognito_exchange",
+    "PATH": "/auth",
+    "DOMAIN": None,
+    "SAMESITE": "Strict",
+}
+"""The keys of ``REPLICA["EXCHANGE_REFRESH_COOKIE"]`` given as a dict, and their defaults."""
+
+
+def exchange_cookie_setting(value: Any) -> dict[str, Any] | None:
+    """``REPLICA["EXCHANGE_REFRESH_COOKIE"]`` as a full dict of ``EXCHANGE_COOKIE_DEFAULTS``'s
+    keys, or ``None`` (off); ``ConfigurationError`` saying what is wrong. ``True`` is every
+    default, a string the cookie's name."""
+    if value is None or value is False:
+        return None
+    if value is True:
+        value = {}
+    elif isinstance(value, str):
+        value = {"NAME": value}
+    if not isinstance(value, Mapping):
+        raise ConfigurationError(
+            f"it must be None, True, a cookie name or a dict of {', '.join(EXCHANGE_COOKIE_DEFAULTS)}, "
+            f"got a {type(value).__name__}"
+        )
+    unknown = [key for key in value if key not in EXCHANGE_COOKIE_DEFAULTS]
+    if unknown:
+        raise ConfigurationError(
+            f"unknown key {show_value(unknown[0])}; the keys are {', '.join(EXCHANGE_COOKIE_DEFAULTS)}"
+        )
+    cookie = {**EXCHANGE_COOKIE_DEFAULTS, **value}
+    if not _cookie_name(cookie["NAME"]):
+        raise ConfigurationError(
+            f"NAME must be a cookie name of letters, digits, '-' and '_', got {show_value(cookie['NAME'])}"
+        )
+    if not (isinstance(cookie["PATH"], str) and cookie["PATH"].startswith("/")):
+        raise ConfigurationError(f"PATH must be a path starting with '/', got {show_value(cookie['PATH'])}")
+    if not _optional_name(cookie["DOMAIN"]):
+        raise ConfigurationError(f"DOMAIN must be a domain or None, got {show_value(cookie['DOMAIN'])}")
+    # "None" would send the refresh token with cross-site requests, leaving CSRF as its one guard.
+    if cookie["SAMESITE"] not in ("Strict", "Lax"):
+        raise ConfigurationError(f"SAMESITE must be 'Strict' or 'Lax', got {show_value(cookie['SAMESITE'])}")
+    return cookie
+
+
+def _exchange_cookie(value: object) -> bool:
+    exchange_cookie_setting(value)  # raises, saying why
+    return True
+
+
+# Never copied into a token: a password hash is a secret even when hashed.
+_SECRET_USER_FIELDS = frozenset({"password"})
+
+
+def _user_field_names(value: object) -> bool:
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        return False
+    for name in value:
+        if not isinstance(name, str) or not name.isidentifier() or name.startswith("_"):
+            return False
+        if name in _SECRET_USER_FIELDS:
+            raise ConfigurationError(f"{name!r} is a secret and never goes into a token")
+    return True
+
+
 MAX_TRUSTED_PROXIES = 16
 MAX_PENDING_SIGNINS = 20
 
@@ -372,9 +439,13 @@ SCHEMA: tuple[Setting, ...] = (
     Setting("AUTH_HEADER_TYPES", ("Bearer",), "E011",
             "Accepted `Authorization` schemes (case-insensitive); the first is the challenge's.",
             valid=_header_types, must="a non-empty list of words, e.g. ('Bearer',)", parse=as_tuple),
+    Setting("ACCEPT_BARE_TOKEN", False, "E020",
+            "Also read `Authorization: <jwt>` with no scheme, for frontends that cannot change yet.",
+            valid=_bool, must="True or False", rules=("W012",)),
     Setting("COOKIE_NAME", None, "E009", "A cookie holding the access token; the header is tried first.",
             rules=("E010", "E112", "E113", "W011"),
-            valid=_optional_name, must="a non-empty string or None", shown="`None` (no cookie)"),
+            valid=_optional_name, must="a non-empty string or None",
+            shown='`None` (no cookie; `"fastcognito_access"` with `HOSTED_UI`)'),
     Setting("STAFF_GROUPS", (), "E012", "Cognito groups whose members get `user.is_staff`.",
             valid=_group_names, must="a list of group names", parse=as_tuple),
     Setting("SUPERUSER_GROUPS", (), "E012", "Cognito groups whose members get `user.is_superuser`.",
@@ -547,6 +618,16 @@ SCHEMA: tuple[Setting, ...] = (
     _replica("EXCHANGE_CAP_EXP", True, "The exchanged pair lives no longer than the Cognito token.",
              rules=("E207",),
              valid=_bool, must="True or False"),
+    _replica("MIRROR", False,
+             "Mirror Cognito exactly: hand-granted groups removed, flags follow groups even when their "
+             "settings are unset.", valid=_bool, must="True or False"),
+    _replica("EXCHANGE_USER_FIELDS", (), "Attributes of the local user copied into the exchanged pairs.",
+             valid=_user_field_names, must="a list of attribute names of the user model", parse=tuple,
+             rules=("E209",)),
+    _replica("EXCHANGE_REFRESH_COOKIE", None,
+             "The exchange's refresh token in an HttpOnly cookie: `True`, a name, or a dict.",
+             valid=_exchange_cookie, shown="`None` (in the JSON body)", parse=exchange_cookie_setting,
+             rules=("E208", "E211")),
     _replica("DATABASE", None, "The replica's database alias; `None`: the routers decide.", rules=("E204",),
              valid=lambda value: value is None or isinstance(value, str), must="a database alias or None"),
 )  # fmt: skip
@@ -597,6 +678,7 @@ CHECK_IDS: Mapping[str, str] = {
     "E003-E007 or E130-E149 is",
     "E018": "`CognitoMiddleware` (or `AlbMiddleware`) placed before `AuthenticationMiddleware`",
     "E019": "`AlbMiddleware` without `CsrfViewMiddleware` (the ALB header is ambient, as a cookie)",
+    "E020": "`ACCEPT_BARE_TOKEN` is not a bool",
     "E101": "an unknown key in `HOSTED_UI`, with a suggestion",
     "E102": "`DOMAIN`, `REDIRECT_URI` or `LOGOUT_URI` missing",
     "E103": "`DOMAIN` is not an https base URL (http only on loopback), or has a path",
@@ -609,7 +691,8 @@ CHECK_IDS: Mapping[str, str] = {
     "E110": "`LOGIN_REDIRECT_URL` is not a path on this site",
     "E111": "`API_URL` is not an https URL (http only on loopback)",
     "E112": "a bad cookie name, or the top-level `COOKIE_NAME` equal to a `HOSTED_UI` cookie name",
-    "E113": "`HOSTED_UI` is set but the top-level `COOKIE_NAME` is not",
+    "E113": "`HOSTED_UI` is set but the top-level `COOKIE_NAME` is `None` on purpose: the cookie the sign-in "
+    "sets would never be read (left out, it defaults to `fastcognito_access`)",
     "E114": '`HOSTED_UI` is set and `TOKEN_USE` is neither `"access"` nor `None`',
     "E115": "`COOKIE_DOMAIN` is empty or not a string",
     "E116": "`COOKIE_PATH` does not start with `/`",
@@ -649,6 +732,12 @@ CHECK_IDS: Mapping[str, str] = {
     "to the browser",
     "E207": "`EXCHANGE_CAP_EXP` with simplejwt's `ROTATE_REFRESH_TOKENS` while the exchange URL is mounted: "
     "rotated refresh tokens would outlive the Cognito sign-in",
+    "E208": "`REPLICA['EXCHANGE_REFRESH_COOKIE']`'s `PATH` does not cover the mounted `refresh/` and "
+    "`logout/` of `fastcognito.django.users.urls`: the browser would never send the cookie there",
+    "E209": "`REPLICA['EXCHANGE_USER_FIELDS']` names an attribute that `AUTH_USER_MODEL` does not have",
+    "E210": "`fastcognito.django.users.urls` is mounted (its `logout/` revokes refresh tokens) without "
+    "`rest_framework_simplejwt.token_blacklist` in `INSTALLED_APPS`",
+    "E211": "`REPLICA['EXCHANGE_REFRESH_COOKIE']`'s name is the access cookie's or one of `HOSTED_UI`'s",
     "W001": "the compiled hot path could not be imported (the reason is in the message): every verification "
     "runs the pure-Python twin, several times slower. Also logged once at a server's start-up; "
     "`FASTCOGNITO_NO_EXTENSIONS=1` silences it",
@@ -672,6 +761,8 @@ CHECK_IDS: Mapping[str, str] = {
     'server is back; set `{"dead_timeout": 1, "retry_attempts": 0}`',
     "W011": "`COOKIE_NAME` is set, and the environment variable `ACCESS_TOKEN_KEY` names another cookie "
     "(a Djognito site's frontend may still set that one)",
+    "W012": "`ACCEPT_BARE_TOKEN` is on: a raw `Authorization: <jwt>` is read as a token; meant for a "
+    "frontend that cannot send `Bearer` yet",
 }
 """Every system check id, and the problem it reports (docs/settings.md lists them)."""
 
@@ -904,6 +995,18 @@ class FastCognitoSettings:
             self._cached_attrs.add(name)
             setattr(self, name, value)
         return value
+
+    @property
+    def access_cookie_name(self) -> str | None:
+        """The cookie the access token is read from: ``COOKIE_NAME`` (from ``FASTCOGNITO`` or the
+        environment); with ``HOSTED_UI`` and no ``COOKIE_NAME`` anywhere, the sign-in's default
+        ``DEFAULT_ACCESS_COOKIE``; ``None`` otherwise (an explicit ``None`` included)."""
+        name = self.raw("COOKIE_NAME")
+        if isinstance(name, str) and name:
+            return name
+        if self.source("COOKIE_NAME") is None and isinstance(self.raw("HOSTED_UI"), Mapping):
+            return DEFAULT_ACCESS_COOKIE
+        return None
 
     # --- derived values ----------------------------------------------------------------------
 

@@ -11,6 +11,8 @@ The rules, for every cookie:
   (only ``callback/``).
 
 The token cookies hold the access token (``FASTCOGNITO["COOKIE_NAME"]``) and the refresh token;
+the replica's token exchange may keep its simplejwt refresh token in a cookie of its own
+(``REPLICA["EXCHANGE_REFRESH_COOKIE"]``: its own path, ``SameSite=Strict`` by default);
 the state cookies, one per sign-in attempt, hold its ``state``, ``nonce``, PKCE verifier and
 ``next``, signed with ``SECRET_KEY`` and short-lived.
 """
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -32,9 +34,13 @@ from ..oauth import AuthorizationRequest, SignedIn
 from .._validate import is_loopback
 from .hosted_ui import HostedUIConfig
 
+if TYPE_CHECKING:
+    from .users.config import ExchangeCookie
+
 __all__ = [
     "STATE_SALT",
     "callback_path",
+    "clear_exchange_refresh_cookie",
     "clear_token_cookies",
     "delete_cookie",
     "delete_state_cookie",
@@ -43,6 +49,8 @@ __all__ = [
     "refresh_cookie_paths",
     "secure_cookies",
     "set_cookie",
+    "set_exchange_refresh_cookie",
+    "set_http_only_cookie",
     "set_state_cookie",
     "set_token_cookies",
     "stale_state_cookies",
@@ -62,6 +70,43 @@ def secure_cookies(request: HttpRequest) -> bool:
     return not (settings.DEBUG and is_loopback(host))
 
 
+def set_http_only_cookie(
+    response: HttpResponse,
+    request: HttpRequest,
+    name: str,
+    value: str,
+    *,
+    max_age: int,
+    path: str,
+    domain: str | None,
+    samesite: str,
+) -> None:
+    """Set an HttpOnly cookie, ``Secure`` by the rule above: every cookie of the package goes
+    through here.
+
+    Several paths for one name are several cookies to a browser, but one key in Django's
+    ``response.cookies``; each extra path gets its own key there, and the same name on the wire.
+    """
+    key = name
+    index = 0
+    while key in response.cookies and response.cookies[key]["path"] != path:
+        index += 1
+        key = f"{name}:{index}"  # ':' is legal in a Morsel key, and never in our cookie names
+    response.set_cookie(
+        key,
+        value,
+        max_age=max_age,
+        path=path,
+        domain=domain,
+        secure=secure_cookies(request),
+        httponly=True,
+        samesite=samesite,
+    )
+    if key != name:
+        morsel = response.cookies[key]
+        morsel._key = name  # the Set-Cookie name the browser sees (Morsel has no setter)
+
+
 def set_cookie(
     response: HttpResponse,
     request: HttpRequest,
@@ -73,30 +118,17 @@ def set_cookie(
     path: str | None = None,
     samesite: str | None = None,
 ) -> None:
-    """Set an HttpOnly cookie with the configured domain, SameSite and ``Secure`` rule.
-
-    Several paths for one name are several cookies to a browser, but one key in Django's
-    ``response.cookies``; each extra path gets its own key there, and the same name on the wire.
-    """
-    path = path or config.cookie_path
-    key = name
-    index = 0
-    while key in response.cookies and response.cookies[key]["path"] != path:
-        index += 1
-        key = f"{name}:{index}"  # ':' is legal in a Morsel key, and never in our cookie names
-    response.set_cookie(
-        key,
+    """Set an HttpOnly cookie of the sign-in views, with ``HOSTED_UI``'s domain, path and SameSite."""
+    set_http_only_cookie(
+        response,
+        request,
+        name,
         value,
         max_age=max_age,
-        path=path,
+        path=path or config.cookie_path,
         domain=config.cookie_domain,
-        secure=secure_cookies(request),
-        httponly=True,
         samesite=samesite or config.cookie_samesite,
     )
-    if key != name:
-        morsel = response.cookies[key]
-        morsel._key = name  # the Set-Cookie name the browser sees (Morsel has no setter)
 
 
 def delete_cookie(
@@ -153,6 +185,31 @@ def clear_token_cookies(request: HttpRequest, response: HttpResponse, config: Ho
     delete_cookie(response, request, config, config.access_cookie_name)
     for path in refresh_cookie_paths(config):
         delete_cookie(response, request, config, config.refresh_cookie_name, path=path)
+
+
+# --- the exchange's refresh cookie (REPLICA["EXCHANGE_REFRESH_COOKIE"]) -----------------------------
+
+
+def set_exchange_refresh_cookie(
+    request: HttpRequest, response: HttpResponse, cookie: ExchangeCookie, refresh_token: str, *, max_age: int
+) -> None:
+    """The simplejwt refresh token of the token exchange, for its remaining lifetime."""
+    set_http_only_cookie(
+        response,
+        request,
+        cookie.name,
+        refresh_token,
+        max_age=max(0, max_age),
+        path=cookie.path,
+        domain=cookie.domain,
+        samesite=cookie.samesite,
+    )
+
+
+def clear_exchange_refresh_cookie(
+    request: HttpRequest, response: HttpResponse, cookie: ExchangeCookie
+) -> None:
+    set_exchange_refresh_cookie(request, response, cookie, "", max_age=0)
 
 
 # --- the state cookies ----------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from ..exceptions import ConfigurationError
 from ..oauth import CognitoOAuthClient, cognito_api_url
 from ..verifier import CognitoVerifier, parse_user_pool_id
 from .conf import (
+    DEFAULT_ACCESS_COOKIE,
     DERIVED,
     NOT_BUILT,
     SETTINGS_NAME,
@@ -158,18 +159,22 @@ def _client_id(conf: FastCognitoSettings, values: Mapping[str, Any]) -> tuple[st
 def _top_level_problems(conf: FastCognitoSettings, values: Mapping[str, Any]) -> list[Problem]:
     """E112-E114: what the sign-in needs of the top-level keys."""
     problems: list[Problem] = []
-    access_cookie = conf.raw("COOKIE_NAME")
-    if not isinstance(access_cookie, str) or not access_cookie:
-        problems.append(
-            Problem(
-                "E113",
-                f"HOSTED_UI is set but {SETTINGS_NAME}['COOKIE_NAME'] is not: the access token the sign-in "
-                "sets in a cookie would never be read.",
-                "Set COOKIE_NAME, e.g. 'fastcognito_access'.",
+    access_cookie = conf.access_cookie_name
+    if access_cookie is None:
+        if conf.source("COOKIE_NAME") == "settings" and conf.raw("COOKIE_NAME") is None:
+            problems.append(
+                Problem(
+                    "E113",
+                    f"HOSTED_UI is set but {SETTINGS_NAME}['COOKIE_NAME'] is None: the access token the "
+                    "sign-in sets in a cookie would never be read.",
+                    f"Leave COOKIE_NAME out (the sign-in's cookie is then {DEFAULT_ACCESS_COOKIE!r}), "
+                    "or name the cookie.",
+                )
             )
-        )
     elif access_cookie in (values["REFRESH_COOKIE_NAME"], values["STATE_COOKIE_NAME"]):
-        message = f"{SETTINGS_NAME}['COOKIE_NAME'] and the HOSTED_UI cookie names must differ."
+        message = (
+            f"{SETTINGS_NAME}['COOKIE_NAME'] ({access_cookie!r}) and the HOSTED_UI cookie names must differ."
+        )
         problems.append(Problem("E112", message))
     if conf.raw("TOKEN_USE") not in ("access", None):
         problems.append(
@@ -207,9 +212,12 @@ def _build(conf: FastCognitoSettings, values: Mapping[str, Any], client_id: str)
     pool = conf.raw("USER_POOL_ID")
     if pool is None:
         raise ConfigurationError("USER_POOL_ID is not set")
+    access_cookie = conf.access_cookie_name
+    if access_cookie is None:
+        raise ConfigurationError("COOKIE_NAME is None")
     return HostedUIConfig(
         client=client,
-        access_cookie_name=conf.raw("COOKIE_NAME"),
+        access_cookie_name=access_cookie,
         refresh_cookie_name=values["REFRESH_COOKIE_NAME"],
         state_cookie_name=values["STATE_COOKIE_NAME"],
         cookie_domain=values["COOKIE_DOMAIN"],

@@ -24,7 +24,7 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_asy
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import SimpleLazyObject, empty
 
-from ..exceptions import JWKSError, TokenError
+from ..exceptions import FastCognitoError, JWKSError, TokenError, UserRefusedError
 from .autorefresh import arefresh_expired_access, refresh_expired_access
 from .client import principal_for
 from .conf import DERIVED, NOT_BUILT, fastcognito_settings
@@ -40,7 +40,14 @@ from .tokens import (
 )
 from .user import CognitoUser
 
-__all__ = ["CognitoMiddleware", "anonymous_user", "cognito_login_required", "error_response", "set_user"]
+__all__ = [
+    "CognitoMiddleware",
+    "anonymous_user",
+    "cognito_login_required",
+    "error_response",
+    "log_rejection",
+    "set_user",
+]
 
 logger = logging.getLogger("fastcognito.django")
 
@@ -242,7 +249,7 @@ class CognitoMiddleware(TokenSteps):
         try:
             pending.user = await sync_to_async(principal_for, thread_sensitive=False)(claims, user_class)
         except TokenError as err:
-            logger.debug("user refused: %s", err.code)
+            log_rejection(err)
             cast(Any, request).cognito_error = err
             return anonymous_user()
         return pending.user
@@ -252,9 +259,18 @@ class CognitoMiddleware(TokenSteps):
         ``MalformedTokenError`` for a header token with whitespace in it (found only now, see
         ``process_request``), else ``error``."""
         reason: TokenError | JWKSError = rejected_header_token_error(pending.token, pending.source) or error
-        logger.debug("token rejected: %s", reason.code)
+        log_rejection(reason)
         cast(Any, request).cognito_error = reason
         return anonymous_user()
+
+
+def log_rejection(error: FastCognitoError) -> None:
+    """The DEBUG line of a rejected request: the code, and for a refused user the reason (which
+    field clashes, and why), never the token."""
+    if isinstance(error, UserRefusedError):
+        logger.debug("user refused (%s): %s", error.code, error)
+    else:
+        logger.debug("token rejected: %s", error.code)
 
 
 class _PendingUser(SharedToken):

@@ -14,7 +14,7 @@ Each default step is one call of a function of ``tokens.py``, the verifier or ``
 class that keeps every step as defined here (``CognitoMiddleware``, ``CognitoAuthentication`` and
 any subclass that overrides none) runs those same functions inline instead of through six method
 calls per request: ``uses_default_steps()`` tells which, decided once per class.
-``tests/django/test_step_parity.py`` runs hostile requests through both ways and demands the same
+``tests/django/test_steps.py`` runs hostile requests through both ways and demands the same
 answers.
 
 When both run on one request (the documented sign-in set-up), ``CognitoMiddleware`` leaves a

@@ -7,6 +7,7 @@ is resolved once per settings change into a ``RequestPolicy``, not looked up per
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, Literal, NamedTuple
 
@@ -38,6 +39,9 @@ by a proxy in front of it to cross-site requests too: ``"cookie"``, and ``"alb"`
 ``source == "header"``, so a source added later is CSRF-checked unless it is proven otherwise."""
 
 _MALFORMED_HEADER = "the Authorization header must be '<type> <token>'"
+# ACCEPT_BARE_TOKEN: the whole header is one compact JWS (RFC 7515 §7.1): three base64url
+# segments (RFC 4648 §5), nothing else. The verifier checks each segment strictly afterwards.
+_BARE_TOKEN = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+").fullmatch
 
 
 class RawToken(NamedTuple):
@@ -60,6 +64,7 @@ class RequestPolicy:
     """
 
     __slots__ = (
+        "accept_bare_token",
         "challenge",
         "cookie_name",
         "header_types",
@@ -74,7 +79,8 @@ class RequestPolicy:
         self.settings = conf
         # RFC 7235 §2.1: the scheme is case-insensitive; compared lower-cased, in one set probe.
         self.header_types: frozenset[str] = frozenset(header_type.lower() for header_type in conf.AUTH_HEADER_TYPES)
-        self.cookie_name: str | None = conf.COOKIE_NAME or None
+        self.cookie_name: str | None = conf.access_cookie_name
+        self.accept_bare_token: bool = conf.ACCEPT_BARE_TOKEN is True
         self.scheme: str = conf.AUTH_HEADER_TYPES[0] if conf.AUTH_HEADER_TYPES else "Bearer"
         # "<first type> ", as configured: the header most requests carry, matched by one
         # startswith() (header_token). A type with a space in it could never be a scheme, which
@@ -211,8 +217,9 @@ def find_token_unchecked(request: Any, policy: RequestPolicy, header: str | None
 
 
 def header_token(header: str, policy: RequestPolicy) -> str | None:
-    """The token of a non-empty ``Authorization`` header whose scheme is one of the policy's,
-    whitespace in it not checked (``find_token_unchecked``); ``None`` for another scheme.
+    """The token of a non-empty ``Authorization`` header whose scheme is one of the policy's (or,
+    with ``ACCEPT_BARE_TOKEN``, of a header that is one compact JWS), whitespace in it not checked
+    (``find_token_unchecked``); ``None`` for another scheme.
 
     Raises ``MalformedTokenError`` for a header of our scheme without a token. The default steps
     of ``CognitoMiddleware`` and ``CognitoAuthentication`` call it, and ``cookie_token``, inline,
@@ -224,8 +231,11 @@ def header_token(header: str, policy: RequestPolicy) -> str | None:
         # The scheme is exactly the first configured type; its rest as partition() gives it.
         rest = header[len(prefix) :]
     else:
-        scheme, _, rest = header.partition(" ")
+        scheme, space, rest = header.partition(" ")
         if scheme.lower() not in policy.header_types:
+            # Only for a header that is not of our types: the path of an accepted token stays as is.
+            if policy.accept_bare_token and not space and _BARE_TOKEN(header) is not None:
+                return header
             return None
     token = rest.lstrip(" ")
     if not token:

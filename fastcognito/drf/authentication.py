@@ -155,7 +155,7 @@ class CognitoAuthentication(TokenSteps, BaseAuthentication):
         except TokenError as err:
             # A USER_CLASS may refuse the token's user (the replica's UserRefusedError): a 401,
             # after the CSRF check, so nothing is written for a forged request.
-            logger.debug("user refused: %s", err.code)
+            logger.debug("user refused (%s): %s", err.code, err)
             request.cognito_error = err
             raise InvalidToken(err) from None
         self.attach_attributes(user, request)

@@ -50,11 +50,12 @@ class CognitoAuthenticationScheme(OpenApiAuthenticationExtension):  # type: igno
         )
         header["description"] = f"{description}, in the Authorization header."
         schemes = {HEADER_SCHEME_NAME: header}
-        if conf.COOKIE_NAME:
+        cookie_name = conf.access_cookie_name
+        if cookie_name:
             schemes[COOKIE_SCHEME_NAME] = {
                 "type": "apiKey",
                 "in": "cookie",
-                "name": conf.COOKIE_NAME,
+                "name": cookie_name,
                 "description": f"{description}, in a cookie. Unsafe methods also need a CSRF token.",
             }
         return schemes

@@ -1,3 +1,4 @@
-"""Django and DRF tests: the set-up and fixtures live in ``djtest_plugin`` (shared with tests/security)."""
+"""Django's tests: the set-up and fixtures live in ``tests.support.django.plugin`` (shared with
+tests/drf and tests/security)."""
 
-from djtest_plugin import *  # noqa: F403  (pytest_configure and the fixtures)
+from tests.support.django.plugin import *  # noqa: F403  (pytest_configure and the fixtures)

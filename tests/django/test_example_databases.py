@@ -1,6 +1,6 @@
 """The example project runs on PostgreSQL (DATABASE_URL) with the replica on: ``manage.py
 migrate`` creates every table, then a replica user is synced. (On SQLite, its default, the example
-runs in tests/test_demo.py.)"""
+runs in tests/examples/test_demo.py.)"""
 
 from __future__ import annotations
 

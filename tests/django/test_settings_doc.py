@@ -10,11 +10,11 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from conftest import CLIENT_ID, POOL_ID
 from django.core import checks
 from django.test import override_settings
 
 from fastcognito.django.conf import CHECK_IDS, DOCS, SCHEMA, SECTIONS, schema_of
+from tests.support import CLIENT_ID, POOL_ID
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS_DIR = ROOT / "docs"

@@ -21,10 +21,10 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.test import Client, override_settings
-from ministack_server import MINISTACK
 
 from fastcognito import CognitoVerifier
 from fastcognito.oauth import CognitoOAuthClient
+from tests.support.ministack_server import MINISTACK
 
 pytestmark = pytest.mark.slow
 

@@ -19,8 +19,9 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client, override_settings
 from django.urls import include, path
-from ministack_server import PASSWORD, CognitoApp
-from ministack_signin import ACCESS, fastcognito_settings
+
+from tests.support.django.ministack_signin import ACCESS, fastcognito_settings
+from tests.support.ministack_server import PASSWORD, CognitoApp
 
 pytestmark = pytest.mark.slow
 

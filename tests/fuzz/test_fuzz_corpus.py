@@ -8,8 +8,9 @@ from __future__ import annotations
 import collections
 from pathlib import Path
 
-import differential
 import pytest
+
+from tests.fuzz import differential
 
 
 @pytest.mark.parametrize("path", differential.corpus_files(), ids=lambda path: path.name)

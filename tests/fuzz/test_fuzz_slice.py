@@ -11,8 +11,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import differential
 import pytest
+
+from tests.fuzz import differential
 
 HERE = Path(__file__).resolve().parent
 SLICE_SECONDS = int(os.environ.get("FUZZ_SLICE_SECONDS", "60"))

@@ -1,23 +1,20 @@
 """The attacks of the security review, each kept as a test on real servers.
 
-Django is set up as for tests/django (``djtest_plugin``); Redis and Memcached are real servers on
-127.0.0.1 (``cache_servers``), fresh for each test that asks for one, so a test may stop, pause,
-fill or restart it.
+Django is set up as for tests/django (``tests.support.django.plugin``); Redis and Memcached are real
+servers on 127.0.0.1 (``tests.support.cache_servers``), fresh for each test that asks for one, so a
+test may stop, pause, fill or restart it.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "django"))
-
-from cache_servers import MemcachedServer, RedisServer, missing_servers  # noqa: E402
-from djtest_plugin import *  # noqa: E402, F403  (pytest_configure and the Django fixtures)
+from tests.support.cache_servers import MemcachedServer, RedisServer, missing_servers
+from tests.support.django.plugin import *  # noqa: F403  (pytest_configure and the Django fixtures)
+from tests.support.django.signin import stand_in_settings
 
 
 def _require_servers() -> None:
@@ -57,7 +54,6 @@ def signin_site(cognito_stand_in: Any, redis_server: RedisServer) -> Iterator[Ca
     (``HOSTED_UI["CACHE"]``) on this test's real Redis. Applied at once; call it again with
     ``HOSTED_UI`` overrides (and ``DEBUG=...``)."""
     from django.test import override_settings
-    from signin_support import stand_in_settings
 
     active: list[Any] = []
 

@@ -12,13 +12,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from alb_tokens import ALB_KID, ARN, CLIENT, ISSUER, AlbTokens, pem
-from conftest import TokenFactory
 from cryptography.hazmat.primitives.asymmetric import ec
 from pytest_httpserver import HTTPServer
 
 from fastcognito import AlbVerifier, CognitoVerifier, MalformedTokenError
 from fastcognito._constants import MAX_JSON_DEPTH
+from tests.support import TokenFactory
+from tests.support.alb_tokens import ALB_KID, ARN, CLIENT, ISSUER, AlbTokens, pem
 
 
 @pytest.fixture(scope="module")

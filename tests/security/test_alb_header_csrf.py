@@ -14,14 +14,16 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from alb_tokens import ALB_KID, ARN, CLIENT, ISSUER, AlbTokens, pem
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 from django.test import AsyncClient, Client, override_settings
 from pytest_httpserver import HTTPServer
 from rest_framework.test import APIClient
-from security_alb_urls import ACTIONS
 
+from tests.support.alb_tokens import ALB_KID, ARN, CLIENT, ISSUER, AlbTokens, pem
+from tests.support.django.security_alb_urls import ACTIONS
+
+URLCONF = "tests.support.django.security_alb_urls"
 EVIL = {"HTTP_ORIGIN": "https://evil.example"}
 CSRF_SECRET = "A" * 32
 CSRF_MIDDLEWARE = "django.middleware.csrf.CsrfViewMiddleware"
@@ -50,7 +52,7 @@ def alb_site(alb_config: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """AlbMiddleware in place of CognitoMiddleware, CsrfViewMiddleware as in every project."""
     ACTIONS.clear()
     with override_settings(
-        FASTCOGNITO=alb_config, ROOT_URLCONF="security_alb_urls", MIDDLEWARE=ALB_MIDDLEWARE
+        FASTCOGNITO=alb_config, ROOT_URLCONF=URLCONF, MIDDLEWARE=ALB_MIDDLEWARE
     ):
         yield alb_config
 
@@ -85,7 +87,7 @@ def test_cross_site_post_with_alb_header_is_refused_on_drf_view_without_alb_midd
 ) -> None:
     # AlbAuthentication on its own (CognitoMiddleware, or no middleware of ours, in front of it).
     ACTIONS.clear()
-    with override_settings(FASTCOGNITO=alb_config, ROOT_URLCONF="security_alb_urls"):
+    with override_settings(FASTCOGNITO=alb_config, ROOT_URLCONF=URLCONF):
         response = cross_site_post(APIClient(enforce_csrf_checks=True), "/drf/alb-transfer/", alb)
     assert_csrf_refused(response)
 
@@ -158,7 +160,7 @@ def test_cross_site_post_refused_by_a_custom_source_step_stays_csrf_checked(
     # A get_raw_token of the project's own that raises a TokenError: only our parsing of the
     # Authorization header earns the exemption, not an error from a source that may be ambient.
     middleware = [name.replace("AlbMiddleware", "StrictAlbMiddleware") for name in ALB_MIDDLEWARE]
-    middleware = [name.replace("fastcognito.django.alb.", "security_alb_urls.") for name in middleware]
+    middleware = [name.replace("fastcognito.django.alb.", f"{URLCONF}.") for name in middleware]
     with override_settings(MIDDLEWARE=middleware):
         response = cross_site_post(Client(enforce_csrf_checks=True), "/plain/protected-transfer/", alb)
     assert_csrf_refused(response)
@@ -201,7 +203,7 @@ def test_post_with_authorization_bearer_stays_csrf_exempt(
 ) -> None:
     # The page's own script sets Authorization; a cross-site form cannot (CORS preflight).
     ACTIONS.clear()
-    with override_settings(ROOT_URLCONF="security_alb_urls"):
+    with override_settings(ROOT_URLCONF=URLCONF):
         response = client_class(enforce_csrf_checks=True).post(
             url, {}, HTTP_AUTHORIZATION=f"Bearer {tokens.access()}"
         )

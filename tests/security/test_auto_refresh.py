@@ -11,10 +11,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from cache_servers import RedisServer
 from django.test import Client
 from django.utils.crypto import get_random_string
-from signin_support import ACCESS, PROTECTED, REFRESH, CognitoStandIn, cookie
+
+from tests.support.cache_servers import RedisServer
+from tests.support.django.signin import ACCESS, PROTECTED, REFRESH, CognitoStandIn, cookie
 
 pytestmark = pytest.mark.slow
 

@@ -15,12 +15,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from cache_servers import RedisServer
 from django.core import checks
 from django.core.cache import caches
 from django.test import Client, override_settings
 
 from fastcognito.django.conf import fastcognito_settings
+from tests.support.cache_servers import RedisServer
 
 LOCMEM = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "fastcognito-security"}
 HOSTED_UI = {
@@ -68,7 +68,7 @@ def signin_redis() -> Iterator[RedisServer]:
 
 
 def base(jwks_document: dict[str, Any], **hosted_ui: Any) -> dict[str, Any]:
-    from conftest import CLIENT_ID, POOL_ID
+    from tests.support import CLIENT_ID, POOL_ID
 
     return {
         "USER_POOL_ID": POOL_ID,

@@ -37,7 +37,7 @@ async def ticker(gaps: list[float], stop: asyncio.Event) -> None:
 def test_a_hung_redis_never_stalls_the_event_loop_nor_lets_a_revoked_token_in(
     redis_server: Any, jwks_document: dict[str, Any], tokens: Any
 ) -> None:
-    from conftest import CLIENT_ID, POOL_ID
+    from tests.support import CLIENT_ID, POOL_ID
 
     # Django's Redis backend as it comes: no socket timeout, so a paused Redis hangs its caller.
     hanging = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_server.url}

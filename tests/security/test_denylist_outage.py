@@ -38,7 +38,7 @@ def answers(token: str) -> list[tuple[str, int, str | None]]:
 @pytest.fixture
 def denylist_settings(jwks_document: dict[str, Any]) -> dict[str, Any]:
     """FASTCOGNITO with revocations in the cache "denylist"."""
-    from conftest import CLIENT_ID, POOL_ID
+    from tests.support import CLIENT_ID, POOL_ID
 
     return {"USER_POOL_ID": POOL_ID, "CLIENT_ID": CLIENT_ID, "JWKS": jwks_document, "DENYLIST": "denylist"}
 

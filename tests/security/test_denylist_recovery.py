@@ -29,7 +29,7 @@ RECOMMENDED_MEMCACHED = {"dead_timeout": 1, "retry_attempts": 0}
 
 @pytest.fixture
 def denylist_settings(jwks_document: dict[str, Any]) -> dict[str, Any]:
-    from conftest import CLIENT_ID, POOL_ID
+    from tests.support import CLIENT_ID, POOL_ID
 
     return {"USER_POOL_ID": POOL_ID, "CLIENT_ID": CLIENT_ID, "JWKS": jwks_document, "DENYLIST": "denylist"}
 

@@ -17,7 +17,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import redis
 from django.test import Client, override_settings
-from ministack_server import LOGOUT_URI, PASSWORD, REDIRECT_URI, CognitoApp, submit_login_form
+
+from tests.support.ministack_server import LOGOUT_URI, PASSWORD, REDIRECT_URI, CognitoApp, submit_login_form
 
 pytestmark = pytest.mark.slow
 

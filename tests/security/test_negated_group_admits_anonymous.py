@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import TokenFactory
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,6 +20,7 @@ from rest_framework.test import APIRequestFactory, force_authenticate
 from rest_framework.views import APIView
 
 from fastcognito.drf import HasGroup, HasScope
+from tests.support import TokenFactory
 
 pytestmark = pytest.mark.usefixtures("fastcognito_config")
 

@@ -14,14 +14,14 @@ import time
 from typing import Any
 
 import pytest
-from conftest import TokenFactory
 from django.contrib.auth.models import User
 from django.db import connections
 from django.test import override_settings
 
 from fastcognito.django.users import sync_user
 from fastcognito.django.users.models import CognitoIdentity
-from replica_attacks import pool_claims, replica_settings
+from tests.support import TokenFactory
+from tests.support.django.replica_attacks import pool_claims, replica_settings
 
 THREADS = 16
 ROUNDS = 3

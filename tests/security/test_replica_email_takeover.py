@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import CLIENT_ID, OTHER_ISSUER, OTHER_POOL_ID, POOL_ID, TokenFactory
 from django.contrib.auth.models import User
 from django.test import Client, override_settings
 from rest_framework_simplejwt.tokens import AccessToken
@@ -20,7 +19,8 @@ from rest_framework_simplejwt.tokens import AccessToken
 from fastcognito import CognitoVerifier
 from fastcognito.django.users import sync_user
 from fastcognito.django.users.models import CognitoIdentity
-from replica_attacks import BOTH, pool_claims, replica_settings
+from tests.support import CLIENT_ID, OTHER_ISSUER, OTHER_POOL_ID, POOL_ID, TokenFactory
+from tests.support.django.replica_attacks import BOTH, pool_claims, replica_settings
 
 pytestmark = pytest.mark.django_db(databases=BOTH)
 

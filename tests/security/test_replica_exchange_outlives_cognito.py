@@ -13,14 +13,14 @@ import time
 from typing import Any
 
 import pytest
-from conftest import TokenFactory
 from django.test import Client, override_settings
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken, UntypedToken
 
-from replica_attacks import replica_settings
+from tests.support import TokenFactory
+from tests.support.django.replica_attacks import replica_settings
 
 pytestmark = pytest.mark.django_db
 

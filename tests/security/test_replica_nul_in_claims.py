@@ -11,13 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import TokenFactory
 from django.contrib.auth.models import Group, User
 from django.test import Client, override_settings
 
 from fastcognito.django.users import UserRefusedError, sync_user
 from fastcognito.django.users.models import CognitoIdentity
-from replica_attacks import BOTH, pool_claims, replica_settings
+from tests.support import TokenFactory
+from tests.support.django.replica_attacks import BOTH, pool_claims, replica_settings
 
 pytestmark = pytest.mark.django_db(databases=BOTH)
 

@@ -22,13 +22,19 @@ from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.db import connections
 from django.test import Client, override_settings
-from ministack_server import PASSWORD, TEMPORARY_PASSWORD, CognitoApp, Ministack, create_app
-from ministack_signin import ACCESS, fastcognito_settings, password_sign_in, recheck_due, sign_in
-from ministack_signin import strict_ministack  # noqa: F401  (module fixture)
 
 from fastcognito.django.conf import fastcognito_settings as settings_of_fastcognito
 from fastcognito.django.hosted_ui import hosted_ui_config
 from fastcognito.django.users.middleware import SESSION_SIGNIN_KEY
+from tests.support.django.ministack_signin import (
+    ACCESS,
+    fastcognito_settings,
+    password_sign_in,
+    recheck_due,
+    sign_in,
+    strict_ministack,  # noqa: F401  (module fixture)
+)
+from tests.support.ministack_server import PASSWORD, TEMPORARY_PASSWORD, CognitoApp, Ministack, create_app
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 

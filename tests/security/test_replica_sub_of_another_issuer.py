@@ -12,8 +12,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from alb_tokens import ALB_KID, ARN, CLIENT, AlbTokens, pem
-from conftest import ISSUER, TokenFactory
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -22,7 +20,9 @@ from pytest_httpserver import HTTPServer
 
 from fastcognito.django.users import UserRefusedError, sync_user
 from fastcognito.django.users.models import CognitoIdentity
-from replica_attacks import BOTH, pool_claims, replica_settings
+from tests.support import ISSUER, TokenFactory
+from tests.support.alb_tokens import ALB_KID, ARN, CLIENT, AlbTokens, pem
+from tests.support.django.replica_attacks import BOTH, pool_claims, replica_settings
 
 pytestmark = pytest.mark.django_db(databases=BOTH)
 
@@ -55,7 +55,8 @@ def both_sources(
         "ARNS": [ARN], "CLIENT_ID": CLIENT, "ISSUER": OTHER_PROVIDER, "KEYS_URL": httpserver.url_for("/")
     }
     config = replica_settings(jwks_document, alias, ALB=alb_conf)
-    with override_settings(FASTCOGNITO=config, ROOT_URLCONF="djtest_alb_urls", MIDDLEWARE=ALB_MIDDLEWARE):
+    urls = "tests.support.django.alb_urls"
+    with override_settings(FASTCOGNITO=config, ROOT_URLCONF=urls, MIDDLEWARE=ALB_MIDDLEWARE):
         yield
 
 
@@ -163,12 +164,16 @@ def test_migration_0002_keeps_each_rows_issuer_and_makes_the_pair_unique(alias: 
             identities.objects.using(alias).create(sub=f"sub-{number}", user=user, issuer=issuer)
         executor = MigrationExecutor(connection)
         executor.migrate(after)
-        stored = dict(CognitoIdentity.objects.using(alias).values_list("user__username", "issuer"))
+        # The models as of 0002: later migrations add columns the table does not have yet.
+        new = executor.loader.project_state(after).apps
+        identities = new.get_model("fastcognito_users", "CognitoIdentity")
+        users = new.get_model("auth", "User")
+        stored = dict(identities.objects.using(alias).values_list("user__username", "issuer"))
         # The pool's issuer forms become one issuer; every other row keeps its own, empty included.
         assert stored == {**rows, "updated": ISSUER, "replica-region": ISSUER}
-        spare = User.objects.using(alias).create(username="spare")
-        CognitoIdentity.objects.using(alias).create(issuer=OTHER_PROVIDER, sub="sub-0", user=spare)
+        spare = users.objects.using(alias).create(username="spare")
+        identities.objects.using(alias).create(issuer=OTHER_PROVIDER, sub="sub-0", user=spare)
         with pytest.raises(IntegrityError):
-            CognitoIdentity.objects.using(alias).create(issuer=ISSUER, sub="sub-0", user=spare)
+            identities.objects.using(alias).create(issuer=ISSUER, sub="sub-0", user=spare)
     finally:
         MigrationExecutor(connection).migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())

@@ -13,9 +13,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import TokenFactory
 
 from fastcognito import CognitoVerifier, MissingScopeError
+from tests.support import TokenFactory
 
 # Every character that str.split() breaks on, U+0020 aside: tab, line breaks, U+00A0, U+2028, ...
 NOT_SEPARATORS = [chr(code) for code in range(0x110000) if chr(code).isspace() and code != 0x20]

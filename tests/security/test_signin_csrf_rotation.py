@@ -11,7 +11,8 @@ from collections.abc import Callable
 
 import pytest
 from django.test import Client
-from signin_support import PASSWORD, CognitoStandIn, signin
+
+from tests.support.django.signin import PASSWORD, CognitoStandIn, signin
 
 pytestmark = pytest.mark.slow
 

@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from signin_support import ACCESS, REFRESH, CognitoStandIn, signin
+
+from tests.support.django.signin import ACCESS, REFRESH, CognitoStandIn, signin
 
 pytestmark = pytest.mark.slow
 

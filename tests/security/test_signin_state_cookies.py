@@ -11,7 +11,8 @@ from collections.abc import Callable
 
 import pytest
 from django.test import Client
-from signin_support import ACCESS, CognitoStandIn, cookie, iter_state_cookies
+
+from tests.support.django.signin import ACCESS, CognitoStandIn, cookie, iter_state_cookies
 
 pytestmark = pytest.mark.slow
 

@@ -11,9 +11,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from cache_servers import RedisServer
 from django.test import Client
-from signin_support import PASSWORD, WRONG_PASSWORD, CognitoStandIn, signin
+
+from tests.support.cache_servers import RedisServer
+from tests.support.django.signin import PASSWORD, WRONG_PASSWORD, CognitoStandIn, signin
 
 pytestmark = pytest.mark.slow
 
@@ -123,7 +124,8 @@ def test_throttle_on_memcached_down_is_a_503(
 ) -> None:
     """Finding 13 on Memcached, whose client may swallow errors: fail closed all the same."""
     from django.test import override_settings
-    from signin_support import stand_in_settings
+
+    from tests.support.django.signin import stand_in_settings
 
     with override_settings(
         FASTCOGNITO=stand_in_settings(cognito_stand_in, CACHE="throttle"),

@@ -8,7 +8,8 @@ import logging
 import os
 
 import pytest
-import soak
+
+from tests.soak import soak
 
 SECONDS = float(os.environ.get("SOAK_SLICE_SECONDS", "10"))
 

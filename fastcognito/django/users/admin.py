@@ -25,7 +25,7 @@ class CognitoIdentityAdmin(admin.ModelAdmin):
     list_select_related = ("user",)
     list_filter = ("issuer",)
     ordering = ("-synced_at",)
-    readonly_fields = ("issuer", "sub", "user", "groups_digest", "synced_iat", "synced_at")
+    readonly_fields = ("issuer", "sub", "user", "synced_groups", "groups_digest", "synced_iat", "synced_at")
 
     def get_search_fields(self, request: HttpRequest) -> tuple[str, ...]:
         # The user model's own name field: AUTH_USER_MODEL may be a custom model (e.g. e-mail).

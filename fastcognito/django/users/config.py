@@ -24,12 +24,30 @@ from ..conf import (
     unknown_key_problems,
 )
 
-__all__ = ["REPLICA_DEFAULTS", "ReplicaConfig", "parse_replica", "replica_config", "replica_problems"]
+__all__ = [
+    "REPLICA_DEFAULTS",
+    "ExchangeCookie",
+    "ReplicaConfig",
+    "parse_replica",
+    "replica_config",
+    "replica_problems",
+]
 
 REPLICA_DEFAULTS: dict[str, Any] = defaults_of("REPLICA")
 """Every key of ``REPLICA`` and its default, from the settings schema."""
 
 _SCHEMA = schema_of("REPLICA")
+
+
+@dataclass(frozen=True)
+class ExchangeCookie:
+    """``REPLICA["EXCHANGE_REFRESH_COOKIE"]``: the HttpOnly cookie that holds the exchanged refresh
+    token (always ``HttpOnly``; ``Secure`` except for a loopback host under ``DEBUG``)."""
+
+    name: str
+    path: str
+    domain: str | None
+    samesite: str
 
 
 @dataclass(frozen=True)
@@ -43,6 +61,9 @@ class ReplicaConfig:
     exchange_extra_claims: Callable[[Any, Claims], Mapping[str, Any]] | None
     exchange_cap_exp: bool
     database: str | None
+    mirror: bool = False
+    exchange_user_fields: tuple[str, ...] = ()
+    exchange_refresh_cookie: ExchangeCookie | None = None
 
 
 def _key(name: str) -> str:
@@ -82,6 +103,17 @@ def parse_replica(raw: Any) -> ReplicaConfig:
         exchange_extra_claims=values["EXCHANGE_EXTRA_CLAIMS"],
         exchange_cap_exp=values["EXCHANGE_CAP_EXP"],
         database=values["DATABASE"],
+        mirror=values["MIRROR"],
+        exchange_user_fields=values["EXCHANGE_USER_FIELDS"],
+        exchange_refresh_cookie=_exchange_cookie(values["EXCHANGE_REFRESH_COOKIE"]),
+    )
+
+
+def _exchange_cookie(cookie: Mapping[str, Any] | None) -> ExchangeCookie | None:
+    if cookie is None:
+        return None
+    return ExchangeCookie(
+        name=cookie["NAME"], path=cookie["PATH"], domain=cookie["DOMAIN"], samesite=cookie["SAMESITE"]
     )
 
 

@@ -24,6 +24,9 @@ class CognitoIdentity(models.Model):
 
     ``groups_digest`` and ``synced_iat`` let a request tell, without writing, whether a token
     carries anything new: a write happens only when a field, a flag or the groups changed.
+    ``synced_groups`` are the ``cognito:groups`` last synced onto the user: the Django groups the
+    replica manages for it. Any other group of the user was granted by hand and is left alone
+    (unless ``REPLICA["MIRROR"]``).
     """
 
     # Cognito's sub is a UUID; 255 leaves room for other issuers' opaque ids.
@@ -34,6 +37,7 @@ class CognitoIdentity(models.Model):
     issuer = models.CharField(max_length=255, blank=True, default="")
     groups_digest = models.CharField(max_length=64, blank=True, default="")
     synced_iat = models.BigIntegerField(null=True, blank=True)
+    synced_groups = models.JSONField(default=list, blank=True)
     synced_at = models.DateTimeField(auto_now=True)
 
     class Meta:

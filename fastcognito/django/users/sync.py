@@ -113,11 +113,16 @@ class _Wanted:
         manages_groups = _has_groups(user_model)
         if manages_groups:
             _check_group_names(groups)
-        if "is_superuser" in field_names:
-            fields["is_superuser"] = not groups.isdisjoint(fastcognito_settings.SUPERUSER_GROUPS)
-        if "is_staff" in field_names:
-            fields["is_staff"] = not groups.isdisjoint(fastcognito_settings.STAFF_GROUPS)
+        # A flag moves only when its group setting names groups: a flag set by hand stays
+        # otherwise. MIRROR makes it follow the groups in every case (no group setting: False).
+        for flag, flag_groups in (
+            ("is_superuser", fastcognito_settings.SUPERUSER_GROUPS),
+            ("is_staff", fastcognito_settings.STAFF_GROUPS),
+        ):
+            if flag in field_names and (flag_groups or conf.mirror):
+                fields[flag] = not groups.isdisjoint(flag_groups)
         self.fields = fields
+        self.mirror = conf.mirror
         self.groups = tuple(sorted(groups))
         self.groups_digest = _digest(self.groups)
         iat = claims.get("iat")
@@ -186,7 +191,7 @@ def sync_user(claims: Claims, *, using: str | None = None) -> Any:
         _refuse_without_issuer(alias, sub)
         identity = _create(claims, (issuer, sub), wanted, conf, alias, user_model)
         if identity is None:
-            return _existing_user((issuer, sub), wanted, alias)
+            return _existing_user(claims, (issuer, sub), wanted, conf, alias, user_model)
         return identity.user
     return _update(identity, wanted, alias)
 
@@ -210,11 +215,68 @@ def _refuse_without_issuer(alias: str, sub: str) -> None:
         raise UserRefusedError("the local identity of this sub has no issuer")
 
 
-def _existing_user(key: tuple[str, str], wanted: _Wanted, alias: str) -> Any:
+def _existing_user(
+    claims: Claims, key: tuple[str, str], wanted: _Wanted, conf: ReplicaConfig, alias: str, user_model: Any
+) -> Any:
     identity = _find(alias, *key)
     if identity is None:
-        raise UserRefusedError("the user's fields clash with a local user that is not this Cognito user")
+        raise UserRefusedError(_clash_reason(claims, wanted, conf, alias, user_model))
     return _update(identity, wanted, alias)
+
+
+# --- why a user is refused --------------------------------------------------------------------------
+# Worded for the developer (the DEBUG log line, request.cognito_error; clients get the code's
+# generic message): the field that clashes and the token's own value, never another user's data.
+
+
+def _taken_fields(
+    fields: Mapping[str, Any], alias: str, user_model: Any, exclude_pk: Any = None
+) -> list[str]:
+    """The unique fields among ``fields`` whose value another local user holds, described."""
+    taken = []
+    for name, value in fields.items():
+        field = user_model._meta.get_field(name)
+        if not field.unique or field.primary_key:
+            continue
+        others = user_model.objects.using(alias).filter(**{name: value})
+        if exclude_pk is not None:
+            others = others.exclude(pk=exclude_pk)
+        if others.exists():
+            taken.append(f"{name} {value!r}")
+    return taken
+
+
+def _why_not_matched_by_email(claims: Claims, conf: ReplicaConfig, alias: str, user_model: Any) -> str:
+    """Why ``MATCH_EMAIL`` did not link this token to a local user."""
+    if not conf.match_email:
+        return "e-mail matching (REPLICA['MATCH_EMAIL']) is off"
+    email = claims.get("email")
+    if not isinstance(email, str) or not email:
+        return "the token carries no email (access tokens never do: send the id token)"
+    if not email_is_verified(claims):
+        return f"email {email!r} is unverified (email_verified is {claims.get('email_verified')!r}, not true)"
+    if not _is_pool_issuer(claims.get("iss")):
+        return "the token is not from the settings' user pool"
+    if "identities" in claims and not conf.match_email_federated:
+        return "the token is a federated user's, and REPLICA['MATCH_EMAIL_FEDERATED'] is off"
+    email_field = user_model.get_email_field_name()
+    unlinked = user_model.objects.using(alias).filter(
+        **{f"{email_field}__iexact": email, "cognito_identity__isnull": True}
+    )
+    if unlinked.count() != 1:
+        return f"no single local user without a Cognito link has email {email!r}"
+    return "the local user of that e-mail changed meanwhile"
+
+
+def _clash_reason(claims: Claims, wanted: _Wanted, conf: ReplicaConfig, alias: str, user_model: Any) -> str:
+    taken = _taken_fields(wanted.fields, alias, user_model)
+    clash = " and ".join(taken) if taken else "a unique field of the new user"
+    verb = "belong" if len(taken) > 1 else "belongs"
+    return (
+        f"{clash} {verb} to another local user, not linked to this Cognito user (issuer and sub); "
+        f"not matched by e-mail: {_why_not_matched_by_email(claims, conf, alias, user_model)}. Link existing "
+        "users with manage.py cognito_link_users (docs/replica.md)"
+    )
 
 
 def _changes(user: Any, wanted: _Wanted) -> dict[str, Any]:
@@ -241,6 +303,7 @@ def _update(identity: Any, wanted: _Wanted, alias: str) -> Any:
     if not _changes(user, wanted) and not _groups_differ(identity.groups_digest, wanted):
         # The read of this request already matches the token: the usual case, and no write.
         return user
+    changes: dict[str, Any] = {}
     try:
         with transaction.atomic(using=alias):
             locked = CognitoIdentity.objects.using(alias).select_for_update().get(pk=identity.pk)
@@ -255,15 +318,21 @@ def _update(identity: Any, wanted: _Wanted, alias: str) -> Any:
             changes = _changes(user, wanted)
             if changes:
                 type(user).objects.using(alias).filter(pk=user.pk).update(**changes)
+            synced: dict[str, Any] = {"synced_iat": wanted.iat}
             if _groups_differ(locked.groups_digest, wanted):
-                _set_groups(user, wanted.groups, alias)
+                # The previous groups read under the lock: a concurrent sync may just have
+                # recorded others.
+                _sync_groups(user, wanted, _recorded(locked.synced_groups), alias)
+                synced.update(groups_digest=wanted.groups_digest, synced_groups=list(wanted.groups))
             # Also when nothing differed any more: an older token still in flight must see that
             # this newer one was synced.
-            CognitoIdentity.objects.using(alias).filter(pk=locked.pk).update(
-                groups_digest=wanted.groups_digest, synced_iat=wanted.iat
-            )
+            CognitoIdentity.objects.using(alias).filter(pk=locked.pk).update(**synced)
     except IntegrityError:
-        raise UserRefusedError("the user's new fields clash with another local user") from None
+        taken = _taken_fields(changes, alias, type(user), exclude_pk=user.pk)
+        clash = " and ".join(taken) if taken else "a new field value"
+        raise UserRefusedError(
+            f"the token changes {clash}, which another local user holds"
+        ) from None
     for name, value in changes.items():
         setattr(user, name, value)
     return user
@@ -293,10 +362,12 @@ def _create(
                 sub=key[1],
                 user=user,
                 groups_digest=wanted.groups_digest if wanted.manages_groups else "",
+                synced_groups=list(wanted.groups) if wanted.manages_groups else [],
                 synced_iat=wanted.iat,
             )
             if wanted.manages_groups:
-                _set_groups(user, wanted.groups, alias)
+                # A user matched by e-mail keeps the groups granted by hand (unless MIRROR).
+                _sync_groups(user, wanted, (), alias)
     except IntegrityError:
         # The unique (issuer, sub) or the user name is taken: by a concurrent first request for
         # the same user, which the caller then reads, or by another local user, which it refuses.
@@ -342,12 +413,31 @@ def _match_by_email(claims: Claims, conf: ReplicaConfig, alias: str, user_model:
     return candidates[0] if len(candidates) == 1 else None
 
 
-def _set_groups(user: Any, names: tuple[str, ...], alias: str) -> None:
+def _recorded(value: Any) -> tuple[str, ...]:
+    """``CognitoIdentity.synced_groups`` as stored: a list of names (anything else: none)."""
+    if not isinstance(value, list):
+        return ()
+    return tuple(name for name in value if isinstance(name, str))
+
+
+def _sync_groups(user: Any, wanted: _Wanted, previous: tuple[str, ...], alias: str) -> None:
+    """The user's Django groups after a token: the token's ``cognito:groups`` added, and the
+    ones Cognito listed before (``previous``) but no longer does removed. Groups the replica
+    never synced were granted by hand and stay, unless ``MIRROR`` makes the groups exactly the
+    token's."""
     from django.contrib.auth.models import Group
 
+    names = wanted.groups
     groups = {group.name: group for group in Group.objects.using(alias).filter(name__in=names)}
     for name in names:
         if name not in groups:
             # get_or_create retries its get inside a savepoint when a concurrent insert wins.
             groups[name], _ = Group.objects.using(alias).get_or_create(name=name)
-    user.groups.set(list(groups.values()))
+    if wanted.mirror:
+        user.groups.set(list(groups.values()))
+        return
+    dropped = set(previous).difference(names)
+    if dropped:
+        user.groups.remove(*Group.objects.using(alias).filter(name__in=dropped))
+    if groups:
+        user.groups.add(*groups.values())

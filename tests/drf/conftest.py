@@ -1,0 +1,4 @@
+"""DRF's tests: the set-up and fixtures live in ``tests.support.django.plugin`` (shared with
+tests/django and tests/security)."""
+
+from tests.support.django.plugin import *  # noqa: F403  (pytest_configure and the fixtures)

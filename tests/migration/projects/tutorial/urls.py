@@ -1,0 +1,9 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("articles/", include("articles.urls")),
+    # auth urls
+    # end of auth urls
+]
