@@ -16,13 +16,11 @@ from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync
-from conftest import _DROP, CLIENT_ID, TokenFactory
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.test import Client, override_settings
 from django.urls import path
-from djtest_views import describe
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.test import APIClient
@@ -36,6 +34,8 @@ from fastcognito.django.conf import FastCognitoSettings
 from fastcognito.django.steps import SharedToken
 from fastcognito.django.tokens import RawToken
 from fastcognito.drf import CognitoAuthentication
+from tests.support import CLIENT_ID, DROP, TokenFactory
+from tests.support.django.views import describe
 
 COOKIE = "accessToken"
 CSRF_SECRET = "A" * 32
@@ -356,7 +356,7 @@ def test_the_machine_token_check_and_rejections_are_drfs_own(
     stack: Any, counted: dict[str, int], tokens: TokenFactory, after: Any
 ) -> None:
     stack(*after)
-    machine = tokens.access(username=_DROP, **{"cognito:groups": _DROP}, sub=CLIENT_ID)
+    machine = tokens.access(username=DROP, **{"cognito:groups": DROP}, sub=CLIENT_ID)
     for token, code in ((machine, "machine_token_refused"), (expired(tokens), "expired")):
         response = Client().get("/whoami/", **bearer(token))
         assert (response.status_code, response.json()["code"]) == (401, code)
