@@ -10,12 +10,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
-from typing import Any
 
 import pytest
 
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+from tests.support.benchmarks import BENCHMARKS, run_in_benchmarks
 
 BUILD_AND_CALL = """
 import json, os, sys, tempfile
@@ -42,19 +40,6 @@ with tempfile.TemporaryDirectory() as directory:
         outcome["core baselines"] = icases_core.BASELINES
 print(json.dumps(outcome))
 """
-
-
-def run_in_benchmarks(code: str) -> Any:
-    """What ``code``, run with warnings as errors in benchmarks/, prints as JSON."""
-    result = subprocess.run(
-        [sys.executable, "-W", "error", "-c", code],
-        cwd=BENCHMARKS,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
 
 
 @pytest.mark.slow
