@@ -9,18 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.benchmarks import run_in_benchmarks
-
-WITH_FIXTURE = """
-import json, os, sys, tempfile
-from pathlib import Path
-sys.path.insert(0, ".")
-import instructions
-with tempfile.TemporaryDirectory() as directory:
-    fixture = Path(directory) / "fixture.json"
-    with instructions.served_fixture(fixture):
-        os.environ[instructions.FIXTURE_ENV] = str(fixture)
-"""
+from tests.support.benchmarks import WITH_FIXTURE, run_in_benchmarks
 
 BUILD_AND_CALL_DJANGO = WITH_FIXTURE + """
         from icases_django import CASES

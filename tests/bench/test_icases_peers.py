@@ -13,17 +13,9 @@ import sys
 
 import pytest
 
-from tests.support.benchmarks import BENCHMARKS, run_in_benchmarks
+from tests.support.benchmarks import BENCHMARKS, WITH_FIXTURE, run_in_benchmarks
 
-BUILD_AND_CALL = """
-import json, os, sys, tempfile
-from pathlib import Path
-sys.path.insert(0, ".")
-import instructions
-with tempfile.TemporaryDirectory() as directory:
-    fixture = Path(directory) / "fixture.json"
-    with instructions.served_fixture(fixture):
-        os.environ[instructions.FIXTURE_ENV] = str(fixture)
+BUILD_AND_CALL = WITH_FIXTURE + """
         from icases_peers import BASELINES, CASES
         from peers import PEERS
         import icases_core
@@ -70,15 +62,7 @@ def test_every_instruction_case_builds_and_verifies() -> None:
         assert first_ok and second_ok, f"{name} returned a falsy {kind} for a good token"
 
 
-BUILD_AND_CALL_E2E = """
-import json, os, sys, tempfile
-from pathlib import Path
-sys.path.insert(0, ".")
-import instructions
-with tempfile.TemporaryDirectory() as directory:
-    fixture = Path(directory) / "fixture.json"
-    with instructions.served_fixture(fixture):
-        os.environ[instructions.FIXTURE_ENV] = str(fixture)
+BUILD_AND_CALL_E2E = WITH_FIXTURE + """
         from icases_e2e import CASES
         print(json.dumps({name: [factory()() for _ in range(2)] for name, factory in CASES.items()}))
 """
