@@ -291,6 +291,22 @@ def warmed(send: Callable[[], int], server: JWKSServer) -> Callable[[], int]:
     return send
 
 
+def refuse_unless_it_authenticates(handler: Any, path: str, token: str, other_token: str) -> None:
+    """The correctness pass of a case that measures an authenticated request: ``path`` must
+    answer 200 to ``token``, and 401 to no token and to ``token`` carrying ``other_token``'s
+    signature. Otherwise ``SystemExit``: the case gets no figure, as a peer that fails its own
+    pass gets none (peers.py)."""
+    forged = token.rsplit(".", 1)[0] + "." + other_token.rsplit(".", 1)[1]
+    answers = {
+        "the token": (requester(handler, path, f"Bearer {token}")(), 200),
+        "no token": (requester(handler, path)(), 401),
+        "a forged signature": (requester(handler, path, f"Bearer {forged}")(), 401),
+    }
+    wrong = {name: status for name, (status, expected) in answers.items() if status != expected}
+    if wrong:
+        raise SystemExit(f"{path} answers {wrong}: no figure for a view that does not authenticate")
+
+
 def requesters_with_tokens(handler: Any, path: str, tokens: list[str]) -> Callable[[], int]:
     """Like ``requester``, cycling through ``tokens`` (one per request)."""
     senders = [requester(handler, path, f"Bearer {token}") for token in tokens]

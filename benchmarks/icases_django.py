@@ -1,8 +1,10 @@
 """Callgrind cases for the Django layer: one request through ``WSGIHandler`` (see django_app.py).
 
 Each case runs in its own process, so each configures Django for itself (the cold case with the
-claims cache off). Compare a row with its baseline: "DRF, no authentication" for the DRF rows,
-"plain view, no CognitoMiddleware" for the plain ones.
+claims cache off). Compare a row with its baseline: "DRF, no authentication" for the DRF rows
+(the documented stack, CognitoMiddleware and CognitoAuthentication together, included), "plain
+view, no CognitoMiddleware" for the plain ones. A DRF case with a token first passes a
+correctness check (200 to the token, 401 to none and to a forged one), or gets no figure.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ def request_case(
         django_app.configure(server.url, **fastcognito_overrides)
         django_app.set_pyjwt_key(data["jwks"])
         handler = django_app.wsgi_handler(middleware)
+        if token and path.startswith("/drf/"):
+            django_app.refuse_unless_it_authenticates(handler, path, data["token"], data["distinct"][0])
         send = django_app.requester(handler, path, f"Bearer {data['token']}" if token else None)
         return django_app.warmed(send, server)
 
@@ -40,6 +44,9 @@ CASES: dict[str, Callable[[], Callable[[], object]]] = {
         "/drf/cognito/", token=True, middleware=DEFAULT, CACHE_SIZE=0
     ),
     "DRF, PyJWT tutorial class": request_case("/drf/pyjwt/", token=True, middleware=DEFAULT),
+    "DRF, CognitoMiddleware + CognitoAuthentication, cached token": request_case(
+        "/drf/cognito/", token=True, middleware=WITH_MIDDLEWARE
+    ),
     "plain view, no CognitoMiddleware (baseline)": request_case("/plain/", token=False, middleware=DEFAULT),
     "plain view, CognitoMiddleware, cached token": request_case("/plain/", token=True, middleware=WITH_MIDDLEWARE),
 }

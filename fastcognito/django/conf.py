@@ -872,16 +872,25 @@ NOT_BUILT: Any = _NotBuilt()
 
 class DerivedValues:
     """What is built from one settings object, dropped together by its ``reload()``: the parsed
-    ``HOSTED_UI`` and ``REPLICA``, the ALB and exchange verifiers (``NOT_BUILT`` until built), and
-    any other value by name in ``current`` (the request policy), a dict replaced whole.
+    ``HOSTED_UI`` and ``REPLICA``, the ALB and exchange verifiers, the request policy, the
+    settings' own verifier (``NOT_BUILT`` until built), and any other value by name in
+    ``current``, a dict replaced whole.
 
     An object of its own, read from a module global (``DERIVED``) on the per-request path: an
     attribute of the settings object goes through its lazy ``__getattr__``, which the interpreter
     cannot specialize, and a slot is read faster than a dict.
     """
 
-    __slots__ = ("current", "hosted_ui", "replica", "alb_verifier", "exchange_verifier")
-    NAMED = ("hosted_ui", "replica", "alb_verifier", "exchange_verifier")
+    __slots__ = (
+        "current",
+        "hosted_ui",
+        "replica",
+        "alb_verifier",
+        "exchange_verifier",
+        "request_policy",
+        "verifier",
+    )
+    NAMED = ("hosted_ui", "replica", "alb_verifier", "exchange_verifier", "request_policy", "verifier")
 
     def __init__(self) -> None:
         self.current: dict[str, Any] = {}
@@ -889,6 +898,8 @@ class DerivedValues:
         self.replica: Any = NOT_BUILT
         self.alb_verifier: Any = NOT_BUILT
         self.exchange_verifier: Any = NOT_BUILT
+        self.request_policy: Any = NOT_BUILT
+        self.verifier: Any = NOT_BUILT
 
     def get(self, name: str) -> Any:
         return getattr(self, name) if name in self.NAMED else self.current.get(name, NOT_BUILT)
@@ -1093,7 +1104,10 @@ class FastCognitoSettings:
 
     @property
     def verifier(self) -> CognitoVerifier:
-        """The verifier of these settings: built once, on first use, shared by every request."""
+        """The verifier of these settings: built once, on first use, shared by every request.
+
+        Also kept in ``derived_values.verifier``, a slot the per-request path reads (an attribute
+        of this object goes through ``__getattr__``, which the interpreter cannot specialize)."""
         verifier = self._verifier
         if verifier is None:
             if not self._explicit:
@@ -1102,6 +1116,11 @@ class FastCognitoSettings:
                 verifier = self._verifier
                 if verifier is None:
                     verifier = self._verifier = self.build_verifier()
+        derived = self.derived_values
+        if derived.verifier is not verifier:
+            with self._lock:  # reload() takes it too: a verifier it dropped is never kept
+                if self._verifier is verifier:
+                    derived.verifier = verifier
         return verifier
 
     # --- reload ------------------------------------------------------------------------------

@@ -27,10 +27,17 @@ from django.utils.functional import SimpleLazyObject, empty
 from ..exceptions import FastCognitoError, JWKSError, TokenError, UserRefusedError
 from .autorefresh import arefresh_expired_access, refresh_expired_access
 from .client import principal_for
-from .conf import DERIVED, NOT_BUILT
+from .conf import DERIVED, NOT_BUILT, fastcognito_settings
 from .responses import error_response
-from .steps import TokenSteps
-from .tokens import RawToken, find_token, request_policy
+from .steps import SharedToken, TokenSteps
+from .tokens import (
+    RawToken,
+    TokenSource,
+    cookie_token,
+    header_token,
+    rejected_header_token_error,
+    request_policy,
+)
 from .user import CognitoUser
 
 __all__ = [
@@ -45,6 +52,14 @@ __all__ = [
 logger = logging.getLogger("fastcognito.django")
 
 _View = TypeVar("_View", bound=Callable[..., Any])
+
+_new_object = object.__new__
+# The getter of SimpleLazyObject's instance __dict__, called directly: reading __dict__ through
+# the object would run LazyObject's Python-level __getattribute__, and object.__setattr__ costs a
+# slot-wrapper call per attribute.
+_lazy_object_dict = next(
+    vars(cls)["__dict__"] for cls in SimpleLazyObject.__mro__ if "__dict__" in vars(cls)
+).__get__
 
 
 def anonymous_user() -> Any:
@@ -71,10 +86,16 @@ class CognitoMiddleware(TokenSteps):
 
     sync_capable = True
     async_capable = True
+    # Set from uses_default_steps() by __init__; a subclass whose __init__ does not call ours
+    # takes the step-by-step path, which gives the same answers.
+    _inline_steps = False
 
     def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
         self.get_response = get_response
         self.async_mode = iscoroutinefunction(get_response)
+        # uses_default_steps(), decided once per class, read per request from the instance: a
+        # class attribute read through an instance takes the interpreter's slow path.
+        self._inline_steps = self._default_steps
         if self.async_mode:
             markcoroutinefunction(self)
 
@@ -102,16 +123,31 @@ class CognitoMiddleware(TokenSteps):
     # --- wiring ------------------------------------------------------------------------------
 
     def process_request(self, request: HttpRequest) -> None:
-        anyreq = cast(Any, request)
+        anyreq: Any = request
         anyreq.cognito_error = None
-        header = None
+        header = policy = raw_token = None
         try:
-            if self._default_steps:
-                # get_header() and get_raw_token(), inline.
+            if self._inline_steps:
+                # get_header() and get_raw_token(), inline, with no RawToken built. A header
+                # token with whitespace in it is refused when it is verified, as the DRF class
+                # does (find_token_unchecked).
+                conf = self.settings
+                derived = DERIVED if conf is fastcognito_settings else conf.derived_values
+                policy = derived.request_policy
+                if policy is NOT_BUILT:
+                    policy = request_policy(conf)
                 header = request.META.get("HTTP_AUTHORIZATION")
-                raw_token = find_token(request, request_policy(self.settings), header)
+                token = header_token(header, policy) if header else None
+                if token is not None:
+                    source: TokenSource = "header"
+                else:
+                    token, source = cookie_token(request, policy), "cookie"
             else:
                 raw_token = self.get_raw_token(request)
+                if raw_token is None:
+                    token = None
+                else:
+                    token, source = raw_token.value, raw_token.source
         except TokenError as err:
             # A malformed Authorization header of our type is a bad credential: anonymous, with
             # the reason, and (being that header) no CSRF check, so the view can answer 401.
@@ -120,7 +156,7 @@ class CognitoMiddleware(TokenSteps):
                 anyreq._dont_enforce_csrf_checks = True
             set_user(request, anonymous_user())
             return
-        if raw_token is None:
+        if token is None:
             # No token: leave what AuthenticationMiddleware set (a session login), if anything.
             if not hasattr(request, "user"):
                 set_user(request, anonymous_user())
@@ -129,67 +165,104 @@ class CognitoMiddleware(TokenSteps):
                 # rely on it.
                 anyreq.auser = functools.partial(_session_auser, request)
             return
-        if raw_token.source == "header":
+        if source == "header":
             # Only the Authorization header is exempt (fastcognito.django.tokens.TokenSource).
             # Django's own flag (its test client and DRF's set it): CsrfViewMiddleware.process_view,
             # which runs after every middleware's __call__, then accepts the request.
             anyreq._dont_enforce_csrf_checks = True
-            if header is not None:
-                # For CognitoAuthentication (DRF) on the same request: the token this header
-                # holds, so it is not parsed twice. DRF takes it only while META still holds
-                # this very string, and only with the same settings.
-                anyreq._fastcognito_header_token = (header, raw_token)
-        user = _lazy_object(functools.partial(self._authenticate, request, raw_token))
-
-        async def auser() -> Any:
-            if user._wrapped is empty:
-                resolved = await self._aauthenticate(request, raw_token)
-                if user._wrapped is empty:
-                    user._wrapped = resolved
-            return user._wrapped
-
+        # One object per request holds the token, resolves the lazy user (sync and async) and,
+        # from the default steps, is what CognitoAuthentication reuses (steps.SharedToken).
+        # The lazy user is built without calling its class: SimpleLazyObject's __init__ chain
+        # runs Python-level __setattr__ and __getattribute__ overrides and cost more than the
+        # rest of this method, paid even by the DRF views that never read this request.user.
+        # It holds what SimpleLazyObject.__init__ sets on every supported Django (4.2 to 6.1;
+        # the middleware tests compare the two). Every slot of the _PendingUser is set.
+        pending = _PendingUser()
+        pending.token = token
+        pending.source = source
+        pending.raw_token = raw_token
+        pending.header = header
+        pending.policy = policy
+        pending.claims = None
+        pending.user = None
+        pending.middleware = self
+        pending.request = request
+        pending.lazy = user = _new_object(SimpleLazyObject)
+        state = _lazy_object_dict(user)
+        state["_setupfunc"] = pending
+        state["_wrapped"] = empty
+        if policy is not None:
+            anyreq._fastcognito_token = pending
         anyreq.user = user
-        anyreq.auser = auser
+        anyreq.auser = pending.auser
 
-    def _authenticate(self, request: HttpRequest, raw_token: RawToken) -> Any:
+    def _authenticate(self, request: HttpRequest, pending: _PendingUser) -> Any:
         try:
-            if self._default_steps:
-                # get_claims() and get_user(), inline; attach_attributes() does nothing.
-                conf = self.settings
-                return principal_for(conf.verifier.verify(raw_token.value), conf.USER_CLASS)
+            raw_token = pending.raw_token
+            if raw_token is None:
+                # The default steps: get_claims() and get_user(), inline; attach_attributes()
+                # does nothing. What CognitoAuthentication verified or built on this request is
+                # taken as it is.
+                user = pending.user
+                if user is None:
+                    conf = self.settings
+                    derived = DERIVED if conf is fastcognito_settings else conf.derived_values
+                    claims = pending.claims
+                    if claims is None:
+                        verifier = derived.verifier
+                        if verifier is NOT_BUILT:
+                            verifier = conf.verifier
+                        claims = pending.claims = verifier.verify(pending.token)
+                    policy = derived.request_policy
+                    if policy is NOT_BUILT:
+                        policy = request_policy(conf)
+                    user = pending.user = principal_for(claims, policy.user_class)
+                return user
             claims = self.get_claims(raw_token)
             # Inside the try: a USER_CLASS may refuse the user (the replica's UserRefusedError).
             user = self.get_user(claims)
         except (TokenError, JWKSError) as err:
-            log_rejection(err)
-            cast(Any, request).cognito_error = err
-            return anonymous_user()
+            return self._rejected(request, pending, err)
         self.attach_attributes(user, request)
         return user
 
-    async def _aauthenticate(self, request: HttpRequest, raw_token: RawToken) -> Any:
+    async def _aauthenticate(self, request: HttpRequest, pending: _PendingUser) -> Any:
         """``_authenticate`` for async stacks. Our own steps verify with ``averify`` (a cached
         token or a held key on the loop; a key fetch in a worker thread) and build a
         ``CognitoUser`` on the loop. Overridden steps, or another ``USER_CLASS`` (which may query
         a database), run in a worker thread, as Django requires."""
-        if not self._default_steps:
-            return await sync_to_async(self._authenticate, thread_sensitive=False)(request, raw_token)
+        if pending.raw_token is not None:
+            return await sync_to_async(self._authenticate, thread_sensitive=False)(request, pending)
+        if pending.user is not None:
+            return pending.user
         conf = self.settings
-        try:
-            claims = await conf.verifier.averify(raw_token.value)
-        except (TokenError, JWKSError) as err:
-            logger.debug("token rejected: %s", err.code)
-            cast(Any, request).cognito_error = err
-            return anonymous_user()
-        user_class = conf.USER_CLASS
+        claims = pending.claims
+        if claims is None:
+            try:
+                claims = pending.claims = await conf.verifier.averify(pending.token)
+            except (TokenError, JWKSError) as err:
+                return self._rejected(request, pending, err)
+        user_class = request_policy(conf).user_class
         if user_class is CognitoUser:
-            return principal_for(claims, CognitoUser)
+            pending.user = principal_for(claims, CognitoUser)
+            return pending.user
         try:
-            return await sync_to_async(principal_for, thread_sensitive=False)(claims, user_class)
+            pending.user = await sync_to_async(principal_for, thread_sensitive=False)(claims, user_class)
         except TokenError as err:
             log_rejection(err)
             cast(Any, request).cognito_error = err
             return anonymous_user()
+        return pending.user
+
+    def _rejected(self, request: HttpRequest, pending: SharedToken, error: TokenError | JWKSError) -> Any:
+        """``AnonymousUser``, with ``request.cognito_error`` the reason: the parser's
+        ``MalformedTokenError`` for a header token with whitespace in it (found only now, see
+        ``process_request``), else ``error``."""
+        reason: TokenError | JWKSError = rejected_header_token_error(pending.token, pending.source) or error
+        log_rejection(reason)
+        cast(Any, request).cognito_error = reason
+        return anonymous_user()
+
 
 def log_rejection(error: FastCognitoError) -> None:
     """The DEBUG line of a rejected request: the code, and for a refused user the reason (which
@@ -200,20 +273,28 @@ def log_rejection(error: FastCognitoError) -> None:
         logger.debug("token rejected: %s", error.code)
 
 
-_new_object = object.__new__
-_set_attribute = object.__setattr__
+class _PendingUser(SharedToken):
+    """The ``SharedToken`` of one request, which also resolves its lazy ``request.user``: called
+    by ``SimpleLazyObject`` (sync), or through ``auser()`` (async). ``raw_token`` is what
+    ``get_raw_token()`` returned when a step is overridden, ``None`` on the default steps."""
 
+    __slots__ = ("lazy", "middleware", "raw_token", "request")
 
-def _lazy_object(setup: Callable[[], Any]) -> Any:
-    """``SimpleLazyObject(setup)``, built without its ``__init__`` chain, which runs Python-level
-    ``__setattr__`` and ``__getattribute__`` overrides: a third of this middleware's cost per
-    request, paid even by the DRF views that never read this ``request.user``. The two
-    attributes are what ``SimpleLazyObject.__init__`` sets on every supported Django (4.2 to
-    6.1; the middleware tests compare the two objects on each)."""
-    lazy = _new_object(SimpleLazyObject)
-    _set_attribute(lazy, "_setupfunc", setup)
-    _set_attribute(lazy, "_wrapped", empty)
-    return lazy
+    middleware: CognitoMiddleware
+    request: HttpRequest
+    lazy: Any
+    raw_token: RawToken | None
+
+    def __call__(self) -> Any:
+        return self.middleware._authenticate(self.request, self)
+
+    async def auser(self) -> Any:
+        user = self.lazy
+        if user._wrapped is empty:
+            resolved = await self.middleware._aauthenticate(self.request, self)
+            if user._wrapped is empty:
+                user._wrapped = resolved
+        return user._wrapped
 
 
 def set_user(request: HttpRequest, user: Any) -> None:

@@ -16,6 +16,11 @@ any subclass that overrides none) runs those same functions inline instead of th
 calls per request: ``uses_default_steps()`` tells which, decided once per class.
 ``tests/django/test_steps.py`` runs hostile requests through both ways and demands the same
 answers.
+
+When both run on one request (the documented sign-in set-up), ``CognitoMiddleware`` leaves a
+``SharedToken`` on the request: the token it found and, once either layer has verified it, the
+claims and the principal. ``CognitoAuthentication`` takes them instead of parsing and verifying
+again, but only for the very credential it would read itself.
 """
 
 from __future__ import annotations
@@ -26,9 +31,17 @@ from ..claims import Claims
 from ..verifier import CognitoVerifier
 from .client import principal_for
 from .conf import FastCognitoSettings, fastcognito_settings
-from .tokens import RawToken, find_token, get_authorization_header, request_policy
+from .tokens import (
+    RawToken,
+    RequestPolicy,
+    TokenSource,
+    cookie_token,
+    find_token,
+    get_authorization_header,
+    request_policy,
+)
 
-__all__ = ["STEPS", "TokenSteps"]
+__all__ = ["STEPS", "SharedToken", "TokenSteps"]
 
 STEPS = ("get_header", "get_raw_token", "get_verifier", "get_claims", "get_user", "attach_attributes")
 """The overridable steps, in the order they run."""
@@ -83,3 +96,41 @@ class TokenSteps:
 
     def attach_attributes(self, user: Any, request: Any) -> None:
         """Hook with Djognito's name and signature: add attributes or permissions to ``user``."""
+
+
+class SharedToken:
+    """What ``CognitoMiddleware`` found on one request (``request._fastcognito_token``), and what
+    either layer made of it: the ``token`` and its ``source`` (``"header"`` or ``"cookie"``), the
+    ``Authorization`` header and the ``RequestPolicy`` it was found with, then the verified
+    ``claims`` and the ``user`` (``None`` until set).
+
+    Only classes that keep every step as defined in ``TokenSteps`` write or read it, so the token
+    is what the default steps find and the principal what ``get_user`` builds; a subclass that
+    overrides a step runs its own steps. ``CognitoAuthentication`` takes it only for the very
+    credential it would read itself: the same policy object (the same settings, not reloaded
+    since), the very ``Authorization`` string (so the same header token, or no header token of
+    ours), and for a cookie token the cookie holding the same value still (``same_cookie``).
+    ``claims`` and ``user`` are set only when verification (and, for the user, ``USER_CLASS``)
+    accepted the token: a rejection is never shared, the next layer verifies again and gets its
+    own answer. The claims come from ``verify()``, which ran the denylist and ``claims_check`` for
+    this request; the CSRF check stays the reader's, by ``source``.
+    """
+
+    # Built per request by CognitoMiddleware, which sets every slot.
+    __slots__ = ("claims", "header", "policy", "source", "token", "user")
+
+    token: str
+    source: TokenSource
+    header: str | None
+    policy: RequestPolicy | None
+    claims: Claims | None
+    user: Any
+
+    def same_cookie(self, django_request: Any) -> bool:
+        """Whether this is a cookie token that the policy's cookie of ``django_request`` still holds."""
+        policy = self.policy
+        return (
+            self.source == "cookie"
+            and policy is not None
+            and cookie_token(django_request, policy) == self.token
+        )

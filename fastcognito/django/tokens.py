@@ -12,17 +12,21 @@ from collections.abc import Callable
 from typing import Any, Literal, NamedTuple
 
 from ..exceptions import FastCognitoError, MalformedTokenError, TokenError
-from .conf import FastCognitoSettings, fastcognito_settings
+from .conf import NOT_BUILT, FastCognitoSettings, fastcognito_settings
 
 __all__ = [
     "RawToken",
     "RequestPolicy",
+    "TokenSource",
     "build_challenge",
     "check_rejected_header_token",
+    "cookie_token",
     "find_token",
     "find_token_unchecked",
     "get_authorization_header",
+    "header_token",
     "parse_authorization_header",
+    "rejected_header_token_error",
     "request_policy",
     "token_from_request",
 ]
@@ -65,8 +69,10 @@ class RequestPolicy:
         "cookie_name",
         "header_types",
         "invalid_token_challenge",
+        "prefix",
         "scheme",
         "settings",
+        "user_class",
     )
 
     def __init__(self, conf: FastCognitoSettings) -> None:
@@ -76,8 +82,15 @@ class RequestPolicy:
         self.cookie_name: str | None = conf.access_cookie_name
         self.accept_bare_token: bool = conf.ACCEPT_BARE_TOKEN is True
         self.scheme: str = conf.AUTH_HEADER_TYPES[0] if conf.AUTH_HEADER_TYPES else "Bearer"
+        # "<first type> ", as configured: the header most requests carry, matched by one
+        # startswith() (header_token). A type with a space in it could never be a scheme, which
+        # ends at the first space: such a type gets no prefix.
+        first = conf.AUTH_HEADER_TYPES[0] if conf.AUTH_HEADER_TYPES else None
+        self.prefix: str | None = f"{first} " if first and " " not in first else None
         self.challenge = build_challenge(self.scheme, conf.WWW_AUTHENTICATE_REALM, invalid_token=False)
         self.invalid_token_challenge = build_challenge(self.scheme, conf.WWW_AUTHENTICATE_REALM, invalid_token=True)
+        # USER_CLASS, as get_user() calls it: read here, not from the settings object per request.
+        self.user_class: Callable[[Any], Any] = conf.USER_CLASS
 
     @property
     def retry_after(self) -> int:
@@ -100,11 +113,13 @@ def build_challenge(scheme: str, realm: str, *, invalid_token: bool) -> str:
 
 
 def request_policy(conf: FastCognitoSettings = fastcognito_settings) -> RequestPolicy:
-    """The ``RequestPolicy`` of ``conf``, built on first use after each settings change."""
-    policy: RequestPolicy | None = conf.derived.get("request_policy")
-    if policy is None:
-        # Two threads may both build it; they build equal policies, and either one is kept.
-        policy = conf.derived["request_policy"] = RequestPolicy(conf)
+    """The ``RequestPolicy`` of ``conf``, built on first use after each settings change.
+
+    Per request, callers may read ``conf.derived_values.request_policy`` (a slot) themselves and
+    call this only when it is ``NOT_BUILT``."""
+    policy: RequestPolicy = conf.derived_values.request_policy
+    if policy is NOT_BUILT:
+        policy = conf.derive("request_policy", lambda: RequestPolicy(conf))
     return policy
 
 
@@ -194,29 +209,63 @@ def find_token_unchecked(request: Any, policy: RequestPolicy, header: str | None
     after the verifier, it names the same error, and an accepted token does not pay for it.
     """
     if header:
-        # _token_from_header, inline: this runs on every request.
-        scheme, space, rest = header.partition(" ")
-        if scheme.lower() in policy.header_types:
-            token = rest.lstrip(" ")
-            if not token:
-                raise MalformedTokenError(_MALFORMED_HEADER)
+        token = header_token(header, policy)
+        if token is not None:
             return _new_raw_token(RawToken, (token, "header"))
-        # Only for a header that is not of our types: the path of an accepted token stays as is.
-        if policy.accept_bare_token and not space and _BARE_TOKEN(header) is not None:
-            return _new_raw_token(RawToken, (header, "header"))
+    value = cookie_token(request, policy)
+    return None if value is None else _new_raw_token(RawToken, (value, "cookie"))
+
+
+def header_token(header: str, policy: RequestPolicy) -> str | None:
+    """The token of a non-empty ``Authorization`` header whose scheme is one of the policy's (or,
+    with ``ACCEPT_BARE_TOKEN``, of a header that is one compact JWS), whitespace in it not checked
+    (``find_token_unchecked``); ``None`` for another scheme.
+
+    Raises ``MalformedTokenError`` for a header of our scheme without a token. The default steps
+    of ``CognitoMiddleware`` and ``CognitoAuthentication`` call it, and ``cookie_token``, inline,
+    without building a ``RawToken``.
+    """
+    # _token_from_header, without the whitespace check: this runs on every request.
+    prefix = policy.prefix
+    if prefix is not None and header.startswith(prefix):
+        # The scheme is exactly the first configured type; its rest as partition() gives it.
+        rest = header[len(prefix) :]
+    else:
+        scheme, space, rest = header.partition(" ")
+        if scheme.lower() not in policy.header_types:
+            # Only for a header that is not of our types: the path of an accepted token stays as is.
+            if policy.accept_bare_token and not space and _BARE_TOKEN(header) is not None:
+                return header
+            return None
+    token = rest.lstrip(" ")
+    if not token:
+        raise MalformedTokenError(_MALFORMED_HEADER)
+    return token
+
+
+def cookie_token(request: Any, policy: RequestPolicy) -> str | None:
+    """The value of the policy's token cookie (``COOKIE_NAME``), or ``None`` (unset or empty)."""
     cookie_name = policy.cookie_name
-    if cookie_name is not None:
-        value = getattr(request, "_request", request).COOKIES.get(cookie_name)
-        if value:
-            return RawToken(value, "cookie")
-    return None
+    if cookie_name is None:
+        return None
+    value: str | None = getattr(request, "_request", request).COOKIES.get(cookie_name)
+    return value or None
 
 
 def check_rejected_header_token(raw_token: RawToken) -> None:
     """Raise the parser's ``MalformedTokenError`` if the verifier rejected a header token that
     ``find_token`` would have refused (see ``find_token_unchecked``)."""
-    if raw_token.source == "header" and _has_whitespace(raw_token.value):
-        raise MalformedTokenError(_MALFORMED_HEADER)
+    error = rejected_header_token_error(raw_token.value, raw_token.source)
+    if error is not None:
+        raise error
+
+
+def rejected_header_token_error(token: str, source: TokenSource) -> MalformedTokenError | None:
+    """The parser's ``MalformedTokenError`` for a rejected header token that ``find_token`` would
+    have refused, else ``None``: the error to report instead of the verifier's."""
+    if source == "header" and _has_whitespace(token):
+        return MalformedTokenError(_MALFORMED_HEADER)
+    return None
 
 
 # NamedTuple's own __new__ is a Python function; tuple.__new__ builds the same object in C.

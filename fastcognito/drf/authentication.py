@@ -15,13 +15,20 @@ from rest_framework.authentication import BaseAuthentication, CSRFCheck
 from rest_framework.request import Request
 
 from ..claims import Claims
-from ..exceptions import FastCognitoError, JWKSError, TokenError
 from ..django.client import principal_for
-from ..django.conf import fastcognito_settings
+from ..django.conf import DERIVED, NOT_BUILT, fastcognito_settings
 from ..django.messages import message_for
 from ..django.responses import error_body
-from ..django.steps import TokenSteps
-from ..django.tokens import RequestPolicy, check_rejected_header_token, find_token_unchecked, request_policy
+from ..django.steps import SharedToken, TokenSteps
+from ..django.tokens import (
+    RequestPolicy,
+    TokenSource,
+    cookie_token,
+    header_token,
+    rejected_header_token_error,
+    request_policy,
+)
+from ..exceptions import FastCognitoError, JWKSError, TokenError
 
 if TYPE_CHECKING:
     from rest_framework.response import Response
@@ -73,28 +80,55 @@ class CognitoAuthentication(TokenSteps, BaseAuthentication):
     def authenticate(self, request: Request) -> tuple[Any, Claims] | None:
         conf = self.settings
         default_steps = self._default_steps
+        shared: SharedToken | None = None
+        source: TokenSource
         try:
             if default_steps:
-                # get_header(), get_raw_token() and get_claims(), inline.
+                # get_header(), get_raw_token() and get_claims(), inline, with no RawToken built,
+                # reading the settings through slots (DERIVED, a module global, for the default
+                # settings).
+                derived = DERIVED if conf is fastcognito_settings else conf.derived_values
+                policy = derived.request_policy
+                if policy is NOT_BUILT:
+                    policy = request_policy(conf)
                 django_request = request._request
                 header = django_request.META.get("HTTP_AUTHORIZATION")
-                # CognitoMiddleware, when it ran, left the token of this very header string.
-                found = getattr(django_request, "_fastcognito_header_token", None)
-                if found is not None and found[0] is header and conf is fastcognito_settings:
-                    raw_token = found[1]
+                # CognitoMiddleware, when it ran, left the token it found and what it made of it:
+                # taken only for the very credential read here (steps.SharedToken).
+                shared = getattr(django_request, "_fastcognito_token", None)
+                if (
+                    shared is not None
+                    and shared.policy is policy
+                    and shared.header is header
+                    and (shared.source == "header" or shared.same_cookie(django_request))
+                ):
+                    token, source, claims = shared.token, shared.source, shared.claims
                 else:
-                    raw_token = find_token_unchecked(request, request_policy(conf), header)
-                if raw_token is None:
-                    return None
-                try:
-                    claims = conf.verifier.verify(raw_token.value)
-                except (TokenError, JWKSError):
-                    check_rejected_header_token(raw_token)
-                    raise
+                    shared = claims = None
+                    token = header_token(header, policy) if header else None
+                    if token is not None:
+                        source = "header"
+                    else:
+                        token, source = cookie_token(django_request, policy), "cookie"
+                        if token is None:
+                            return None
+                if claims is None:
+                    verifier = derived.verifier
+                    if verifier is NOT_BUILT:
+                        verifier = conf.verifier
+                    try:
+                        claims = verifier.verify(token)
+                    except (TokenError, JWKSError) as err:
+                        # The parser's reason for a header token with whitespace in it, which
+                        # the verifier refuses too (find_token_unchecked).
+                        raise rejected_header_token_error(token, source) or err from None
+                    if shared is not None:
+                        shared.claims = claims
             else:
                 raw_token = self.get_raw_token(request)
                 if raw_token is None:
                     return None
+                source = raw_token.source
                 claims = self.get_claims(raw_token)
         except TokenError as err:
             logger.debug("token rejected: %s", err.code)
@@ -103,14 +137,20 @@ class CognitoAuthentication(TokenSteps, BaseAuthentication):
         except JWKSError as err:
             request.cognito_error = err
             raise KeysUnavailable(err, retry_after=float(self._policy().retry_after)) from None
-        if raw_token.source != "header":
+        if source != "header":
             # Only the Authorization header is set by the page's own script; every other source
             # (a cookie, the ALB's header) rides along with cross-site requests too.
             self.enforce_csrf(request)
         try:
             if default_steps:
-                # get_user(), inline; attach_attributes() does nothing.
-                return principal_for(claims, conf.USER_CLASS), claims
+                # get_user(), inline; attach_attributes() does nothing. After the CSRF check: a
+                # request that fails it gets no principal from here, and builds none.
+                if shared is None:
+                    return principal_for(claims, policy.user_class), claims
+                user = shared.user
+                if user is None:
+                    user = shared.user = principal_for(claims, policy.user_class)
+                return user, claims
             user = self.get_user(claims)
         except TokenError as err:
             # A USER_CLASS may refuse the token's user (the replica's UserRefusedError): a 401,

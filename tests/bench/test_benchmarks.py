@@ -53,6 +53,7 @@ def test_benchmarks_run_untimed() -> None:
         "test_cache_hit_fresh_str_big[compiled] PASSED",
         "test_drf_without_authentication PASSED",
         "test_drf_cached_token PASSED",
+        "test_drf_behind_the_middleware_cached_token PASSED",
         "test_drf_cold_tokens PASSED",
         "test_drf_pyjwt_tutorial_class PASSED",
         "test_plain_view_without_middleware PASSED",

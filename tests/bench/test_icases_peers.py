@@ -10,22 +10,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
-from typing import Any
 
 import pytest
 
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+from tests.support.benchmarks import BENCHMARKS, WITH_FIXTURE, run_in_benchmarks
 
-BUILD_AND_CALL = """
-import json, os, sys, tempfile
-from pathlib import Path
-sys.path.insert(0, ".")
-import instructions
-with tempfile.TemporaryDirectory() as directory:
-    fixture = Path(directory) / "fixture.json"
-    with instructions.served_fixture(fixture):
-        os.environ[instructions.FIXTURE_ENV] = str(fixture)
+BUILD_AND_CALL = WITH_FIXTURE + """
         from icases_peers import BASELINES, CASES
         from peers import PEERS
         import icases_core
@@ -42,19 +32,6 @@ with tempfile.TemporaryDirectory() as directory:
         outcome["core baselines"] = icases_core.BASELINES
 print(json.dumps(outcome))
 """
-
-
-def run_in_benchmarks(code: str) -> Any:
-    """What ``code``, run with warnings as errors in benchmarks/, prints as JSON."""
-    result = subprocess.run(
-        [sys.executable, "-W", "error", "-c", code],
-        cwd=BENCHMARKS,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
 
 
 @pytest.mark.slow
@@ -85,15 +62,7 @@ def test_every_instruction_case_builds_and_verifies() -> None:
         assert first_ok and second_ok, f"{name} returned a falsy {kind} for a good token"
 
 
-BUILD_AND_CALL_E2E = """
-import json, os, sys, tempfile
-from pathlib import Path
-sys.path.insert(0, ".")
-import instructions
-with tempfile.TemporaryDirectory() as directory:
-    fixture = Path(directory) / "fixture.json"
-    with instructions.served_fixture(fixture):
-        os.environ[instructions.FIXTURE_ENV] = str(fixture)
+BUILD_AND_CALL_E2E = WITH_FIXTURE + """
         from icases_e2e import CASES
         print(json.dumps({name: [factory()() for _ in range(2)] for name, factory in CASES.items()}))
 """

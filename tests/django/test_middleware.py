@@ -133,26 +133,32 @@ def test_verification_is_lazy(client: Client, tokens: TokenFactory, httpserver: 
 
 
 def test_the_lazy_user_is_built_as_simple_lazy_object_builds_it(tokens: TokenFactory) -> None:
-    # The middleware builds its SimpleLazyObject without __init__ (for speed): it must hold the
-    # same attributes as one built by Django's own __init__, on every supported Django.
+    # The middleware builds its SimpleLazyObject, and the object behind it, without calling their
+    # classes (for speed): the lazy object must hold the same attributes as one built by
+    # Django's own __init__, on every supported Django, and every slot of the other must be set.
     import copy
-    import pickle
 
+    from django.http import HttpRequest
     from django.utils.functional import SimpleLazyObject, empty
 
-    from fastcognito.django.middleware import _lazy_object
+    from fastcognito.django import CognitoMiddleware
+    from fastcognito.django.steps import SharedToken
 
-    def setup() -> list[str]:
-        return ["alice"]
-
-    ours, djangos = _lazy_object(setup), SimpleLazyObject(setup)
+    request: Any = HttpRequest()
+    request.META["HTTP_AUTHORIZATION"] = f"Bearer {tokens.access()}"
+    CognitoMiddleware(lambda request: None).process_request(request)
+    pending = request._fastcognito_token
+    slots = [name for cls in type(pending).__mro__ for name in getattr(cls, "__slots__", ())]
+    assert isinstance(pending, SharedToken) and len(slots) == 10
+    assert all(hasattr(pending, name) for name in slots)
+    assert pending.claims is None and pending.user is None and pending.lazy is request.user
+    ours, djangos = request.user, SimpleLazyObject(pending)
     assert type(ours) is SimpleLazyObject
     assert object.__getattribute__(ours, "__dict__") == object.__getattribute__(djangos, "__dict__")
     assert ours._wrapped is empty
     assert copy.copy(ours)._wrapped is empty  # an unevaluated copy, as Django's __copy__ makes
-    assert ours == ["alice"] and len(ours) == 1 and ours[0] == "alice"
-    assert ours._wrapped == ["alice"]
-    assert pickle.loads(pickle.dumps(ours)) == ["alice"]
+    assert ours.username == "alice" and ours._wrapped is pending.user
+    assert pending.claims["username"] == "alice" and request.cognito_error is None
 
 
 # --- async (run on an event loop by asgiref, as Django's own async tests do) ------------------

@@ -238,3 +238,28 @@ def test_token_from_request_repr_hides_the_token(tokens: TokenFactory, fastcogni
     raw = token_from_request(request)
     assert raw == RawToken(token, "header")
     assert token not in repr(raw)
+
+
+def test_the_default_steps_parser_is_the_parser_without_its_whitespace_check() -> None:
+    # header_token (what CognitoMiddleware and CognitoAuthentication run inline, with a
+    # startswith() shortcut for the first configured type) finds what the parser finds; a token
+    # with whitespace in it is left to the verifier, which refuses it.
+    from fastcognito.django.conf import FastCognitoSettings
+    from fastcognito.django.tokens import RequestPolicy, header_token
+
+    def via_header_token(header: str, header_types: tuple[str, ...]) -> str | None:
+        policy = RequestPolicy(FastCognitoSettings({"AUTH_HEADER_TYPES": list(header_types)}, environ={}))
+        token = header_token(header, policy)
+        if token is not None and any(char.isspace() for char in token):
+            raise MalformedTokenError("malformed")
+        return token
+
+    headers = ["Bearer{c}tok", "Bearer {c}tok", "Bearer tok{c}", "Bearer to{c}k", "Bearer {c}"]
+    headers += ["{c}Bearer tok", "Bear er{c}tok", "JWT {c}tok"]
+    cases = [header.replace("{c}", c) for c in [*WHITESPACE, "\x00", "é"] for header in headers]
+    cases += [case for case in generated_headers(seed=7, count=3000) if case]
+    for header_types in [("Bearer",), ("JWT", "Cognito"), ("bearer", "BEARER"), ("Bear er", "Bearer")]:
+        for header in cases:
+            assert outcome(via_header_token, header, header_types) == outcome(
+                reference_parse, header, header_types
+            ), (header, header_types)

@@ -69,9 +69,9 @@ def test_drf_takes_the_token_the_middleware_found(tokens: TokenFactory, monkeypa
     import fastcognito.drf.authentication as authentication
 
     parsed: list[Any] = []
-    original = authentication.find_token_unchecked
+    original = authentication.header_token
     monkeypatch.setattr(
-        authentication, "find_token_unchecked", lambda *args: parsed.append(args) or original(*args)
+        authentication, "header_token", lambda *args: parsed.append(args) or original(*args)
     )
     _, request = _through_middleware(tokens.access())
     user, claims = CognitoAuthentication().authenticate(request)
