@@ -172,7 +172,7 @@ def json_too_deep(text: str) -> bool:
     """
     # Too few openers to nest that deep: the common case. str.find of one character is memchr,
     # where str.count looks at every character: a payload has a handful of brackets in hundreds
-    # or thousands of characters (a 5 kB token's two counts cost 50k instructions).
+    # or thousands of characters (a 5 kB token's two counts cost some 30k instructions).
     openers = 0
     for opener in "[{":
         index = text.find(opener)
@@ -344,8 +344,8 @@ _JOIN_STR = "".join
 
 def _check_claim_types(claims: dict[str, Any]) -> None:
     """The claims' types (RFC 7519 §2 NumericDates, strings, `aud`, `cognito:groups`): the first
-    culprit named as the compiled twin names it. ``VerifierCore.verify`` first tries a fast path
-    that proves them all good, and calls this only when that fails."""
+    culprit named as the compiled twin names it. ``VerifierCore._verify_new`` first tries a fast
+    path that proves them all good, and calls this only when that fails."""
     get = claims.get
     _check_scalar_claims(get)
     aud = get(CLAIM_AUD)
