@@ -814,6 +814,10 @@ JSON_DEPTH_TEXTS = [
     ('"\u00e9\\\u00e9"' + "[" * 70, True),
     ("\\" + "[" * 65, True),
     ("\u00e9" * 3 + "[" * 65, True),
+    # The count of openers that decides whether to look closer crosses from "[" to "{".
+    ("{" * 32 + "[" * 32, False),
+    ("[" * 64 + "{", True),
+    ("[" * 64 + '"{"', False),
 ]
 
 

@@ -507,3 +507,87 @@ def test_parity_covers_every_outcome(signed_payloads: list[str], jwks_document: 
     assert {"claims", "MalformedTokenError", "ExpiredTokenError", "NotYetValidError"} <= seen
     assert {"InvalidTokenUseError", "InvalidClientError", "MissingGroupError"} <= seen
     assert "InvalidIssuerError" in seen, ISSUER
+
+
+# --- (c) edges of the pure twin's fast paths ------------------------------------------------------
+# The pure twin decodes both base64url segments in one go and proves the claims' types in one pass,
+# falling back to the step-by-step checks on any fault. The fallbacks must report what the steps
+# report: the payload's fault before the signature's, and the first bad claim by name.
+
+
+def _segment_faults(segment: str) -> dict[str, str]:
+    """``segment`` with each kind of base64url fault, by name; "good" is ``segment`` itself."""
+    middle = len(segment) // 2
+    faults = {
+        "good": segment,
+        "length": segment + "A" * ((1 - len(segment)) % 4 or 4),
+        "foreign": segment[:middle] + "*" + segment[middle + 1 :],
+        "standard": segment[:middle] + "+" + segment[middle + 1 :],
+        "padding": segment + "=" * (-len(segment) % 4 or 1),
+    }
+    remainder = len(segment) % 4
+    if remainder in (2, 3):
+        unused = 0x0F if remainder == 2 else 0x03
+        last = ALPHABET.index(segment[-1]) | unused
+        faults["trailing"] = segment[:-1] + ALPHABET[last]
+    return faults
+
+
+def test_verify_reports_the_payloads_fault_before_the_signatures(
+    rsa_key: Any, jwks_document: dict[str, Any]
+) -> None:
+    # A payload whose encoding leaves unused bits (length % 3 != 0), so every fault applies.
+    claims = access_claims(now=NOW)
+    token = ""
+    for filler in range(3):
+        token = sign_token({"kid": KID, "alg": "RS256"}, {**claims, "pad": "x" * filler}, rsa_key)
+        if len(token.split(".")[1]) % 4 in (2, 3):
+            break
+    header, payload, signature = token.split(".")
+    payload_faults, signature_faults = _segment_faults(payload), _segment_faults(signature)
+    assert "trailing" in payload_faults and "trailing" in signature_faults
+    pairs = _verifiers(jwks_document)[:1]
+    alone = {}
+    for name, bad in payload_faults.items():
+        alone[name] = _outcome(pairs[0][1].verify, f"{header}.{bad}.{signature}")
+    assert alone["good"][0] == "claims"
+    tokens = []
+    for payload_fault, bad_payload in payload_faults.items():
+        for signature_fault, bad_signature in signature_faults.items():
+            candidate = f"{header}.{bad_payload}.{bad_signature}"
+            tokens.append(candidate)
+            outcome = _outcome(pairs[0][1].verify, candidate)
+            if payload_fault != "good":
+                assert outcome == alone[payload_fault], (payload_fault, signature_fault)
+            elif signature_fault != "good":
+                assert outcome[:2] == ("raised", pure.MalformedTokenError), signature_fault
+    _assert_same_verify(pairs, tokens)
+
+
+_BOUNDARY_INTS = [2**53, 2**53 + 1, -(2**53), -(2**53) - 1, 10**308, 10**309, -(10**309)]
+
+
+def test_verify_same_outcome_at_the_edges_of_the_claim_type_fast_path(
+    rsa_key: Any, jwks_document: dict[str, Any]
+) -> None:
+    base = access_claims(now=NOW)
+    payloads: list[dict[str, Any]] = []
+    for name in ["exp", "iat", "nbf", "auth_time"]:
+        for value in _BOUNDARY_INTS:
+            payloads.append({**base, name: value})
+    for groups in [[], ["a"], None, [None], "admins", {"a": 1}]:
+        payloads.append({**base, "cognito:groups": groups})
+    payloads.append({name: value for name, value in base.items() if name != "cognito:groups"})
+    for aud in [None, "", CLIENT_ID, [], [CLIENT_ID], [1], {"a": 1}, 1]:
+        payloads.append({**base, "aud": aud})
+        payloads.append({**id_claims(now=NOW), "aud": aud})
+    for name in ["sub", "username", "cognito:username", "jti", "scope"]:
+        for value in ["", None, 1, True, []]:
+            payloads.append({**base, name: value})
+    # Two bad claims: the first in the checks' order is the one named.
+    payloads.append({**base, "auth_time": "x", "sub": 1, "cognito:groups": None})
+    payloads.append({**base, "sub": 1, "aud": 1})
+    tokens = [sign_token({"kid": KID, "alg": "RS256"}, payload, rsa_key) for payload in payloads]
+    _assert_same_verify(_verifiers(jwks_document), tokens)
+    outcome = _outcome(_verifiers(jwks_document)[0][1].verify, tokens[-2])
+    assert outcome[2] == "the claim 'auth_time' is not a finite number"
