@@ -126,6 +126,9 @@ def _outcome(call: Callable[[Any], Any], argument: Any, secret: str | None) -> t
         return (
             "claims",
             json.dumps(result.to_dict(), sort_keys=True, default=repr),
+            # The names in order: what to_dict's sorted dump hides (a repeated name keeps its
+            # first place and its last value in both twins).
+            list(result),
             result.sub,
             result.username,
             result.groups,
