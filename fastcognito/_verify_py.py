@@ -643,26 +643,7 @@ class VerifierCore:
 
         # 7. Claims, only now that they are signed.
         if decoded is None:
-            # _decode_payload(payload), inlined.
-            try:
-                payload_text = payload.decode("utf-8")
-            except UnicodeDecodeError as err:
-                raise MalformedTokenError("the payload is not valid JSON") from err
-            if json_too_deep(payload_text):
-                raise MalformedTokenError(
-                    f"the payload nests arrays or objects more than {MAX_JSON_DEPTH} deep"
-                )
-            try:
-                try:
-                    decoded, end = _PAYLOAD_SCAN(payload_text, 0)
-                except StopIteration:
-                    end = -1
-                if end != len(payload_text):
-                    decoded = _PAYLOAD_DECODER.decode(payload_text)
-            except (ValueError, RecursionError) as err:
-                raise MalformedTokenError("the payload is not valid JSON") from err
-            if type(decoded) is not dict:
-                raise MalformedTokenError("the payload is not a JSON object")
+            decoded = _decode_payload(payload)
         # The common case proved in a few C-level passes: every NumericDate an int that a float
         # holds exactly (the required ones present), every string claim a str, the groups a list
         # of str, `aud` absent or a str. Anything else takes _check_claim_types, which names the
