@@ -235,30 +235,6 @@ def _decode_json_object(raw: bytes, what: str, *, unique: bool) -> dict[str, Any
     return value
 
 
-def _decode_payload(raw: bytes) -> dict[str, Any]:
-    """``_decode_json_object(raw, "payload", unique=False)``, inlined for the hot path."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise MalformedTokenError("the payload is not valid JSON") from err
-    if json_too_deep(text):
-        raise MalformedTokenError(f"the payload nests arrays or objects more than {MAX_JSON_DEPTH} deep")
-    try:
-        # The scanner alone, when the text is one value without surrounding whitespace;
-        # anything else goes through decode(), which also reports the error.
-        try:
-            value, end = _PAYLOAD_SCAN(text, 0)
-        except StopIteration:
-            end = -1
-        if end != len(text):
-            value = _PAYLOAD_DECODER.decode(text)
-    except (ValueError, RecursionError) as err:
-        raise MalformedTokenError("the payload is not valid JSON") from err
-    if type(value) is not dict:
-        raise MalformedTokenError("the payload is not a JSON object")
-    return value
-
-
 def decode_header(segment: str) -> str:
     """Decode and check a header segment; return its ``kid``."""
     if len(segment) > MAX_HEADER_SEGMENT_CHARS:
@@ -622,7 +598,7 @@ class VerifierCore:
         source = self._single_source
         issuer = self._single_issuer
         if source is None:
-            decoded = _decode_payload(payload)
+            decoded = _decode_json_object(payload, "payload", unique=False)
             iss = decoded.get(CLAIM_ISS)
             source = self._pools.get(iss) if type(iss) is str else None
             if source is None:
@@ -643,7 +619,7 @@ class VerifierCore:
 
         # 7. Claims, only now that they are signed.
         if decoded is None:
-            decoded = _decode_payload(payload)
+            decoded = _decode_json_object(payload, "payload", unique=False)
         # The common case proved in a few C-level passes: every NumericDate an int that a float
         # holds exactly (the required ones present), every string claim a str, the groups a list
         # of str, `aud` absent or a str. Anything else takes _check_claim_types, which names the
