@@ -8,10 +8,13 @@ that one way only, so a peer that accepts it is shown not to make that check.
 from __future__ import annotations
 
 import base64
+import http.server
 import json
 import random
+import threading
 import time
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from cryptography.hazmat.primitives import hashes
@@ -39,6 +42,48 @@ def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
+def rsa_jwk(public_key: rsa.RSAPublicKey) -> dict[str, str]:
+    """The JWK of ``public_key`` as Cognito publishes it, under ``KID``."""
+    numbers = public_key.public_numbers()
+    return {
+        "kty": "RSA",
+        "kid": KID,
+        "alg": "RS256",
+        "use": "sig",
+        "n": b64url(numbers.n.to_bytes((numbers.n.bit_length() + 7) // 8, "big")),
+        "e": b64url(numbers.e.to_bytes((numbers.e.bit_length() + 7) // 8, "big")),
+    }
+
+
+class JWKSServer:
+    """The JWKS on 127.0.0.1 (``url``), served until ``stop()``. A verifier keeps the keys it
+    fetched, so a benchmark may stop the server once every case has run once."""
+
+    def __init__(self, jwks: Mapping[str, Any]) -> None:
+        document = json.dumps(jwks).encode()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (the name http.server calls)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(document)))
+                self.end_headers()
+                self.wfile.write(document)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return None
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/jwks.json"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join()
+
+
 def _b64url_decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
@@ -53,15 +98,7 @@ class BenchToken:
     def __init__(self) -> None:
         private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.private_key: rsa.RSAPrivateKey | None = private_key
-        numbers = private_key.public_key().public_numbers()
-        self.jwk = {
-            "kty": "RSA",
-            "kid": KID,
-            "alg": "RS256",
-            "use": "sig",
-            "n": b64url(numbers.n.to_bytes((numbers.n.bit_length() + 7) // 8, "big")),
-            "e": b64url(numbers.e.to_bytes((numbers.e.bit_length() + 7) // 8, "big")),
-        }
+        self.jwk = rsa_jwk(private_key.public_key())
         self.jwks = {"keys": [self.jwk]}
         now = int(time.time())
         self.claims: dict[str, Any] = {

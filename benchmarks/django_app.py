@@ -15,13 +15,12 @@ Views (all answer the same small JSON body):
 
 from __future__ import annotations
 
-import http.server
 import io
-import json
 import sys
-import threading
 from collections.abc import Callable, Mapping
 from typing import Any
+
+from bench_tokens import JWKSServer
 
 POOL_ID = "eu-west-1_BenchPool1"
 ISSUER = f"https://cognito-idp.eu-west-1.amazonaws.com/{POOL_ID}"
@@ -73,35 +72,6 @@ def configure(jwks_url: str, **fastcognito_overrides: Any) -> None:
         LOGGING_CONFIG=None,
     )
     django.setup()
-
-
-class JWKSServer:
-    """The JWKS on 127.0.0.1, served until ``stop()``. The verifier keeps the keys it fetched, so
-    a benchmark may stop the server once every case has run once."""
-
-    def __init__(self, jwks: Mapping[str, Any]) -> None:
-        document = json.dumps(jwks).encode()
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (the name http.server calls)
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(document)))
-                self.end_headers()
-                self.wfile.write(document)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return None
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/jwks.json"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join()
 
 
 # --- views -------------------------------------------------------------------------------------

@@ -10,12 +10,10 @@ make are declared here, verified by that pass, and printed beside its figure.
 
 from __future__ import annotations
 
-import http.server
 import importlib.metadata
 import json
 import os
 import tempfile
-import threading
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench_tokens import CHECKS, CLIENT_ID, ISSUER, POOL_ID, REGION, BenchToken
+from bench_tokens import CHECKS, CLIENT_ID, ISSUER, POOL_ID, REGION, BenchToken, JWKSServer
 
 Verify = Callable[[str], Any]
 
@@ -40,31 +38,14 @@ class PeerKeys:
 @contextmanager
 def peer_keys(bench_token: BenchToken) -> Iterator[PeerKeys]:
     """Writes the JWKS to a temporary file and serves it on 127.0.0.1 until the block ends."""
-    body = json.dumps(bench_token.jwks).encode()
-
-    class JWKSHandler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), JWKSHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    with tempfile.TemporaryDirectory(prefix="fastcognito-bench-") as directory:
-        path = Path(directory) / "jwks.json"
-        path.write_bytes(body)
-        try:
-            yield PeerKeys(bench_token.jwks, str(path), f"http://127.0.0.1:{server.server_port}/jwks.json")
-        finally:
-            server.shutdown()
-            server.server_close()
-            thread.join()
+    server = JWKSServer(bench_token.jwks)
+    try:
+        with tempfile.TemporaryDirectory(prefix="fastcognito-bench-") as directory:
+            path = Path(directory) / "jwks.json"
+            path.write_text(json.dumps(bench_token.jwks), encoding="utf-8")
+            yield PeerKeys(bench_token.jwks, str(path), server.url)
+    finally:
+        server.stop()
 
 
 # --- fastcognito -------------------------------------------------------------------------------

@@ -40,7 +40,6 @@ import concurrent.futures
 import datetime
 import gc
 import hashlib
-import http.server
 import itertools
 import json
 import os
@@ -48,12 +47,10 @@ import random
 import statistics
 import struct
 import sys
-import threading
 import time
 import tracemalloc
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -64,7 +61,7 @@ REPO = BENCHMARKS.parent
 sys.path.insert(0, str(BENCHMARKS))
 
 from bench_results import _cpu_name, commit, versions
-from bench_tokens import BIG_GROUPS, CLIENT_ID, ISSUER, KID, POOL_ID, b64url
+from bench_tokens import BIG_GROUPS, CLIENT_ID, ISSUER, KID, POOL_ID, JWKSServer, b64url, rsa_jwk
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
@@ -187,19 +184,7 @@ class TokenStore:
         self.pem = key_path.read_bytes()
         loaded = serialization.load_pem_private_key(self.pem, password=None)
         assert isinstance(loaded, rsa.RSAPrivateKey)
-        numbers = loaded.public_key().public_numbers()
-        self.jwks = {
-            "keys": [
-                {
-                    "kty": "RSA",
-                    "kid": KID,
-                    "alg": "RS256",
-                    "use": "sig",
-                    "n": b64url(numbers.n.to_bytes((numbers.n.bit_length() + 7) // 8, "big")),
-                    "e": b64url(numbers.e.to_bytes((numbers.e.bit_length() + 7) // 8, "big")),
-                }
-            ]
-        }
+        self.jwks = {"keys": [rsa_jwk(loaded.public_key())]}
         self.signatures_path = directory / "signatures.bin"
         self.signatures: dict[tuple[int, int], bytes] = {}
         if self.signatures_path.exists():
@@ -237,33 +222,6 @@ class TokenStore:
             pair: f"{stream.signing_input(*pair).decode('ascii')}.{b64url(self.signatures[pair])}"
             for pair in needed
         }
-
-
-@contextmanager
-def served_jwks(jwks: dict[str, Any]) -> Iterator[str]:
-    """The JWKS on 127.0.0.1 until the block ends; yields its URL."""
-    body = json.dumps(jwks).encode()
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/jwks.json"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 def _module(twin: str) -> ModuleType:
@@ -586,7 +544,9 @@ def main(argv: list[str] | None = None) -> int:
         raw_samples.append((base64.urlsafe_b64decode(signature + "=="), head.encode("ascii")))
     replays: list[Replay] = []
     memories: list[Memory] = []
-    with served_jwks(store.jwks) as jwks_url:
+    server = JWKSServer(store.jwks)
+    jwks_url = server.url
+    try:
         for twin in twins:
             check_stream(twin, stream, tokens, jwks_url)
             sizes = args.cache_sizes
@@ -606,6 +566,8 @@ def main(argv: list[str] | None = None) -> int:
                 if found is not None:
                     memories.append(found)
                     print(f"{twin}, {found.tokens} tokens: {found.bytes_per_entry:.0f} bytes per cache entry")
+    finally:
+        server.stop()
     print()
     print(table(replays, memories))
     from fastcognito._constants import DEFAULT_CACHE_SIZE
