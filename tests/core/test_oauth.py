@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -42,6 +41,7 @@ from tests.support.ministack_server import (
     CognitoApp,
     submit_login_form,
 )
+from tests.support.servers import serve_silently
 
 pytestmark = pytest.mark.slow
 
@@ -305,30 +305,8 @@ def test_id_token_of_another_user_is_refused(tokens: TokenFactory, make_verifier
 @pytest.fixture
 def silent_server() -> Iterator[str]:
     """Accepts connections and never answers: a token endpoint too slow for the timeout."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
-    accepted: list[socket.socket] = []
-    stop = threading.Event()
-
-    def serve() -> None:
-        listener.settimeout(0.1)
-        while not stop.is_set():
-            try:
-                accepted.append(listener.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        stop.set()
-        thread.join()
-        for conn in accepted:
-            conn.close()
-        listener.close()
+    with serve_silently() as url:
+        yield url
 
 
 def faulty_client(domain: str, secret: str | None = "s3cret") -> CognitoOAuthClient:

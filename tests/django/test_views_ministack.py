@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import logging
 import socket
-import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -39,6 +38,7 @@ from tests.support.ministack_server import (
     CognitoApp,
     submit_login_form,
 )
+from tests.support.servers import serve_silently
 
 pytestmark = pytest.mark.slow
 
@@ -312,30 +312,8 @@ def test_callback_without_code(configure: Callable[..., None]) -> None:
 @pytest.fixture
 def silent_url() -> Iterator[str]:
     """A server that accepts connections and never answers."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
-    listener.settimeout(0.1)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                held.append(listener.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        stop.set()
-        thread.join()
-        for conn in held:
-            conn.close()
-        listener.close()
+    with serve_silently() as url:
+        yield url
 
 
 def closed_url() -> str:
