@@ -35,6 +35,27 @@ def find_binaries() -> tuple[str, str] | None:
     return None
 
 
+def _traversable_by_others(directory: Path) -> bool:
+    """Whether every directory from / down to ``directory`` lets any user through (o+x)."""
+    return all(path.stat().st_mode & 0o001 for path in (directory, *directory.parents))
+
+
+def _base_directory() -> str | None:
+    """Where the cluster's directory goes: the usual temporary directory, unless the server will
+    run as ``nobody`` and cannot reach it (a checkout in a 0700 directory such as one from
+    ``mktemp -d``, with nox's TMPDIR inside it); then the first system one it can reach."""
+    if os.geteuid() != 0:
+        return None
+    for candidate in (tempfile.gettempdir(), "/tmp", "/var/tmp"):
+        path = Path(candidate)
+        if path.is_dir() and _traversable_by_others(path):
+            return candidate
+    raise RuntimeError(
+        f"no temporary directory that {UNPRIVILEGED_USER} can reach for PostgreSQL's data: "
+        "make /tmp world-traversable (chmod 1777 /tmp)"
+    )
+
+
 class PostgresServer:
     """One throwaway cluster. ``settings()`` is its Django ``DATABASES`` entry, known before the
     server starts (the socket directory and port are chosen up front)."""
@@ -42,7 +63,7 @@ class PostgresServer:
     def __init__(self) -> None:
         # Not under pytest's tmp dirs: those are 0700 root, which ``nobody`` cannot traverse.
         # Short, too: a Unix socket path must fit in about 100 bytes.
-        self.directory = Path(tempfile.mkdtemp(prefix="fcpg-"))
+        self.directory = Path(tempfile.mkdtemp(prefix="fcpg-", dir=_base_directory()))
         self.data = self.directory / "data"
         self.port = 5432
         self.started = False
