@@ -19,7 +19,10 @@ cost of the calls (a 2048-bit key generation alone varies by millions of instruc
 A figure that cannot be true is refused, not printed: the tool stops with a non-zero status. A
 module may name, in ``BASELINES``, the raw RSA verify each of its full-verify cases contains; such a
 case must count at least its baseline and at most ``MAX_RATIO`` times it, and the baseline itself
-must lie in ``RAW_RSA_RANGE``. Every other case must count more than zero.
+must lie in ``RAW_RSA_RANGE``. Every other case must count more than zero. A module may also name,
+in ``REFERENCES``, a case each ratio is given against besides its baseline (the verifier's cases:
+cryptography's ``key.verify``, the reference of the performance goals, where the baseline is the
+cheaper RSA check fastcognito makes).
 
     python benchmarks/instructions.py [--iterations N] [--filter TEXT]... [--json PATH] [--tokens PATH]
 """
@@ -78,10 +81,12 @@ def bench_token() -> BenchToken:
 
 
 class Discovered(dict[str, tuple[str, str]]):
-    """``"module: case"`` -> (module name, case name), in file order, and ``baselines``: each
-    full-verify case's baseline, both as ``"module: case"``."""
+    """``"module: case"`` -> (module name, case name), in file order, ``baselines``: each
+    full-verify case's baseline, and ``references``: the case each ratio is also given against,
+    all as ``"module: case"``."""
 
     baselines: dict[str, str]
+    references: dict[str, str]
 
 
 def discover() -> Discovered:
@@ -90,6 +95,7 @@ def discover() -> Discovered:
         sys.path.insert(0, str(BENCHMARKS))
     found = Discovered()
     found.baselines = {}
+    found.references = {}
     for path in sorted(BENCHMARKS.glob("icases_*.py")):
         module = importlib.import_module(path.stem)
         cases: dict[str, Case] = module.CASES
@@ -101,6 +107,11 @@ def discover() -> Discovered:
             if name not in cases or baseline not in cases:
                 raise SystemExit(f"{path.name}: BASELINES names an unknown case: {name} -> {baseline}")
             found.baselines[f"{prefix}: {name}"] = f"{prefix}: {baseline}"
+        references: dict[str, str] = getattr(module, "REFERENCES", {})
+        for name, reference in references.items():
+            if name not in cases or reference not in cases:
+                raise SystemExit(f"{path.name}: REFERENCES names an unknown case: {name} -> {reference}")
+            found.references[f"{prefix}: {name}"] = f"{prefix}: {reference}"
     return found
 
 
@@ -235,6 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     # A selected full-verify case brings its baseline, counted first so each case can be checked
     # against it as soon as it is counted.
     needed = {discovered.baselines[name] for name in selected if name in discovered.baselines}
+    needed |= {discovered.references[name] for name in [*selected, *needed] if name in discovered.references}
     cases = [name for name in discovered if name in needed]
     cases += [name for name in selected if name not in needed]
     all_baselines = set(discovered.baselines.values())
@@ -261,6 +273,9 @@ def main(argv: list[str] | None = None) -> int:
                     )
                 counts[name] = count
                 ratio = f"  {count / baseline[1]:.3f}x raw" if baseline is not None else ""
+                reference = discovered.references.get(name)
+                if reference is not None:
+                    ratio += f"  {count / counts[reference]:.3f}x key.verify"
                 print(f"{name:<{width}}  {count:>12,.0f}{ratio}", flush=True)
     if args.json:
         args.json.write_text(json.dumps(counts, indent=2) + "\n", encoding="utf-8")

@@ -13,6 +13,11 @@ B64URL_ALPHABET: Final = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01
 # Cognito signs with RS256 only; RFC 8725 §3.1: a verifier allows exactly the algorithms it uses.
 ALLOWED_ALGORITHMS: Final = frozenset({"RS256"})
 
+# RS256 is RSASSA-PKCS1-v1_5 with SHA-256 (RFC 7518 §3.3). RFC 8017 §9.2, note 1: the DER
+# DigestInfo of a SHA-256 hash is these 19 octets, then the 32 of the hash. Verification decrypts
+# the signature (cryptography checks the type-1 padding) and compares the rest with this whole.
+SHA256_DIGEST_INFO: Final = bytes.fromhex("3031300d060960864801650304020105000420")
+
 # RFC 7515 §4.1.11: `crit` names extensions we do not understand, so the token must be rejected.
 # `jku`, `x5u`, `jwk`, `x5c` point at keys chosen by the sender (RFC 8725 §3.10); Cognito never
 # sends them, and a token that does is rejected rather than quietly trusted or ignored.

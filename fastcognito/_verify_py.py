@@ -15,11 +15,11 @@ import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
+from hashlib import sha256
 from typing import Any, NamedTuple
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
-from cryptography.hazmat.primitives.hashes import SHA256
 
 from ._constants import (
     ALLOWED_ALGORITHMS,
@@ -39,6 +39,7 @@ from ._constants import (
     MAX_JSON_DEPTH,
     NUMERIC_CLAIMS,
     REQUIRED_CLAIMS,
+    SHA256_DIGEST_INFO,
     STRING_CLAIMS,
     TOKEN_USES,
 )
@@ -75,7 +76,6 @@ _new_claims = object.__new__
 # checked here, which nobody else holds, and whose arrays stay pending (the compiled twin alike).
 _CLAIMS_DATA_SLOT: Any = Claims.__dict__["_data"]
 _PKCS1V15 = PKCS1v15()
-_SHA256 = SHA256()
 
 # 256-entry table: the 6-bit value of each base64url character, -1 for every other byte.
 _B64_VALUES = [-1] * 256
@@ -611,11 +611,19 @@ class VerifierCore:
             issuer = iss
         key, trusted_for = source.key_for(kid)
 
-        # 6. Signature over the exact ASCII bytes of `header.payload` (RFC 7515 §5.2).
+        # 6. Signature over the exact ASCII bytes of `header.payload` (RFC 7515 §5.2):
+        # RSASSA-PKCS1-v1_5 verification (RFC 8017 §8.2.2). A signature is exactly k octets;
+        # cryptography does RSAVP1 and checks the 00 01 FF..FF 00 padding; the rest must equal the
+        # whole encoded DigestInfo of the SHA-256 hash. This is the check key.verify makes, without
+        # the digest setup OpenSSL repeats on every call.
+        if len(signature) != (key.key_size + 7) >> 3:
+            raise InvalidSignatureError()
         try:
-            key.verify(signature, text[:second], _PKCS1V15, _SHA256)
+            recovered = key.recover_data_from_signature(signature, _PKCS1V15, None)
         except InvalidSignature:
             raise InvalidSignatureError() from None
+        if recovered != SHA256_DIGEST_INFO + sha256(text[:second]).digest():
+            raise InvalidSignatureError()
 
         # 7. Claims, only now that they are signed.
         if decoded is None:

@@ -1,0 +1,179 @@
+"""The RS256 check of both twins (step 6), made as RFC 8017 §8.2.2 verifies RSASSA-PKCS1-v1_5: the
+signature is exactly k octets, cryptography does RSAVP1 and the type-1 padding, and the rest must
+equal the whole DER DigestInfo of the SHA-256 hash.
+
+Each hostile signature below is made with the private key's raw operation (s = EM^d mod n), so
+only the encoded message is wrong; every one is also put to cryptography's ``key.verify``, and the
+twins must decide as it does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from fastcognito import CognitoVerifier, InvalidSignatureError
+from fastcognito._constants import SHA256_DIGEST_INFO
+from tests.support import KID, access_claims, b64url, encode_segment, rsa_jwk
+
+SHA1_DIGEST_INFO = bytes.fromhex("3021300906052b0e03021a05000414")
+SHA512_DIGEST_INFO = bytes.fromhex("3051300d060960864801650304020305000440")
+# The SHA-256 AlgorithmIdentifier without its NULL parameters (RFC 8017 §B.1 allows readers to
+# accept it; Cognito never signs so, and cryptography's verify refuses it).
+SHA256_DIGEST_INFO_NO_NULL = bytes.fromhex("302f300b0609608648016503040201") + b"\x04\x20"
+
+
+def _signing_input(kid: str = KID, **claims: Any) -> bytes:
+    header = encode_segment({"kid": kid, "alg": "RS256"})
+    return f"{header}.{encode_segment(access_claims(**claims))}".encode("ascii")
+
+
+def _raw_sign(key: rsa.RSAPrivateKey, encoded: bytes) -> bytes:
+    numbers = key.private_numbers()
+    modulus = numbers.public_numbers.n
+    length = (modulus.bit_length() + 7) // 8
+    assert len(encoded) == length
+    return pow(int.from_bytes(encoded, "big"), numbers.d, modulus).to_bytes(length, "big")
+
+
+def _encoded(length: int, tail: bytes, *, block: bytes = b"\x00\x01", fill: int = 0xFF, pad: int | None = None) -> bytes:
+    pad = length - len(tail) - len(block) - 1 if pad is None else pad
+    message = block + bytes([fill]) * pad + b"\x00" + tail
+    return message.rjust(length, b"\x00")
+
+
+def _hostile(signing_input: bytes, length: int) -> dict[str, bytes]:
+    """Encoded messages (EM) of k octets, by name; only "genuine" is right."""
+    digest = hashlib.sha256(signing_input).digest()
+    right = SHA256_DIGEST_INFO + digest
+    genuine = _encoded(length, right)
+    return {
+        "genuine": genuine,
+        "a byte after the hash": _encoded(length, right + b"\x00"),
+        "the hash alone, no DigestInfo": _encoded(length, digest),
+        "DigestInfo without NULL parameters": _encoded(length, SHA256_DIGEST_INFO_NO_NULL + digest),
+        "SHA-1 DigestInfo and hash": _encoded(length, SHA1_DIGEST_INFO + hashlib.sha1(signing_input).digest()),
+        "SHA-512 DigestInfo and hash": _encoded(length, SHA512_DIGEST_INFO + hashlib.sha512(signing_input).digest()),
+        "another input's hash": _encoded(length, SHA256_DIGEST_INFO + hashlib.sha256(signing_input + b"x").digest()),
+        "block type 2": _encoded(length, right, block=b"\x00\x02"),
+        "no leading zero octet": _encoded(length, right, block=b"\x01\x01"),
+        "seven padding octets": _encoded(length, right, pad=7),
+        "padding octets not 0xFF": _encoded(length, right, fill=0xFE),
+        "one padding octet not 0xFF": genuine[:40] + b"\xfe" + genuine[41:],
+        "no zero after the padding": b"\x00\x01" + b"\xff" * (length - 2 - len(right)) + right,
+    }
+
+
+def _token(signing_input: bytes, signature: bytes) -> str:
+    return f"{signing_input.decode('ascii')}.{b64url(signature)}"
+
+
+def _reference_accepts(key: rsa.RSAPrivateKey, signature: bytes, signing_input: bytes) -> bool:
+    try:
+        key.public_key().verify(signature, signing_input, padding.PKCS1v15(), hashes.SHA256())
+    except InvalidSignature:
+        return False
+    return True
+
+
+def _accepts(verifier: CognitoVerifier, token: str) -> bool:
+    try:
+        verifier.verify(token)
+    except InvalidSignatureError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("name", list(_hostile(b"x", 256)))
+def test_encoded_message_decided_as_cryptography_decides(
+    make_verifier: Callable[..., CognitoVerifier], rsa_key: rsa.RSAPrivateKey, name: str
+) -> None:
+    signing_input = _signing_input()
+    signature = _raw_sign(rsa_key, _hostile(signing_input, 256)[name])
+    expected = name == "genuine"
+    assert _reference_accepts(rsa_key, signature, signing_input) is expected
+    assert _accepts(make_verifier(cache_size=0), _token(signing_input, signature)) is expected
+
+
+def _signature_with_leading_zero(key: rsa.RSAPrivateKey) -> tuple[bytes, bytes]:
+    """(signing input, signature) where the signature's first octet is zero: about 1 in 256."""
+    for number in range(20_000):
+        signing_input = _signing_input(jti=f"jti-{number}")
+        signature = key.sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
+        if signature[0] == 0:
+            return signing_input, signature
+    raise AssertionError("no signature with a leading zero octet in 20,000 tries")
+
+
+def test_signature_not_k_octets_is_rejected(make_verifier: Callable[..., CognitoVerifier], rsa_key: rsa.RSAPrivateKey) -> None:
+    # RFC 8017 §8.2.2 step 1: the same integer written in 255 or 257 octets is not a signature.
+    # RSAVP1 alone would take either; the length check must refuse them as key.verify does.
+    signing_input, signature = _signature_with_leading_zero(rsa_key)
+    verifier = make_verifier(cache_size=0)
+    shorter, longer = signature[1:], b"\x00" + signature
+    assert not _reference_accepts(rsa_key, shorter, signing_input)
+    assert not _reference_accepts(rsa_key, longer, signing_input)
+    with pytest.raises(InvalidSignatureError):
+        verifier.verify(_token(signing_input, shorter))
+    with pytest.raises(InvalidSignatureError):
+        verifier.verify(_token(signing_input, longer))
+
+
+@pytest.mark.parametrize("value", ["zero", "one", "n - 1", "n", "n + 1", "n + s", "all ones"])
+def test_signature_out_of_range_is_rejected(
+    make_verifier: Callable[..., CognitoVerifier], rsa_key: rsa.RSAPrivateKey, value: str
+) -> None:
+    signing_input = _signing_input()
+    genuine = rsa_key.sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
+    modulus = rsa_key.public_key().public_numbers().n
+    numbers: dict[str, int] = {
+        "zero": 0,
+        "one": 1,
+        "n - 1": modulus - 1,
+        "n": modulus,
+        "n + 1": modulus + 1,
+        # The genuine signature plus the modulus: the same residue as a genuine signature. When
+        # it needs 257 octets, its low 256 are sent (a value that is not the signature either).
+        "n + s": (modulus + int.from_bytes(genuine, "big")) % 2**2048,
+        "all ones": 2**2048 - 1,
+    }
+    signature = numbers[value].to_bytes(256, "big")
+    assert not _reference_accepts(rsa_key, signature, signing_input)
+    with pytest.raises(InvalidSignatureError):
+        make_verifier(cache_size=0).verify(_token(signing_input, signature))
+
+
+@pytest.fixture(scope="module")
+def rsa_key_3072() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=3072)
+
+
+def test_keys_of_two_sizes_each_take_their_own_length(
+    make_verifier: Callable[..., CognitoVerifier], rsa_key: rsa.RSAPrivateKey, rsa_key_3072: rsa.RSAPrivateKey
+) -> None:
+    # The compiled twin keeps the last key with its length: alternating keys of 256 and 384
+    # octets must each be held to their own length, and a signature of one length under the
+    # other key's kid refused.
+    jwks: dict[str, Any] = {"keys": [rsa_jwk(rsa_key, "k2048"), rsa_jwk(rsa_key_3072, "k3072")]}
+    verifier = make_verifier(jwks=jwks, cache_size=0)
+    small_input, big_input = _signing_input("k2048"), _signing_input("k3072")
+    small = rsa_key.sign(small_input, padding.PKCS1v15(), hashes.SHA256())
+    big = rsa_key_3072.sign(big_input, padding.PKCS1v15(), hashes.SHA256())
+    assert (len(small), len(big)) == (256, 384)
+    for _ in range(2):
+        assert verifier.verify(_token(small_input, small)).sub
+        assert verifier.verify(_token(big_input, big)).sub
+        with pytest.raises(InvalidSignatureError):
+            verifier.verify(_token(big_input, small))
+        with pytest.raises(InvalidSignatureError):
+            verifier.verify(_token(small_input, big))
+        # The 3072-bit key's genuine encoding of the 2048-bit token's input, sent under its kid.
+        forged = _raw_sign(rsa_key_3072, _hostile(small_input, 384)["genuine"])
+        with pytest.raises(InvalidSignatureError):
+            verifier.verify(_token(big_input, forged))
