@@ -1,7 +1,8 @@
 """fastcognito's own figures and the baselines of the verify groups, all in one process.
 
 - cold: every verify is a token of another user (256 in rotation), so no memo helps; the baseline
-  is the raw `cryptography` RSA verify cycling through the same 256 signatures.
+  is the raw `cryptography` RSA verify cycling through the same 256 signatures. A row of its own
+  times the cheaper RSA check the twins make (`RawVerify.check_round`): the floor of a verify.
 - hit: one token again and again, as fresh `str` copies (the hash not yet computed, as a request
   brings it); the baseline is the raw RSA verify of that token.
 - cold 5 kB, hit 5 kB: the same with ~5 kB tokens carrying 200 groups, as where groups mirror an
@@ -28,6 +29,8 @@ FRESH_COPIES = 2000
 # reading 5 kB from L3 or memory rather than the hit. 100 copies (500 kB) stay in L2.
 FRESH_COPIES_BIG = 100
 ROUNDS = 30
+# What both twins do in step 6, without the rest of the verify: the floor of a cold verify.
+RSA_CHECK = "RSA check as fastcognito makes it (RSAVP1, SHA-256 DigestInfo compared)"
 
 
 def _verifier(bench_token: BenchToken, twin: str, cache_size: int, big: bool = False) -> CognitoVerifier:
@@ -49,6 +52,13 @@ def _verifier(bench_token: BenchToken, twin: str, cache_size: int, big: bool = F
 def test_raw_rsa_verify_distinct(benchmark: Any, raw_verify: RawVerify, results: Results) -> None:
     benchmark.pedantic(raw_verify.distinct_round, rounds=ROUNDS, iterations=1, warmup_rounds=1)
     results.record("raw cryptography RSA verify", benchmark, per_round=len(raw_verify.pairs), baseline=True)
+
+
+@pytest.mark.benchmark(group="cold")
+def test_rsa_check_distinct(benchmark: Any, raw_verify: RawVerify, results: Results) -> None:
+    paired = raw_verify.paired_cold()
+    benchmark.pedantic(raw_verify.check_round, setup=paired.setup, rounds=ROUNDS, iterations=1, warmup_rounds=1)
+    results.record(RSA_CHECK, benchmark, per_round=len(raw_verify.pairs), paired=paired)
 
 
 @pytest.mark.benchmark(group="cold")
@@ -135,6 +145,13 @@ def test_raw_rsa_verify_distinct_big(benchmark: Any, raw_verify_big: RawVerify, 
         per_round=len(raw_verify_big.pairs),
         baseline=True,
     )
+
+
+@pytest.mark.benchmark(group="cold 5 kB")
+def test_rsa_check_distinct_big(benchmark: Any, raw_verify_big: RawVerify, results: Results) -> None:
+    paired = raw_verify_big.paired_cold()
+    benchmark.pedantic(raw_verify_big.check_round, setup=paired.setup, rounds=ROUNDS, iterations=1, warmup_rounds=1)
+    results.record(f"{RSA_CHECK}, 5 kB tokens", benchmark, per_round=len(raw_verify_big.pairs), paired=paired)
 
 
 @pytest.mark.benchmark(group="cold 5 kB")

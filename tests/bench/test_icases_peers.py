@@ -30,6 +30,7 @@ BUILD_AND_CALL = WITH_FIXTURE + """
             groups = [len(result.groups) if result is not None else None for result in (first, second)]
             outcome["core"][name] = [type(first).__name__, groups]
         outcome["core baselines"] = icases_core.BASELINES
+        outcome["core references"] = icases_core.REFERENCES
 print(json.dumps(outcome))
 """
 
@@ -41,8 +42,10 @@ def test_every_instruction_case_builds_and_verifies() -> None:
     # Every peer's figure is checked against the raw verify (instructions.refusal).
     assert outcome.pop("baselines") == {f"peer {name}": "raw cryptography RSA verify" for name in peers}
     # The core group: each twin on the 1 kB and the 5 kB (200 groups) token; cold cases checked
-    # against the raw verify of tokens of their size.
+    # against the RSA check they contain, made as fastcognito makes it, on tokens of their size,
+    # and given also against cryptography's key.verify of the same tokens.
     core, core_baselines = outcome.pop("core"), outcome.pop("core baselines")
+    core_references = outcome.pop("core references")
     for name, (kind, groups) in core.items():
         if name.startswith("raw"):
             assert kind == "NoneType" and groups == [None, None], name
@@ -51,9 +54,11 @@ def test_every_instruction_case_builds_and_verifies() -> None:
             assert groups == ([200, 200] if "5 kB" in name else [2, 2]), name
     cold = [name for name in core if " cold" in name]
     assert len(cold) == 6 and set(core_baselines) == set(cold)
-    assert {core_baselines[name] for name in cold if "5 kB" in name} == {
-        "raw cryptography RSA verify, 5 kB tokens (200 groups)"
-    }
+    for size, tokens in (("1 kB", "1 kB tokens"), ("5 kB", "5 kB tokens (200 groups)")):
+        raw, check = f"raw cryptography RSA verify, {tokens}", f"raw RSA check as fastcognito makes it, {tokens}"
+        of_size = [name for name in cold if ("5 kB" in name) == (size == "5 kB")]
+        assert {core_baselines[name] for name in of_size} == {check}, size
+        assert {core_references[name] for name in [*of_size, check]} == {raw}, size
     assert {"fastcognito-compiled", "pyjwt-pyjwkclient", "djognito-style", "django-cognito-jwt"} <= set(peers)
     assert set(outcome) == {"raw cryptography RSA verify"} | {f"peer {name}" for name in peers}
     assert outcome["raw cryptography RSA verify"] == ["NoneType", False, False]
