@@ -485,6 +485,7 @@ class VerifierCore:
         "_clock",
         "_headers",
         "_last_header",
+        "_last_key",
     )
 
     def __init__(
@@ -526,6 +527,10 @@ class VerifierCore:
         # (header segment + ".", kid) of the last token, one object so that threads never see
         # a segment with another's kid: checked with startswith, no slice and no hash.
         self._last_header: tuple[str, str] | None = None
+        # (key, its bound recover_data_from_signature, the modulus's length in octets) of the
+        # last key used, as the compiled twin keeps it: a pyo3 getter and a method lookup fewer
+        # per verify. One tuple, so threads never pair a key with another key's method or length.
+        self._last_key: tuple[Any, Callable[..., bytes], int] | None = None
 
     def _kid(self, token: str, first: int) -> str:
         # Cognito signs every token of a pool with one of two keys, so the same few header
@@ -621,10 +626,13 @@ class VerifierCore:
         # cryptography does RSAVP1 and checks the 00 01 FF..FF 00 padding; the rest must equal the
         # whole encoded DigestInfo of the SHA-256 hash. This is the check key.verify makes, without
         # the digest setup OpenSSL repeats on every call.
-        if len(signature) != (key.key_size + 7) >> 3:
+        last_key = self._last_key
+        if last_key is None or last_key[0] is not key:
+            last_key = self._last_key = (key, key.recover_data_from_signature, (key.key_size + 7) >> 3)
+        if len(signature) != last_key[2]:
             raise InvalidSignatureError()
         try:
-            recovered = key.recover_data_from_signature(signature, _PKCS1V15, None)
+            recovered = last_key[1](signature, _PKCS1V15, None)
         except InvalidSignature:
             raise InvalidSignatureError() from None
         if recovered != SHA256_DIGEST_INFO + sha256(text[:second]).digest():
