@@ -154,3 +154,37 @@ def test_a_good_signature_segment_of_the_wrong_size_is_an_invalid_signature(
     # The one pass decodes it; the RSA check then refuses its length.
     token = _replace(tokens.raw(tokens.header(), access_claims(now=NOW)), 2, b64url(b"\x01" * 255))
     assert _rejection(make_verifier, token)[0] is InvalidSignatureError
+
+
+# --- step 4 and 7: JSON nesting ----------------------------------------------------------------
+
+# (text, nests more than 64 deep). One opener of each kind at most is proved shallow at once;
+# a second opener of either kind sends the text to the count and then the state machine.
+NESTING = [
+    ("", False),
+    ("{}", False),
+    ('{"a":[1,2]}', False),
+    ("[{", False),
+    ("]}[{", False),
+    ('{"a":"["}', False),
+    ("[" + "{" * 63, False),
+    ("[" + "{" * 64, True),
+    ("{" + "[" * 63, False),
+    ("{" + "[" * 64, True),
+    ("[" + "]" * 70 + "{" + "}" * 70, False),
+    ("[[" + '"' + "{" * 100 + '"', False),
+    ("{{" + '"' + "[" * 100 + '"' + "[" * 62, False),
+    ("{{" + '"' + "[" * 100 + '"' + "[" * 63, True),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), NESTING)
+def test_json_nesting_beyond_the_quick_proof(twin: Any, text: str, expected: bool) -> None:
+    assert twin.module.json_too_deep(text) is expected
+
+
+def test_a_payload_with_nested_objects_is_verified(tokens: TokenFactory, make_verifier: MakeVerifier) -> None:
+    claims = access_claims(now=NOW, address={"street": "x", "geo": {"lat": 1}}, roles=[["a"], ["b"]])
+    verified = make_verifier(clock=lambda: NOW + 10).verify(tokens.raw(tokens.header(), claims))
+    assert verified["address"]["geo"]["lat"] == 1
+    assert verified["roles"][1][0] == "b"
