@@ -16,8 +16,17 @@ from typing import Any
 
 import pytest
 
-from fastcognito import InvalidSignatureError, MalformedTokenError, TokenError
-from tests.support import TokenFactory, access_claims, b64url, sign_token
+from fastcognito import (
+    ExpiredTokenError,
+    InvalidClientError,
+    InvalidIssuerError,
+    InvalidSignatureError,
+    InvalidTokenUseError,
+    MalformedTokenError,
+    NotYetValidError,
+    TokenError,
+)
+from tests.support import CLIENT_ID, DROP, TokenFactory, access_claims, b64url, sign_token
 
 NOW = 1_700_000_000
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
@@ -188,3 +197,207 @@ def test_a_payload_with_nested_objects_is_verified(tokens: TokenFactory, make_ve
     verified = make_verifier(clock=lambda: NOW + 10).verify(tokens.raw(tokens.header(), claims))
     assert verified["address"]["geo"]["lat"] == 1
     assert verified["roles"][1][0] == "b"
+
+
+# --- step 7: claims ----------------------------------------------------------------------------
+
+EXP = NOW + 3600
+
+
+def _claim_outcome(verifier: Any, token: str) -> tuple[Any, ...]:
+    try:
+        claims = verifier.verify(token)
+    except TokenError as err:
+        return (type(err), str(err), getattr(err, "claim", None), getattr(err, "actual", None))
+    return ("claims", dict(claims))
+
+
+# (name, claims overrides, verifier options, expected class or "claims", expected message or None)
+CLAIM_CASES: list[tuple[str, dict[str, Any], dict[str, Any], Any, str | None]] = [
+    # Accepted, but not provable at once: the step-by-step checks accept them.
+    ("float exp", {"exp": EXP + 0.5}, {}, "claims", None),
+    ("float iat", {"iat": NOW - 0.5}, {}, "claims", None),
+    ("float auth_time", {"auth_time": NOW - 0.5}, {}, "claims", None),
+    ("nbf in the past", {"nbf": NOW - 5}, {}, "claims", None),
+    ("aud null", {"aud": None}, {}, "claims", None),
+    ("aud a list", {"aud": ["x", "y"]}, {}, "claims", None),
+    ("exp past 2**53, a float still", {"exp": 2**60}, {}, "claims", None),
+    # Refused: the first fault in the contract's order is named.
+    ("nbf null", {"nbf": None}, {}, MalformedTokenError, "the claim 'nbf' is not a finite number"),
+    (
+        "auth_time null",
+        {"auth_time": None},
+        {},
+        MalformedTokenError,
+        "the claim 'auth_time' is not a finite number",
+    ),
+    (
+        "exp no float holds",
+        {"exp": 10**400},
+        {},
+        MalformedTokenError,
+        "the claim 'exp' is not a finite number",
+    ),
+    (
+        "auth_time no float holds",
+        {"auth_time": -(10**400)},
+        {},
+        MalformedTokenError,
+        "the claim 'auth_time' is not a finite number",
+    ),
+    ("exp true", {"exp": True}, {}, MalformedTokenError, "the claim 'exp' is not a finite number"),
+    ("iss a number", {"iss": 7}, {}, MalformedTokenError, "the claim 'iss' is not a string"),
+    (
+        "token_use a list",
+        {"token_use": ["access"]},
+        {},
+        MalformedTokenError,
+        "the claim 'token_use' is not a string",
+    ),
+    (
+        "token_use an object",
+        {"token_use": {"a": 1}},
+        {},
+        MalformedTokenError,
+        "the claim 'token_use' is not a string",
+    ),
+    (
+        "client_id a list",
+        {"client_id": ["x"]},
+        {},
+        MalformedTokenError,
+        "the claim 'client_id' is not a string",
+    ),
+    (
+        "client_id a list, no client check",
+        {"client_id": ["x"]},
+        {"client_id": None},
+        MalformedTokenError,
+        "the claim 'client_id' is not a string",
+    ),
+    ("sub null", {"sub": None}, {}, MalformedTokenError, "the claim 'sub' is not a string"),
+    (
+        "groups null",
+        {"cognito:groups": None},
+        {},
+        MalformedTokenError,
+        "the claim 'cognito:groups' is not a list of strings",
+    ),
+    (
+        "groups of numbers",
+        {"cognito:groups": ["a", 1]},
+        {},
+        MalformedTokenError,
+        "the claim 'cognito:groups' is not a list of strings",
+    ),
+    (
+        "aud of numbers",
+        {"aud": [1]},
+        {},
+        MalformedTokenError,
+        "the claim 'aud' is not a string or a list of strings",
+    ),
+    (
+        "wrong issuer and a bad sub",
+        {"iss": "https://elsewhere", "sub": 1},
+        {},
+        MalformedTokenError,
+        "the claim 'sub' is not a string",
+    ),
+    ("expired and wrong issuer", {"exp": NOW, "iss": "https://elsewhere"}, {}, ExpiredTokenError, None),
+    (
+        "issued in the future and wrong client",
+        {"iat": NOW + 600, "client_id": "x"},
+        {},
+        NotYetValidError,
+        "the token was issued in the future",
+    ),
+    ("nbf in the future", {"nbf": NOW + 600}, {}, NotYetValidError, None),
+    (
+        "wrong issuer and wrong token_use",
+        {"iss": "https://elsewhere", "token_use": "id"},
+        {},
+        InvalidIssuerError,
+        None,
+    ),
+    ("no issuer", {"iss": DROP}, {}, InvalidIssuerError, None),
+    (
+        "wrong token_use and wrong client",
+        {"token_use": "id", "client_id": "x"},
+        {},
+        InvalidTokenUseError,
+        None,
+    ),
+    (
+        "unknown token_use, any accepted",
+        {"token_use": "refresh"},
+        {"token_use": None},
+        InvalidTokenUseError,
+        None,
+    ),
+    ("no token_use", {"token_use": DROP}, {}, InvalidTokenUseError, None),
+    ("no client_id", {"client_id": DROP}, {}, InvalidClientError, None),
+    ("empty client_id", {"client_id": ""}, {}, InvalidClientError, None),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "overrides", "options", "expected", "message"),
+    CLAIM_CASES,
+    ids=[case[0] for case in CLAIM_CASES],
+)
+def test_what_the_claims_proof_cannot_prove_is_checked_step_by_step(
+    tokens: TokenFactory,
+    make_verifier: MakeVerifier,
+    name: str,
+    overrides: dict[str, Any],
+    options: dict[str, Any],
+    expected: Any,
+    message: str | None,
+) -> None:
+    verifier = make_verifier(clock=lambda: NOW + 10, **options)
+    outcome = _claim_outcome(verifier, tokens.access(now=NOW, **overrides))
+    if expected == "claims":
+        assert outcome[0] == "claims", outcome
+        return
+    assert outcome[0] is expected, outcome
+    if message is not None:
+        assert outcome[1] == message
+
+
+@pytest.mark.parametrize(
+    ("aud", "expected"),
+    [
+        ("x", InvalidClientError),
+        (None, InvalidClientError),
+        ("", InvalidClientError),
+        (["x", CLIENT_ID], "claims"),
+    ],
+)
+def test_id_token_audience_beyond_the_proof(
+    tokens: TokenFactory, make_verifier: MakeVerifier, aud: Any, expected: Any
+) -> None:
+    verifier = make_verifier(clock=lambda: NOW + 10, token_use="id")
+    outcome = _claim_outcome(verifier, tokens.id(now=NOW, aud=aud))
+    assert outcome[0] == expected, outcome
+
+
+def test_a_cached_token_starts_at_the_later_of_iat_and_nbf(
+    tokens: TokenFactory, make_verifier: MakeVerifier
+) -> None:
+    moment = [NOW + 10.0]
+    verifier = make_verifier(clock=lambda: moment[0], cache_size=8)
+    before_iat = tokens.access(now=NOW, nbf=NOW - 100)
+    before_nbf = tokens.access(now=NOW, nbf=NOW + 5)
+    assert verifier.verify(before_iat)["nbf"] == NOW - 100
+    moment[0] = NOW + 6.0
+    assert verifier.verify(before_nbf)["nbf"] == NOW + 5
+    # The clock steps back: between nbf and iat, then before nbf; the cache answers neither.
+    moment[0] = NOW - 50.0
+    assert _claim_outcome(verifier, before_iat)[:3] == (
+        NotYetValidError,
+        "the token was issued in the future",
+        "iat",
+    )
+    moment[0] = NOW + 4.0
+    assert _claim_outcome(verifier, before_nbf)[:3] == (NotYetValidError, str(NotYetValidError()), "nbf")
