@@ -114,30 +114,23 @@ def b64url_decode(segment: str) -> bytes:
 
 def _b64url_decode_ascii(text: bytes, start: int, end: int) -> bytes:
     """``b64url_decode`` of the ASCII ``text[start:end]``."""
-    if (end - start) % 4 == 1:
+    remainder = (end - start) % 4
+    if remainder == 1:
         raise MalformedTokenError(_B64_LENGTH)
     segment = text[start:end]
     # The standard alphabet's own characters and padding are foreign here (ints: `bytes in
     # bytes` first tries its operand as an int, raising and clearing a TypeError).
     if 0x2B in segment or 0x2F in segment or 0x3D in segment:  # + / =
         raise MalformedTokenError(_B64_ALPHABET)
-    return _b64url_decode_standard(segment, segment.replace(b"-", b"+").replace(b"_", b"/"), 0, len(segment))
-
-
-def _b64url_decode_standard(text: bytes, standard: bytes, start: int, end: int) -> bytes:
-    """``b64url_decode`` of the ASCII ``text[start:end]``, given ``standard``: ``text`` with
-    base64url's "-" and "_" mapped to standard base64's "+" and "/", ``text`` holding none of
-    "+", "/" or "=" itself. Two replaces (memchr, most bytes untouched) then strict a2b_base64
-    cost less than a translate of every byte."""
-    remainder = (end - start) % 4
-    if remainder == 1:
-        raise MalformedTokenError(_B64_LENGTH)
+    # Two replaces (memchr, most bytes untouched) then strict a2b_base64 cost less than a
+    # translate of every byte.
+    standard = segment.replace(b"-", b"+").replace(b"_", b"/")
     try:
-        decoded = _a2b_strict(standard[start:end] + _B64_PADDING[remainder], strict_mode=True)
+        decoded = _a2b_strict(standard + _B64_PADDING[remainder], strict_mode=True)
     except binascii.Error:
         raise MalformedTokenError(_B64_ALPHABET) from None
     # 2 chars carry 12 bits for 8 (4 unused), 3 carry 18 for 16 (2 unused): unused must be 0.
-    if remainder and _B64_VALUES[text[end - 1]] & _B64_UNUSED[remainder]:
+    if remainder and _B64_VALUES[segment[-1]] & _B64_UNUSED[remainder]:
         raise MalformedTokenError(_B64_TRAILING)
     return decoded
 
@@ -170,7 +163,11 @@ def json_too_deep(text: str) -> bool:
     interpreter and on how deep the caller's stack already is; this count does not. Brackets
     inside strings do not count. The compiled twin runs the same state machine over the bytes.
     """
-    # Too few openers to nest that deep: the common case. str.find of one character is memchr,
+    # At most one opener of each kind, as in a Cognito payload (one object, one array): two
+    # partitions and two `in`, each a memchr with no argument parsing: under half the finds below.
+    if "[" not in text.partition("[")[2] and "{" not in text.partition("{")[2]:
+        return False
+    # Otherwise too few openers to nest that deep, as in a JWKS. str.find of one character is memchr,
     # where str.count looks at every character: a payload has a handful of brackets in hundreds
     # or thousands of characters (a 5 kB token's two counts cost some 30k instructions).
     openers = 0
@@ -299,29 +296,20 @@ _EXACT_INT = 2**53
 _ONLY_STR = frozenset({str})
 
 
-# The claims whose types are checked, read in one C-level pass: each NumericDate (None when a
-# required one is absent, so that its absence leaves the fast path; 0 when an optional one is),
-# each string claim ("" when absent), the groups (an empty list when absent) and `aud` ("" when
-# absent). `_TYPED_TYPES` is what each must then be for the fast path.
-_TYPED_CLAIMS = (*NUMERIC_CLAIMS, *STRING_CLAIMS, CLAIM_GROUPS, CLAIM_AUD)
+# What the fast path of step 7 reads besides the claims it checks by value: the string claims
+# whose type one str.join proves (absent reads as ""), all but `iss` and `token_use`, which equal
+# a str when it holds; and the NumericDates other than exp, iat and nbf, whose type it checks
+# (unpacking fails at import if NUMERIC_CLAIMS changes).
+_JOINED_STRING_CLAIMS = tuple(name for name in STRING_CLAIMS if name not in (CLAIM_ISS, CLAIM_TOKEN_USE))
+_NO_STRINGS = ("",) * len(_JOINED_STRING_CLAIMS)
+(_CLAIM_AUTH_TIME,) = (name for name in NUMERIC_CLAIMS if name not in (CLAIM_EXP, CLAIM_IAT, CLAIM_NBF))
 _NO_GROUPS: list[str] = []
-_TYPED_DEFAULTS = (
-    *(None if name in REQUIRED_CLAIMS else 0 for name in NUMERIC_CLAIMS),
-    *("",) * len(STRING_CLAIMS),
-    _NO_GROUPS,
-    "",
-)
-_TYPED_TYPES = (*(int,) * len(NUMERIC_CLAIMS), *(str,) * len(STRING_CLAIMS), list, str)
-# Where the NumericDates and the groups sit in the tuple that pass reads.
-_EXP_AT, _IAT_AT, _NBF_AT, _AUTH_TIME_AT = map(_TYPED_CLAIMS.index, NUMERIC_CLAIMS)
-_GROUPS_AT = _TYPED_CLAIMS.index(CLAIM_GROUPS)
 _JOIN_STR = "".join
 
 
 def _check_claim_types(claims: dict[str, Any]) -> None:
     """The claims' types (RFC 7519 §2 NumericDates, strings, `aud`, `cognito:groups`): the first
-    culprit named as the compiled twin names it. ``VerifierCore._verify_new`` first tries a fast
-    path that proves them all good, and calls this only when that fails."""
+    culprit named as the compiled twin names it."""
     get = claims.get
     _check_scalar_claims(get)
     aud = get(CLAIM_AUD)
@@ -453,6 +441,20 @@ class ClaimsCache:
             self._bound = True
 
 
+def _split_token(token: str) -> tuple[bytes, bytes]:
+    """Step 3 of ``VerifierCore.verify`` check by check, in the compiled twin's order: exactly
+    three segments, none empty, then the payload and the signature strict base64url. Returns both
+    decoded, or raises ``MalformedTokenError`` naming the first fault."""
+    first = token.find(".")
+    second = token.find(".", first + 1) if first >= 0 else -1
+    if second < 0 or token.find(".", second + 1) >= 0:
+        raise MalformedTokenError("the token does not have exactly three segments")
+    if first == 0 or second == first + 1 or second == len(token) - 1:
+        raise MalformedTokenError("the token has an empty segment")
+    text = token.encode("ascii")
+    return _b64url_decode_ascii(text, first + 1, second), _b64url_decode_ascii(text, second + 1, len(text))
+
+
 class VerifierCore:
     """Steps 1 to 8 of the verification (docs/verifier.md), minus the network.
 
@@ -478,6 +480,7 @@ class VerifierCore:
         "_clock",
         "_headers",
         "_last_header",
+        "_last_key",
     )
 
     def __init__(
@@ -519,6 +522,10 @@ class VerifierCore:
         # (header segment + ".", kid) of the last token, one object so that threads never see
         # a segment with another's kid: checked with startswith, no slice and no hash.
         self._last_header: tuple[str, str] | None = None
+        # (key, its bound recover_data_from_signature, the modulus's length in octets) of the
+        # last key used, as the compiled twin keeps it: a pyo3 getter and a method lookup fewer
+        # per verify. One tuple, so threads never pair a key with another key's method or length.
+        self._last_key: tuple[Any, Callable[..., bytes], int] | None = None
 
     def _kid(self, token: str, first: int) -> str:
         # Cognito signs every token of a pool with one of two keys, so the same few header
@@ -555,21 +562,18 @@ class VerifierCore:
     def _verify_new(self, token: str, now: float, cache: ClaimsCache | None) -> Claims:
         """Steps 3 to 8 of ``verify``, for a token the cache did not answer: a method of its own
         so that a cache hit sets up and clears none of the locals these steps use."""
-        # 3. Exactly three non-empty segments, each strict base64url (RFC 7515 §7.1).
+        # 3. Exactly three non-empty segments, each strict base64url (RFC 7515 §7.1). The common
+        # case in one pass: three non-empty segments (a fourth leaves a "." in the signature,
+        # which the strict decoder refuses), none of "+", "/" or "=" (standard base64's own
+        # characters, which the mapping of "-" and "_" would hide), both segments strict after
+        # that mapping, and canonical trailing bits. Anything else goes through _split_token,
+        # which names the first fault as the compiled twin does.
         first = token.find(".")
-        second = token.find(".", first + 1) if first >= 0 else -1
-        if second < 0 or token.find(".", second + 1) >= 0:
-            raise MalformedTokenError("the token does not have exactly three segments")
-        if first == 0 or second == first + 1 or second == len(token) - 1:
-            raise MalformedTokenError("the token has an empty segment")
+        second = token.find(".", first + 1)
         text = token.encode("ascii")
-        if 0x2B in text or 0x2F in text or 0x3D in text:  # + / =: each segment answers for itself
-            payload = _b64url_decode_ascii(text, first + 1, second)
-            signature = _b64url_decode_ascii(text, second + 1, len(text))
-        else:
+        payload = None
+        if 0 < first < second - 1 < len(text) - 2 and not (0x2B in text or 0x2F in text or 0x3D in text):
             standard = text.replace(b"-", b"+").replace(b"_", b"/")
-            # Both segments at once when both are good; any fault sends them through
-            # _b64url_decode_standard, which names the first one as the compiled twin does.
             payload_remainder = (second - first - 1) & 3
             signature_remainder = (len(text) - second - 1) & 3
             try:
@@ -579,15 +583,16 @@ class VerifierCore:
                 signature = _a2b_strict(
                     standard[second + 1 :] + _B64_PADDING[signature_remainder], strict_mode=True
                 )
-                canonical = not (
+            except binascii.Error:
+                payload = None
+            else:
+                if (
                     _B64_VALUES[text[second - 1]] & _B64_UNUSED[payload_remainder]
                     or _B64_VALUES[text[-1]] & _B64_UNUSED[signature_remainder]
-                )
-            except binascii.Error:
-                canonical = False
-            if not canonical:
-                payload = _b64url_decode_standard(text, standard, first + 1, second)
-                signature = _b64url_decode_standard(text, standard, second + 1, len(text))
+                ):
+                    payload = None
+        if payload is None:
+            payload, signature = _split_token(token)
         # 4. Header.
         last = self._last_header
         kid = last[1] if last is not None and token.startswith(last[0]) else self._kid(token, first)
@@ -616,10 +621,13 @@ class VerifierCore:
         # cryptography does RSAVP1 and checks the 00 01 FF..FF 00 padding; the rest must equal the
         # whole encoded DigestInfo of the SHA-256 hash. This is the check key.verify makes, without
         # the digest setup OpenSSL repeats on every call.
-        if len(signature) != (key.key_size + 7) >> 3:
+        last_key = self._last_key
+        if last_key is None or last_key[0] is not key:
+            last_key = self._last_key = (key, key.recover_data_from_signature, (key.key_size + 7) >> 3)
+        if len(signature) != last_key[2]:
             raise InvalidSignatureError()
         try:
-            recovered = key.recover_data_from_signature(signature, _PKCS1V15, None)
+            recovered = last_key[1](signature, _PKCS1V15, None)
         except InvalidSignature:
             raise InvalidSignatureError() from None
         if recovered != SHA256_DIGEST_INFO + sha256(text[:second]).digest():
@@ -628,77 +636,58 @@ class VerifierCore:
         # 7. Claims, only now that they are signed.
         if decoded is None:
             decoded = _decode_json_object(payload, "payload", unique=False)
-        # The common case proved in a few C-level passes: every NumericDate an int that a float
-        # holds exactly (the required ones present), every string claim a str, the groups a list
-        # of str, `aud` absent or a str. Anything else takes _check_claim_types, which names the
-        # first culprit as the compiled twin does (or finds nothing wrong: `aud` as a list).
-        typed = tuple(map(decoded.get, _TYPED_CLAIMS, _TYPED_DEFAULTS))
-        exp = typed[_EXP_AT]
-        iat = typed[_IAT_AT]
-        typed_ok = (
-            tuple(map(type, typed)) == _TYPED_TYPES
-            and -_EXACT_INT <= exp <= _EXACT_INT
-            and -_EXACT_INT <= iat <= _EXACT_INT
-            and -_EXACT_INT <= typed[_NBF_AT] <= _EXACT_INT
-            and -_EXACT_INT <= typed[_AUTH_TIME_AT] <= _EXACT_INT
-        )
-        if typed_ok:
-            # Every group a str: str.join checks each item in C and raises TypeError at the
-            # first that is not one (JSON makes no str subclass), at a tenth of the cost of
-            # map(type) over a token's hundreds of groups.
-            try:
-                _JOIN_STR(typed[_GROUPS_AT])
-            except TypeError:
-                typed_ok = False
-        if not typed_ok:
-            _check_claim_types(decoded)
-            exp = decoded[CLAIM_EXP]
-            iat = decoded[CLAIM_IAT]
+        # The common case proved at once: every NumericDate an int that a float holds (the
+        # required ones present), every string claim a str, `aud` absent or a str, the groups a
+        # list of str, then the times, the issuer, token_use and the client. Anything it cannot
+        # prove (a float exp, `aud` as a list, any fault) goes to _check_claims, which names the
+        # first fault as the compiled twin does.
         leeway = self._leeway
-        # NumericDates compare as floats, exactly as the compiled twin compares C doubles.
-        expires_at = float(exp) + leeway
-        if not now < expires_at:
-            raise ExpiredTokenError(claim=CLAIM_EXP, actual=exp, expected=f"> {now - leeway}")
-        not_before = float(iat)
-        if not_before > now + leeway:
-            raise NotYetValidError(
-                "the token was issued in the future", claim=CLAIM_IAT, actual=iat, expected=f"<= {now + leeway}"
+        get = decoded.get
+        exp: Any = get(CLAIM_EXP)
+        iat: Any = get(CLAIM_IAT)
+        nbf = get(CLAIM_NBF, _MISSING)
+        auth_time = get(_CLAIM_AUTH_TIME, 0)
+        member_of = get(CLAIM_GROUPS, _NO_GROUPS)
+        token_use = get(CLAIM_TOKEN_USE)
+        want = self._token_use
+        clients = self._clients
+        # TypeError: str.join meets an item that is not a str (JSON makes no str subclass), or
+        # `in` an unhashable value; OverflowError: an int that no float holds.
+        try:
+            proven = (
+                type(exp) is int
+                and type(iat) is int
+                and (nbf is _MISSING or type(nbf) is int)
+                and type(auth_time) is int
+                and type(get(CLAIM_AUD, "")) is str
+                and type(member_of) is list
+                # Equal to a str, `iss` and `token_use` are str.
+                and get(CLAIM_ISS) == issuer
+                and token_use in TOKEN_USES
+                and (want is None or token_use == want)
+                and (
+                    clients is None or get(CLAIM_CLIENT_ID if token_use == "access" else CLAIM_AUD) in clients
+                )
             )
-        nbf = decoded.get(CLAIM_NBF)
-        if nbf is not None:
-            nbf_at = float(nbf)
-            if nbf_at > now + leeway:
-                raise NotYetValidError(claim=CLAIM_NBF, actual=nbf, expected=f"<= {now + leeway}")
-            if nbf_at > not_before:
-                not_before = nbf_at
-        iss = decoded.get(CLAIM_ISS)
-        if iss != issuer:
-            raise InvalidIssuerError(claim=CLAIM_ISS, actual=iss, expected=issuer)
-        token_use = decoded.get(CLAIM_TOKEN_USE)
-        if token_use not in TOKEN_USES or (self._token_use is not None and token_use != self._token_use):
-            raise InvalidTokenUseError(
-                claim=CLAIM_TOKEN_USE, actual=token_use, expected=self._token_use or sorted(TOKEN_USES)
-            )
+            if proven:
+                _JOIN_STR(map(get, _JOINED_STRING_CLAIMS, _NO_STRINGS))
+                _JOIN_STR(member_of)
+                float(auth_time)
+                expires_at = float(exp) + leeway
+                not_before = float(iat)
+                nbf_at = not_before if nbf is _MISSING else float(nbf)
+                proven = now < expires_at and not_before <= now + leeway and nbf_at <= now + leeway
+                if nbf_at > not_before:
+                    not_before = nbf_at
+        except (TypeError, OverflowError):
+            proven = False
+        if not proven:
+            expires_at, not_before = self._check_claims(decoded, now, issuer)
         # The cache keeps these claims: the verifier's own issuer and token_use strings (equal,
         # just checked) replace the payload's copies, which every entry would otherwise hold.
         decoded[CLAIM_ISS] = issuer
-        if self._token_use is not None:
-            decoded[CLAIM_TOKEN_USE] = self._token_use
-        clients = self._clients
-        if clients is not None:
-            if token_use == "access":
-                client_claim = CLAIM_CLIENT_ID
-                client = decoded.get(CLAIM_CLIENT_ID)
-                allowed = client in clients
-            else:
-                client_claim = CLAIM_AUD
-                client = decoded.get(CLAIM_AUD)
-                if type(client) is list:
-                    allowed = any(item in clients for item in client)
-                else:
-                    allowed = client in clients
-            if not allowed:
-                raise InvalidClientError(claim=client_claim, actual=client, expected=sorted(clients))
+        if want is not None:
+            decoded[CLAIM_TOKEN_USE] = want
         groups = self._groups
         if groups is not None:
             have = decoded.get(CLAIM_GROUPS) or ()
@@ -728,6 +717,58 @@ class VerifierCore:
                 # after it dropped the cached claims of that key: drop this entry too.
                 cache.discard(token)
         return claims
+
+    def _check_claims(
+        self, decoded: dict[str, Any], now: float, issuer: str | None
+    ) -> tuple[float, float]:
+        """Step 7 up to the client, check by check in the compiled twin's order, for what the
+        fast path in ``_verify_new`` cannot prove: raises at the first fault, or returns when the
+        claims may be cached until (``exp`` plus leeway) and from (the later of ``iat`` and
+        ``nbf``, without leeway)."""
+        _check_claim_types(decoded)
+        exp = decoded[CLAIM_EXP]
+        iat = decoded[CLAIM_IAT]
+        leeway = self._leeway
+        # NumericDates compare as floats, exactly as the compiled twin compares C doubles.
+        expires_at = float(exp) + leeway
+        if not now < expires_at:
+            raise ExpiredTokenError(claim=CLAIM_EXP, actual=exp, expected=f"> {now - leeway}")
+        not_before = float(iat)
+        if not_before > now + leeway:
+            raise NotYetValidError(
+                "the token was issued in the future", claim=CLAIM_IAT, actual=iat, expected=f"<= {now + leeway}"
+            )
+        nbf = decoded.get(CLAIM_NBF)
+        if nbf is not None:
+            nbf_at = float(nbf)
+            if nbf_at > now + leeway:
+                raise NotYetValidError(claim=CLAIM_NBF, actual=nbf, expected=f"<= {now + leeway}")
+            if nbf_at > not_before:
+                not_before = nbf_at
+        iss = decoded.get(CLAIM_ISS)
+        if iss != issuer:
+            raise InvalidIssuerError(claim=CLAIM_ISS, actual=iss, expected=issuer)
+        token_use = decoded.get(CLAIM_TOKEN_USE)
+        if token_use not in TOKEN_USES or (self._token_use is not None and token_use != self._token_use):
+            raise InvalidTokenUseError(
+                claim=CLAIM_TOKEN_USE, actual=token_use, expected=self._token_use or sorted(TOKEN_USES)
+            )
+        clients = self._clients
+        if clients is not None:
+            if token_use == "access":
+                client_claim = CLAIM_CLIENT_ID
+                client = decoded.get(CLAIM_CLIENT_ID)
+                allowed = client in clients
+            else:
+                client_claim = CLAIM_AUD
+                client = decoded.get(CLAIM_AUD)
+                if type(client) is list:
+                    allowed = any(item in clients for item in client)
+                else:
+                    allowed = client in clients
+            if not allowed:
+                raise InvalidClientError(claim=client_claim, actual=client, expected=sorted(clients))
+        return expires_at, not_before
 
     def clear_header_cache(self) -> None:
         self._headers.clear()

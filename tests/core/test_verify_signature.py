@@ -157,7 +157,7 @@ def rsa_key_3072() -> rsa.RSAPrivateKey:
 def test_keys_of_two_sizes_each_take_their_own_length(
     make_verifier: Callable[..., CognitoVerifier], rsa_key: rsa.RSAPrivateKey, rsa_key_3072: rsa.RSAPrivateKey
 ) -> None:
-    # The compiled twin keeps the last key with its length: alternating keys of 256 and 384
+    # Both twins keep the last key with its length: alternating keys of 256 and 384
     # octets must each be held to their own length, and a signature of one length under the
     # other key's kid refused.
     jwks: dict[str, Any] = {"keys": [rsa_jwk(rsa_key, "k2048"), rsa_jwk(rsa_key_3072, "k3072")]}
