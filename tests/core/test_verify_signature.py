@@ -42,7 +42,9 @@ def _raw_sign(key: rsa.RSAPrivateKey, encoded: bytes) -> bytes:
     return pow(int.from_bytes(encoded, "big"), numbers.d, modulus).to_bytes(length, "big")
 
 
-def _encoded(length: int, tail: bytes, *, block: bytes = b"\x00\x01", fill: int = 0xFF, pad: int | None = None) -> bytes:
+def _encoded(
+    length: int, tail: bytes, *, block: bytes = b"\x00\x01", fill: int = 0xFF, pad: int | None = None
+) -> bytes:
     pad = length - len(tail) - len(block) - 1 if pad is None else pad
     message = block + bytes([fill]) * pad + b"\x00" + tail
     return message.rjust(length, b"\x00")
@@ -101,20 +103,26 @@ def test_encoded_message_decided_as_cryptography_decides(
     assert _accepts(make_verifier(cache_size=0), _token(signing_input, signature)) is expected
 
 
-def _signature_with_leading_zero(key: rsa.RSAPrivateKey) -> tuple[bytes, bytes]:
-    """(signing input, signature) where the signature's first octet is zero: about 1 in 256."""
+@pytest.fixture(scope="module")
+def leading_zero_signature(rsa_key: rsa.RSAPrivateKey) -> tuple[bytes, bytes]:
+    """(signing input, signature) where the signature's first octet is zero: about 1 in 256
+    signatures, so searched for once, not once per twin."""
     for number in range(20_000):
         signing_input = _signing_input(jti=f"jti-{number}")
-        signature = key.sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
+        signature = rsa_key.sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
         if signature[0] == 0:
             return signing_input, signature
     raise AssertionError("no signature with a leading zero octet in 20,000 tries")
 
 
-def test_signature_not_k_octets_is_rejected(make_verifier: Callable[..., CognitoVerifier], rsa_key: rsa.RSAPrivateKey) -> None:
+def test_signature_not_k_octets_is_rejected(
+    make_verifier: Callable[..., CognitoVerifier],
+    rsa_key: rsa.RSAPrivateKey,
+    leading_zero_signature: tuple[bytes, bytes],
+) -> None:
     # RFC 8017 §8.2.2 step 1: the same integer written in 255 or 257 octets is not a signature.
     # RSAVP1 alone would take either; the length check must refuse them as key.verify does.
-    signing_input, signature = _signature_with_leading_zero(rsa_key)
+    signing_input, signature = leading_zero_signature
     verifier = make_verifier(cache_size=0)
     shorter, longer = signature[1:], b"\x00" + signature
     assert not _reference_accepts(rsa_key, shorter, signing_input)
