@@ -397,10 +397,15 @@ def test_sixteen_threads_create_one_user_on_postgresql(cognito: CognitoPool) -> 
     errors: list[BaseException] = []
 
     user_inserts: list[str] = []
+    # Holds each thread's user INSERT until all sixteen have reached theirs, so that the race is
+    # made, not hoped for: nobody commits before the gate opens, so every thread has found no
+    # user and inserts. (Left to the scheduler, a loaded machine ran the threads one by one.)
+    insert_gate = threading.Barrier(16)
 
     def record(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
         if sql.startswith(f'INSERT INTO "{User._meta.db_table}"'):
             user_inserts.append(sql)
+            insert_gate.wait(timeout=30)
         return execute(sql, params, many, context)
 
     def first_request() -> None:
@@ -421,9 +426,9 @@ def test_sixteen_threads_create_one_user_on_postgresql(cognito: CognitoPool) -> 
             thread.join(timeout=60)
     assert errors == []
     assert len(results) == 16 and len(set(results)) == 1
-    # The race happened: several threads tried to insert (the unique user name or sub stopped all
-    # but one, whose transaction won), and the losers read the winner's row.
-    assert len(user_inserts) > 1
+    # All sixteen inserted at once; the unique user name stopped all but one, whose transaction
+    # won, and the losers read the winner's row.
+    assert len(user_inserts) == 16
     assert CognitoIdentity.objects.using("pg").count() == 1
     assert User.objects.using("pg").count() == 1
     assert group_names(User.objects.using("pg").get(), "pg") == ["admins", "editors"]
