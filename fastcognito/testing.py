@@ -329,8 +329,9 @@ class FakeUserPool:
         """The ``request.user`` a token with these claims gets, built as the DRF class and the
         middleware build it: ``FASTCOGNITO["USER_CLASS"]`` (``CognitoUser`` by default), or a
         ``CognitoClient`` for a machine token (``sub`` equal to ``client_id``, no username and no
-        groups: ``make_token(sub=pool.client_id, username=OMIT)``). For
-        ``APIClient.force_authenticate``."""
+        groups: ``make_token(sub=pool.client_id, username=OMIT)``), which raises
+        ``MachineTokenRefusedError`` where ``MACHINE_CLIENTS`` refuses that client, as a request
+        would. For ``APIClient.force_authenticate``."""
         return _principal(self.verified_claims(token_use, **claims))
 
     def force_authenticate(self, client: Any, token_use: str = "access", **claims: Any) -> Any:
@@ -344,10 +345,15 @@ class FakeUserPool:
 
 
 def _principal(claims: Claims) -> Any:
-    """``request.user`` for ``claims``: the function the DRF class and the middleware call."""
-    from .django.client import principal_for
+    """``request.user`` for ``claims``: the function the DRF class and the middleware call, after
+    the refusal their verifier makes of a machine token whose client ``MACHINE_CLIENTS`` does not
+    name (``MachineTokenRefusedError``, a 401 ``machine_token_refused`` in a request)."""
+    from .django.client import machine_token_check, principal_for
     from .django.conf import fastcognito_settings
 
+    refuse = machine_token_check(fastcognito_settings.MACHINE_CLIENTS)
+    if refuse is not None:
+        refuse(claims)
     return principal_for(claims, fastcognito_settings.USER_CLASS)
 
 

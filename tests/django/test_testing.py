@@ -9,6 +9,7 @@ import pytest
 from django.test import override_settings
 
 from fastcognito.django import CognitoClient, CognitoUser, fastcognito_settings
+from fastcognito.exceptions import MachineTokenRefusedError
 from fastcognito.testing import OMIT, FakeUserPool
 from tests.support.django.users import TenantUser
 from tests.support.django.views import describe
@@ -104,6 +105,26 @@ def test_force_authenticate_with_a_machine_token(fake_user_pool: FakeUserPool, a
         assert api_client.get("/drf/perm/scope-write/").status_code == 200
         # A machine is in no group, whatever USER_CLASS would have made of its claims.
         assert api_client.get("/drf/perm/group-any/").status_code == 403
+
+
+@pytest.mark.parametrize("allowed", [(), ["anotherclient0000000000000"]])
+def test_a_machine_token_the_settings_refuse_is_refused_here_too(
+    fake_user_pool: FakeUserPool, api_client: Any, allowed: Any
+) -> None:
+    """Where a request with the token gets a 401 ``machine_token_refused``, ``user()`` and
+    ``force_authenticate`` raise ``MachineTokenRefusedError``: a test never runs a view as a
+    machine that the project's settings would have turned away."""
+    with fake_user_pool.override_settings(MACHINE_CLIENTS=allowed):
+        header = f"Bearer {fake_user_pool.make_token(**machine(fake_user_pool))}"
+        response = api_client.get("/drf/whoami/", HTTP_AUTHORIZATION=header)
+        assert (response.status_code, response.json()["code"]) == (401, "machine_token_refused")
+        with pytest.raises(MachineTokenRefusedError):
+            fake_user_pool.user(**machine(fake_user_pool))
+        with pytest.raises(MachineTokenRefusedError):
+            fake_user_pool.force_authenticate(api_client, **machine(fake_user_pool))
+        assert api_client.get("/drf/whoami/").status_code == 401  # nothing was forced
+        # A person's token is no machine's: MACHINE_CLIENTS leaves it alone.
+        assert type(fake_user_pool.user()) is CognitoUser
 
 
 def test_outside_the_fixture_the_project_settings_come_back(fake_user_pool: FakeUserPool) -> None:
