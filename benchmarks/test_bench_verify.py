@@ -3,6 +3,8 @@
 - cold: every verify is a token of another user (256 in rotation), so no memo helps; the baseline
   is the raw `cryptography` RSA verify cycling through the same 256 signatures. A row of its own
   times the cheaper RSA check the twins make (`RawVerify.check_round`): the floor of a verify.
+  Another times what the pure twin cannot drop (`RawVerify.pure_floor_round`: base64url, the RSA
+  check and the JSON, with the same standard library decoders, nothing checked): its floor.
 - hit: one token again and again, as fresh `str` copies (the hash not yet computed, as a request
   brings it); the baseline is the raw RSA verify of that token.
 - cold 5 kB, hit 5 kB: the same with ~5 kB tokens carrying 200 groups, as where groups mirror an
@@ -31,6 +33,8 @@ FRESH_COPIES_BIG = 100
 ROUNDS = 30
 # What both twins do in step 6, without the rest of the verify: the floor of a cold verify.
 RSA_CHECK = "RSA check as fastcognito makes it (RSAVP1, SHA-256 DigestInfo compared)"
+# What the pure twin does that no check can remove (`RawVerify.pure_floor_round`): its floor.
+PURE_FLOOR = "pure-Python floor (base64url, the RSA check, JSON parsed; nothing checked)"
 
 
 def _verifier(bench_token: BenchToken, twin: str, cache_size: int, big: bool = False) -> CognitoVerifier:
@@ -59,6 +63,15 @@ def test_rsa_check_distinct(benchmark: Any, raw_verify: RawVerify, results: Resu
     paired = raw_verify.paired_cold()
     benchmark.pedantic(raw_verify.check_round, setup=paired.setup, rounds=ROUNDS, iterations=1, warmup_rounds=1)
     results.record(RSA_CHECK, benchmark, per_round=len(raw_verify.pairs), paired=paired)
+
+
+@pytest.mark.benchmark(group="cold")
+def test_pure_floor_distinct(benchmark: Any, raw_verify: RawVerify, results: Results) -> None:
+    paired = raw_verify.paired_cold()
+    benchmark.pedantic(
+        raw_verify.pure_floor_round, setup=paired.setup, rounds=ROUNDS, iterations=1, warmup_rounds=1
+    )
+    results.record(PURE_FLOOR, benchmark, per_round=len(raw_verify.tokens), paired=paired)
 
 
 @pytest.mark.benchmark(group="cold")
@@ -152,6 +165,17 @@ def test_rsa_check_distinct_big(benchmark: Any, raw_verify_big: RawVerify, resul
     paired = raw_verify_big.paired_cold()
     benchmark.pedantic(raw_verify_big.check_round, setup=paired.setup, rounds=ROUNDS, iterations=1, warmup_rounds=1)
     results.record(f"{RSA_CHECK}, 5 kB tokens", benchmark, per_round=len(raw_verify_big.pairs), paired=paired)
+
+
+@pytest.mark.benchmark(group="cold 5 kB")
+def test_pure_floor_distinct_big(benchmark: Any, raw_verify_big: RawVerify, results: Results) -> None:
+    paired = raw_verify_big.paired_cold()
+    benchmark.pedantic(
+        raw_verify_big.pure_floor_round, setup=paired.setup, rounds=ROUNDS, iterations=1, warmup_rounds=1
+    )
+    results.record(
+        f"{PURE_FLOOR}, 5 kB tokens", benchmark, per_round=len(raw_verify_big.tokens), paired=paired
+    )
 
 
 @pytest.mark.benchmark(group="cold 5 kB")

@@ -46,6 +46,8 @@ def test_benchmarks_run_untimed() -> None:
     expected += [
         "test_pyjwt_legacy_own_process PASSED",
         "test_aws_jwt_verify_node PASSED",
+        "test_pure_floor_distinct PASSED",
+        "test_pure_floor_distinct_big PASSED",
         "test_cold_verify_distinct[compiled] PASSED",
         "test_cache_hit_fresh_str[pure] PASSED",
         "test_cold_verify_distinct_big[compiled] PASSED",
