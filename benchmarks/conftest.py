@@ -30,13 +30,11 @@ from bench_tokens import (  # noqa: E402  (the benchmarks directory is not a pac
     b64url,
 )
 from bench_results import Paired, Results, versions  # noqa: E402
+from floors import pure_floor  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15  # noqa: E402
 from cryptography.hazmat.primitives.hashes import SHA256  # noqa: E402
 
 from fastcognito._constants import SHA256_DIGEST_INFO  # noqa: E402
-from fastcognito._verify_py import _B64_PADDING as B64_PADDING  # noqa: E402
-from fastcognito._verify_py import _PAYLOAD_SCAN as scan_json  # noqa: E402
-from fastcognito._verify_py import _a2b_strict as a2b_strict  # noqa: E402
 from fastcognito.jwk import load_rsa_public_key  # noqa: E402
 
 __all__ = [
@@ -74,6 +72,7 @@ class RawVerify:
             (signature, signing_input) for _, signing_input, signature in bench_token.distinct(big=big)
         ]
         self.tokens = [token for token, _, _ in bench_token.distinct(big=big)]
+        self.pure_floor = pure_floor(self.key)
         if big:
             self.signature, self.signing_input = bench_token.big_signature, bench_token.big_signing_input
         else:
@@ -96,27 +95,11 @@ class RawVerify:
                 raise AssertionError("the benchmark's own signature does not verify")
 
     def pure_floor_round(self) -> None:
-        """The steps of the pure twin's verify that no check can remove, with the same standard
-        library decoders and nothing else: split the token, strict base64url of the payload and
-        the signature, the RSA check, the payload's JSON parsed. No header, alphabet, trailing
-        bit, depth, type, time, issuer or client check: what the checks cost shows against it."""
-        recover, padding = self.key.recover_data_from_signature, self.padding
-        length = (self.key.key_size + 7) >> 3
+        """The pure twin's floor (floors.py) on the same tokens: a call per token, as the twins'
+        rows make a call to ``verify`` per token."""
+        floor = self.pure_floor
         for token in self.tokens:
-            first = token.find(".")
-            second = token.find(".", first + 1)
-            text = token.encode("ascii")
-            standard = text.replace(b"-", b"+").replace(b"_", b"/")
-            payload_padding = B64_PADDING[(second - first - 1) & 3]
-            signature_padding = B64_PADDING[(len(text) - second - 1) & 3]
-            payload = a2b_strict(standard[first + 1 : second] + payload_padding, strict_mode=True)
-            signature = a2b_strict(standard[second + 1 :] + signature_padding, strict_mode=True)
-            if len(signature) != length or recover(signature, padding, None) != SHA256_DIGEST_INFO + sha256(
-                text[:second]
-            ).digest():
-                raise AssertionError("the benchmark's own signature does not verify")
-            if type(scan_json(payload.decode("utf-8"), 0)[0]) is not dict:
-                raise AssertionError("the benchmark's own payload is not a JSON object")
+            floor(token)
 
     def one_token_round(self) -> None:
         verify, padding, algorithm = self.key.verify, self.padding, self.algorithm

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 from conftest import BIG_GROUPS, CLIENT_ID, POOL_ID, BenchToken, RawVerify, Results
+from floors import PURE_FLOOR
 
 from fastcognito import CognitoVerifier, _verify, _verify_py
 
@@ -33,8 +34,6 @@ FRESH_COPIES_BIG = 100
 ROUNDS = 30
 # What both twins do in step 6, without the rest of the verify: the floor of a cold verify.
 RSA_CHECK = "RSA check as fastcognito makes it (RSAVP1, SHA-256 DigestInfo compared)"
-# What the pure twin does that no check can remove (`RawVerify.pure_floor_round`): its floor.
-PURE_FLOOR = "pure-Python floor (base64url, the RSA check, JSON parsed; nothing checked)"
 
 
 def _verifier(bench_token: BenchToken, twin: str, cache_size: int, big: bool = False) -> CognitoVerifier:
