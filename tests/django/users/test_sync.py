@@ -399,7 +399,7 @@ def test_sixteen_threads_create_one_user_on_postgresql(cognito: CognitoPool) -> 
     user_inserts: list[str] = []
     # Holds each thread's user INSERT until all sixteen have reached theirs, so that the race is
     # made, not hoped for: nobody commits before the gate opens, so every thread has found no
-    # user and inserts. (Left to the scheduler, a loaded machine ran the threads one by one.)
+    # user and inserts. (Left to the scheduler, a loaded machine could run them one by one.)
     insert_gate = threading.Barrier(16)
 
     def record(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
