@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import datetime
 import importlib.metadata
+import os
 import platform
 import statistics
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -47,7 +49,12 @@ GROUP_ORDER = ("cold", "hit", "cold 5 kB", "hit 5 kB")
 
 
 def versions() -> dict[str, str]:
-    found = {"python": f"{platform.python_implementation()} {platform.python_version()}"}
+    found = {
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        # Which build: pyenv's (.venv) and Debian's (`make bench-optimized`) are both 3.11, and
+        # only the second is built with PGO and LTO.
+        "python executable": os.path.realpath(getattr(sys, "_base_executable", sys.executable)),
+    }
     for name in VERSIONED:
         try:
             found[name] = importlib.metadata.version(name)
