@@ -112,7 +112,7 @@ bench: install bench-deps
 # optimized CPython: built with PGO and LTO, libpython linked into the interpreter, as Debian's and
 # Ubuntu's python3 packages, the official Docker images and python.org's and uv's builds are.
 # .venv's interpreter is pyenv's default build, with none of these, and runs Python-level code
-# some 20% slower: the pure twin's ratios carry that, the compiled twin's hardly. Its own venv,
+# about 30% slower: the pure twin's ratios carry that, the compiled twin's hardly. Its own venv,
 # with the same pins; results in benchmarks/results/optimized-python-<date>.json. About 1 minute
 # (2 more the first time). OPTIMIZED_PYTHON names another interpreter.
 OPTIMIZED_PYTHON ?= /usr/bin/python3.11
