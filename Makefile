@@ -113,25 +113,16 @@ bench: install bench-deps
 # Ubuntu's python3 packages, the official Docker images and python.org's and uv's builds are.
 # .venv's interpreter is pyenv's default build, with none of these, and runs Python-level code
 # about 30% slower: the pure twin's ratios carry that, the compiled twin's hardly. Its own venv,
-# with the same pins; results in benchmarks/results/optimized-python-<date>.json. About 1 minute
-# (2 more the first time). OPTIMIZED_PYTHON names another interpreter.
+# made by `make install` with VENV and PYTHON pointing there (the same pins, the extension built);
+# results in benchmarks/results/optimized-python-<date>.json. About 1 minute (2 more the first
+# time). OPTIMIZED_PYTHON names another interpreter.
 OPTIMIZED_PYTHON ?= /usr/bin/python3.11
 OPTIMIZED_VENV ?= .venv-optimized
-OPTIMIZED_STAMP := $(OPTIMIZED_VENV)/.deps-stamp
-OPTIMIZED_CONSTRAINTS = requirements/$(shell $(OPTIMIZED_PYTHON) -c 'import sys; print("constraints-py310.txt" if sys.version_info < (3, 11) else "constraints.txt")')
 
-$(OPTIMIZED_STAMP): requirements/test.in requirements/bench.in requirements/constraints.txt requirements/constraints-py310.txt
+bench-optimized:
 	@$(OPTIMIZED_PYTHON) -c "import os, sys, sysconfig, venv; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()['include'], 'Python.h')))" 2>/dev/null \
 		|| { echo "$(OPTIMIZED_PYTHON) with venv and its C headers is needed: apt-get install -y python3.11-venv python3.11-dev (or OPTIMIZED_PYTHON=another)"; exit 1; }
-	test -x $(OPTIMIZED_VENV)/bin/python || $(OPTIMIZED_PYTHON) -m venv $(OPTIMIZED_VENV)
-	$(OPTIMIZED_VENV)/bin/python -m pip --disable-pip-version-check install -q -c $(OPTIMIZED_CONSTRAINTS) pip
-	$(OPTIMIZED_VENV)/bin/python -m pip --disable-pip-version-check install -q -c $(OPTIMIZED_CONSTRAINTS) \
-		-r requirements/test.in -r requirements/bench.in
-	touch $@
-
-bench-optimized: $(OPTIMIZED_STAMP)
-	$(OPTIMIZED_VENV)/bin/python -m pip --disable-pip-version-check install -q --no-build-isolation --no-deps --force-reinstall .
-	cd tests && $(abspath $(OPTIMIZED_VENV))/bin/python -c "import fastcognito, sys; sys.exit(0 if fastcognito.EXTENSION_ACTIVE else 'the extension did not build')"
+	$(MAKE) install VENV=$(OPTIMIZED_VENV) PYTHON=$(OPTIMIZED_PYTHON)
 	mkdir -p $(BENCH_RESULTS)
 	$(OPTIMIZED_VENV)/bin/pytest benchmarks/test_bench_verify.py --benchmark-columns=min,median,mean,rounds \
 		--benchmark-timer=time.process_time \
