@@ -44,7 +44,7 @@ nox.options.sessions = ["tests"]
 # Django series -> the exact pins of that leg. DRF 3.18 needs Django 5.2+, so 4.2 gets 3.17.
 DJANGO = {
     "4.2": ["Django==4.2.30", "djangorestframework==3.17.2"],
-    "5.2": ["Django==5.2.19", "djangorestframework==3.18.3"],
+    "5.2": ["Django==5.2.20", "djangorestframework==3.18.3"],
     "6.1": ["Django==6.1.3", "djangorestframework==3.18.3"],
 }
 # Django 6.0 and later need Python 3.12+.
