@@ -103,10 +103,16 @@ $(BENCH_TOOLS_STAMP): requirements/bench-tools.in $(CONSTRAINTS) $(DEPS_STAMP)
 # versions and the date in benchmarks/results/. Timed in CPU time of the process, so that other
 # jobs on a shared machine count less. About 2 minutes on 2 cores.
 bench: install bench-deps
+	$(call run_benchmarks,$(VENV),benchmarks,bench)
+
+# pytest-benchmark in the venv $(1) over $(2), in CPU time, its JSON saved as
+# benchmarks/results/$(3)-<date>.json; collecting nothing (exit 5) is a failure.
+define run_benchmarks
 	mkdir -p $(BENCH_RESULTS)
-	$(VENV)/bin/pytest benchmarks --benchmark-columns=min,median,mean,rounds --benchmark-timer=time.process_time \
-		--benchmark-json=$(BENCH_RESULTS)/bench-$$(date -u +%Y-%m-%dT%H%MZ).json $(PYTEST_ARGS) ; \
+	$(1)/bin/pytest $(2) --benchmark-columns=min,median,mean,rounds --benchmark-timer=time.process_time \
+		--benchmark-json=$(BENCH_RESULTS)/$(3)-$$(date -u +%Y-%m-%dT%H%MZ).json $(PYTEST_ARGS) ; \
 	status=$$?; [ $$status -eq 5 ] && { echo "no benchmarks collected"; exit 1; }; exit $$status
+endef
 
 # The verify groups again (benchmarks/test_bench_verify.py, both twins, both token sizes) on an
 # optimized CPython: built with PGO and LTO, libpython linked into the interpreter, as Debian's and
@@ -123,11 +129,7 @@ bench-optimized:
 	@$(OPTIMIZED_PYTHON) -c "import os, sys, sysconfig, venv; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()['include'], 'Python.h')))" 2>/dev/null \
 		|| { echo "$(OPTIMIZED_PYTHON) with venv and its C headers is needed: apt-get install -y python3.11-venv python3.11-dev (or OPTIMIZED_PYTHON=another)"; exit 1; }
 	$(MAKE) install VENV=$(OPTIMIZED_VENV) PYTHON=$(OPTIMIZED_PYTHON)
-	mkdir -p $(BENCH_RESULTS)
-	$(OPTIMIZED_VENV)/bin/pytest benchmarks/test_bench_verify.py --benchmark-columns=min,median,mean,rounds \
-		--benchmark-timer=time.process_time \
-		--benchmark-json=$(BENCH_RESULTS)/optimized-python-$$(date -u +%Y-%m-%dT%H%MZ).json $(PYTEST_ARGS) ; \
-	status=$$?; [ $$status -eq 5 ] && { echo "no benchmarks collected"; exit 1; }; exit $$status
+	$(call run_benchmarks,$(OPTIMIZED_VENV),benchmarks/test_bench_verify.py,optimized-python)
 
 # A Zipf-distributed stream of requests from 100,000 users whose tokens are refreshed hourly,
 # through the default verifier at several cache sizes, both twins: hit rate, mean CPU per request,
