@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterator, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from hashlib import sha256
 from typing import Any
 
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey, RSAPublicNumbers
 
-from ._constants import ALLOWED_ALGORITHMS, JWKS_MAX_KEYS, MIN_RSA_BITS
+from ._constants import ALLOWED_ALGORITHMS, JWKS_MAX_KEYS, MIN_RSA_BITS, SHA256_DIGEST_INFO
 from ._impl import b64url_decode
 from .exceptions import JWKSError, KeyNotFoundError, MalformedTokenError
 
-__all__ = ["KeySet", "load_rsa_public_key"]
+__all__ = ["KeySet", "load_rsa_public_key", "rsa_check_fault", "rsa_fault_message"]
 
 logger = logging.getLogger("fastcognito.jwk")
 
@@ -73,6 +77,82 @@ def load_rsa_public_key(jwk: Mapping[str, Any]) -> RSAPublicKey:
     except ValueError as err:
         raise JWKSError("the key is not a valid RSA public key") from err
 
+
+# --- the RS256 check of this cryptography build -------------------------------------------------
+# Both twins check a signature as RFC 8017 §8.2.2 does: cryptography's recover_data_from_signature
+# with PKCS1v15 and no digest (RSAVP1 and the padding check), then the recovered DigestInfo
+# compared whole. A build that refuses that call (a FIPS policy, another OpenSSL) would fail on
+# every token with an exception the twins do not expect; this vector finds it at construction.
+_SELF_TEST_MESSAGE = b"fastcognito: the RS256 check of this cryptography build"
+_SELF_TEST_MODULUS = int(
+    "87cdb0cac141ff560cecdd3f841676ede28531db0fe0c31b1c3bec831f3207a233b636083bdb153d5c9f7db6"
+    "0ee094bcb8e854984baa49b137b3f9a94814be092e749d238e525ddbdb3f8940f053c36a0305ae650286606a"
+    "d4cdc812f031af1940579ef6477936f363217241a460785e1e02bc90d2f84303cf3d0d5785064c5f349948e4"
+    "928587f43b87f32ed517bb5ddbe7cef7db3eb81af4846f1f65fa20330198fec207a2292ce33df0a5b7a76308"
+    "04fe7f31f4d40fbcaa4ba66034bc019b199d85e3149eaefc0548a463037bbf11deb1ca2f2c744e4878bd63a9"
+    "b3012ea41a9624ca3b8743e7f805287dbca6394c748043b7c221c5818d610925a3166afb",
+    16,
+)
+_SELF_TEST_SIGNATURE = bytes.fromhex(
+    "4c36b9fa8e8187bf25ab71913a3fe313dd737850a71164682113e3c40836220bc455e80f0bb8867daab58d8b"
+    "6c090e728ddc6c66b44a04ecd95554cbd5c42a929e00167fdb4d31d94a8f6d63d959755748a462331a1dadae"
+    "d0a5c5707ad86b373503e7872d7d0b3191818cd6a32cee74110b0501a82322fd4b34b89d053f8b8c38c70763"
+    "e52f464619707316167315faa3b6e010f15e05887ee6d11502bef1fcb000f6781a528f5274ab99feac395f91"
+    "02621466855ad6d45c69e11849b09626be85612cd71dea3f049fd78d58838fa8e96ceb3ce32d792410fbaee4"
+    "fc4dafae56c11a327668ae2938df9b80a44ca87b6605fc0cde01256e035903e8429dcd94"
+)
+# The longest reason kept: an exception's type and message from cryptography, never a token.
+_FAULT_MAX_CHARS = 300
+
+_self_test_lock = threading.Lock()
+_self_test_result: list[str | None] = []  # empty until the vector has run once
+
+
+def _self_test_key() -> Any:
+    return RSAPublicNumbers(65537, _SELF_TEST_MODULUS).public_key()
+
+
+def _rsa_self_test(make_key: Callable[[], Any]) -> str | None:
+    """Run the vector through the key ``make_key`` loads: None when it recovers the signed
+    DigestInfo exactly and refuses the signature with one bit changed; otherwise why not, on one
+    line."""
+    expected = SHA256_DIGEST_INFO + sha256(_SELF_TEST_MESSAGE).digest()
+    changed = _SELF_TEST_SIGNATURE[:-1] + bytes([_SELF_TEST_SIGNATURE[-1] ^ 1])
+    try:
+        key = make_key()
+        recovered = key.recover_data_from_signature(_SELF_TEST_SIGNATURE, PKCS1v15(), None)
+        if recovered != expected:
+            return "a valid signature recovered other data than the signed DigestInfo"
+        try:
+            key.recover_data_from_signature(changed, PKCS1v15(), None)
+        except InvalidSignature:
+            return None
+        return "a changed signature was not refused"
+    except Exception as err:  # noqa: BLE001  (any refusal of the call is the fault reported)
+        text = " ".join(f"{type(err).__name__}: {err}".split())
+        return text if len(text) <= _FAULT_MAX_CHARS else text[: _FAULT_MAX_CHARS - 3] + "..."
+
+
+def rsa_check_fault() -> str | None:
+    """None when the installed ``cryptography`` makes the RS256 check both twins make; otherwise
+    what went wrong. The vector runs once per process (a key load and two RSA public operations)."""
+    if not _self_test_result:
+        with _self_test_lock:
+            if not _self_test_result:
+                _self_test_result.append(_rsa_self_test(_self_test_key))
+    return _self_test_result[0]
+
+
+def rsa_fault_message(fault: str) -> str:
+    """What a verifier says when ``rsa_check_fault()`` found ``fault``."""
+    import cryptography
+    from cryptography.hazmat.backends.openssl.backend import backend
+
+    return (
+        f"cryptography {cryptography.__version__} ({backend.openssl_version_text()}) cannot make the RS256 "
+        f"check fastcognito makes, so no token could be verified: {fault}. Use a cryptography whose "
+        "OpenSSL allows RSA PKCS#1 v1.5 signature recovery, as the wheels on PyPI do (docs/install.md)"
+    )
 
 class KeySet(Mapping[str, RSAPublicKey]):
     """An immutable kid-to-key mapping, built once per JWKS document.

@@ -26,6 +26,7 @@ from .. import _impl
 from .._constants import ENV_NO_EXTENSIONS
 from .._validate import ENVIRONMENT
 from ..exceptions import ConfigurationError
+from ..jwk import rsa_check_fault, rsa_fault_message
 from ..verifier import ISSUER_FORMS, CognitoVerifier, cognito_issuers, parse_user_pool_id
 from .conf import (
     DOCS,
@@ -245,10 +246,26 @@ def denylist_cache_usable(conf: FastCognitoSettings, found: list[Problem]) -> It
 
 
 def _blocks_the_verifier(check: str) -> bool:
-    # The pool, the client policy, the token use, the token sources (E130-E139) and the denylist
-    # (E140-E149) have checks of their own: while one fails, building the verifier would only
-    # report the same mistake again, as E017.
-    return check[0] == "E" and (3 <= int(check[1:]) <= 7 or 130 <= int(check[1:]) <= 149)
+    # The pool, the client policy, the token use, cryptography's RS256 check (E021), the token
+    # sources (E130-E139) and the denylist (E140-E149) have checks of their own: while one fails,
+    # building the verifier would only report the same mistake again, as E017.
+    number = int(check[1:])
+    return check[0] == "E" and (3 <= number <= 7 or number == 21 or 130 <= number <= 149)
+
+
+def rsa_check_works(conf: FastCognitoSettings, found: list[Problem]) -> Iterable[Problem]:
+    """E021: the installed cryptography makes the RS256 check both twins make (a fixed vector,
+    run once per process), whatever the settings: without it no token could be verified."""
+    fault = rsa_check_fault()
+    if fault is None:
+        return []
+    return [
+        Problem(
+            "E021",
+            f"{rsa_fault_message(fault)}.",
+            "Every verifier refuses to start here; fastcognito does not fall back to a weaker check.",
+        )
+    ]
 
 
 def verifier_builds(conf: FastCognitoSettings, found: list[Problem]) -> Iterable[Problem]:
@@ -278,6 +295,7 @@ RULES: tuple[Rule, ...] = (
     additional_regions,
     alb_verifier_builds,
     denylist_cache_usable,
+    rsa_check_works,
     verifier_builds,  # last: it runs only when the keys it shares with others passed
 )
 """The checks of ``FASTCOGNITO`` that relate several keys, in order."""

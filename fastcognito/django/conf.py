@@ -675,10 +675,12 @@ CHECK_IDS: Mapping[str, str] = {
     "E017": "the verifier rejects the rest (`REGION` mismatch, non-https `ISSUER`/`JWKS_URL`, negative "
     "`LEEWAY`, bad `CACHE_SIZE`, `GROUPS`, `SCOPES`, `JWKS_COOLDOWN`, `MAX_TOKEN_BYTES`, "
     "`DENYLIST_TIMEOUT`); the hint lists the values taken from the environment. Not reported while one of "
-    "E003-E007 or E130-E149 is",
+    "E003-E007, E021 or E130-E149 is",
     "E018": "`CognitoMiddleware` (or `AlbMiddleware`) placed before `AuthenticationMiddleware`",
     "E019": "`AlbMiddleware` without `CsrfViewMiddleware` (the ALB header is ambient, as a cookie)",
     "E020": "`ACCEPT_BARE_TOKEN` is not a bool",
+    "E021": "the installed `cryptography` (its OpenSSL) cannot make the RS256 check on a fixed test vector, "
+    "so no token could be verified ([install](install.md))",
     "E101": "an unknown key in `HOSTED_UI`, with a suggestion",
     "E102": "`DOMAIN`, `REDIRECT_URI` or `LOGOUT_URI` missing",
     "E103": "`DOMAIN` is not an https base URL (http only on loopback), or has a path",

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InternalError, InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
@@ -185,3 +185,119 @@ def test_keys_of_two_sizes_each_take_their_own_length(
         forged = _raw_sign(rsa_key_3072, _hostile(small_input, 384)["genuine"])
         with pytest.raises(InvalidSignatureError):
             verifier.verify(_token(big_input, forged))
+
+
+# --- the RS256 check of this cryptography build: a fixed vector at construction ---------------
+
+
+class _Refusing:
+    """A key whose backend refuses the call, as an OpenSSL policy can (no real build here does)."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def recover_data_from_signature(self, signature: bytes, pad: Any, algorithm: Any) -> bytes:
+        raise self.error
+
+
+class _Wrong:
+    """The real key, answering wrongly: other data for a valid signature, or no refusal."""
+
+    def __init__(self, *, other_data: bool = False, accept_changed: bool = False) -> None:
+        from fastcognito import jwk
+
+        self.key = jwk._self_test_key()
+        self.other_data = other_data
+        self.accept_changed = accept_changed
+
+    def recover_data_from_signature(self, signature: bytes, pad: Any, algorithm: Any) -> bytes:
+        try:
+            data = self.key.recover_data_from_signature(signature, pad, algorithm)
+        except InvalidSignature:
+            if self.accept_changed:
+                return b""
+            raise
+        return data[:-1] + bytes([data[-1] ^ 1]) if self.other_data else data
+
+
+def _load_fails() -> Any:
+    raise ValueError("RSA keys of 2048 bits are not allowed here")
+
+
+def test_the_vector_is_a_genuine_rs256_signature_and_this_build_passes() -> None:
+    from fastcognito import jwk
+
+    key = jwk._self_test_key()
+    assert key.key_size == 2048
+    # key.verify, not the check under test, vouches for the vector.
+    key.verify(jwk._SELF_TEST_SIGNATURE, jwk._SELF_TEST_MESSAGE, padding.PKCS1v15(), hashes.SHA256())
+    changed = jwk._SELF_TEST_SIGNATURE[:-1] + bytes([jwk._SELF_TEST_SIGNATURE[-1] ^ 1])
+    with pytest.raises(InvalidSignature):
+        key.verify(changed, jwk._SELF_TEST_MESSAGE, padding.PKCS1v15(), hashes.SHA256())
+    assert jwk._rsa_self_test(jwk._self_test_key) is None
+    assert jwk.rsa_check_fault() is None
+
+
+@pytest.mark.parametrize(
+    ("make_key", "reason"),
+    [
+        (
+            lambda: _Refusing(UnsupportedAlgorithm("PKCS1v15 recovery without a digest is not allowed")),
+            "UnsupportedAlgorithm: PKCS1v15 recovery without a digest is not allowed",
+        ),
+        (lambda: _Refusing(InternalError("the provider failed", [])), "InternalError: the provider failed"),
+        (lambda: _Refusing(ValueError("x" * 1000)), "ValueError: " + "x" * 285 + "..."),
+        (lambda: _Wrong(other_data=True), "a valid signature recovered other data than the signed DigestInfo"),
+        (lambda: _Wrong(accept_changed=True), "a changed signature was not refused"),
+        (_load_fails, "ValueError: RSA keys of 2048 bits are not allowed here"),
+    ],
+    ids=["unsupported", "internal-error", "long-message", "other-data", "accepts-changed", "key-load"],
+)
+def test_a_build_that_cannot_make_the_check_is_named(make_key: Callable[[], Any], reason: str) -> None:
+    from fastcognito import jwk
+
+    assert jwk._rsa_self_test(make_key) == reason
+
+
+def test_no_verifier_starts_where_the_check_cannot_be_made(
+    make_verifier: Callable[..., CognitoVerifier], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import cryptography
+
+    from fastcognito import ConfigurationError, jwk
+
+    calls: list[int] = []
+
+    def refusing() -> Any:
+        calls.append(1)
+        return _Refusing(UnsupportedAlgorithm("PKCS1v15 recovery without a digest is not allowed"))
+
+    monkeypatch.setattr(jwk, "_self_test_key", refusing)
+    monkeypatch.setattr(jwk, "_self_test_result", [])
+    for _ in range(2):
+        with pytest.raises(ConfigurationError) as caught:
+            make_verifier()
+        message = str(caught.value)
+        assert f"cryptography {cryptography.__version__} (" in message and "OpenSSL" in message
+        assert "UnsupportedAlgorithm: PKCS1v15 recovery without a digest is not allowed" in message
+        assert "no token could be verified" in message
+    assert calls == [1]  # once per process, not once per verifier
+
+
+def test_the_vector_runs_once_per_process(
+    make_verifier: Callable[..., CognitoVerifier], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fastcognito import jwk
+
+    calls: list[int] = []
+    real = jwk._self_test_key
+
+    def counted() -> Any:
+        calls.append(1)
+        return real()
+
+    monkeypatch.setattr(jwk, "_self_test_key", counted)
+    monkeypatch.setattr(jwk, "_self_test_result", [])
+    for _ in range(3):
+        assert make_verifier().verify  # builds
+    assert calls == [1]

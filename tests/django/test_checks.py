@@ -271,3 +271,45 @@ def test_the_warning_does_not_stop_start_up(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("ACCESS_TOKEN_KEY", "accessToken")
     with override_settings(FASTCOGNITO={**BASE, "COOKIE_NAME": "fastcognito_access"}):
         assert startup_errors() == []
+
+
+# --- a cryptography that cannot make the RS256 check (E021) -------------------------------------
+
+
+class _RefusingKey:
+    """What an OpenSSL policy that refuses RSA recovery without a digest answers (patched in: this
+    suite's cryptography makes the check)."""
+
+    def recover_data_from_signature(self, signature: bytes, pad: Any, algorithm: Any) -> bytes:
+        from cryptography.exceptions import UnsupportedAlgorithm
+
+        raise UnsupportedAlgorithm("PKCS1v15 recovery without a digest is not allowed")
+
+
+def test_a_cryptography_that_cannot_make_the_check_stops_start_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    from django.apps import apps
+
+    from fastcognito import jwk
+
+    monkeypatch.setattr(jwk, "_self_test_key", _RefusingKey)
+    monkeypatch.setattr(jwk, "_self_test_result", [])
+    (message,) = messages(**BASE)  # E021 alone: building the verifier (E017) would say it again
+    assert message.id == "fastcognito.E021" and message.is_serious()
+    assert "UnsupportedAlgorithm: PKCS1v15 recovery without a digest is not allowed" in message.msg
+    assert "cannot make the RS256 check" in message.msg and "OpenSSL" in message.msg
+    assert "does not fall back" in message.hint
+    # Whatever else is wrong, it is reported too.
+    assert ids(USER_POOL_ID=POOL_ID) == ["fastcognito.E005", "fastcognito.E021"]
+    with override_settings(FASTCOGNITO=BASE):
+        with pytest.raises(SystemCheckError, match=r"fastcognito\.E021"):
+            call_command("check")
+        with pytest.raises(ImproperlyConfigured, match=r"fastcognito\.E021"):
+            apps.get_app_config("fastcognito").ready()
+        # Silenced, the verifier still refuses to be built: no server starts without the check.
+        with override_settings(SILENCED_SYSTEM_CHECKS=["fastcognito.E021"]):
+            with pytest.raises(ImproperlyConfigured, match="cannot build a verifier: cryptography .* UnsupportedAlgorithm"):
+                apps.get_app_config("fastcognito").ready()
