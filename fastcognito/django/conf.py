@@ -680,7 +680,7 @@ CHECK_IDS: Mapping[str, str] = {
     "E019": "`AlbMiddleware` without `CsrfViewMiddleware` (the ALB header is ambient, as a cookie)",
     "E020": "`ACCEPT_BARE_TOKEN` is not a bool",
     "E021": "the installed `cryptography` (its OpenSSL) cannot make the RS256 check on a fixed test vector, "
-    "so no token could be verified ([install](install.md))",
+    "so no token could be verified",
     "E101": "an unknown key in `HOSTED_UI`, with a suggestion",
     "E102": "`DOMAIN`, `REDIRECT_URI` or `LOGOUT_URI` missing",
     "E103": "`DOMAIN` is not an https base URL (http only on loopback), or has a path",
