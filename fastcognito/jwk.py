@@ -81,8 +81,9 @@ def load_rsa_public_key(jwk: Mapping[str, Any]) -> RSAPublicKey:
 # --- the RS256 check of this cryptography build -------------------------------------------------
 # Both twins check a signature as RFC 8017 §8.2.2 does: cryptography's recover_data_from_signature
 # with PKCS1v15 and no digest (RSAVP1 and the padding check), then the recovered DigestInfo
-# compared whole. A build that refuses that call (a FIPS policy, another OpenSSL) would fail on
-# every token with an exception the twins do not expect; this vector finds it at construction.
+# compared whole. An OpenSSL that refuses that call or SHA-256 (a FIPS policy, or an OPENSSL_CONF
+# that asks for a provider which is not there) would fail every token with an exception the twins
+# do not expect; this vector finds it at construction.
 _SELF_TEST_MESSAGE = b"fastcognito: the RS256 check of this cryptography build"
 _SELF_TEST_MODULUS = int(
     "87cdb0cac141ff560cecdd3f841676ede28531db0fe0c31b1c3bec831f3207a233b636083bdb153d5c9f7db6"
@@ -101,8 +102,9 @@ _SELF_TEST_SIGNATURE = bytes.fromhex(
     "02621466855ad6d45c69e11849b09626be85612cd71dea3f049fd78d58838fa8e96ceb3ce32d792410fbaee4"
     "fc4dafae56c11a327668ae2938df9b80a44ca87b6605fc0cde01256e035903e8429dcd94"
 )
-# The longest reason kept: an exception's type and message from cryptography, never a token.
-_FAULT_MAX_CHARS = 300
+# The longest reason kept: an exception's type and message from cryptography or hashlib (never a
+# token). OpenSSL's own error comes last in cryptography's InternalError, after some 300 characters.
+_FAULT_MAX_CHARS = 1000
 
 _self_test_lock = threading.Lock()
 _self_test_result: list[str | None] = []  # empty until the vector has run once
@@ -113,23 +115,26 @@ def _self_test_key() -> Any:
 
 
 def _rsa_self_test(make_key: Callable[[], Any]) -> str | None:
-    """Run the vector through the key ``make_key`` loads: None when it recovers the signed
-    DigestInfo exactly and refuses the signature with one bit changed; otherwise why not, on one
-    line."""
-    expected = SHA256_DIGEST_INFO + sha256(_SELF_TEST_MESSAGE).digest()
+    """Run the vector through the key ``make_key`` loads, step by step as the twins make the
+    check: None when the signature recovers the signed DigestInfo exactly and the same signature
+    with one bit changed is refused; otherwise why not, on one line, naming the step."""
     changed = _SELF_TEST_SIGNATURE[:-1] + bytes([_SELF_TEST_SIGNATURE[-1] ^ 1])
+    step = "loading an RSA public key"
     try:
         key = make_key()
+        step = "recover_data_from_signature"
         recovered = key.recover_data_from_signature(_SELF_TEST_SIGNATURE, PKCS1v15(), None)
-        if recovered != expected:
+        step = "hashlib.sha256"
+        if recovered != SHA256_DIGEST_INFO + sha256(_SELF_TEST_MESSAGE).digest():
             return "a valid signature recovered other data than the signed DigestInfo"
+        step = "recover_data_from_signature"
         try:
             key.recover_data_from_signature(changed, PKCS1v15(), None)
         except InvalidSignature:
             return None
         return "a changed signature was not refused"
-    except Exception as err:  # noqa: BLE001  (any refusal of the call is the fault reported)
-        text = " ".join(f"{type(err).__name__}: {err}".split())
+    except Exception as err:  # noqa: BLE001  (any refusal of a step is the fault reported)
+        text = " ".join(f"{step}: {type(err).__name__}: {err}".split())
         return text if len(text) <= _FAULT_MAX_CHARS else text[: _FAULT_MAX_CHARS - 3] + "..."
 
 
@@ -145,14 +150,18 @@ def rsa_check_fault() -> str | None:
 
 def rsa_fault_message(fault: str) -> str:
     """What a verifier says when ``rsa_check_fault()`` found ``fault``."""
+    import ssl
+
     import cryptography
     from cryptography.hazmat.backends.openssl.backend import backend
 
     return (
-        f"cryptography {cryptography.__version__} ({backend.openssl_version_text()}) cannot make the RS256 "
-        f"check fastcognito makes, so no token could be verified: {fault}. Use a cryptography whose "
-        "OpenSSL allows RSA PKCS#1 v1.5 signature recovery, as the wheels on PyPI do (docs/install.md)"
+        f"cryptography {cryptography.__version__} ({backend.openssl_version_text()}) and hashlib "
+        f"({ssl.OPENSSL_VERSION}) cannot make the RS256 check fastcognito makes, so no token could be "
+        f"verified: {fault}. RSA PKCS#1 v1.5 signature recovery and SHA-256 must be allowed: look at "
+        "OPENSSL_CONF and the OpenSSL policy of this host (docs/install.md)"
     )
+
 
 class KeySet(Mapping[str, RSAPublicKey]):
     """An immutable kid-to-key mapping, built once per JWKS document.

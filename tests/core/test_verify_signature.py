@@ -10,7 +10,11 @@ twins must decide as it does.
 from __future__ import annotations
 
 import hashlib
+import json
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,7 +24,8 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from fastcognito import CognitoVerifier, InvalidSignatureError
 from fastcognito._constants import SHA256_DIGEST_INFO
-from tests.support import KID, access_claims, b64url, encode_segment, rsa_jwk
+from tests.support import KID, Twin, access_claims, b64url, encode_segment, rsa_jwk
+from tests.support.openssl_policy import refusing_openssl_env
 
 SHA1_DIGEST_INFO = bytes.fromhex("3021300906052b0e03021a05000414")
 SHA512_DIGEST_INFO = bytes.fromhex("3051300d060960864801650304020305000440")
@@ -243,13 +248,16 @@ def test_the_vector_is_a_genuine_rs256_signature_and_this_build_passes() -> None
     [
         (
             lambda: _Refusing(UnsupportedAlgorithm("PKCS1v15 recovery without a digest is not allowed")),
-            "UnsupportedAlgorithm: PKCS1v15 recovery without a digest is not allowed",
+            "recover_data_from_signature: UnsupportedAlgorithm: PKCS1v15 recovery without a digest is not allowed",
         ),
-        (lambda: _Refusing(InternalError("the provider failed", [])), "InternalError: the provider failed"),
-        (lambda: _Refusing(ValueError("x" * 1000)), "ValueError: " + "x" * 285 + "..."),
+        (lambda: _Refusing(InternalError("the provider failed", [])), "recover_data_from_signature: InternalError: the provider failed"),
+        (
+            lambda: _Refusing(ValueError("x" * 2000)),
+            "recover_data_from_signature: ValueError: " + "x" * 956 + "...",
+        ),
         (lambda: _Wrong(other_data=True), "a valid signature recovered other data than the signed DigestInfo"),
         (lambda: _Wrong(accept_changed=True), "a changed signature was not refused"),
-        (_load_fails, "ValueError: RSA keys of 2048 bits are not allowed here"),
+        (_load_fails, "loading an RSA public key: ValueError: RSA keys of 2048 bits are not allowed here"),
     ],
     ids=["unsupported", "internal-error", "long-message", "other-data", "accepts-changed", "key-load"],
 )
@@ -279,7 +287,7 @@ def test_no_verifier_starts_where_the_check_cannot_be_made(
             make_verifier()
         message = str(caught.value)
         assert f"cryptography {cryptography.__version__} (" in message and "OpenSSL" in message
-        assert "UnsupportedAlgorithm: PKCS1v15 recovery without a digest is not allowed" in message
+        assert "recover_data_from_signature: UnsupportedAlgorithm: PKCS1v15 recovery without a digest" in message
         assert "no token could be verified" in message
     assert calls == [1]  # once per process, not once per verifier
 
@@ -301,3 +309,38 @@ def test_the_vector_runs_once_per_process(
     for _ in range(3):
         assert make_verifier().verify  # builds
     assert calls == [1]
+
+
+_REAL_REFUSAL = """
+import json, sys
+from fastcognito import CognitoVerifier, ConfigurationError
+import importlib
+twin = importlib.import_module(sys.argv[1])
+try:
+    CognitoVerifier("eu-west-1_AbC123", client_id="c", token_use="access", jwks=json.loads(sys.argv[2]),
+                    _impl_module=twin)
+except ConfigurationError as err:
+    print("ConfigurationError:", err)
+else:
+    print("built")
+"""
+
+
+def test_an_openssl_that_refuses_rsa_stops_every_verifier(twin: Twin, tmp_path: Path) -> None:
+    """No mock: a real OpenSSL configuration that refuses every RSA operation (and SHA-256)."""
+    from fastcognito import jwk
+
+    modulus = b64url(jwk._SELF_TEST_MODULUS.to_bytes(256, "big"))
+    document = {"keys": [{"kty": "RSA", "kid": KID, "n": modulus, "e": "AQAB"}]}
+    command = [sys.executable, "-c", _REAL_REFUSAL, twin.module.__name__, json.dumps(document)]
+    refusing = refusing_openssl_env(tmp_path)
+    done = subprocess.run(command, env=refusing, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("ConfigurationError: cryptography "), done.stdout
+    assert "cannot make the RS256 check fastcognito makes, so no token could be verified" in done.stdout
+    assert "recover_data_from_signature: InternalError:" in done.stdout
+    assert "OPENSSL_CONF" in done.stdout
+    # The same interpreter without that configuration builds the same verifier.
+    clean = {key: value for key, value in refusing.items() if key != "OPENSSL_CONF"}
+    done = subprocess.run(command, env=clean, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.stdout == "built\n", done.stdout + done.stderr

@@ -31,6 +31,7 @@ from fastcognito.django.apps import running_command_argv, serves_requests, start
 from fastcognito.django.conf import fastcognito_settings
 from tests.support import CLIENT_ID, POOL_ID
 from tests.support.extension_probe import REFUSE_THE_EXTENSION
+from tests.support.openssl_policy import refusing_openssl_env
 
 PROJECT = Path(__file__).resolve().parents[1] / "support" / "django" / "startup_project"
 VALID = {"USER_POOL_ID": POOL_ID, "CLIENT_ID": CLIENT_ID}
@@ -143,6 +144,23 @@ def test_check_and_help_still_run_on_invalid_settings() -> None:
         assert line in result.stderr
     assert django_command("diffsettings", env=project_env(INVALID)).returncode == 0
     assert django_command("help", env=project_env(INVALID)).returncode == 0
+
+
+@pytest.mark.slow
+def test_an_openssl_that_refuses_rsa_stops_start_up(tmp_path: Path) -> None:
+    # A real OpenSSL configuration (no mock) under which no RS256 check can be made: `check`
+    # reports E021, and every other command, servers included (the same ready()), stops.
+    env = refusing_openssl_env(tmp_path, project_env(VALID))
+    result = django_command("check", env=env)
+    assert result.returncode == 1
+    assert "FASTCOGNITO: (fastcognito.E021) cryptography " in result.stderr
+    assert "recover_data_from_signature: InternalError:" in result.stderr
+    assert "fastcognito.E017" not in result.stderr
+    result = django_command("migrate", "--noinput", env=env)
+    assert result.returncode == 1
+    assert "ImproperlyConfigured: FASTCOGNITO is invalid" in result.stderr
+    assert "(fastcognito.E021)" in result.stderr
+    assert django_command("check", env=project_env(VALID)).returncode == 0
 
 
 @pytest.mark.slow
