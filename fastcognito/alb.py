@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives.asymmetric.ec import (
     ECDSA,
     SECP256R1,
     EllipticCurvePublicKey,
+    EllipticCurvePublicNumbers,
 )
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from cryptography.hazmat.primitives.hashes import SHA256
@@ -47,6 +48,7 @@ from ._constants import (
     STRING_CLAIMS,
 )
 from ._impl import b64url_decode, json_too_deep, token_text, twin
+from ._selftest import VectorCheck, describe
 from ._validate import UNSET, check_url, integer, json_object, number, string_set
 from .claims import Claims
 from .exceptions import (
@@ -64,7 +66,7 @@ from .exceptions import (
 )
 from .jwks import download
 
-__all__ = ["ALB_KEYS_URL", "AlbKeyClient", "AlbVerifier", "parse_alb_arn"]
+__all__ = ["ALB_KEYS_URL", "ES256_VECTOR", "AlbKeyClient", "AlbVerifier", "parse_alb_arn"]
 
 logger = logging.getLogger("fastcognito.alb")
 
@@ -113,6 +115,49 @@ def _padded_b64url_decode(segment: str) -> bytes:
     if padding and (padding > 2 or len(segment) % 4):
         raise MalformedTokenError("a segment has padding of the wrong length")
     return b64url_decode(unpadded)
+
+
+# --- the ES256 check of this cryptography build (fastcognito/_selftest.py) ---------------------
+# A fixed P-256 key and its signature, R || S as an ALB token carries it, of the message below.
+_SELF_TEST_MESSAGE = b"fastcognito: the ES256 check of this cryptography build"
+_SELF_TEST_X = int("c92a0ea362f6ffeec90f35c0a9a203927de09f60bcb47767e6f506329fa5af26", 16)
+_SELF_TEST_Y = int("4c0dfa5f739612d8ced5f987b41519760d8bbed142c819dcedbbc45b5b9f9a94", 16)
+_SELF_TEST_SIGNATURE = bytes.fromhex(
+    "df6379cf0f17f8d6261546612e5fb914fab1516e3973bb27963470b775523c5b"
+    "871ce47721eee40d1a6e8d64e9bc69aa9c4e95a061cf2d369ccf3e81f989911e"
+)
+
+
+def _self_test_key() -> Any:
+    return EllipticCurvePublicNumbers(_SELF_TEST_X, _SELF_TEST_Y, SECP256R1()).public_key()
+
+
+def _es256_vector() -> str | None:
+    """The vector through the key ``_self_test_key`` loads, as ``AlbVerifier.verify`` checks a
+    signature: None when it is accepted and the same with one bit changed refused; else why not."""
+    changed = _SELF_TEST_SIGNATURE[:-1] + bytes([_SELF_TEST_SIGNATURE[-1] ^ 1])
+    step = "loading a P-256 public key"
+    try:
+        key = _self_test_key()
+        step = "ECDSA verify"
+        for signature, genuine in ((_SELF_TEST_SIGNATURE, True), (changed, False)):
+            r, s = int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
+            der = encode_dss_signature(r, s)
+            try:
+                key.verify(der, _SELF_TEST_MESSAGE, _ECDSA_SHA256)
+            except InvalidSignature:
+                if genuine:
+                    return "a valid signature was refused"
+            else:
+                if not genuine:
+                    return "a changed signature was not refused"
+        return None
+    except Exception as err:  # noqa: BLE001  (any refusal of a step is the fault reported)
+        return describe(step, err)
+
+
+ES256_VECTOR = VectorCheck("ES256", _es256_vector)
+"""Checked by every ``AlbVerifier`` at construction (under Django, in check E134)."""
 
 
 _ABSENT: Any = object()
@@ -273,6 +318,9 @@ class AlbVerifier:
                 "issuer is required: the identity provider's issuer URL(s), "
                 "or issuer=None to accept any issuer on purpose"
             )
+        fault = ES256_VECTOR.fault()
+        if fault is not None:
+            raise ConfigurationError(ES256_VECTOR.message(fault))
         arns = string_set("alb_arn", alb_arn, allow_none=False)
         assert arns is not None
         regions = {parse_alb_arn(arn) for arn in arns}

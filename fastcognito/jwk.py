@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
-import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from hashlib import sha256
 from typing import Any
 
@@ -15,9 +14,10 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey, RSAPubli
 
 from ._constants import ALLOWED_ALGORITHMS, JWKS_MAX_KEYS, MIN_RSA_BITS, SHA256_DIGEST_INFO
 from ._impl import b64url_decode
+from ._selftest import VectorCheck, describe
 from .exceptions import JWKSError, KeyNotFoundError, MalformedTokenError
 
-__all__ = ["KeySet", "load_rsa_public_key", "rsa_check_fault", "rsa_fault_message"]
+__all__ = ["RS256_VECTOR", "KeySet", "load_rsa_public_key"]
 
 logger = logging.getLogger("fastcognito.jwk")
 
@@ -102,26 +102,20 @@ _SELF_TEST_SIGNATURE = bytes.fromhex(
     "02621466855ad6d45c69e11849b09626be85612cd71dea3f049fd78d58838fa8e96ceb3ce32d792410fbaee4"
     "fc4dafae56c11a327668ae2938df9b80a44ca87b6605fc0cde01256e035903e8429dcd94"
 )
-# The longest reason kept: an exception's type and message from cryptography or hashlib (never a
-# token). OpenSSL's own error comes last in cryptography's InternalError, after some 300 characters.
-_FAULT_MAX_CHARS = 1000
-
-_self_test_lock = threading.Lock()
-_self_test_result: list[str | None] = []  # empty until the vector has run once
 
 
 def _self_test_key() -> Any:
     return RSAPublicNumbers(65537, _SELF_TEST_MODULUS).public_key()
 
 
-def _rsa_self_test(make_key: Callable[[], Any]) -> str | None:
-    """Run the vector through the key ``make_key`` loads, step by step as the twins make the
+def _rs256_vector() -> str | None:
+    """The vector through the key ``_self_test_key`` loads, step by step as the twins make the
     check: None when the signature recovers the signed DigestInfo exactly and the same signature
-    with one bit changed is refused; otherwise why not, on one line, naming the step."""
+    with one bit changed is refused; otherwise why not."""
     changed = _SELF_TEST_SIGNATURE[:-1] + bytes([_SELF_TEST_SIGNATURE[-1] ^ 1])
     step = "loading an RSA public key"
     try:
-        key = make_key()
+        key = _self_test_key()
         step = "recover_data_from_signature"
         recovered = key.recover_data_from_signature(_SELF_TEST_SIGNATURE, PKCS1v15(), None)
         step = "hashlib.sha256"
@@ -134,33 +128,11 @@ def _rsa_self_test(make_key: Callable[[], Any]) -> str | None:
             return None
         return "a changed signature was not refused"
     except Exception as err:  # noqa: BLE001  (any refusal of a step is the fault reported)
-        text = " ".join(f"{step}: {type(err).__name__}: {err}".split())
-        return text if len(text) <= _FAULT_MAX_CHARS else text[: _FAULT_MAX_CHARS - 3] + "..."
+        return describe(step, err)
 
 
-def rsa_check_fault() -> str | None:
-    """None when the installed ``cryptography`` makes the RS256 check both twins make; otherwise
-    what went wrong. The vector runs once per process (a key load and two RSA public operations)."""
-    if not _self_test_result:
-        with _self_test_lock:
-            if not _self_test_result:
-                _self_test_result.append(_rsa_self_test(_self_test_key))
-    return _self_test_result[0]
-
-
-def rsa_fault_message(fault: str) -> str:
-    """What a verifier says when ``rsa_check_fault()`` found ``fault``."""
-    import ssl
-
-    import cryptography
-    from cryptography.hazmat.backends.openssl.backend import backend
-
-    return (
-        f"cryptography {cryptography.__version__} ({backend.openssl_version_text()}) and hashlib "
-        f"({ssl.OPENSSL_VERSION}) cannot make the RS256 check fastcognito makes, so no token could be "
-        f"verified: {fault}. RSA PKCS#1 v1.5 signature recovery and SHA-256 must be allowed: look at "
-        "OPENSSL_CONF and the OpenSSL policy of this host (docs/install.md)"
-    )
+RS256_VECTOR = VectorCheck("RS256", _rs256_vector)
+"""Checked by every ``CognitoVerifier`` at construction and by the Django check E021."""
 
 
 class KeySet(Mapping[str, RSAPublicKey]):

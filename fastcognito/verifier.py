@@ -47,7 +47,7 @@ from .exceptions import (
     KeyNotFoundError,
     RevokedTokenError,
 )
-from .jwk import KeySet, rsa_check_fault, rsa_fault_message
+from .jwk import RS256_VECTOR, KeySet
 from .jwks import FetchNeeded, JWKSClient, no_fetch_here
 
 if TYPE_CHECKING:
@@ -240,9 +240,9 @@ class CognitoVerifier:
         if token_use is not None and (not isinstance(token_use, str) or token_use not in TOKEN_USES):
             raise ConfigurationError(f"token_use must be 'access', 'id' or None, got {token_use!r}")
         twin = _impl_module if _impl_module is not None else _impl.twin
-        fault = rsa_check_fault()
+        fault = RS256_VECTOR.fault()
         if fault is not None:
-            raise ConfigurationError(rsa_fault_message(fault))
+            raise ConfigurationError(RS256_VECTOR.message(fault))
 
         self.client_ids = string_set("client_id", client_id, allow_none=True)
         self.token_use = token_use

@@ -26,7 +26,7 @@ from .. import _impl
 from .._constants import ENV_NO_EXTENSIONS
 from .._validate import ENVIRONMENT
 from ..exceptions import ConfigurationError
-from ..jwk import rsa_check_fault, rsa_fault_message
+from ..jwk import RS256_VECTOR
 from ..verifier import ISSUER_FORMS, CognitoVerifier, cognito_issuers, parse_user_pool_id
 from .conf import (
     DOCS,
@@ -256,13 +256,13 @@ def _blocks_the_verifier(check: str) -> bool:
 def rsa_check_works(conf: FastCognitoSettings, found: list[Problem]) -> Iterable[Problem]:
     """E021: the installed cryptography makes the RS256 check both twins make (a fixed vector,
     run once per process), whatever the settings: without it no token could be verified."""
-    fault = rsa_check_fault()
+    fault = RS256_VECTOR.fault()
     if fault is None:
         return []
     return [
         Problem(
             "E021",
-            f"{rsa_fault_message(fault)}.",
+            f"{RS256_VECTOR.message(fault)}.",
             "Every verifier refuses to start here; fastcognito does not fall back to a weaker check.",
         )
     ]

@@ -712,7 +712,7 @@ CHECK_IDS: Mapping[str, str] = {
     "E132": "`JWKS` is not a document or a readable JSON file with a usable key",
     "E133": "`JWKS_TIMEOUT` is not positive seconds or a `(connect, read)` pair",
     "E134": "`ALB` cannot build an ALB verifier (unknown key, missing `ARNS`/`CLIENT_ID`/`ISSUER`, "
-    "bad ARN...)",
+    "bad ARN..., or an OpenSSL that cannot check ES256 on a fixed test vector)",
     "E140": "`DENYLIST` is not a non-empty string or `None`",
     "E141": "`DENYLIST` names a cache that is not in `CACHES`",
     "E142": "`DENYLIST` names a `DummyCache`, which keeps nothing",

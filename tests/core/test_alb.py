@@ -404,3 +404,88 @@ BOTH = {"client_id": CLIENT, "issuer": ISSUER}
 def test_configuration_errors(arn: Any, options: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigurationError, match=message):
         AlbVerifier(arn, **options)
+
+
+# --- the ES256 check of this cryptography build: a fixed vector at construction ---------------
+
+
+class _EcKey:
+    """The vector's key, answering as a refusing or broken OpenSSL would (shapes the real
+    configuration below does not give)."""
+
+    def __init__(self, *, error: Exception | None = None, refuse_all: bool = False, accept_all: bool = False) -> None:
+        self.error, self.refuse_all, self.accept_all = error, refuse_all, accept_all
+
+    def verify(self, signature: bytes, data: bytes, algorithm: Any) -> None:
+        from cryptography.exceptions import InvalidSignature
+
+        if self.error is not None:
+            raise self.error
+        if self.refuse_all:
+            raise InvalidSignature()
+        if not self.accept_all:
+            raise AssertionError("choose a behaviour")
+
+
+def test_the_es256_vector_is_genuine_and_this_build_passes() -> None:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+    from fastcognito import alb
+
+    key = alb._self_test_key()
+    signature = alb._SELF_TEST_SIGNATURE
+    der = encode_dss_signature(int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big"))
+    key.verify(der, alb._SELF_TEST_MESSAGE, ec.ECDSA(hashes.SHA256()))  # cryptography vouches for it
+    with pytest.raises(InvalidSignature):
+        key.verify(der, alb._SELF_TEST_MESSAGE + b".", ec.ECDSA(hashes.SHA256()))
+    assert alb._es256_vector() is None
+    assert alb.ES256_VECTOR.fault() is None
+
+
+@pytest.mark.parametrize(
+    ("key", "reason"),
+    [
+        (_EcKey(error=ValueError("ECDSA is not allowed")), "ECDSA verify: ValueError: ECDSA is not allowed"),
+        (_EcKey(refuse_all=True), "a valid signature was refused"),
+        (_EcKey(accept_all=True), "a changed signature was not refused"),
+    ],
+    ids=["refused", "refuses-valid", "accepts-changed"],
+)
+def test_a_build_that_cannot_make_the_es256_check_is_named(
+    key: _EcKey, reason: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fastcognito import alb
+
+    monkeypatch.setattr(alb, "_self_test_key", lambda: key)
+    assert alb._es256_vector() == reason
+    monkeypatch.setattr(alb.ES256_VECTOR, "_result", [])
+    with pytest.raises(ConfigurationError, match=r"cannot make the ES256 check fastcognito makes.*OPENSSL_CONF") as caught:
+        AlbVerifier(ARN, client_id=CLIENT, issuer=ISSUER)
+    assert reason in str(caught.value)
+
+
+def test_an_openssl_that_refuses_ecdsa_stops_every_alb_verifier(tmp_path: Any) -> None:
+    """No mock: a real OpenSSL configuration that refuses every EC operation."""
+    import subprocess
+    import sys
+
+    from tests.support.openssl_policy import refusing_openssl_env
+
+    code = (
+        "from fastcognito import AlbVerifier, ConfigurationError\n"
+        "try:\n"
+        f"    AlbVerifier({ARN!r}, client_id={CLIENT!r}, issuer={ISSUER!r})\n"
+        "except ConfigurationError as err:\n"
+        "    print('ConfigurationError:', err)\n"
+        "else:\n"
+        "    print('built')\n"
+    )
+    refusing = refusing_openssl_env(tmp_path)
+    done = subprocess.run([sys.executable, "-c", code], env=refusing, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.stdout.startswith("ConfigurationError: cryptography "), done.stdout + done.stderr
+    assert "cannot make the ES256 check" in done.stdout and "ECDSA verify: InternalError:" in done.stdout
+    clean = {key: value for key, value in refusing.items() if key != "OPENSSL_CONF"}
+    done = subprocess.run([sys.executable, "-c", code], env=clean, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.stdout == "built\n", done.stdout + done.stderr

@@ -196,7 +196,8 @@ def test_keys_of_two_sizes_each_take_their_own_length(
 
 
 class _Refusing:
-    """A key whose backend refuses the call, as an OpenSSL policy can (no real build here does)."""
+    """A key whose backend refuses the call with another exception than the real configuration
+    below gives (an OpenSSL policy may answer with any)."""
 
     def __init__(self, error: Exception) -> None:
         self.error = error
@@ -211,7 +212,7 @@ class _Wrong:
     def __init__(self, *, other_data: bool = False, accept_changed: bool = False) -> None:
         from fastcognito import jwk
 
-        self.key = jwk._self_test_key()
+        self.key = rsa.RSAPublicNumbers(65537, jwk._SELF_TEST_MODULUS).public_key()
         self.other_data = other_data
         self.accept_changed = accept_changed
 
@@ -223,6 +224,9 @@ class _Wrong:
                 return b""
             raise
         return data[:-1] + bytes([data[-1] ^ 1]) if self.other_data else data
+
+
+RECOVER = "recover_data_from_signature"
 
 
 def _load_fails() -> Any:
@@ -239,8 +243,8 @@ def test_the_vector_is_a_genuine_rs256_signature_and_this_build_passes() -> None
     changed = jwk._SELF_TEST_SIGNATURE[:-1] + bytes([jwk._SELF_TEST_SIGNATURE[-1] ^ 1])
     with pytest.raises(InvalidSignature):
         key.verify(changed, jwk._SELF_TEST_MESSAGE, padding.PKCS1v15(), hashes.SHA256())
-    assert jwk._rsa_self_test(jwk._self_test_key) is None
-    assert jwk.rsa_check_fault() is None
+    assert jwk._rs256_vector() is None
+    assert jwk.RS256_VECTOR.fault() is None
 
 
 @pytest.mark.parametrize(
@@ -248,23 +252,23 @@ def test_the_vector_is_a_genuine_rs256_signature_and_this_build_passes() -> None
     [
         (
             lambda: _Refusing(UnsupportedAlgorithm("PKCS1v15 recovery without a digest is not allowed")),
-            "recover_data_from_signature: UnsupportedAlgorithm: PKCS1v15 recovery without a digest is not allowed",
+            f"{RECOVER}: UnsupportedAlgorithm: PKCS1v15 recovery without a digest is not allowed",
         ),
-        (lambda: _Refusing(InternalError("the provider failed", [])), "recover_data_from_signature: InternalError: the provider failed"),
-        (
-            lambda: _Refusing(ValueError("x" * 2000)),
-            "recover_data_from_signature: ValueError: " + "x" * 956 + "...",
-        ),
+        (lambda: _Refusing(InternalError("provider failed", [])), f"{RECOVER}: InternalError: provider failed"),
+        (lambda: _Refusing(ValueError("x" * 2000)), f"{RECOVER}: ValueError: " + "x" * 956 + "..."),
         (lambda: _Wrong(other_data=True), "a valid signature recovered other data than the signed DigestInfo"),
         (lambda: _Wrong(accept_changed=True), "a changed signature was not refused"),
         (_load_fails, "loading an RSA public key: ValueError: RSA keys of 2048 bits are not allowed here"),
     ],
     ids=["unsupported", "internal-error", "long-message", "other-data", "accepts-changed", "key-load"],
 )
-def test_a_build_that_cannot_make_the_check_is_named(make_key: Callable[[], Any], reason: str) -> None:
+def test_a_build_that_cannot_make_the_check_is_named(
+    make_key: Callable[[], Any], reason: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from fastcognito import jwk
 
-    assert jwk._rsa_self_test(make_key) == reason
+    monkeypatch.setattr(jwk, "_self_test_key", make_key)
+    assert jwk._rs256_vector() == reason
 
 
 def test_no_verifier_starts_where_the_check_cannot_be_made(
@@ -281,13 +285,13 @@ def test_no_verifier_starts_where_the_check_cannot_be_made(
         return _Refusing(UnsupportedAlgorithm("PKCS1v15 recovery without a digest is not allowed"))
 
     monkeypatch.setattr(jwk, "_self_test_key", refusing)
-    monkeypatch.setattr(jwk, "_self_test_result", [])
+    monkeypatch.setattr(jwk.RS256_VECTOR, "_result", [])
     for _ in range(2):
         with pytest.raises(ConfigurationError) as caught:
             make_verifier()
         message = str(caught.value)
         assert f"cryptography {cryptography.__version__} (" in message and "OpenSSL" in message
-        assert "recover_data_from_signature: UnsupportedAlgorithm: PKCS1v15 recovery without a digest" in message
+        assert f"{RECOVER}: UnsupportedAlgorithm: PKCS1v15 recovery without a digest" in message
         assert "no token could be verified" in message
     assert calls == [1]  # once per process, not once per verifier
 
@@ -305,7 +309,7 @@ def test_the_vector_runs_once_per_process(
         return real()
 
     monkeypatch.setattr(jwk, "_self_test_key", counted)
-    monkeypatch.setattr(jwk, "_self_test_result", [])
+    monkeypatch.setattr(jwk.RS256_VECTOR, "_result", [])
     for _ in range(3):
         assert make_verifier().verify  # builds
     assert calls == [1]

@@ -296,7 +296,7 @@ def test_a_cryptography_that_cannot_make_the_check_stops_start_up(monkeypatch: p
     from fastcognito import jwk
 
     monkeypatch.setattr(jwk, "_self_test_key", _RefusingKey)
-    monkeypatch.setattr(jwk, "_self_test_result", [])
+    monkeypatch.setattr(jwk.RS256_VECTOR, "_result", [])
     (message,) = messages(**BASE)  # E021 alone: building the verifier (E017) would say it again
     assert message.id == "fastcognito.E021" and message.is_serious()
     assert "UnsupportedAlgorithm: PKCS1v15 recovery without a digest is not allowed" in message.msg
