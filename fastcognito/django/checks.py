@@ -254,8 +254,8 @@ def _blocks_the_verifier(check: str) -> bool:
 
 
 def rsa_check_works(conf: FastCognitoSettings, found: list[Problem]) -> Iterable[Problem]:
-    """E021: the installed cryptography makes the RS256 check both twins make (a fixed vector,
-    run once per process), whatever the settings: without it no token could be verified."""
+    """E021: the installed cryptography and hashlib make the RS256 check both twins make (a fixed
+    vector, run once per process), whatever the settings: without it no token could be verified."""
     fault = RS256_VECTOR.fault()
     if fault is None:
         return []

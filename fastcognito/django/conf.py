@@ -679,8 +679,8 @@ CHECK_IDS: Mapping[str, str] = {
     "E018": "`CognitoMiddleware` (or `AlbMiddleware`) placed before `AuthenticationMiddleware`",
     "E019": "`AlbMiddleware` without `CsrfViewMiddleware` (the ALB header is ambient, as a cookie)",
     "E020": "`ACCEPT_BARE_TOKEN` is not a bool",
-    "E021": "the installed `cryptography` (its OpenSSL) cannot make the RS256 check on a fixed test vector, "
-    "so no token could be verified",
+    "E021": "the installed `cryptography` or `hashlib` (their OpenSSL) cannot make the RS256 check on a "
+    "fixed test vector, so no token could be verified",
     "E101": "an unknown key in `HOSTED_UI`, with a suggestion",
     "E102": "`DOMAIN`, `REDIRECT_URI` or `LOGOUT_URI` missing",
     "E103": "`DOMAIN` is not an https base URL (http only on loopback), or has a path",
