@@ -25,12 +25,17 @@ EXTENSION_ERROR_MAX_CHARS = 300
 EXTENSION_ERROR: str | None = None
 
 
-def _import_failure(err: ImportError) -> str:
-    """``"<type>: <message>"`` on one line, cut short: an import message, so no token or secret."""
+def exception_line(err: BaseException, max_chars: int) -> str:
+    """``"<type>: <message>"`` on one line, cut to ``max_chars``. Only for errors whose message
+    holds no token or secret (an import, cryptography's or hashlib's refusal of a fixed vector)."""
     text = " ".join(f"{type(err).__name__}: {err}".split())
-    if len(text) > EXTENSION_ERROR_MAX_CHARS:
-        text = text[: EXTENSION_ERROR_MAX_CHARS - 3] + "..."
+    if len(text) > max_chars:
+        text = text[: max_chars - 3] + "..."
     return text
+
+
+def _import_failure(err: ImportError) -> str:
+    return exception_line(err, EXTENSION_ERROR_MAX_CHARS)
 
 
 if TYPE_CHECKING or NO_EXTENSIONS:

@@ -12,15 +12,16 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+from ._impl import exception_line
+
 # The longest reason kept: an exception's type and message from cryptography or hashlib (never a
 # token). OpenSSL's own error comes last in cryptography's InternalError, after some 300 characters.
 FAULT_MAX_CHARS = 1000
 
 
 def describe(step: str, err: Exception) -> str:
-    """``"<step>: <type>: <message>"`` on one line, cut short."""
-    text = " ".join(f"{step}: {type(err).__name__}: {err}".split())
-    return text if len(text) <= FAULT_MAX_CHARS else text[: FAULT_MAX_CHARS - 3] + "..."
+    """``"<step>: <type>: <message>"`` on one line, at most ``FAULT_MAX_CHARS`` long."""
+    return f"{step}: {exception_line(err, FAULT_MAX_CHARS - len(step) - 2)}"
 
 
 def crypto_versions() -> str:
