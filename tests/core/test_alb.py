@@ -468,10 +468,7 @@ def test_a_build_that_cannot_make_the_es256_check_is_named(
 
 def test_an_openssl_that_refuses_ecdsa_stops_every_alb_verifier(tmp_path: Any) -> None:
     """No mock: a real OpenSSL configuration that refuses every EC operation."""
-    import subprocess
-    import sys
-
-    from tests.support.openssl_policy import refusing_openssl_env
+    from tests.support.openssl_policy import run_with_and_without
 
     code = (
         "from fastcognito import AlbVerifier, ConfigurationError\n"
@@ -482,10 +479,7 @@ def test_an_openssl_that_refuses_ecdsa_stops_every_alb_verifier(tmp_path: Any) -
         "else:\n"
         "    print('built')\n"
     )
-    refusing = refusing_openssl_env(tmp_path)
-    done = subprocess.run([sys.executable, "-c", code], env=refusing, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    done, clean = run_with_and_without(["-c", code], tmp_path)
     assert done.stdout.startswith("ConfigurationError: cryptography "), done.stdout + done.stderr
     assert "cannot make the ES256 check" in done.stdout and "ECDSA verify: InternalError:" in done.stdout
-    clean = {key: value for key, value in refusing.items() if key != "OPENSSL_CONF"}
-    done = subprocess.run([sys.executable, "-c", code], env=clean, cwd=tmp_path, capture_output=True, text=True, timeout=60)
-    assert done.stdout == "built\n", done.stdout + done.stderr
+    assert clean.stdout == "built\n", clean.stdout + clean.stderr

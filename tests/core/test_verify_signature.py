@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from fastcognito import CognitoVerifier, InvalidSignatureError
 from fastcognito._constants import SHA256_DIGEST_INFO
 from tests.support import KID, Twin, access_claims, b64url, encode_segment, rsa_jwk
-from tests.support.openssl_policy import refusing_openssl_env
+from tests.support.openssl_policy import run_with_and_without
 
 SHA1_DIGEST_INFO = bytes.fromhex("3021300906052b0e03021a05000414")
 SHA512_DIGEST_INFO = bytes.fromhex("3051300d060960864801650304020305000440")
@@ -336,15 +334,11 @@ def test_an_openssl_that_refuses_rsa_stops_every_verifier(twin: Twin, tmp_path: 
 
     modulus = b64url(jwk._SELF_TEST_MODULUS.to_bytes(256, "big"))
     document = {"keys": [{"kty": "RSA", "kid": KID, "n": modulus, "e": "AQAB"}]}
-    command = [sys.executable, "-c", _REAL_REFUSAL, twin.module.__name__, json.dumps(document)]
-    refusing = refusing_openssl_env(tmp_path)
-    done = subprocess.run(command, env=refusing, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    done, clean = run_with_and_without(["-c", _REAL_REFUSAL, twin.module.__name__, json.dumps(document)], tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("ConfigurationError: cryptography "), done.stdout
     assert "cannot make the RS256 check fastcognito makes, so no token could be verified" in done.stdout
     assert "recover_data_from_signature: InternalError:" in done.stdout
     assert "OPENSSL_CONF" in done.stdout
     # The same interpreter without that configuration builds the same verifier.
-    clean = {key: value for key, value in refusing.items() if key != "OPENSSL_CONF"}
-    done = subprocess.run(command, env=clean, cwd=tmp_path, capture_output=True, text=True, timeout=60)
-    assert done.stdout == "built\n", done.stdout + done.stderr
+    assert clean.stdout == "built\n", clean.stdout + clean.stderr
