@@ -102,6 +102,7 @@ class Results:
         self.rows: dict[tuple[str, str], Row] = {}
         # The tree measured: read before the run, which a commit made meanwhile must not rename.
         self.commit = commit()
+        self.load_at_start = load_average()
 
     def record(
         self,
@@ -173,6 +174,18 @@ class Results:
             lines.append(f"| {row.group} | {row.name} | {median} | {shown} | {row.note} |")
         return "\n".join(lines)
 
+    def load_line(self) -> str:
+        """The machine's load over the run, printed under the table and saved with it: other jobs
+        on the cores slow the Python-level rows (the pure twin, the floor) more than the RSA
+        baseline, so their ratios from runs at different loads do not compare."""
+        start, end = self.load_at_start, load_average()
+        if start is None or end is None:
+            return "load average: not kept by this system"
+        return (
+            f"load average (1 minute): {start[0]:.2f} at the start, {end[0]:.2f} at the end, on "
+            f"{os.cpu_count()} CPUs (the benchmarks keep one busy)"
+        )
+
     def as_json(self) -> dict[str, Any]:
         return {
             "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -181,6 +194,10 @@ class Results:
                 "processor": _cpu_name(),
                 "machine": platform.machine(),
                 "system": platform.platform(),
+                "cpus": os.cpu_count(),
+                # 1, 5 and 15 minutes, as os.getloadavg gives them.
+                "load average at start": self.load_at_start,
+                "load average at end": load_average(),
             },
             "versions": versions(),
             "rows": [{**asdict(row), "ratio": self.ratio(row)} for row in self.ordered()],
@@ -199,6 +216,14 @@ def commit() -> str:
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
+
+
+def load_average() -> list[float] | None:
+    """The 1, 5 and 15 minute load averages, or None where the system keeps none."""
+    try:
+        return list(os.getloadavg())
+    except OSError:
+        return None
 
 
 def _cpu_name() -> str:

@@ -139,6 +139,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         return
     terminalreporter.write_sep("=", "fastcognito: ratios to the baseline of each group, same run")
     terminalreporter.write_line(_RESULTS.table())
+    terminalreporter.write_line(_RESULTS.load_line())
 
 
 def pytest_benchmark_update_machine_info(config: Any, machine_info: dict[str, Any]) -> None:

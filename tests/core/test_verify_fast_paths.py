@@ -199,9 +199,56 @@ def test_a_payload_with_nested_objects_is_verified(tokens: TokenFactory, make_ve
     assert verified["roles"][1][0] == "b"
 
 
+# --- step 7: the payload's JSON ----------------------------------------------------------------
+
+NOT_JSON = "the payload is not valid JSON"
+NOT_OBJECT = "the payload is not a JSON object"
+TOO_DEEP = "the payload nests arrays or objects more than 64 deep"
+
+
+def _claims_json(**overrides: Any) -> bytes:
+    return _json(access_claims(now=NOW, **overrides))
+
+
+# Signed payloads that the pure twin's one-step parse of a plain payload cannot take (a second
+# "[" or "{", bytes around the object, not UTF-8, not an object): each must be named as the
+# step-by-step parse names it, on both twins, or accepted where that parse accepts it.
+PAYLOAD_CASES: list[tuple[str, bytes, str | None]] = [
+    ("a second array", _claims_json(roles=["a"]), None),
+    ("a second object", _claims_json(address={"street": "x"}), None),
+    ("no array at all", _claims_json(**{"cognito:groups": DROP}), None),
+    ("whitespace around the object", b" " + _claims_json() + b"\n", None),
+    ("64 levels deep", _claims_json()[:-1] + b',"x":' + b"[" * 63 + b"]" * 63 + b"}", None),
+    ("65 levels deep", _claims_json()[:-1] + b',"x":' + b"[" * 64 + b"]" * 64 + b"}", TOO_DEEP),
+    ("not UTF-8", _claims_json()[:-1] + b',"nickname":"\xe9"}', NOT_JSON),
+    ("a second value after the object", _claims_json() + b"{}", NOT_JSON),
+    ("garbage after the object", _claims_json() + b"x", NOT_JSON),
+    ("cut short", _claims_json()[:-1], NOT_JSON),
+    ("NaN", _claims_json()[:-1] + b',"x":NaN}', NOT_JSON),
+    ("an array", b"[" + _claims_json() + b"]", NOT_OBJECT),
+    ("a string", b'"x"', NOT_OBJECT),
+    ("null", b"null", NOT_OBJECT),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "payload", "message"), PAYLOAD_CASES, ids=[case[0] for case in PAYLOAD_CASES]
+)
+def test_what_the_one_step_parse_cannot_take_is_parsed_step_by_step(
+    tokens: TokenFactory, make_verifier: MakeVerifier, name: str, payload: bytes, message: str | None
+) -> None:
+    verifier = make_verifier(clock=lambda: NOW + 10)
+    token = sign_token(tokens.header(), payload, tokens.key)
+    if message is None:
+        assert verifier.verify(token)["iat"] == NOW, name
+    else:
+        assert _rejection(make_verifier, token) == (MalformedTokenError, message), name
+
+
 # --- step 7: claims ----------------------------------------------------------------------------
 
 EXP = NOW + 3600
+AUD_NOT_STRINGS = "the claim 'aud' is not a string or a list of strings"
 
 
 def _claim_outcome(verifier: Any, token: str) -> tuple[Any, ...]:
@@ -337,6 +384,15 @@ CLAIM_CASES: list[tuple[str, dict[str, Any], dict[str, Any], Any, str | None]] =
     ),
     ("no token_use", {"token_use": DROP}, {}, InvalidTokenUseError, None),
     ("no client_id", {"client_id": DROP}, {}, InvalidClientError, None),
+    ("no client_id, no client check", {"client_id": DROP}, {"client_id": None}, "claims", None),
+    # Absent required claims, alone and behind another fault the contract names later.
+    ("no exp", {"exp": DROP}, {}, MalformedTokenError, "the claim 'exp' is missing"),
+    ("no iat", {"iat": DROP}, {}, MalformedTokenError, "the claim 'iat' is missing"),
+    ("no exp and wrong issuer", {"exp": DROP, "iss": "https://elsewhere"}, {}, MalformedTokenError, None),
+    ("no iat and no token_use", {"iat": DROP, "token_use": DROP}, {}, MalformedTokenError, None),
+    ("aud a number", {"aud": 1}, {}, MalformedTokenError, AUD_NOT_STRINGS),
+    ("aud an object", {"aud": {"a": 1}}, {}, MalformedTokenError, AUD_NOT_STRINGS),
+    ("aud a str", {"aud": "x"}, {}, "claims", None),
     ("empty client_id", {"client_id": ""}, {}, InvalidClientError, None),
 ]
 

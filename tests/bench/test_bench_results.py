@@ -1,0 +1,32 @@
+"""Every saved benchmark result says how loaded the machine was while it ran.
+
+Other jobs on the cores slow the Python-level rows (the pure twin, its floor) more than the RSA
+baseline they are divided by, so two runs' ratios compare only at a like load: the JSON keeps the
+load averages at the start and the end of the run, and the printed table ends with them.
+"""
+
+from __future__ import annotations
+
+import os
+
+from tests.support.benchmarks import run_in_benchmarks
+
+SAVED_AND_PRINTED = """
+import json, os
+import bench_results
+results = bench_results.Results()
+saved = results.as_json()["machine"]
+print(json.dumps({"saved": saved, "line": results.load_line(), "cpus": os.cpu_count()}))
+"""
+
+
+def test_results_keep_the_load_of_the_run() -> None:
+    outcome = run_in_benchmarks(SAVED_AND_PRINTED)
+    saved = outcome["saved"]
+    assert saved["cpus"] == outcome["cpus"] == os.cpu_count()
+    for moment in ("load average at start", "load average at end"):
+        figures = saved[moment]
+        assert len(figures) == 3 and all(isinstance(figure, float) and figure >= 0 for figure in figures)
+    start = saved["load average at start"][0]
+    assert outcome["line"].startswith(f"load average (1 minute): {start:.2f} at the start, ")
+    assert outcome["line"].endswith(f"on {os.cpu_count()} CPUs (the benchmarks keep one busy)")
