@@ -175,15 +175,16 @@ class Results:
         return "\n".join(lines)
 
     def load_line(self) -> str:
-        """The machine's load over the run, printed under the table and saved with it: other jobs
-        on the cores slow the Python-level rows (the pure twin, the floor) more than the RSA
-        baseline, so their ratios from runs at different loads do not compare."""
+        """The machine's load over the run and its processor, printed under the table and saved
+        with it: other jobs on the cores slow the Python-level rows (the pure twin, the floor) more
+        than the RSA baseline, and another CPU keeps another ratio between the two, so their
+        ratios compare only between runs at a like load on the same processor."""
         start, end = self.load_at_start, load_average()
         if start is None or end is None:
             return "load average: not kept by this system"
         return (
             f"load average (1 minute): {start[0]:.2f} at the start, {end[0]:.2f} at the end, on "
-            f"{os.cpu_count()} CPUs (the benchmarks keep one busy)"
+            f"{os.cpu_count()} CPUs (the benchmarks keep one busy); processor: {_cpu_name()}"
         )
 
     def as_json(self) -> dict[str, Any]:

@@ -1,8 +1,9 @@
-"""Every saved benchmark result says how loaded the machine was while it ran.
+"""Every saved benchmark result says how loaded the machine was while it ran, and on what processor.
 
 Other jobs on the cores slow the Python-level rows (the pure twin, its floor) more than the RSA
-baseline they are divided by, so two runs' ratios compare only at a like load: the JSON keeps the
-load averages at the start and the end of the run, and the printed table ends with them.
+baseline they are divided by, and another CPU keeps another ratio between the two, so two runs'
+ratios compare only at a like load on the same processor: the JSON keeps the load averages at the
+start and the end of the run beside the processor, and the printed table ends with all three.
 """
 
 from __future__ import annotations
@@ -29,4 +30,7 @@ def test_results_keep_the_load_of_the_run() -> None:
         assert len(figures) == 3 and all(isinstance(figure, float) and figure >= 0 for figure in figures)
     start = saved["load average at start"][0]
     assert outcome["line"].startswith(f"load average (1 minute): {start:.2f} at the start, ")
-    assert outcome["line"].endswith(f"on {os.cpu_count()} CPUs (the benchmarks keep one busy)")
+    assert outcome["line"].endswith(
+        f"on {os.cpu_count()} CPUs (the benchmarks keep one busy); processor: {saved['processor']}"
+    )
+    assert saved["processor"] and saved["processor"] != "unknown"
