@@ -103,6 +103,7 @@ class Results:
         # The tree measured: read before the run, which a commit made meanwhile must not rename.
         self.commit = commit()
         self.load_at_start = load_average()
+        self._load_at_end: list[float] | None = None
 
     def record(
         self,
@@ -174,12 +175,19 @@ class Results:
             lines.append(f"| {row.group} | {row.name} | {median} | {shown} | {row.note} |")
         return "\n".join(lines)
 
+    def load_at_end(self) -> list[float] | None:
+        """The load averages when the run ended: read once, so that the printed line and the
+        saved JSON give the same figures."""
+        if self._load_at_end is None:
+            self._load_at_end = load_average()
+        return self._load_at_end
+
     def load_line(self) -> str:
         """The machine's load over the run and its processor, printed under the table and saved
         with it: other jobs on the cores slow the Python-level rows (the pure twin, the floor) more
         than the RSA baseline, and another CPU keeps another ratio between the two, so their
         ratios compare only between runs at a like load on the same processor."""
-        start, end = self.load_at_start, load_average()
+        start, end = self.load_at_start, self.load_at_end()
         if start is None or end is None:
             return "load average: not kept by this system"
         return (
@@ -198,7 +206,7 @@ class Results:
                 "cpus": os.cpu_count(),
                 # 1, 5 and 15 minutes, as os.getloadavg gives them.
                 "load average at start": self.load_at_start,
-                "load average at end": load_average(),
+                "load average at end": self.load_at_end(),
             },
             "versions": versions(),
             "rows": [{**asdict(row), "ratio": self.ratio(row)} for row in self.ordered()],

@@ -60,7 +60,7 @@ BENCHMARKS = Path(__file__).resolve().parent
 REPO = BENCHMARKS.parent
 sys.path.insert(0, str(BENCHMARKS))
 
-from bench_results import _cpu_name, commit, versions
+from bench_results import _cpu_name, commit, load_average, versions
 from bench_tokens import BIG_GROUPS, CLIENT_ID, ISSUER, KID, POOL_ID, JWKSServer, b64url, rsa_jwk
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
@@ -576,7 +576,7 @@ def main(argv: list[str] | None = None) -> int:
     report = {
         "date": now.isoformat(timespec="seconds"),
         "commit": measured,
-        "machine": {"processor": _cpu_name(), "cpus": os.cpu_count(), "load": os.getloadavg()},
+        "machine": {"processor": _cpu_name(), "cpus": os.cpu_count(), "load": load_average()},
         "versions": versions(),
         "population": {**asdict(population), "distinct_tokens": len(tokens), "batch": BATCH},
         "default_cache_size": DEFAULT_CACHE_SIZE,

@@ -34,3 +34,22 @@ def test_results_keep_the_load_of_the_run() -> None:
         f"on {os.cpu_count()} CPUs (the benchmarks keep one busy); processor: {saved['processor']}"
     )
     assert saved["processor"] and saved["processor"] != "unknown"
+
+
+READ_TWICE = """
+import itertools, json
+import bench_results
+results = bench_results.Results()
+# A load that rises on every reading: the end of the run is read once for both.
+readings = itertools.count(1)
+bench_results.load_average = lambda: [float(next(readings)), 0.0, 0.0]
+line = results.load_line()
+saved = results.as_json()["machine"]
+print(json.dumps({"saved": saved, "line": line}))
+"""
+
+
+def test_the_printed_line_and_the_saved_json_give_the_same_end_of_the_run() -> None:
+    outcome = run_in_benchmarks(READ_TWICE)
+    assert outcome["saved"]["load average at end"] == [1.0, 0.0, 0.0]
+    assert " 1.00 at the end, " in outcome["line"]
