@@ -30,6 +30,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol, runtime_checkable
 
 from ._constants import CLAIM_JTI, CLAIM_ORIGIN_JTI, DENYLIST_REMEMBERED_ANSWERS, MAX_DENYLIST_STALENESS
+from ._validate import number
 from .exceptions import ConfigurationError, DenylistUnavailableError, FastCognitoError, RevokedTokenError
 
 __all__ = [
@@ -81,14 +82,16 @@ def revocation_keys(claims: Mapping[str, Any]) -> tuple[str, ...]:
     raise ConfigurationError("the token has neither origin_jti nor jti: it cannot be revoked")
 
 
-def revoked_until(claims: Mapping[str, Any], now: float) -> float:
-    """How long an entry must live: past this token's ``exp``, and for an ``origin_jti`` past the
-    ``exp`` of every sibling token issued before ``now`` (at most ``MAX_TOKEN_LIFETIME``)."""
+def revoked_until(claims: Mapping[str, Any], now: float, leeway: float = 0.0) -> float:
+    """How long an entry must live: as long as a verifier with this ``leeway`` still accepts the
+    token, past its ``exp`` plus the leeway, and for an ``origin_jti`` past that of every sibling
+    token issued before ``now`` (at most ``MAX_TOKEN_LIFETIME``). An entry that ended at ``exp``
+    would let the token back in for the leeway's seconds."""
     exp = claims.get("exp")
     exp = float(exp) if isinstance(exp, (int, float)) and not isinstance(exp, bool) else now
     if claims.get(CLAIM_ORIGIN_JTI):
-        return max(exp, now + MAX_TOKEN_LIFETIME)
-    return exp
+        return max(exp, now + MAX_TOKEN_LIFETIME) + leeway
+    return exp + leeway
 
 
 class MemoryDenylist:
@@ -101,10 +104,13 @@ class MemoryDenylist:
     # A dict lookup: ``averify`` asks it on the event loop, without a thread hop.
     blocking = False
 
-    def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, *, clock: Callable[[], float] = time.time, leeway: float = 0) -> None:
         if not callable(clock):
             raise ConfigurationError("clock must be callable")
         self._clock = clock
+        # The verifier's leeway, for revoke() without ``until`` (CognitoVerifier.revoke passes
+        # an ``until`` with its own leeway already added).
+        self.leeway = number("leeway", leeway)
         # Readers only call .get, which is safe while a writer holding the lock inserts or deletes.
         self._until: dict[str, float] = {}
         self._since_prune = 0
@@ -124,7 +130,7 @@ class MemoryDenylist:
 
     def revoke(self, claims: Mapping[str, Any], until: float | None = None) -> None:
         now = self._clock()
-        end = revoked_until(claims, now) if until is None else float(until)
+        end = revoked_until(claims, now, self.leeway) if until is None else float(until)
         keys = revocation_keys(claims)
         with self._lock:
             entries = self._until

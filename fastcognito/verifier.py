@@ -38,6 +38,7 @@ from .denylist import (
     denylist_check,
     denylist_cleared,
     is_blocking,
+    revoked_until,
 )
 from .exceptions import (
     ConfigurationError,
@@ -270,6 +271,7 @@ class CognitoVerifier:
             custom_check = denylist_check(denylist, custom_check)
         if not callable(clock):
             raise ConfigurationError("clock must be callable")
+        self._clock = clock
         if not callable(jwks_clock):
             raise ConfigurationError("jwks_clock must be callable")
         if not (isinstance(jwks_timeout, tuple) and len(jwks_timeout) == 2):
@@ -501,6 +503,9 @@ class CognitoVerifier:
         on, cache hits included, with ``RevokedTokenError``. Needs ``denylist=``."""
         if self.denylist is None:
             raise ConfigurationError("revoke() needs a verifier built with denylist=")
+        if until is None:
+            # This verifier accepts a token until its exp plus the leeway: so long at least.
+            until = revoked_until(claims, float(self._clock()), self.leeway)
         self.denylist.revoke(claims, until)
 
     async def ahydrate(self) -> None:

@@ -1057,7 +1057,7 @@ class FastCognitoSettings:
         if self.DENYLIST is not None:
             from .denylist import CacheDenylist
 
-            denylist: Any = CacheDenylist(self.DENYLIST)
+            denylist: Any = CacheDenylist(self.DENYLIST, leeway=self.LEEWAY)
             if self.DENYLIST_MAX_STALENESS:
                 from ..denylist import RememberingDenylist
 

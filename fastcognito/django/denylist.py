@@ -24,6 +24,7 @@ from typing import Any
 from django.core.cache import caches
 
 from .._constants import CLAIM_JTI, CLAIM_ORIGIN_JTI
+from .._validate import number
 from ..denylist import revocation_keys, revoked_until
 from ..exceptions import ConfigurationError, DenylistUnavailableError
 
@@ -54,6 +55,7 @@ class CacheDenylist:
         *,
         key_prefix: str = DEFAULT_KEY_PREFIX,
         clock: Callable[[], float] = time.time,
+        leeway: float = 0,
     ) -> None:
         if not isinstance(alias, str) or not alias:
             raise ConfigurationError("the denylist's cache alias must be a non-empty string")
@@ -63,6 +65,8 @@ class CacheDenylist:
         self.key_prefix = key_prefix
         self.canary_key = key_prefix + CANARY_SUFFIX
         self._clock = clock
+        # The verifier's leeway (FASTCOGNITO["LEEWAY"]), for revoke() without ``until``.
+        self.leeway = number("leeway", leeway)
 
     def _key(self, identifier: str) -> str:
         # Hashed: a jti may be any string, and Memcached keys refuse spaces, controls and length.
@@ -121,7 +125,7 @@ class CacheDenylist:
         silently (``ignore_exc``, a full cache) is a ``DenylistUnavailableError``, never a
         revocation reported as stored."""
         now = self._clock()
-        end = revoked_until(claims, now) if until is None else float(until)
+        end = revoked_until(claims, now, self.leeway) if until is None else float(until)
         timeout = math.ceil(end - now)
         if timeout <= 0:
             return  # already over: nothing it refuses can still be accepted

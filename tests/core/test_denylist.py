@@ -99,6 +99,61 @@ def test_entries_end_after_every_sibling_has_expired(make_verifier: MakeVerifier
     assert len(denylist._until) <= 66  # the dead entry was pruned
 
 
+LEEWAY = 60
+
+
+@pytest.mark.parametrize("kind", ["machine token (jti only)", "sign-in token (origin_jti)"])
+def test_a_revocation_outlives_the_leeway_the_verifier_grants(
+    make_verifier: MakeVerifier, tokens: TokenFactory, DROP: Any, kind: str
+) -> None:
+    # The verifier accepts a token until exp plus its leeway: a revocation that ended at exp let a
+    # revoked token back in for the leeway's seconds (a 1-day sign-in token revoked at once: at
+    # the end of its day; a machine token: at every expiry).
+    clock = Clock(NOW)
+    denylist = MemoryDenylist(clock=clock)
+    verifier = make_verifier(denylist=denylist, clock=clock, leeway=LEEWAY)
+    if kind.startswith("machine"):
+        token = tokens.access(now=NOW, exp=NOW + 3600, origin_jti=DROP, username=DROP)
+        expires = NOW + 3600
+    else:
+        # A 1-day token revoked as soon as it was issued: its exp is also the end of the latest
+        # sibling the revocation must cover.
+        token = tokens.access(now=NOW, exp=NOW + MAX_TOKEN_LIFETIME)
+        expires = NOW + MAX_TOKEN_LIFETIME
+    claims = verifier.verify(token)
+    verifier.revoke(claims)
+    clock.now = expires + LEEWAY - 1  # past exp, inside the leeway: still refused
+    revoked(verifier, token)
+    assert denylist.is_revoked(claims)
+    clock.now = expires + LEEWAY  # the verifier refuses it as expired from here on; the entry ends
+    with pytest.raises(TokenError) as info:
+        verifier.verify(token)
+    assert info.value.code == "expired"
+    assert not denylist.is_revoked(claims)
+
+
+def test_a_denylist_given_the_leeway_applies_it_to_its_own_revoke(tokens: TokenFactory) -> None:
+    clock = Clock(NOW)
+    claims = {"jti": "m-1", "exp": NOW + 3600}
+    with_leeway, without = MemoryDenylist(clock=clock, leeway=LEEWAY), MemoryDenylist(clock=clock)
+    with_leeway.revoke(claims)
+    without.revoke(claims)
+    clock.now = NOW + 3600 + LEEWAY - 1
+    assert with_leeway.is_revoked(claims) and not without.is_revoked(claims)
+    clock.now = NOW + 3600 + LEEWAY
+    assert not with_leeway.is_revoked(claims)
+    # An explicit `until` is the caller's: taken as given.
+    with_leeway.revoke({"jti": "m-2"}, until=clock.now + 1)
+    clock.now += 1
+    assert not with_leeway.is_revoked({"jti": "m-2"})
+
+
+@pytest.mark.parametrize("leeway", [-1, float("nan"), float("inf"), True, "60"])
+def test_a_denylist_refuses_a_leeway_that_is_not_a_number_of_seconds(leeway: Any) -> None:
+    with pytest.raises(ConfigurationError, match="leeway must be"):
+        MemoryDenylist(leeway=leeway)
+
+
 def test_denylist_runs_before_custom_check_and_keeps_it(make_verifier: MakeVerifier, tokens: TokenFactory) -> None:
     seen: list[str] = []
 

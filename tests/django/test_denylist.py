@@ -117,6 +117,22 @@ def test_cache_entries_expire_with_the_last_sibling(tokens: TokenFactory) -> Non
     assert denylist.is_revoked({"jti": "with spaces\nand a newline " * 20})
 
 
+def test_entries_outlive_the_leeway_of_the_settings(base: dict[str, Any], tokens: TokenFactory, DROP: Any) -> None:
+    # The settings' verifier accepts a token until exp plus LEEWAY: its revocations, whether made
+    # through the verifier (the logout view) or through the denylist itself, last so long too.
+    with override_settings(FASTCOGNITO={**base, "LEEWAY": 60}):
+        verifier = fastcognito_settings.verifier
+        assert isinstance(verifier.denylist, CacheDenylist) and verifier.denylist.leeway == 60
+        now = int(time.time())
+        machine = tokens.access(now=now, exp=now + 30, origin_jti=DROP, username=DROP, jti="m-1")
+        verifier.revoke(verifier.verify(machine))
+        verifier.denylist.revoke({"jti": "m-2", "exp": now + 30})
+        held = caches["default"]
+        for jti in ("m-1", "m-2"):
+            expiry = held._expire_info[held.make_key(verifier.denylist._key(jti))]  # type: ignore[attr-defined]
+            assert now + 30 + 60 - 1 <= expiry <= time.time() + 30 + 60 + 1, jti
+
+
 REDIS = {
     "BACKEND": "django.core.cache.backends.redis.RedisCache",
     "LOCATION": "redis://127.0.0.1:6379/0",
