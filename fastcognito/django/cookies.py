@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from .users.config import ExchangeCookie
 
 __all__ = [
+    "HOST_PREFIX",
     "STATE_SALT",
     "callback_path",
     "clear_exchange_refresh_cookie",
@@ -221,16 +222,36 @@ def callback_path() -> str:
     return path
 
 
-def state_cookie_name(config: HostedUIConfig, state: str) -> str:
+HOST_PREFIX = "__Host-"
+"""The prefix of the state cookies wherever cookies are ``Secure``. A browser takes a cookie of
+this name only from this very host, over HTTPS, with ``Path=/`` and no ``Domain`` (RFC 6265bis
+§4.1.3.2): a sibling subdomain, or a network attacker on an http:// subdomain, can plant a
+``Domain=`` cookie of any other name, and a planted state cookie signs the victim in to the
+planter's account (login CSRF) when the victim then follows the planter's callback URL."""
+
+
+def state_cookie_name(request: HttpRequest, config: HostedUIConfig, state: str) -> str:
     """The state cookie of the attempt ``state``: one cookie per attempt, named after its state,
-    so parallel logins in several tabs never overwrite each other's verifier."""
-    return f"{config.state_cookie_name}_{hashlib.sha256(state.encode()).hexdigest()[:16]}"
+    so parallel logins in several tabs never overwrite each other's verifier; ``__Host-`` first
+    unless the cookies of this request cannot be ``Secure`` (a loopback host under ``DEBUG``)."""
+    name = f"{config.state_cookie_name}_{hashlib.sha256(state.encode()).hexdigest()[:16]}"
+    return HOST_PREFIX + name if secure_cookies(request) else name
 
 
 def is_state_cookie_name(config: HostedUIConfig, name: str) -> bool:
+    """Whether ``name`` is a state cookie's, with the ``__Host-`` prefix or without it."""
+    name = name.removeprefix(HOST_PREFIX)
     prefix = f"{config.state_cookie_name}_"
     suffix = name[len(prefix) :]
     return name.startswith(prefix) and len(suffix) == 16 and all(c in "0123456789abcdef" for c in suffix)
+
+
+def _state_cookie_place(config: HostedUIConfig, name: str) -> tuple[str, str | None]:
+    """(Path, Domain) of the state cookie ``name``: a ``__Host-`` cookie must have ``Path=/`` and
+    no ``Domain``; the others are sent to the callback only."""
+    if name.startswith(HOST_PREFIX):
+        return "/", None
+    return callback_path(), config.cookie_domain
 
 
 def set_state_cookie(
@@ -254,14 +275,16 @@ def set_state_cookie(
         salt=STATE_SALT,
         compress=True,
     )
-    set_cookie(
+    name = state_cookie_name(request, config, attempt.state)
+    path, domain = _state_cookie_place(config, name)
+    set_http_only_cookie(
         response,
         request,
-        config,
-        state_cookie_name(config, attempt.state),
+        name,
         payload,
         max_age=config.state_max_age,
-        path=callback_path(),
+        path=path,
+        domain=domain,
         samesite="None" if config.cookie_samesite == "None" else "Lax",
     )
 
@@ -286,7 +309,17 @@ def load_state(request: HttpRequest, config: HostedUIConfig, name: str) -> dict[
 def delete_state_cookie(
     request: HttpRequest, response: HttpResponse, config: HostedUIConfig, name: str
 ) -> None:
-    delete_cookie(response, request, config, name, path=callback_path())
+    path, domain = _state_cookie_place(config, name)
+    set_http_only_cookie(
+        response,
+        request,
+        name,
+        "",
+        max_age=0,
+        path=path,
+        domain=domain,
+        samesite="None" if config.cookie_samesite == "None" else "Lax",
+    )
 
 
 def stale_state_cookies(request: HttpRequest, config: HostedUIConfig) -> list[str]:
@@ -295,8 +328,14 @@ def stale_state_cookies(request: HttpRequest, config: HostedUIConfig) -> list[st
     the callback; unbounded, they grow the request past the server's header limit (431)."""
     pending: list[tuple[int, str]] = []
     stale: list[str] = []
+    # Where cookies are Secure, only __Host- state cookies are this browser's own: one without the
+    # prefix was left by an older version or planted, and the callback never reads it.
+    prefixed = secure_cookies(request)
     for name, value in request.COOKIES.items():
         if not value or not is_state_cookie_name(config, name):
+            continue
+        if prefixed and not name.startswith(HOST_PREFIX):
+            stale.append(name)
             continue
         try:
             payload = signing.loads(value, salt=STATE_SALT, max_age=config.state_max_age)

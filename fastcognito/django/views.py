@@ -249,7 +249,7 @@ class CallbackView(SignInView):
     def get(self, request: HttpRequest) -> HttpResponse:
         config = self.get_config()
         state = request.GET.get("state", "")
-        cookie_name = state_cookie_name(config, state) if state else None
+        cookie_name = state_cookie_name(request, config, state) if state else None
         try:
             response = self._sign_in(request, config, state, cookie_name)
         except FastCognitoError as err:

@@ -113,7 +113,11 @@ def test_full_flow_login_callback_api_refresh_logout(configure: Callable[..., No
     query = parse_qs(urlsplit(authorize_url).query)
     assert query["code_challenge_method"] == ["S256"] and query["client_id"] == [app_client.client_id]
     _, state_name = state_cookie_name(authorize_url)
-    assert browser.cookies[state_name]["httponly"] and browser.cookies[state_name]["path"] == "/auth/callback/"
+    # __Host-: a browser takes it only from this host over HTTPS, with Path=/ and no Domain.
+    state_cookie = browser.cookies[state_name]
+    assert state_name.startswith("__Host-fastcognito_signin_")
+    assert state_cookie["httponly"] and state_cookie["secure"] and state_cookie["path"] == "/"
+    assert not state_cookie["domain"]
 
     answer = finish_login(browser, authorize_url)
     assert answer.status_code == 302 and answer["Location"] == "/articles/?page=2"
@@ -124,7 +128,7 @@ def test_full_flow_login_callback_api_refresh_logout(configure: Callable[..., No
         refresh = cookie(answer, REFRESH, path)
         assert refresh["httponly"] and refresh["secure"] and refresh["max-age"] == 30 * 24 * 3600
     assert (REFRESH, "/") not in set_cookies(answer)  # never sent to the rest of the site
-    assert cookie(answer, state_name, "/auth/callback/")["max-age"] == 0  # used once
+    assert cookie(answer, state_name, "/")["max-age"] == 0  # used once
 
     whoami = browser.get(PROTECTED)
     assert whoami.status_code == 200, whoami.content
@@ -212,6 +216,44 @@ def test_state_from_another_browser(configure: Callable[..., None]) -> None:
     assert_no_login(answer)
 
 
+def test_a_state_cookie_planted_from_another_host_is_never_read(configure: Callable[..., None]) -> None:
+    # Login CSRF by cookie tossing: the attacker starts a sign-in in their own browser, signs in
+    # as themselves, and plants that attempt's state cookie in the victim's browser before luring
+    # it to the callback URL. A sibling subdomain (or a network attacker answering for an http://
+    # one) can set a Domain= cookie of any name but a __Host- one, and the callback reads only the
+    # __Host- cookie: the victim is not signed in to the attacker's account.
+    configure()
+    victim, attacker = Client(), Client()
+    authorize_url = start_login(attacker)
+    _, name = state_cookie_name(authorize_url)
+    _, plantable = state_cookie_name(authorize_url, secure=False)
+    assert name == "__Host-" + plantable
+    victim.cookies[plantable] = attacker.cookies[name].value
+    submitted = submit_login_form(authorize_url, "alice", PASSWORD)
+    query = {k: v[0] for k, v in parse_qs(urlsplit(submitted.headers["Location"]).query).items()}
+    answer = victim.get("/auth/callback/", query, HTTP_ACCEPT="application/json")
+    assert answer.status_code == 400 and answer.json()["code"] == "invalid_state"
+    assert_no_login(answer)
+    # The next login/ of the victim drops the planted cookie rather than count it as pending.
+    fresh = victim.get("/auth/login/")
+    assert cookie(fresh, plantable, "/auth/callback/")["max-age"] == 0
+
+
+def test_a_local_http_server_keeps_unprefixed_state_cookies(configure: Callable[..., None]) -> None:
+    # A __Host- cookie must be Secure, which a local http development server (a loopback host
+    # under DEBUG) cannot set: there the state cookie keeps its name and the callback's path.
+    configure()
+    with override_settings(DEBUG=True, ALLOWED_HOSTS=["127.0.0.1"]):
+        browser = Client(HTTP_HOST="127.0.0.1")
+        authorize_url = start_login(browser)
+        _, name = state_cookie_name(authorize_url, secure=False)
+        state_cookie = browser.cookies[name]
+        assert not state_cookie["secure"] and state_cookie["path"] == "/auth/callback/"
+        assert not any(key.startswith("__Host-") for key in browser.cookies)
+        answer = finish_login(browser, authorize_url)
+        assert answer.status_code == 302 and cookie(answer, ACCESS).value
+
+
 def test_tampered_state_cookie(configure: Callable[..., None]) -> None:
     configure()
     browser = Client()
@@ -229,7 +271,7 @@ def forge_state(browser: Client, authorize_url: str, **changes: str) -> None:
     _, name = state_cookie_name(authorize_url)
     payload = signing.loads(browser.cookies[name].value, salt=STATE_SALT)
     browser.cookies[name] = signing.dumps({**payload, **changes}, salt=STATE_SALT, compress=True)
-    browser.cookies[name]["path"] = "/auth/callback/"
+    browser.cookies[name]["path"] = "/"
 
 
 def test_expired_state_cookie(configure: Callable[..., None]) -> None:

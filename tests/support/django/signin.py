@@ -75,9 +75,12 @@ def assert_no_login(response: Any) -> None:
             assert morsel.value == "" and morsel["max-age"] == 0, f"{morsel.key} set on a failure"
 
 
-def state_cookie_name(authorize_url: str) -> tuple[str, str]:
+def state_cookie_name(authorize_url: str, *, secure: bool = True) -> tuple[str, str]:
+    """The state of the attempt and its cookie's name: ``__Host-`` first wherever the cookies are
+    ``Secure`` (the test client's host, ``testserver``, is not a loopback one)."""
     state = parse_qs(urlsplit(authorize_url).query)["state"][0]
-    return state, f"{STATE}_{hashlib.sha256(state.encode()).hexdigest()[:16]}"
+    name = f"{STATE}_{hashlib.sha256(state.encode()).hexdigest()[:16]}"
+    return state, f"__Host-{name}" if secure else name
 
 
 def signin(browser: Any, username: str, password: str, **extra: Any) -> Any:
