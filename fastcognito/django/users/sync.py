@@ -57,10 +57,25 @@ def email_is_verified(claims: Mapping[str, Any]) -> bool:
     return claims.get("email_verified") is True
 
 
+# A lone UTF-16 surrogate: JSON "\ud800" is valid JSON, and decodes to one, but no database
+# driver can encode it in UTF-8 (a UnicodeEncodeError, on SQLite and PostgreSQL alike).
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _storable(value: str) -> bool:
+    """Whether the database can store, and look up, ``value`` as it is: PostgreSQL refuses NUL
+    in text, and no driver encodes a lone surrogate."""
+    return "\x00" not in value and _SURROGATE.search(value) is None
+
+
 def _clean(value: Any) -> Any:
-    # PostgreSQL refuses NUL in text (a DataError: a 500) where SQLite stores it. Stripped, so
+    # PostgreSQL refuses NUL in text (a DataError: a 500) where SQLite stores it: stripped, so
     # both databases store the same value, as every claim is cleaned to what the database stores.
-    return value.replace("\x00", "") if isinstance(value, str) else value
+    # A lone surrogate becomes U+FFFD, as a UTF-8 decoder shows bytes it cannot read: the value
+    # stays visibly damaged, rather than turning into another plausible name or address.
+    if not isinstance(value, str):
+        return value
+    return _SURROGATE.sub("\ufffd", value.replace("\x00", ""))
 
 
 def default_user_fields(claims: Claims) -> dict[str, Any]:
@@ -85,7 +100,9 @@ def default_user_fields(claims: Claims) -> dict[str, Any]:
 
 
 def _digest(groups: tuple[str, ...]) -> str:
-    return hashlib.sha256("\n".join(groups).encode()).hexdigest()
+    # surrogatepass: a group name with a lone surrogate is refused before it is stored, but a
+    # user model without Django's groups only hashes the names (one to one, as UTF-8 is).
+    return hashlib.sha256("\n".join(groups).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _fit(user_model: Any, fields: dict[str, Any]) -> dict[str, Any]:
@@ -136,8 +153,10 @@ def _check_group_names(groups: set[str]) -> None:
     from django.contrib.auth.models import Group
 
     longest = Group._meta.get_field("name").max_length or 0
-    if any("\x00" in name or len(name) > longest for name in groups):
-        raise UserRefusedError(f"a cognito:groups name cannot be stored (a NUL, or over {longest} chars)")
+    if any(not _storable(name) or len(name) > longest for name in groups):
+        raise UserRefusedError(
+            f"a cognito:groups name cannot be stored (a NUL, a lone surrogate, or over {longest} chars)"
+        )
 
 
 def _has_groups(user_model: Any) -> bool:
@@ -158,8 +177,8 @@ def _alias(conf: ReplicaConfig) -> str:
 
 def _identity_key(claims: Claims) -> tuple[str, str]:
     """The token's (issuer, sub), or ``UserRefusedError`` when it cannot key an identity."""
-    sub, iss = claims.sub, claims.get("iss")
-    if not sub or not claims.username:
+    sub, iss, username = claims.sub, claims.get("iss"), claims.username
+    if not sub or not username:
         # Machine tokens (client credentials) have no user to replicate.
         raise UserRefusedError("the token has no user (no sub or no username)")
     if not isinstance(iss, str) or not iss:
@@ -168,8 +187,14 @@ def _identity_key(claims: Claims) -> tuple[str, str]:
     issuer = identity_issuer(iss)
     for name, value in (("iss", issuer), ("sub", sub)):
         # Never cut or cleaned, as fields are: two different values would become one identity.
-        if not isinstance(value, str) or len(value) > _KEY_CHARS or "\x00" in value:
-            raise UserRefusedError(f"the token's {name} cannot be stored (a NUL, or over {_KEY_CHARS} chars)")
+        if not isinstance(value, str) or len(value) > _KEY_CHARS or not _storable(value):
+            raise UserRefusedError(
+                f"the token's {name} cannot be stored (a NUL, a lone surrogate, or over {_KEY_CHARS} chars)"
+            )
+    if isinstance(username, str) and _SURROGATE.search(username) is not None:
+        # By default the local user's unique name: refused rather than given a U+FFFD, which
+        # would make it a name Cognito never gave.
+        raise UserRefusedError("the token's user name cannot be stored (a lone surrogate)")
     return issuer, sub
 
 
@@ -259,6 +284,8 @@ def _why_not_matched_by_email(claims: Claims, conf: ReplicaConfig, alias: str, u
         return "the token is not from the settings' user pool"
     if "identities" in claims and not conf.match_email_federated:
         return "the token is a federated user's, and REPLICA['MATCH_EMAIL_FEDERATED'] is off"
+    if not _storable(email):
+        return f"email {email!r} holds a NUL or a lone surrogate, which no local user's e-mail can"
     email_field = user_model.get_email_field_name()
     unlinked = user_model.objects.using(alias).filter(
         **{f"{email_field}__iexact": email, "cognito_identity__isnull": True}
@@ -393,7 +420,7 @@ def _may_match_email(claims: Claims, conf: ReplicaConfig) -> str | None:
         # provider's word, mapped into the pool, not an address Cognito verified.
         return None
     email = claims.get("email")
-    if not isinstance(email, str) or not email or "\x00" in email:
+    if not isinstance(email, str) or not email or not _storable(email):
         return None
     return email
 
