@@ -70,7 +70,10 @@ class CacheDenylist:
 
     def _key(self, identifier: str) -> str:
         # Hashed: a jti may be any string, and Memcached keys refuse spaces, controls and length.
-        return self.key_prefix + hashlib.sha256(identifier.encode("utf-8")).hexdigest()[:40]
+        # surrogatepass: a lone surrogate (JSON "\ud800" in a signed token) has bytes of its own,
+        # so the key stays one to one with the identifier, as the in-memory denylist's dict is;
+        # strict UTF-8 raised here, and every request with such a token was a 503.
+        return self.key_prefix + hashlib.sha256(identifier.encode("utf-8", "surrogatepass")).hexdigest()[:40]
 
     def is_revoked(self, claims: Mapping[str, Any]) -> bool:
         get = claims.get

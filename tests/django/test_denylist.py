@@ -117,6 +117,30 @@ def test_cache_entries_expire_with_the_last_sibling(tokens: TokenFactory) -> Non
     assert denylist.is_revoked({"jti": "with spaces\nand a newline " * 20})
 
 
+@pytest.mark.parametrize("claim", ["jti", "origin_jti"])
+def test_an_identifier_with_a_lone_surrogate_is_answered_not_a_503(
+    base: dict[str, Any], tokens: TokenFactory, claim: str
+) -> None:
+    # JSON "\ud800" is valid JSON, and the twins accept it in a signed token's jti and origin_jti:
+    # hashing it raised UnicodeEncodeError, which the verifier turned into a 503 on every request.
+    with override_settings(FASTCOGNITO=base):
+        token = tokens.access(**{claim: "sign-in-\ud800"})
+        header = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+        for url in ("/drf/whoami/", "/plain/protected/"):
+            assert Client().get(url, **header).status_code == 200, url
+        verifier = fastcognito_settings.verifier
+        verifier.revoke(verifier.verify(token))
+        for url in ("/drf/whoami/", "/plain/protected/"):
+            answer = Client().get(url, **header)
+            assert (answer.status_code, answer.json()["code"]) == (401, "revoked"), url
+        # One to one, as the identifiers are: no other spelling of it is refused.
+        denylist = verifier.denylist
+        assert isinstance(denylist, CacheDenylist)
+        for other in ("sign-in-\\ud800", "sign-in-?", "sign-in-\ufffd", "sign-in-\udc00", "sign-in-"):
+            assert not denylist.is_revoked({claim: other}), other
+        assert denylist._key("\ud83d\ude00") != denylist._key("\U0001f600")
+
+
 def test_entries_outlive_the_leeway_of_the_settings(base: dict[str, Any], tokens: TokenFactory, DROP: Any) -> None:
     # The settings' verifier accepts a token until exp plus LEEWAY: its revocations, whether made
     # through the verifier (the logout view) or through the denylist itself, last so long too.
