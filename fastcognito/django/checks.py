@@ -190,7 +190,7 @@ def alb_verifier_builds(conf: FastCognitoSettings, found: list[Problem]) -> Iter
 
 
 def denylist_cache_usable(conf: FastCognitoSettings, found: list[Problem]) -> Iterable[Problem]:
-    """E141, E142, E144, E146: the ``DENYLIST`` cache exists, keeps what it is given, on one
+    """E141, E142, E144, E146, E147: the ``DENYLIST`` cache exists, keeps what it is given, on one
     server, and is not the sign-in throttle's. (What works but cannot be trusted is a warning:
     W002-W010.)"""
     alias = conf.raw("DENYLIST")
@@ -228,6 +228,19 @@ def denylist_cache_usable(conf: FastCognitoSettings, found: list[Problem]) -> It
                 "the revocations it held are missing and the marker key that vouches for an answer is not "
                 "(it lives on one server): signed-out tokens would be accepted.",
                 f"Give revocations one server: a Redis, or a Memcached of one server. {DENYLIST_DOCS}",
+            )
+        )
+    redis_places = [place for place in places if place[0] == "redis"]
+    if len(redis_places) > 1:
+        problems.append(
+            Problem(
+                "E147",
+                f"{where} names the cache {alias!r}, a Redis of {len(redis_places)} servers or databases in "
+                "LOCATION: Django's client writes to the first and reads from any of them at random, so a "
+                "replica that lags or is cut off answers 'not revoked', and the marker key it holds from "
+                "before vouches for that answer: signed-out tokens would be accepted.",
+                "Give revocations one address in LOCATION: a primary with failover (Sentinel, a managed "
+                f"Redis's primary endpoint). {DENYLIST_DOCS}",
             )
         )
     signin = _signin_cache_alias(conf)
@@ -362,7 +375,7 @@ def check_extension(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage
     ]
 
 
-# --- the denylist's cache (E141-E146, W002-W010) --------------------------------------------
+# --- the denylist's cache (E141-E147, W002-W010) --------------------------------------------
 
 DUMMY_CACHE = "django.core.cache.backends.dummy.DummyCache"
 DEFAULT_CACHE_BACKEND = "django.core.cache.backends.locmem.LocMemCache"
@@ -562,8 +575,17 @@ def _backend_warnings(name: str, config: Mapping[str, Any], options: Mapping[str
     return warnings
 
 
+def _redis_servers(config: object) -> set[str]:
+    """The Redis servers of a ``CACHES`` entry (host and port, or socket path), databases aside."""
+    if not isinstance(config, Mapping):
+        return set()
+    return {place[1] for place in _cache_places(config) if place[0] == "redis"}
+
+
 def _sharing_warnings(conf: FastCognitoSettings, alias: str, name: str) -> list[Problem]:
-    """W008, W009: the ``DENYLIST`` cache shares its memory with what anonymous requests write."""
+    """W008, W009: the ``DENYLIST`` cache shares its memory with what anonymous requests write:
+    the session or page cache (W008), or any other alias of ``CACHES`` on its Redis server, in any
+    database (W009: ``HOSTED_UI["CACHE"]``, and ``default``, where DRF's throttles write)."""
     caches_setting = _caches_setting()
     shared = []
     if getattr(settings, "SESSION_ENGINE", "") in SESSION_CACHE_ENGINES:
@@ -571,9 +593,11 @@ def _sharing_warnings(conf: FastCognitoSettings, alias: str, name: str) -> list[
     if PAGE_CACHE_MIDDLEWARE in (getattr(settings, "MIDDLEWARE", None) or ()):
         shared.append(("CACHE_MIDDLEWARE_ALIAS", "pages"))
     warnings: list[Problem] = []
+    reported: set[object] = {alias}
     for setting, what in shared:
         other = getattr(settings, setting, "default")
         if _sharing(alias, other, caches_setting):
+            reported.add(other)
             warnings.append(_denylist_warning(
                 "W008",
                 f"{name} shares its cache, or its Redis server's memory, with the {what} cache ({setting} = "
@@ -582,12 +606,24 @@ def _sharing_warnings(conf: FastCognitoSettings, alias: str, name: str) -> list[
                 "Give revocations a cache of their own, on a Redis with maxmemory-policy noeviction.",
             ))
     signin = _signin_cache_alias(conf)
-    if _sharing(alias, signin, caches_setting) == "server":
+    if _sharing(alias, signin, caches_setting) == "cache":
+        reported.add(signin)  # E144
+    servers = _redis_servers(caches_setting.get(alias))
+    neighbours = []
+    for other, config in caches_setting.items():
+        if other in reported or not servers & _redis_servers(config):
+            continue
+        same = _sharing(alias, other, caches_setting) == "cache"
+        database = "the same database" if same else "another database"
+        role = "HOSTED_UI['CACHE'], " if other == signin else ""
+        neighbours.append(f"CACHES[{other!r}] ({role}{database})")
+    if neighbours:
         warnings.append(_denylist_warning(
             "W009",
-            f"{name} and HOSTED_UI['CACHE'] ({signin!r}) are two databases of one Redis server, which share "
-            "its memory: unless it runs with maxmemory-policy noeviction, a flood of failed anonymous "
-            "sign-ins evicts revocations from the other database too.",
+            f"{name} is on a Redis server that also holds {', '.join(neighbours)}: whatever is written there "
+            "(failed anonymous sign-ins, DRF's throttles, an application's cache) takes the server's memory, "
+            "and unless it runs with maxmemory-policy noeviction, enough of it evicts revocations, from "
+            "another database too.",
             "Run that Redis with maxmemory-policy noeviction, or give revocations a server of their own.",
         ))
     return warnings
@@ -597,7 +633,7 @@ def _sharing_warnings(conf: FastCognitoSettings, alias: str, name: str) -> list[
 def check_denylist_cache(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Warnings about a ``DENYLIST`` cache that works, but cannot be trusted with revocations:
     one each worker has its own of, one that loses them, one that hides its errors or blocks.
-    (What cannot work at all is an error of ``check_settings``: E140-E142, E144-E146.)"""
+    (What cannot work at all is an error of ``check_settings``: E140-E142, E144-E147.)"""
     user = getattr(settings, SETTINGS_NAME, None)
     if not isinstance(user, Mapping):
         return []

@@ -492,8 +492,8 @@ SCHEMA: tuple[Setting, ...] = (
             "The ALB sources (`AlbMiddleware`, `AlbAuthentication`): a dict of the keys below."),
     Setting("DENYLIST", None, "E140",
             "The `CACHES` alias holding revocations: a Redis of its own, with `noeviction`.",
-            rules=("E141", "E142", "E144", "E146", "W002", "W003", "W004", "W005", "W006", "W007", "W008",
-                   "W009", "W010"),
+            rules=("E141", "E142", "E144", "E146", "E147", "W002", "W003", "W004", "W005", "W006", "W007",
+                   "W008", "W009", "W010"),
             valid=_optional_name, must="the alias of one of settings.CACHES, or None",
             hint="Name one of settings.CACHES (e.g. 'revocations'), or None to refuse no token."),
     Setting("DENYLIST_TIMEOUT", DENYLIST_TIMEOUT, "E017",
@@ -723,6 +723,8 @@ CHECK_IDS: Mapping[str, str] = {
     "E145": f"`DENYLIST_MAX_STALENESS` is not a number of seconds from 0 to {MAX_DENYLIST_STALENESS:g}",
     "E146": "`DENYLIST` is a Memcached of several servers: while one is out of use its keys move to the "
     "others, where the marker key vouches for answers that lack its revocations",
+    "E147": "`DENYLIST` is a Redis with several servers (or databases) in `LOCATION`: Django writes to the "
+    "first and reads from any, so a replica that lags answers 'not revoked'",
     "E201": "`REPLICA` is not a dict, has an unknown key or a value of the wrong type (an import path that "
     "cannot be imported included), or `MATCH_EMAIL_FEDERATED` without `MATCH_EMAIL`",
     "E202": "`SESSION_LOGIN` with a `SESSION_BACKEND` that is not in `AUTHENTICATION_BACKENDS`",
@@ -757,7 +759,8 @@ CHECK_IDS: Mapping[str, str] = {
     "hung server hangs every synchronous request",
     "W008": "`DENYLIST` shares its cache (or its Redis server) with cache sessions (`SESSION_CACHE_ALIAS`) "
     "or the page cache (`CACHE_MIDDLEWARE_ALIAS`), which anonymous requests write to",
-    "W009": "`DENYLIST` and `HOSTED_UI['CACHE']` are two databases of one Redis server: safe only under "
+    "W009": "`DENYLIST` is on a Redis server that another alias of `CACHES` also uses, in any database "
+    "(`HOSTED_UI['CACHE']`, `default` where DRF's throttles write...): safe only under "
     "`maxmemory-policy noeviction`",
     "W010": '`DENYLIST`\'s cache is a pymemcache whose `OPTIONS["dead_timeout"]` is absent (pymemcache\'s '
     "60 s) or above 5 s: after an outage each worker answers 503 for up to twice that long once the "

@@ -343,3 +343,71 @@ def test_a_denylist_on_several_memcached_servers_is_refused(base: dict[str, Any]
         assert "fastcognito.E146" in ids(**{**base, "DENYLIST": "revocations"})
         with override_settings(CACHES={"default": LOCMEM, "revocations": MEMCACHED}):
             assert "fastcognito.E146" not in ids(**{**base, "DENYLIST": "revocations"})
+
+
+@pytest.mark.parametrize(
+    "location",
+    [
+        "redis://10.0.0.1:6379/0,redis://10.0.0.2:6379/0",  # a primary and its replica
+        ["redis://10.0.0.1:6379", "redis://10.0.0.2:6379"],
+        "redis://127.0.0.1:6379/0;redis://127.0.0.1:6379/1",  # reads from a database never written
+    ],
+)
+def test_a_denylist_on_several_redis_servers_is_refused(base: dict[str, Any], location: Any) -> None:
+    # Django's RedisCache writes to the first LOCATION and reads from any of them at random: a
+    # replica that lags (or is cut off) answers "not revoked", and its old marker key vouches for it.
+    with override_settings(CACHES={"default": LOCMEM, "revocations": {**REDIS, "LOCATION": location}}):
+        assert "fastcognito.E147" in ids(**{**base, "DENYLIST": "revocations"})
+        from fastcognito.django.apps import startup_errors
+
+        with override_settings(FASTCOGNITO={**base, "DENYLIST": "revocations"}):
+            assert any("fastcognito.E147" in error for error in startup_errors())
+    # One server, however spelled; and a list of several for another cache is not the denylist's.
+    for one in ("redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379/0,redis://localhost:6379/0"):
+        other = {**REDIS, "LOCATION": "redis://10.0.0.1,redis://10.0.0.2"}
+        with override_settings(CACHES={"default": other, "revocations": {**REDIS, "LOCATION": one}}):
+            assert ids(**{**base, "DENYLIST": "revocations"}) == [], one
+
+
+@pytest.mark.parametrize(
+    ("default", "expected"),
+    [
+        # Another database of the same server: its memory and its eviction are the server's.
+        ({**REDIS, "LOCATION": "redis://127.0.0.1:6379/1"}, ["fastcognito.W009"]),
+        ({**REDIS, "LOCATION": "redis://localhost:6379?db=2"}, ["fastcognito.W009"]),
+        ({**REDIS, "LOCATION": "redis://127.0.0.1:6379/0"}, ["fastcognito.W009"]),  # the same database
+        ({**REDIS, "LOCATION": "redis://10.0.0.9:6379/0,redis://127.0.0.1:6379/3"}, ["fastcognito.W009"]),
+        ({**REDIS, "LOCATION": "redis://127.0.0.1:6380/0"}, []),  # another server
+        (LOCMEM, []),
+    ],
+)
+def test_a_denylist_sharing_a_redis_server_with_any_other_cache_is_warned_about(
+    base: dict[str, Any], default: dict[str, Any], expected: list[str]
+) -> None:
+    # CACHES["default"] is where DRF's throttles and most applications write, anonymous requests
+    # included: under an evicting policy they push revocations out, on any database of the server.
+    with override_settings(CACHES={"default": default, "revocations": REDIS}):
+        with override_settings(FASTCOGNITO={**base, "DENYLIST": "revocations"}):
+            messages = checks.run_checks(tags=["fastcognito"])
+    assert [message.id for message in messages] == expected
+    for message in messages:
+        assert message.level == checks.WARNING and "'default'" in message.msg and "noeviction" in message.hint
+
+
+def test_one_sharing_warning_names_every_alias_on_the_denylists_redis(base: dict[str, Any]) -> None:
+    caches_setting = {
+        "default": {**REDIS, "LOCATION": "redis://127.0.0.1:6379/1"},
+        "throttle": {**REDIS, "LOCATION": "redis://127.0.0.1:6379/2"},
+        "reports": {**REDIS, "LOCATION": "redis://10.0.0.3:6379/0"},
+        "sessions": {**REDIS, "LOCATION": "redis://127.0.0.1:6379/4"},
+        "revocations": REDIS,
+    }
+    extra = {"SESSION_ENGINE": CACHE_SESSIONS, "SESSION_CACHE_ALIAS": "sessions"}
+    with override_settings(CACHES=caches_setting, **extra):
+        with override_settings(FASTCOGNITO=with_hosted_ui(base, "throttle")):
+            messages = checks.run_checks(tags=["fastcognito"])
+    # The sessions alias is W008's; every other alias on that server is in the one W009.
+    assert [message.id for message in messages] == ["fastcognito.W008", "fastcognito.W009"]
+    sharing = messages[1].msg
+    assert "'default'" in sharing and "'throttle'" in sharing and "HOSTED_UI['CACHE']" in sharing
+    assert "'reports'" not in sharing and "'sessions'" not in sharing
