@@ -24,7 +24,9 @@ from urllib.parse import urlencode, urlsplit
 
 import requests
 
-from ._validate import check_url
+from ._constants import MAX_JSON_DEPTH
+from ._impl import json_too_deep
+from ._validate import check_url, reject_constant
 from .claims import Claims
 from .exceptions import (
     AuthorizationDeniedError,
@@ -314,12 +316,19 @@ class CognitoOAuthClient:
 
     @staticmethod
     def _json_body(response: requests.Response) -> dict[str, Any]:
+        status = response.status_code
+        unreadable = CognitoUnavailableError(f"Cognito answered HTTP {status} with unreadable JSON")
         try:
-            body = json.loads(response.content)
-        except ValueError:
-            body = None
+            text = response.content.decode("utf-8")
+            # json.loads recurses once per level: an answer nested thousands deep (the size cap
+            # lets in about 100,000 levels) would be a RecursionError, not a refusal.
+            if json_too_deep(text):
+                raise ValueError(f"nested more than {MAX_JSON_DEPTH} deep")
+            body = json.loads(text, parse_constant=reject_constant)
+        except (ValueError, RecursionError) as err:  # UnicodeDecodeError is a ValueError
+            raise unreadable from err
         if not isinstance(body, dict):
-            raise CognitoUnavailableError(f"Cognito answered HTTP {response.status_code} with unreadable JSON")
+            raise unreadable
         return body
 
     def _token_request(self, form: dict[str, str], *, require_refresh: bool) -> TokenSet:

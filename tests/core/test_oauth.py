@@ -353,6 +353,36 @@ def test_token_endpoint_nonsense_is_unavailable(httpserver: Any, status: int, bo
     assert "the-code" not in str(info.value) and "the-verifier" not in str(info.value)
 
 
+# About 100,000 levels in 200 kB, under MAX_RESPONSE_BYTES: json.loads alone recurses out of its
+# stack on it (a RecursionError, not a ValueError).
+DEEP_JSON = "[" * 100_000 + "]" * 100_000
+
+
+@pytest.mark.parametrize("status", [200, 400])
+@pytest.mark.parametrize(
+    "body",
+    [DEEP_JSON, '{"error": ' + "[" * 65 + "]" * 65 + "}", '{"expires_in": NaN}', b"\xff\xfe{}"],
+    ids=["deep", "deep-inside", "nan", "not-utf8"],
+)
+def test_malformed_answers_of_every_endpoint_are_unavailable(httpserver: Any, status: int, body: Any) -> None:
+    httpserver.expect_request("/oauth2/token", method="POST").respond_with_data(body, status)
+    httpserver.expect_request("/", method="POST").respond_with_data(body, status)
+    client = faulty_client(httpserver.url_for("").rstrip("/"))
+    calls = {
+        "exchange_code": lambda: client.exchange_code("the-code", "the-verifier"),
+        "refresh": lambda: client.refresh("the-refresh"),
+        "revoke": lambda: client.revoke("the-refresh"),
+        "initiate_auth": lambda: client.initiate_auth("alice", "the-password"),
+    }
+    for name, call in calls.items():
+        with pytest.raises(CognitoUnavailableError) as info:
+            call()
+        assert info.value.status == 502, name
+        assert "unreadable JSON" in str(info.value), name
+        for secret in ("the-code", "the-verifier", "the-refresh", "the-password"):
+            assert secret not in str(info.value)
+
+
 def test_code_exchange_request_shape(httpserver: Any) -> None:
     """HTTP Basic with the secret, client_id always in the body, the verifier and redirect URI."""
     seen: dict[str, Any] = {}

@@ -364,7 +364,13 @@ def closed_url() -> str:
         return f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
-@pytest.mark.parametrize("fault", ["down", "slow", "500", "invalid-json"])
+# About 100,000 levels, under the 256 KiB cap on Cognito's answers: json.loads alone would raise
+# RecursionError on it.
+DEEP_JSON = "[" * 100_000 + "]" * 100_000
+JSON, AMZ_JSON = "application/json", "application/x-amz-json-1.1"
+
+
+@pytest.mark.parametrize("fault", ["down", "slow", "500", "invalid-json", "deep-json"])
 def test_token_endpoint_faults_are_502(
     configure: Callable[..., None], httpserver: Any, silent_url: str, fault: str
 ) -> None:
@@ -373,7 +379,8 @@ def test_token_endpoint_faults_are_502(
     elif fault == "slow":
         domain = silent_url
     else:
-        body, status = ("boom", 500) if fault == "500" else ("{not json", 200)
+        answers = {"500": ("boom", 500), "invalid-json": ("{not json", 200), "deep-json": (DEEP_JSON, 200)}
+        body, status = answers[fault]
         httpserver.expect_request("/oauth2/token").respond_with_data(body, status)
         domain = httpserver.url_for("").rstrip("/")
     configure(DOMAIN=domain, TIMEOUT=0.5)
@@ -387,6 +394,17 @@ def test_token_endpoint_faults_are_502(
 
 def test_refresh_with_cognito_down_keeps_the_cookies(signed_in: Client, configure: Callable[..., None]) -> None:
     configure(DOMAIN=closed_url())
+    answer = signed_in.post("/auth/refresh/")
+    assert answer.status_code == 502 and answer.json()["code"] == "cognito_unavailable"
+    assert not answer.cookies
+    assert signed_in.get(PROTECTED).status_code == 200
+
+
+def test_refresh_answered_with_deep_json_is_502_and_keeps_the_cookies(
+    signed_in: Client, configure: Callable[..., None], httpserver: Any
+) -> None:
+    httpserver.expect_request("/oauth2/token").respond_with_data(DEEP_JSON, 400, content_type=JSON)
+    configure(DOMAIN=httpserver.url_for("").rstrip("/"))
     answer = signed_in.post("/auth/refresh/")
     assert answer.status_code == 502 and answer.json()["code"] == "cognito_unavailable"
     assert not answer.cookies
@@ -520,6 +538,58 @@ def test_logout_when_revocation_fails(
     assert signed_in.get(PROTECTED).status_code == 401
     assert any("could not be revoked" in record.getMessage() for record in caplog.records)
     assert refresh_token not in caplog.text
+
+
+@pytest.mark.parametrize("status", [200, 400])
+def test_logout_when_revocation_is_answered_with_deep_json(
+    signed_in: Client, configure: Callable[..., None], httpserver: Any, status: int
+) -> None:
+    httpserver.expect_request("/").respond_with_data(DEEP_JSON, status, content_type=AMZ_JSON)
+    configure(API_URL=httpserver.url_for("/"))
+    browser = Client(raise_request_exception=False)
+    browser.cookies = signed_in.cookies
+    answer = browser.post("/auth/logout/")
+    assert answer.status_code == 302 and "/logout?" in answer["Location"]
+    assert answer.cookies[ACCESS]["max-age"] == 0 and answer.cookies[REFRESH]["max-age"] == 0
+    assert browser.get(PROTECTED).status_code == 401
+
+
+class RevokeBroke(RuntimeError):
+    pass
+
+
+def test_logout_goes_on_whatever_revoke_raises(
+    signed_in: Client, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # No server makes revoke() raise anything but our errors; a subclass of the client or a
+    # library below it can. The sign-out must not depend on it.
+    from fastcognito.oauth import CognitoOAuthClient
+
+    refresh_token = signed_in.cookies[REFRESH].value
+
+    def broken_revoke(self: CognitoOAuthClient, token: str) -> None:
+        raise RevokeBroke(f"could not revoke {token}")
+
+    monkeypatch.setattr(CognitoOAuthClient, "revoke", broken_revoke)
+    browser = Client(raise_request_exception=False)
+    browser.cookies = signed_in.cookies
+    with caplog.at_level(logging.WARNING, logger="fastcognito"):
+        answer = browser.post("/auth/logout/")
+    assert answer.status_code == 302 and "/logout?" in answer["Location"]
+    assert answer.cookies[ACCESS]["max-age"] == 0 and answer.cookies[REFRESH]["max-age"] == 0
+    assert browser.get(PROTECTED).status_code == 401
+    assert any("RevokeBroke" in record.getMessage() for record in caplog.records)
+    assert refresh_token not in caplog.text
+
+
+def test_password_sign_in_answered_with_deep_json_is_502(
+    configure: Callable[..., None], httpserver: Any
+) -> None:
+    httpserver.expect_request("/").respond_with_data(DEEP_JSON, 400, content_type=AMZ_JSON)
+    configure(API_URL=httpserver.url_for("/"))
+    answer = signin(Client(), "alice", PASSWORD)
+    assert answer.status_code == 502 and answer.json()["code"] == "cognito_unavailable"
+    assert_no_login(answer)
 
 
 def test_logout_without_sign_in_still_goes_to_cognito(configure: Callable[..., None]) -> None:
