@@ -88,6 +88,7 @@ __all__ = [
     "key_problems",
     "reason_of",
     "schema_of",
+    "show_type",
     "show_value",
     "unknown_key_problems",
 ]
@@ -124,6 +125,9 @@ class Setting:
     parse: Callable[[Any], Any] | None = None  # a valid value to what the code uses
     shown: str | None = None  # the default as the docs show it, when its repr would not say it
     argument: str | None = None  # the keyword argument it becomes (ALB: of AlbVerifier)
+    # A secret, or a dict that holds one: no message ever shows its value, only its type (a
+    # mistyped secret, such as a tuple left by a trailing comma, is still the secret).
+    secret: bool = False
 
     @property
     def env(self) -> tuple[str, ...]:
@@ -465,7 +469,8 @@ SCHEMA: tuple[Setting, ...] = (
     Setting("PREFETCH_JWKS_FATAL", False, "E014", "With `PREFETCH_JWKS`, a failed prefetch stops start-up.",
             valid=_bool, must="True or False"),
     Setting("HOSTED_UI", None, "E015", "The sign-in views: a dict of the keys below.",
-            valid=lambda value: value is None or isinstance(value, Mapping), must="a dict or None"),
+            valid=lambda value: value is None or isinstance(value, Mapping), must="a dict or None",
+            secret=True),
     Setting("REPLICA", None, "E201", "The opt-in user replica: a dict of the keys below."),
     Setting("GROUPS", None, "E017", "Groups every token must have one of (else 401 `missing_group`)."),
     Setting("SCOPES", None, "E017", "Scopes every token must have one of (else 401 `missing_scope`)."),
@@ -519,7 +524,7 @@ SCHEMA: tuple[Setting, ...] = (
             valid=_optional_name, must="a non-empty string",
             shown="the top-level `CLIENT_ID`, when one string"),
     _hosted("CLIENT_SECRET", None, "E107", "The app client's secret.", valid=_optional_name,
-            must="a non-empty string or None"),
+            must="a non-empty string or None", secret=True),
     _hosted("REDIRECT_URI", UNSET, "E104", "The absolute URL of `callback/`, registered on the app client.",
             missing="E102", valid=is_https_url,
             must="an absolute https URL (plain http only on loopback), registered on the app client"),
@@ -793,6 +798,12 @@ def show_value(value: object) -> str:
     return text if len(text) <= 80 else f"{text[:77]}..."
 
 
+def show_type(value: object) -> str:
+    """Only the type of ``value`` (``<a tuple>``): what a message shows of a secret setting."""
+    name = type(value).__name__
+    return f"<{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}>"
+
+
 def reason_of(err: Exception) -> str:
     """The message of a rejection; for an unexpected exception its type too, and never a crash."""
     try:
@@ -839,11 +850,12 @@ def key_problems(section: str, value_of: Callable[[str], Any], where: Callable[[
                 valid, reason = setting.valid(value), None
             except Exception as err:  # noqa: BLE001  (a check reports; it never crashes)
                 valid, reason = False, reason_of(err)
-            if reason is not None:
-                message = f"{where(setting.key)} = {show_value(value)} cannot be used: {reason}."
+            shown = show_type(value) if setting.secret else show_value(value)
+            if reason is not None and not setting.secret:  # a reason may quote the value
+                message = f"{where(setting.key)} = {shown} cannot be used: {reason}."
                 problems.append(Problem(setting.check, message, setting.hint))
             elif not valid:
-                message = f"{where(setting.key)} must be {setting.must}, got {show_value(value)}."
+                message = f"{where(setting.key)} must be {setting.must}, got {shown}."
                 problems.append(Problem(setting.check, message, setting.hint))
     return problems
 

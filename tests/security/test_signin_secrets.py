@@ -8,13 +8,14 @@ twice (``password`` and ``body``), before the fix. And deeply nested JSON bodies
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.test import Client
 
-from tests.support.django.signin import ACCESS, REFRESH, CognitoStandIn, signin
+from tests.support.django.signin import ACCESS, REFRESH, CognitoStandIn, signin, stand_in_settings
 
 pytestmark = pytest.mark.slow
 
@@ -86,3 +87,51 @@ def test_hostile_json_to_the_token_exchange_is_refused_not_a_500(body: str) -> N
     answer = Client().post("/auth/exchange/", body, content_type="application/json")
     assert answer.status_code == 401, answer.content
     assert answer.json()["code"] == "malformed"
+
+
+# A Cognito app client secret's shape (51 characters); no message may hold any part of it.
+CLIENT_SECRET = "1q2w3e4r5t6y7u8i9o0pAbCdEfGhIjKlMnOpQrStUvWxYz01234"
+
+
+def holds_the_secret(text: str) -> bool:
+    return any(CLIENT_SECRET[start : start + 12] in text for start in range(0, len(CLIENT_SECRET) - 11))
+
+
+@pytest.mark.parametrize(
+    ("hosted", "shown"),
+    [
+        ({"CLIENT_SECRET": (CLIENT_SECRET,)}, "<a tuple>"),  # os.environ["..."], with a trailing comma
+        ({"CLIENT_SECRET": CLIENT_SECRET.encode()}, "<a bytes>"),
+        ({"CLIENT_SECRET": [CLIENT_SECRET]}, "<a list>"),
+        (None, "<a tuple>"),  # the whole HOSTED_UI dict, with a trailing comma
+    ],
+    ids=["trailing-comma", "bytes", "list", "hosted-ui-tuple"],
+)
+def test_a_mistyped_client_secret_is_never_shown(
+    cognito_stand_in: CognitoStandIn, caplog: pytest.LogCaptureFixture, hosted: Any, shown: str
+) -> None:
+    from django.apps import apps
+    from django.core import checks
+    from django.core.exceptions import ImproperlyConfigured
+    from django.test import override_settings
+
+    settings = stand_in_settings(cognito_stand_in, CLIENT_SECRET=CLIENT_SECRET)
+    if hosted is None:
+        settings["HOSTED_UI"] = ({"CLIENT_SECRET": CLIENT_SECRET, **settings["HOSTED_UI"]},)
+    else:
+        settings["HOSTED_UI"].update(hosted)
+    with override_settings(FASTCOGNITO=settings):
+        messages = checks.run_checks(tags=["fastcognito"])
+        text = " ".join(f"{message.msg} {message.hint}" for message in messages)
+        assert shown in text  # the type is named...
+        assert not holds_the_secret(text)  # ...never the value
+        with pytest.raises(ImproperlyConfigured) as start_up:
+            apps.get_app_config("fastcognito").ready()
+        assert shown in str(start_up.value) and not holds_the_secret(str(start_up.value))
+        if hosted is not None:  # a HOSTED_UI that is not a dict is "not configured" for the views
+            with caplog.at_level(logging.DEBUG):
+                answer = Client(raise_request_exception=False).get("/auth/login/")
+            assert answer.status_code == 503
+            assert any(shown in record.getMessage() for record in caplog.records)
+            assert not holds_the_secret(caplog.text)
+            assert not holds_the_secret(answer.content.decode())
