@@ -32,6 +32,7 @@ from typing import Any, ClassVar
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth import logout as auth_logout
 from django.core.cache import caches
+from django.core.exceptions import DisallowedRedirect
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.http.request import RawPostDataException
 from django.middleware.csrf import rotate_token
@@ -185,14 +186,19 @@ class SignInView(View):
 
     def is_allowed_redirect(self, request: HttpRequest, config: HostedUIConfig, url: str) -> bool:
         """Whether ``url`` is on this site or on an ``ALLOWED_REDIRECT_HOSTS`` host (https when the
-        request is), by Django's ``url_has_allowed_host_and_scheme``."""
-        return bool(
-            url_has_allowed_host_and_scheme(
-                url,
-                allowed_hosts={request.get_host(), *config.allowed_redirect_hosts},
-                require_https=request.is_secure(),
-            )
+        request is), by Django's ``url_has_allowed_host_and_scheme``, and Django can redirect to it
+        as it is."""
+        # Django checks the stripped value (of at most 2048 characters) but redirects to the
+        # value as given, and refuses a redirect longer than 16384 characters: a value padded
+        # with spaces would pass here and fail only at the callback, after the sign-in.
+        if url != url.strip():
+            return False
+        allowed = url_has_allowed_host_and_scheme(
+            url,
+            allowed_hosts={request.get_host(), *config.allowed_redirect_hosts},
+            require_https=request.is_secure(),
         )
+        return bool(allowed) and _can_redirect_to(url)
 
     def session_login(self, request: HttpRequest, signed: SignedIn) -> None:
         """With ``REPLICA["SESSION_LOGIN"]``, log the replica user into Django's session too (for
@@ -218,6 +224,8 @@ class LoginView(SignInView):
     def get(self, request: HttpRequest) -> HttpResponse:
         config = self.get_config()
         next_url = self.get_next_url(request, config)
+        if not self.is_allowed_redirect(request, config, next_url):
+            raise UnsafeRedirectError()  # whatever the hook chose: nothing is stored for it
         attempt = config.client.authorization_request()
         response = HttpResponseRedirect(attempt.url)
         for name in stale_state_cookies(request, config):
@@ -274,9 +282,14 @@ class CallbackView(SignInView):
             raise SignInRequestError("the callback has no code")
         tokens = config.client.exchange_code(code, str(payload["v"]))
         signed = verify_tokens(config, tokens, str(payload["n"]))
-        self.session_login(request, signed)
         next_url = str(payload.get("next") or config.login_redirect_url)
-        response = self.login_success(request, config, signed, next_url)
+        # The answer is built before the session login and the cookies: if it cannot be, nothing
+        # of the sign-in is kept.
+        try:
+            response = self.login_success(request, config, signed, next_url)
+        except DisallowedRedirect as err:
+            raise UnsafeRedirectError() from err
+        self.session_login(request, signed)
         set_token_cookies(request, response, config, signed)
         # A new sign-in, a new CSRF token: one planted in this browser before no longer works.
         rotate_token(request)
@@ -285,8 +298,9 @@ class CallbackView(SignInView):
     def login_success(
         self, request: HttpRequest, config: HostedUIConfig, signed: SignedIn, next_url: str
     ) -> HttpResponse:
-        """The answer to a sign-in that succeeded: a redirect to ``get_redirect_url``. The token
-        cookies are set on it afterwards, and the CSRF token rotated."""
+        """The answer to a sign-in that succeeded: a redirect to ``get_redirect_url``. It is built
+        before anything is kept; then the session login (``REPLICA["SESSION_LOGIN"]``) is done,
+        the token cookies are set on it, and the CSRF token rotated."""
         return HttpResponseRedirect(self.get_redirect_url(request, config, next_url))
 
     def get_redirect_url(self, request: HttpRequest, config: HostedUIConfig, next_url: str) -> str:
@@ -404,16 +418,16 @@ class PasswordSignInView(SignInView):
         _forget(cache, pair_key)
         _uncount(cache, (address_key,))
         signed = verify_tokens(config, tokens)
+        response = self.login_success(request, config, signed)  # before anything is kept
         self.session_login(request, signed)
-        response = self.login_success(request, config, signed)
         set_token_cookies(request, response, config, signed)
         # A new sign-in, a new CSRF token: one planted in this browser before no longer works.
         rotate_token(request)
         return response
 
     def login_success(self, request: HttpRequest, config: HostedUIConfig, signed: SignedIn) -> HttpResponse:
-        """The answer to a password sign-in that succeeded (the cookies are set on it
-        afterwards, and the CSRF token rotated): ``{"expires_in"}``."""
+        """The answer to a password sign-in that succeeded (built before the session login; the
+        cookies are set on it afterwards, and the CSRF token rotated): ``{"expires_in"}``."""
         return JsonResponse({"expires_in": signed.tokens.expires_in})
 
 
@@ -422,6 +436,18 @@ callback = CallbackView.as_view()
 refresh = RefreshView.as_view()
 logout = LogoutView.as_view()
 signin = PasswordSignInView.as_view()
+
+
+# --- redirects ----------------------------------------------------------------------------------
+
+
+def _can_redirect_to(url: str) -> bool:
+    """Whether Django builds a redirect to ``url`` (its length and scheme limits)."""
+    try:
+        HttpResponseRedirect(url)
+    except (DisallowedRedirect, ValueError):
+        return False
+    return True
 
 
 # --- sign-out -----------------------------------------------------------------------------------

@@ -440,6 +440,67 @@ def test_allowed_next(configure: Callable[..., None], next_url: str) -> None:
     assert finish_login(browser, start_login(browser, next=next_url))["Location"] == next_url
 
 
+# Django checks the stripped value, and at most 2048 characters of it; it redirects to the value as
+# given, and refuses a redirect longer than 16384 characters.
+PADDED_NEXT = "/welcome/" + " " * 16_400
+
+
+@pytest.mark.parametrize("next_url", [PADDED_NEXT, " /welcome/", "/welcome/\t", "/welcome/\n"])
+def test_next_with_space_around_it_is_refused_at_login(configure: Callable[..., None], next_url: str) -> None:
+    configure()
+    answer = Client().get("/auth/login/", {"next": next_url}, HTTP_ACCEPT="application/json")
+    assert answer.status_code == 400 and answer.json()["code"] == "invalid_redirect"
+    assert not answer.cookies  # no state cookie: nothing of the attempt is stored
+
+
+def session_login_settings(stand_in: CognitoStandIn) -> dict[str, Any]:
+    return {**stand_in_settings(stand_in), "REPLICA": {"SESSION_LOGIN": True}}
+
+
+@pytest.mark.django_db
+def test_a_stored_next_django_cannot_redirect_to_falls_back_before_the_session_login(
+    cognito_stand_in: CognitoStandIn,
+) -> None:
+    # A state cookie signed before login/ refused such values: the callback must not half-sign-in.
+    from django.contrib.auth import SESSION_KEY
+
+    with override_settings(FASTCOGNITO=session_login_settings(cognito_stand_in)):
+        browser = Client(raise_request_exception=False)
+        authorize_url = start_login(browser)
+        forge_state(browser, authorize_url, next=PADDED_NEXT)
+        answer = browser.get("/auth/callback/", cognito_stand_in.authorize(authorize_url))
+        assert answer.status_code == 302 and answer["Location"] == "/"  # LOGIN_REDIRECT_URL
+        assert cookie(answer, ACCESS).value and browser.session.get(SESSION_KEY)
+
+
+@pytest.mark.django_db
+def test_an_answer_that_cannot_be_built_leaves_no_session_login(
+    cognito_stand_in: CognitoStandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A site's login_success hook that redirects where Django refuses to: the answer is built
+    # before the session login and the cookies, so its failure keeps nothing of the sign-in.
+    from django.contrib.auth import SESSION_KEY
+    from django.http import HttpResponseRedirect
+
+    from fastcognito.django.views import CallbackView
+
+    def redirect_too_far(self: CallbackView, request: Any, config: Any, signed: Any, next_url: str) -> Any:
+        return HttpResponseRedirect(PADDED_NEXT)
+
+    monkeypatch.setattr(CallbackView, "login_success", redirect_too_far)
+    with override_settings(FASTCOGNITO=session_login_settings(cognito_stand_in)):
+        browser = Client(raise_request_exception=False)
+        authorize_url = start_login(browser)
+        _, state_cookie = state_cookie_name(authorize_url)
+        answer = browser.get(
+            "/auth/callback/", cognito_stand_in.authorize(authorize_url), HTTP_ACCEPT="application/json"
+        )
+        assert answer.status_code == 400 and answer.json()["code"] == "invalid_redirect"
+        assert_no_login(answer)
+        assert ACCESS not in answer.cookies and not browser.session.get(SESSION_KEY)
+        assert answer.cookies[state_cookie]["max-age"] == 0  # the attempt is used up all the same
+
+
 # --- refresh ----------------------------------------------------------------------------------------
 
 
