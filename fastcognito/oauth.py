@@ -17,12 +17,14 @@ import hmac
 import json
 import logging
 import secrets
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlencode, urlsplit
 
 import requests
+import urllib3.exceptions
 
 from ._constants import MAX_JSON_DEPTH
 from ._impl import json_too_deep
@@ -41,6 +43,7 @@ from .exceptions import (
     SignInError,
     SignInThrottledError,
 )
+from .jwks import NETWORK_ERRORS
 from .verifier import CognitoVerifier
 
 __all__ = [
@@ -62,6 +65,7 @@ DEFAULT_TIMEOUT = (3.05, 10.0)
 # Cognito's answers are a few kilobytes; anything far larger is not Cognito.
 MAX_RESPONSE_BYTES = 256 * 1024
 JSON_API_TARGET = "AWSCognitoIdentityProviderService."
+_CHUNK_BYTES = 8192
 
 # RFC 6749 §5.2 errors that mean the grant itself is bad (the user can start again), as opposed
 # to the client being misconfigured (an operator must act).
@@ -167,13 +171,20 @@ def verify_token_set(
     return SignedIn(tokens, access_claims, id_claims)
 
 
+class _Answer(NamedTuple):
+    """What ``_post`` read of an answer: its status and its body, within the caps."""
+
+    status_code: int
+    content: bytes
+
+
 class CognitoOAuthClient:
     """The sign-in endpoints of one app client.
 
     ``domain`` is the managed-login base URL (``https://<prefix>.auth.<region>.amazoncognito.com``
     or a custom domain; plain http only on loopback). ``api_url`` is the JSON API endpoint
     (``cognito_api_url(region)``), needed for ``revoke`` and ``initiate_auth``. ``timeout`` is
-    ``(connect, read)`` seconds for every call.
+    ``(connect, read)`` seconds for every call; their sum also bounds the whole of each answer.
     """
 
     def __init__(
@@ -301,21 +312,31 @@ class CognitoOAuthClient:
 
     # --- transport ---------------------------------------------------------------------------
 
-    def _post(self, url: str, **kwargs: Any) -> requests.Response:
+    def _post(self, url: str, *, headers: Mapping[str, str], **kwargs: Any) -> _Answer:
+        # The read timeout bounds each socket read, not the answer: one that trickles a byte per
+        # read would hold the request for as long as it likes. The body is streamed under a
+        # deadline for the whole call (connect plus read timeout) and dropped past the size cap.
+        deadline = time.monotonic() + sum(self.timeout)
         try:
-            response = self.session.post(url, timeout=self.timeout, allow_redirects=False, **kwargs)
-        except requests.Timeout as err:
+            with self.session.post(
+                url,
+                timeout=self.timeout,
+                allow_redirects=False,
+                stream=True,
+                # A compressed answer would have to be inflated to be capped: Cognito sends it plain.
+                headers={**headers, "Accept-Encoding": "identity"},
+                **kwargs,
+            ) as response:
+                return _Answer(response.status_code, _read_capped(response, deadline))
+        except (requests.Timeout, urllib3.exceptions.TimeoutError, TimeoutError) as err:
             logger.warning("Cognito did not answer in time (%s)", urlsplit(url).path)
             raise CognitoUnavailableError("Cognito did not answer in time") from err
-        except requests.RequestException as err:
+        except NETWORK_ERRORS as err:  # whatever breaks while connecting or mid-answer
             logger.warning("Cognito cannot be reached (%s): %s", urlsplit(url).path, type(err).__name__)
             raise CognitoUnavailableError() from err
-        if len(response.content) > MAX_RESPONSE_BYTES:
-            raise CognitoUnavailableError("Cognito's answer is too large to be genuine")
-        return response
 
     @staticmethod
-    def _json_body(response: requests.Response) -> dict[str, Any]:
+    def _json_body(response: _Answer) -> dict[str, Any]:
         status = response.status_code
         unreadable = CognitoUnavailableError(f"Cognito answered HTTP {status} with unreadable JSON")
         try:
@@ -374,6 +395,28 @@ class CognitoOAuthClient:
         if response.status_code == 200:
             return answer
         raise _api_error(action, answer)
+
+
+def _read_capped(response: requests.Response, deadline: float) -> bytes:
+    """The body of ``response``, read before ``deadline`` and no larger than ``MAX_RESPONSE_BYTES``,
+    or ``CognitoUnavailableError``."""
+    declared = response.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
+        raise CognitoUnavailableError("Cognito's answer is too large to be genuine")
+    if response.headers.get("content-encoding", "identity").strip().lower() != "identity":
+        raise CognitoUnavailableError("Cognito's answer is compressed though it was asked not to be")
+    # read1 returns after one socket read, so the deadline is checked between reads (urllib3 1.x
+    # has only read(), which waits for a whole chunk).
+    read = getattr(response.raw, "read1", None) or response.raw.read
+    body = bytearray()
+    while chunk := read(_CHUNK_BYTES, decode_content=False):
+        body += chunk
+        if len(body) > MAX_RESPONSE_BYTES:
+            raise CognitoUnavailableError("Cognito's answer is too large to be genuine")
+        if time.monotonic() > deadline:
+            logger.warning("Cognito's answer took longer than its timeout in total")
+            raise CognitoUnavailableError("Cognito did not answer in time")
+    return bytes(body)
 
 
 def _api_error(action: str, answer: Mapping[str, Any]) -> SignInError:

@@ -562,7 +562,8 @@ SCHEMA: tuple[Setting, ...] = (
     _hosted("STATE_MAX_AGE", 600, "E118", "Seconds a sign-in attempt may take.", valid=_positive_int,
             must="a positive integer"),
     _hosted("TIMEOUT", DEFAULT_TIMEOUT, "E119",
-            "Seconds to connect and to read for every call to Cognito; at most 60.",
+            "Seconds to connect and to read for every call to Cognito (their sum bounds a whole answer); "
+            "at most 60.",
             valid=_signin_timeout, must="seconds, or a (connect, read) pair, above 0 and at most 60"),
     _hosted("AUTO_REFRESH", False, "E120",
             "`CognitoMiddleware` refreshes an expired access cookie by itself.",

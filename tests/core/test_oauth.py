@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -41,7 +42,7 @@ from tests.support.ministack_server import (
     CognitoApp,
     submit_login_form,
 )
-from tests.support.servers import serve_silently
+from tests.support.servers import serve_answer, serve_silently
 
 pytestmark = pytest.mark.slow
 
@@ -331,6 +332,38 @@ def test_token_endpoint_down(closed_port: str) -> None:
 def test_token_endpoint_too_slow(silent_server: str) -> None:
     with pytest.raises(CognitoUnavailableError, match="in time"):
         faulty_client(silent_server).exchange_code("c", "v")
+
+
+def test_a_trickling_answer_is_cut_at_the_total_timeout() -> None:
+    # Each byte comes well within the read timeout (0.5 s); the answer as a whole would take 10 s.
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n"
+    with serve_answer(head, iter([b" "] * 50), pause=0.2) as (url, sent):
+        started = time.monotonic()
+        with pytest.raises(CognitoUnavailableError, match="in time"):
+            faulty_client(url).exchange_code("c", "v")
+        elapsed = time.monotonic() - started
+    assert elapsed < 0.5 + 0.5 + 0.5, elapsed  # connect + read in total, give or take one read
+    assert sent[0] < 50
+
+
+def test_an_endless_answer_is_read_only_up_to_the_cap() -> None:
+    # No Content-Length, and more bytes than any Cognito answer, as fast as the socket takes them.
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n"
+    with serve_answer(head, iter([b" " * 65536] * 1024)) as (url, sent):  # 64 MiB
+        with pytest.raises(CognitoUnavailableError, match="too large"):
+            faulty_client(url).exchange_code("c", "v")
+    assert sent[0] < 16 * 1024 * 1024, sent[0]  # the cap (256 KiB), plus what the sockets buffer
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "br"])
+def test_a_compressed_answer_is_refused(httpserver: Any, encoding: str) -> None:
+    # Asked for identity; inflating without a cap is how a small answer fills the memory.
+    httpserver.expect_request("/oauth2/token", method="POST").respond_with_data(
+        b"\x1f\x8b", 200, headers={"Content-Encoding": encoding}
+    )
+    with pytest.raises(CognitoUnavailableError, match="compressed"):
+        faulty_client(httpserver.url_for("").rstrip("/")).exchange_code("c", "v")
+    assert httpserver.log[0][0].headers["Accept-Encoding"] == "identity"
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -38,7 +39,7 @@ from tests.support.ministack_server import (
     CognitoApp,
     submit_login_form,
 )
-from tests.support.servers import serve_silently
+from tests.support.servers import serve_answer, serve_silently
 
 pytestmark = pytest.mark.slow
 
@@ -390,6 +391,22 @@ def test_token_endpoint_faults_are_502(
     assert answer.status_code == 502 and answer.json()["code"] == "cognito_unavailable"
     assert_no_login(answer)
     assert b"the-code" not in answer.content
+
+
+def test_a_token_endpoint_that_trickles_is_cut_at_timeout(configure: Callable[..., None]) -> None:
+    # One byte a second, each within the read timeout: TIMEOUT=1 bounds the whole call to 2 s.
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 30\r\n\r\n"
+    with serve_answer(head, iter([b" "] * 30), pause=1.0) as (url, _):
+        configure(DOMAIN=url, TIMEOUT=1)
+        browser = Client()
+        state, _ = state_cookie_name(start_login(browser))
+        started = time.monotonic()
+        query = {"state": state, "code": "the-code"}
+        answer = browser.get("/auth/callback/", query, HTTP_ACCEPT="application/json")
+        elapsed = time.monotonic() - started
+    assert answer.status_code == 502 and answer.json()["code"] == "cognito_unavailable"
+    assert_no_login(answer)
+    assert elapsed < 1 + 1 + 1 + 0.5, elapsed  # connect + read in total, give or take one read
 
 
 def test_refresh_with_cognito_down_keeps_the_cookies(signed_in: Client, configure: Callable[..., None]) -> None:
