@@ -8,7 +8,10 @@ The rules, for every cookie:
   callback is a top-level navigation from Cognito's site, which a ``Strict`` cookie would miss);
 * ``Domain`` from ``COOKIE_DOMAIN``; ``Path`` from ``COOKIE_PATH``, except the refresh cookie
   (only the ``refresh/`` and ``logout/`` URLs, unless ``AUTO_REFRESH``) and the state cookies
-  (only ``callback/``).
+  (only ``callback/``);
+* the response that sets or deletes one is never stored by a shared cache (``no_shared_cache``):
+  ``AUTO_REFRESH`` puts them on whatever page the browser loaded, and a cached copy of that page
+  would hand one user's tokens, or their deletion, to every later visitor.
 
 The token cookies hold the access token (``FASTCOGNITO["COOKIE_NAME"]``) and the refresh token;
 the replica's token exchange may keep its simplejwt refresh token in a cookie of its own
@@ -28,6 +31,7 @@ from django.conf import settings
 from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
 
 from ..exceptions import InvalidStateError
 from ..oauth import AuthorizationRequest, SignedIn
@@ -47,6 +51,7 @@ __all__ = [
     "delete_state_cookie",
     "is_state_cookie_name",
     "load_state",
+    "no_shared_cache",
     "refresh_cookie_paths",
     "secure_cookies",
     "set_cookie",
@@ -63,6 +68,14 @@ STATE_SALT = "fastcognito.django.signin-state"
 
 
 # --- the rules ------------------------------------------------------------------------------------
+
+
+def no_shared_cache(response: HttpResponse) -> None:
+    """Keep ``response`` out of every cache: ``Cache-Control: private, no-store, no-cache,
+    must-revalidate, max-age=0`` (Django's ``UpdateCacheMiddleware`` skips ``private`` answers,
+    whatever ``max-age`` the view chose) and ``Vary: Cookie`` for a cache that ignores those."""
+    add_never_cache_headers(response)
+    patch_vary_headers(response, ("Cookie",))
 
 
 def secure_cookies(request: HttpRequest) -> bool:
@@ -82,8 +95,8 @@ def set_http_only_cookie(
     domain: str | None,
     samesite: str,
 ) -> None:
-    """Set an HttpOnly cookie, ``Secure`` by the rule above: every cookie of the package goes
-    through here.
+    """Set an HttpOnly cookie, ``Secure`` by the rule above, on a response no shared cache keeps:
+    every cookie of the package goes through here.
 
     Several paths for one name are several cookies to a browser, but one key in Django's
     ``response.cookies``; each extra path gets its own key there, and the same name on the wire.
@@ -106,6 +119,7 @@ def set_http_only_cookie(
     if key != name:
         morsel = response.cookies[key]
         morsel._key = name  # the Set-Cookie name the browser sees (Morsel has no setter)
+    no_shared_cache(response)
 
 
 def set_cookie(
