@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar, cast
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.functional import SimpleLazyObject, empty
 
 from ..exceptions import FastCognitoError, JWKSError, TokenError, UserRefusedError
@@ -37,6 +37,7 @@ from .tokens import (
     header_token,
     rejected_header_token_error,
     request_policy,
+    vary_on_token_source,
 )
 from .user import CognitoUser
 
@@ -108,21 +109,27 @@ class CognitoMiddleware(TokenSteps):
         hosted_ui = DERIVED.hosted_ui
         auto_refresh = hosted_ui is NOT_BUILT or (hosted_ui is not None and hosted_ui.auto_refresh)
         finish = refresh_expired_access(request) if auto_refresh else None
-        self.process_request(request)
+        pending = self.process_request(request)
         response = self.get_response(request)
+        if pending is not None and pending.source != "header" and pending.was_read():
+            _vary_on_ambient_token(response, pending.source)
         return finish(response) if finish else response
 
     async def __acall__(self, request: HttpRequest) -> HttpResponse:
         hosted_ui = DERIVED.hosted_ui
         auto_refresh = hosted_ui is NOT_BUILT or (hosted_ui is not None and hosted_ui.auto_refresh)
         finish = await arefresh_expired_access(request) if auto_refresh else None
-        self.process_request(request)
+        pending = self.process_request(request)
         response = await cast(Callable[[HttpRequest], Awaitable[HttpResponse]], self.get_response)(request)
+        if pending is not None and pending.source != "header" and pending.was_read():
+            _vary_on_ambient_token(response, pending.source)
         return finish(response) if finish else response
 
     # --- wiring ------------------------------------------------------------------------------
 
-    def process_request(self, request: HttpRequest) -> None:
+    def process_request(self, request: HttpRequest) -> _PendingUser | None:
+        """Set the lazy ``request.user``; returns the request's ``_PendingUser`` when it holds a
+        token (the response then varies on an ambient token's source once the user was read)."""
         anyreq: Any = request
         anyreq.cognito_error = None
         header = policy = raw_token = None
@@ -155,7 +162,7 @@ class CognitoMiddleware(TokenSteps):
             if self._reads_authorization:
                 anyreq._dont_enforce_csrf_checks = True
             set_user(request, anonymous_user())
-            return
+            return None
         if token is None:
             # No token: leave what AuthenticationMiddleware set (a session login), if anything.
             if not hasattr(request, "user"):
@@ -164,7 +171,7 @@ class CognitoMiddleware(TokenSteps):
                 # Django < 5.0 has no request.auser(); async views and cognito_login_required
                 # rely on it.
                 anyreq.auser = functools.partial(_session_auser, request)
-            return
+            return None
         if source == "header":
             # Only the Authorization header is exempt (fastcognito.django.tokens.TokenSource).
             # Django's own flag (its test client and DRF's set it): CsrfViewMiddleware.process_view,
@@ -195,6 +202,7 @@ class CognitoMiddleware(TokenSteps):
             anyreq._fastcognito_token = pending
         anyreq.user = user
         anyreq.auser = pending.auser
+        return pending
 
     def _authenticate(self, request: HttpRequest, pending: _PendingUser) -> Any:
         try:
@@ -288,6 +296,16 @@ class _PendingUser(SharedToken):
     def __call__(self) -> Any:
         return self.middleware._authenticate(self.request, self)
 
+    def was_read(self) -> bool:
+        """Whether anything asked who the token's user is (as ``request.session.accessed``):
+        ``request.user`` or ``auser()`` was resolved, or ``CognitoAuthentication`` verified the
+        token it shares. Only then does the answer depend on the token."""
+        return (
+            _lazy_object_dict(self.lazy)["_wrapped"] is not empty
+            or self.claims is not None
+            or self.user is not None
+        )
+
     async def auser(self) -> Any:
         user = self.lazy
         if user._wrapped is empty:
@@ -295,6 +313,14 @@ class _PendingUser(SharedToken):
             if user._wrapped is empty:
                 user._wrapped = resolved
         return user._wrapped
+
+
+def _vary_on_ambient_token(response: Any, source: TokenSource) -> None:
+    # A page built for the user of a cookie (or of the ALB's header) varies on it, as one built for
+    # a session user does (SessionMiddleware). An Authorization header needs nothing of ours:
+    # Django's cache middleware and shared caches (RFC 9111 §3.5) handle that header themselves.
+    if isinstance(response, HttpResponseBase):
+        vary_on_token_source(response, source)
 
 
 def set_user(request: HttpRequest, user: Any) -> None:

@@ -8,16 +8,22 @@ is resolved once per settings change into a ``RequestPolicy``, not looked up per
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import Any, Literal, NamedTuple
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+
+from django.utils.cache import patch_vary_headers
 
 from ..exceptions import FastCognitoError, MalformedTokenError, TokenError
 from .conf import NOT_BUILT, FastCognitoSettings, fastcognito_settings
+
+if TYPE_CHECKING:
+    from django.http import HttpResponse
 
 __all__ = [
     "RawToken",
     "RequestPolicy",
     "TokenSource",
+    "VARY_ON",
     "build_challenge",
     "check_rejected_header_token",
     "cookie_token",
@@ -29,6 +35,7 @@ __all__ = [
     "rejected_header_token_error",
     "request_policy",
     "token_from_request",
+    "vary_on_token_source",
 ]
 
 TokenSource = Literal["header", "cookie", "alb"]
@@ -37,6 +44,25 @@ script sets) is exempt from CSRF checks. Every other source is ambient, attached
 by a proxy in front of it to cross-site requests too: ``"cookie"``, and ``"alb"`` (the ALB adds
 ``x-amzn-oidc-data`` to every request that carries its session cookie). Every exemption is written
 ``source == "header"``, so a source added later is CSRF-checked unless it is proven otherwise."""
+
+VARY_ON: Mapping[str, str] = {
+    # What SessionMiddleware adds once the session was read: the cookie names the user.
+    "cookie": "Cookie",
+    # The ALB adds x-amzn-oidc-data from its own session cookie, which it passes on too. A cache
+    # behind the ALB (Django's per-site cache) sees the header, the very input the user was read
+    # from, and must key on it. A cache in front of the ALB (a CDN) never sees the header, only
+    # the ALB's session cookie: for it only Cookie keeps users apart. So both.
+    "alb": "Cookie, X-Amzn-Oidc-Data",
+}
+"""The request headers an answer built for the user of an ambient token depends on, by the token's
+source: its ``Vary``, so that no cache serves one user's page to another. ``"header"`` has none:
+caches deal with ``Authorization`` themselves (RFC 9111 §3.5; Django's cache middleware adds
+``Vary: Authorization``)."""
+
+
+def vary_on_token_source(response: HttpResponse, source: str) -> None:
+    """Add the ``Vary`` of a token's ``source`` to ``response`` (``VARY_ON``)."""
+    patch_vary_headers(response, VARY_ON[source].split(", "))
 
 _MALFORMED_HEADER = "the Authorization header must be '<type> <token>'"
 # ACCEPT_BARE_TOKEN: the whole header is one compact JWS (RFC 7515 §7.1): three base64url

@@ -25,6 +25,7 @@ from ..django.tokens import (
     TokenSource,
     cookie_token,
     header_token,
+    VARY_ON,
     rejected_header_token_error,
     request_policy,
 )
@@ -139,7 +140,9 @@ class CognitoAuthentication(TokenSteps, BaseAuthentication):
             raise KeysUnavailable(err, retry_after=float(self._policy().retry_after)) from None
         if source != "header":
             # Only the Authorization header is set by the page's own script; every other source
-            # (a cookie, the ALB's header) rides along with cross-site requests too.
+            # (a cookie, the ALB's header) rides along with cross-site requests too, and the
+            # answer varies on it (tokens.VARY_ON), as on a session cookie.
+            _vary_on(request, source)
             self.enforce_csrf(request)
         try:
             if default_steps:
@@ -181,6 +184,18 @@ class CognitoAuthentication(TokenSteps, BaseAuthentication):
         reason = check.process_view(request, None, (), {})
         if reason:
             raise exceptions.PermissionDenied(f"CSRF Failed: {reason}")
+
+
+def _vary_on(request: Request, source: TokenSource) -> None:
+    """Make the view's answer vary on an ambient token's source (``tokens.VARY_ON``), through the headers
+    DRF puts on every answer of the view (``APIView.headers``, whose ``Vary`` it merges into the
+    response's), since an authentication class never sees the response itself."""
+    context = getattr(request, "parser_context", None)
+    headers = getattr(context.get("view"), "headers", None) if context else None
+    if type(headers) is dict:
+        vary = headers.get("Vary")
+        names = VARY_ON[source]
+        headers["Vary"] = f"{vary}, {names}" if vary else names
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

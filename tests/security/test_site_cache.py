@@ -7,9 +7,9 @@ Django's docs set it up) on a ``LocMemCache``, in front of the sources of this p
    the browser loaded, with no ``Cache-Control: private``: the cache kept the ``Set-Cookie``
    headers and replayed them to every later visitor, who was signed in as the victim (or, for an
    attacker's expired token, signed out).
-2. A user read from the token cookie (or the ALB's header, or ``Authorization``) added no
-   ``Vary`` for it, so a page built for that user was cached once and served to everyone. A
-   session login adds ``Vary: Cookie`` (``SessionMiddleware``); the token sources must match it.
+2. A user read from the token cookie (or from the ALB's header) added no ``Vary`` for it, so a
+   page built for that user was cached once and served to everyone. A session login adds
+   ``Vary: Cookie`` (``SessionMiddleware``); the token sources must match it.
 """
 
 from __future__ import annotations
@@ -18,13 +18,20 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from asgiref.sync import async_to_sync
+from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 from django.core.cache import caches
-from django.test import Client, override_settings
+from django.test import AsyncClient, Client, override_settings
 from django.utils.cache import has_vary_header
+from pytest_httpserver import HTTPServer
 
+from tests.support.alb_tokens import ALB_KID, ARN, CLIENT, ISSUER, AlbTokens, pem
 from tests.support.django import site_cache_urls
 from tests.support.django.signin import ACCESS, REFRESH, CognitoStandIn, stand_in_settings
+
+COGNITO_MIDDLEWARE = "fastcognito.django.CognitoMiddleware"
+
 
 def site_cache(middleware: list[str]) -> list[str]:
     return ["django.middleware.cache.UpdateCacheMiddleware", *middleware,
@@ -92,3 +99,97 @@ def test_an_attacker_cannot_sign_everyone_out_through_the_cache(site: CognitoSta
     answer = victim.get("/")
     assert not cleared_cookies(answer), f"a cached answer deleted the victim's {cleared_cookies(answer)}"
     assert site_cache_urls.HITS == ["home", "home"]
+
+
+# --- finding 2: a page built for the token's user ----------------------------------------------------
+
+
+@pytest.mark.parametrize(("url", "client_class"), [
+    ("/hello/", Client),
+    ("/ahello/", AsyncClient),
+    ("/drf/hello/", Client),  # DRF, with CognitoMiddleware in front of it
+])
+def test_a_cookie_users_page_is_not_served_to_others(
+    site: CognitoStandIn, url: str, client_class: Any
+) -> None:
+    alice = client_class()
+    alice.cookies[ACCESS] = site.access_token("alice")
+    first = get(alice, url)
+    assert b"alice" in first.content and has_vary_header(first, "Cookie")
+
+    stranger = get(client_class(), url)
+    assert b"alice" not in stranger.content, "a stranger was served alice's page from the cache"
+
+
+def get(client: Any, url: str, **extra: Any) -> Any:
+    if isinstance(client, AsyncClient):
+        return async_to_sync(client.get)(url, **extra)
+    return client.get(url, **extra)
+
+
+def test_a_cookie_users_drf_page_is_not_served_to_others_without_the_middleware(
+    site: CognitoStandIn,
+) -> None:
+    """CognitoAuthentication alone: DRF adds only Vary: Accept of its own."""
+    middleware = [name for name in settings.MIDDLEWARE if name != COGNITO_MIDDLEWARE]
+    with override_settings(MIDDLEWARE=site_cache(middleware)):
+        alice = Client()
+        alice.cookies[ACCESS] = site.access_token("alice")
+        first = alice.get("/drf/hello/")
+        assert first.json() == {"hello": "alice"} and has_vary_header(first, "Cookie")
+        assert Client().get("/drf/hello/").json() != {"hello": "alice"}
+
+
+def test_a_bearer_users_page_is_not_served_to_others(site: CognitoStandIn) -> None:
+    """The control: Authorization is left to the cache (RFC 9111 §3.5), and Django's cache
+    middleware adds Vary: Authorization by itself."""
+    for url in ("/hello/", "/drf/hello/"):
+        first = Client().get(url, HTTP_AUTHORIZATION=f"Bearer {site.access_token('alice')}")
+        assert b"alice" in first.content and has_vary_header(first, "Authorization")
+        assert b"alice" not in Client().get(url).content
+
+
+def test_a_page_that_never_reads_the_user_stays_cached_for_everyone(site: CognitoStandIn) -> None:
+    """As with SessionMiddleware: Vary only when request.user was read."""
+    alice = Client()
+    alice.cookies[ACCESS] = site.access_token("alice")
+    first = alice.get("/")
+    assert not first.cookies and not has_vary_header(first, "Cookie")
+    assert Client().get("/").content == b"welcome"
+    assert site_cache_urls.HITS == ["home"]
+
+
+# --- finding 2: the ALB's header ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def alb() -> AlbTokens:
+    return AlbTokens(ec.generate_private_key(ec.SECP256R1()))
+
+
+@pytest.fixture
+def alb_site(httpserver: HTTPServer, alb: AlbTokens, site: CognitoStandIn) -> Iterator[AlbTokens]:
+    """AlbMiddleware in place of CognitoMiddleware, behind the per-site cache."""
+    httpserver.expect_request(f"/{ALB_KID}").respond_with_data(pem(alb.key))
+    config = {
+        **settings.FASTCOGNITO,
+        "ALB": {"ARNS": [ARN], "CLIENT_ID": CLIENT, "ISSUER": ISSUER, "KEYS_URL": httpserver.url_for("/")},
+    }
+    middleware = [
+        "fastcognito.django.alb.AlbMiddleware" if name == COGNITO_MIDDLEWARE else name
+        for name in settings.MIDDLEWARE
+    ]
+    with cached_site(config, middleware):
+        caches["default"].clear()
+        yield alb
+
+
+@pytest.mark.parametrize("url", ["/hello/", "/drf/alb-hello/"])
+def test_an_alb_users_page_is_not_served_to_others(alb_site: AlbTokens, url: str) -> None:
+    """Behind the ALB, its session cookie and the x-amzn-oidc-data header it adds from that
+    cookie both name the user: the answer varies on both."""
+    alb_session = "AWSELBAuthSessionCookie-0=opaque"
+    first = Client().get(url, HTTP_X_AMZN_OIDC_DATA=alb_site.token(), HTTP_COOKIE=alb_session)
+    assert b"alice" in first.content
+    assert has_vary_header(first, "X-Amzn-Oidc-Data") and has_vary_header(first, "Cookie")
+    assert b"alice" not in Client().get(url).content
