@@ -189,6 +189,54 @@ def alb_verifier_builds(conf: FastCognitoSettings, found: list[Problem]) -> Iter
     return []
 
 
+# The classes that read the ALB's header, by the module and name of a class in their MRO: the
+# DRF one is never imported here (the Django layer does not import DRF).
+_ALB_SOURCES = frozenset({
+    ("fastcognito.django.alb", "AlbMiddleware"),
+    ("fastcognito.drf.alb", "AlbAuthentication"),
+})
+
+
+def _reads_alb_header(path: object) -> bool:
+    try:
+        cls = import_string(path) if isinstance(path, str) else path
+    except Exception:  # noqa: BLE001  (Django and DRF report what cannot be imported)
+        return False
+    mro = getattr(cls, "__mro__", ())
+    return any((getattr(base, "__module__", None), base.__qualname__) in _ALB_SOURCES for base in mro)
+
+
+def alb_source_needs_alb(conf: FastCognitoSettings, found: list[Problem]) -> Iterable[Problem]:
+    """E135: ``AlbMiddleware`` in ``MIDDLEWARE``, or ``AlbAuthentication`` in DRF's
+    ``DEFAULT_AUTHENTICATION_CLASSES``, while ``ALB`` is unset: every request carrying the
+    ALB's header would have no verifier to check it. (A view's own ``authentication_classes`` is
+    out of a check's sight: such a request is answered 503 ``configuration``.)"""
+    if conf.raw("ALB") is not None:
+        return []
+    rest_framework = getattr(settings, "REST_FRAMEWORK", None)
+    if not isinstance(rest_framework, Mapping):
+        rest_framework = {}
+    places = {
+        "MIDDLEWARE": getattr(settings, "MIDDLEWARE", None) or (),
+        "DEFAULT_AUTHENTICATION_CLASSES": rest_framework.get("DEFAULT_AUTHENTICATION_CLASSES") or (),
+    }
+    configured = [
+        (setting, path) for setting, paths in places.items() for path in paths if _reads_alb_header(path)
+    ]
+    if not configured:
+        return []
+    where = ", ".join(f"{path} (in {setting})" for setting, path in configured)
+    return [
+        Problem(
+            "E135",
+            f"{where} authenticates by the ALB's x-amzn-oidc-data header, but {SETTINGS_NAME}['ALB'] is "
+            "not set: no request carrying that header could be verified.",
+            "Set ALB to the ARNS, CLIENT_ID and ISSUER of your load balancer (see 'ALB tokens' in "
+            "docs/tokens.md), or remove the ALB source.",
+        )
+    ]
+
+
 def denylist_cache_usable(conf: FastCognitoSettings, found: list[Problem]) -> Iterable[Problem]:
     """E141, E142, E144, E146, E147: the ``DENYLIST`` cache exists, keeps what it is given, on one
     server, and is not the sign-in throttle's. (What works but cannot be trusted is a warning:
@@ -307,6 +355,7 @@ RULES: tuple[Rule, ...] = (
     prefetch_fatal_needs_prefetch,
     additional_regions,
     alb_verifier_builds,
+    alb_source_needs_alb,
     denylist_cache_usable,
     rsa_check_works,
     verifier_builds,  # last: it runs only when the keys it shares with others passed

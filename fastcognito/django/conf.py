@@ -494,7 +494,8 @@ SCHEMA: tuple[Setting, ...] = (
             valid=_jwks_timeout, must="positive seconds, or a (connect, read) pair of them",
             hint="e.g. 'JWKS_TIMEOUT': (1.5, 3.0) or 'JWKS_TIMEOUT': 2."),
     Setting("ALB", None, "E134",
-            "The ALB sources (`AlbMiddleware`, `AlbAuthentication`): a dict of the keys below."),
+            "The ALB sources (`AlbMiddleware`, `AlbAuthentication`): a dict of the keys below.",
+            rules=("E135",)),
     Setting("DENYLIST", None, "E140",
             "The `CACHES` alias holding revocations: a Redis of its own, with `noeviction`.",
             rules=("E141", "E142", "E144", "E146", "E147", "W002", "W003", "W004", "W005", "W006", "W007",
@@ -720,6 +721,8 @@ CHECK_IDS: Mapping[str, str] = {
     "E133": "`JWKS_TIMEOUT` is not positive seconds or a `(connect, read)` pair",
     "E134": "`ALB` cannot build an ALB verifier (unknown key, missing `ARNS`/`CLIENT_ID`/`ISSUER`, "
     "bad ARN..., or an OpenSSL that cannot check ES256 on a fixed test vector)",
+    "E135": "`AlbMiddleware` in `MIDDLEWARE`, or `AlbAuthentication` in DRF's "
+    "`DEFAULT_AUTHENTICATION_CLASSES`, while `ALB` is not set",
     "E140": "`DENYLIST` is not a non-empty string or `None`",
     "E141": "`DENYLIST` names a cache that is not in `CACHES`",
     "E142": "`DENYLIST` names a `DummyCache`, which keeps nothing",

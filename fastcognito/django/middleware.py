@@ -6,8 +6,9 @@ token gets a lazy ``request.user`` (and ``request.auser()``) that verifies it on
 
 * accepted: a ``CognitoUser`` (or ``FASTCOGNITO["USER_CLASS"]``), ``request.cognito_error`` is None;
 * rejected: ``AnonymousUser``, and ``request.cognito_error`` holds the ``TokenError`` (or the
-  ``JWKSError`` when the keys cannot be had). The view decides; ``cognito_login_required``
-  answers 401 (503) with ``{"detail", "code"}``.
+  ``JWKSError`` when the keys cannot be had, the ``ConfigurationError`` when the source's settings
+  are missing). The view decides; ``cognito_login_required`` answers 401 (503) with
+  ``{"detail", "code"}``.
 
 ``request.cognito_error`` is final once ``request.user`` has been evaluated (or ``await
 request.auser()`` has run); before that it is ``None``.
@@ -24,7 +25,7 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_asy
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.functional import SimpleLazyObject, empty
 
-from ..exceptions import FastCognitoError, JWKSError, TokenError, UserRefusedError
+from ..exceptions import ConfigurationError, FastCognitoError, JWKSError, TokenError, UserRefusedError
 from .autorefresh import arefresh_expired_access, refresh_expired_access
 from .client import principal_for
 from .conf import DERIVED, NOT_BUILT, fastcognito_settings
@@ -231,6 +232,13 @@ class CognitoMiddleware(TokenSteps):
             user = self.get_user(claims)
         except (TokenError, JWKSError) as err:
             return self._rejected(request, pending, err)
+        except ConfigurationError as err:
+            # A source whose settings are missing (FASTCOGNITO["ALB"] unset; check E135 reports
+            # it): anonymous, and cognito_login_required answers 503, never a 500 whose error
+            # report would carry the request's token.
+            logger.error("the token source is misconfigured: %s", err)
+            cast(Any, request).cognito_error = err
+            return anonymous_user()
         self.attach_attributes(user, request)
         return user
 

@@ -6,8 +6,8 @@ and may name claims or settings). DRF answers through its own exception handler
 (``fastcognito.drf``), with the same bodies.
 
 * ``error_response``: a request authenticated by a token (``cognito_login_required``, the token
-  exchange): 401 with ``WWW-Authenticate``, or 503 with ``Retry-After`` when the keys or the
-  denylist cannot be had;
+  exchange): 401 with ``WWW-Authenticate``, or 503 (with ``Retry-After`` when the keys or the
+  denylist cannot be had, without when a source is not configured);
 * ``refused_response``: 403, a genuine credential whose user may not do this (the exchange);
 * ``signin_error_response``: the sign-in views, with each error's own status, as JSON or, for a
   browser navigation, as a small HTML page;
@@ -72,13 +72,18 @@ def error_response(error: FastCognitoError | None, realm: str | None = None) -> 
 
     ``error=None`` means no credentials at all: 401 with ``code`` ``not_authenticated`` and no
     error attribute in the challenge (RFC 6750 §3.1), exactly as DRF answers the same request.
-    A ``JWKSError`` (the keys, or the denylist, cannot answer) is a 503 with ``Retry-After``.
+    A ``JWKSError`` (the keys, or the denylist, cannot answer) is a 503 with ``Retry-After``; a
+    ``ConfigurationError`` (a source whose settings are missing) a 503 with ``code``
+    ``configuration``.
     """
     policy = request_policy()
     if isinstance(error, JWKSError):
         response = JsonResponse(error_body(error), status=503)
         response["Retry-After"] = str(policy.retry_after)
         return response
+    if error is not None and not isinstance(error, TokenError):
+        # Settings that manage.py check reports (a ConfigurationError): 503, never a 500.
+        return JsonResponse(error_body(error), status=503)
     response = JsonResponse(error_body(error), status=401)
     response["WWW-Authenticate"] = (
         policy.challenge_for(error)

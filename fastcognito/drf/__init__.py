@@ -6,7 +6,13 @@ are permission classes that compose with DRF's ``&``, ``|`` and ``~``.
 
 from __future__ import annotations
 
-from .authentication import CognitoAuthentication, InvalidToken, KeysUnavailable, exception_handler
+from .authentication import (
+    CognitoAuthentication,
+    InvalidToken,
+    KeysUnavailable,
+    NotConfigured,
+    exception_handler,
+)
 from .permissions import HasGroup, HasScope
 
 
@@ -25,4 +31,12 @@ def _register_openapi_extension() -> None:
 
 _register_openapi_extension()
 
-__all__ = ["CognitoAuthentication", "HasGroup", "HasScope", "InvalidToken", "KeysUnavailable", "exception_handler"]
+__all__ = [
+    "CognitoAuthentication",
+    "HasGroup",
+    "HasScope",
+    "InvalidToken",
+    "KeysUnavailable",
+    "NotConfigured",
+    "exception_handler",
+]

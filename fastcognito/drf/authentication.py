@@ -29,12 +29,12 @@ from ..django.tokens import (
     rejected_header_token_error,
     request_policy,
 )
-from ..exceptions import FastCognitoError, JWKSError, TokenError
+from ..exceptions import ConfigurationError, FastCognitoError, JWKSError, TokenError
 
 if TYPE_CHECKING:
     from rest_framework.response import Response
 
-__all__ = ["CognitoAuthentication", "InvalidToken", "KeysUnavailable", "exception_handler"]
+__all__ = ["CognitoAuthentication", "InvalidToken", "KeysUnavailable", "NotConfigured", "exception_handler"]
 
 logger = logging.getLogger("fastcognito.drf")
 
@@ -66,6 +66,19 @@ class KeysUnavailable(exceptions.APIException):
         self.error = error
         # DRF's exception handler turns ``wait`` into a Retry-After header.
         self.wait = retry_after
+
+
+class NotConfigured(exceptions.APIException):
+    """503: the token source's settings are missing (``code`` ``configuration``), e.g.
+    ``AlbAuthentication`` without ``FASTCOGNITO["ALB"]``; ``manage.py check`` reports it too."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = message_for("configuration")
+    default_code = "configuration"
+
+    def __init__(self, error: ConfigurationError) -> None:
+        super().__init__(_detail(error), error.code)
+        self.error = error
 
 
 class CognitoAuthentication(TokenSteps, BaseAuthentication):
@@ -138,6 +151,11 @@ class CognitoAuthentication(TokenSteps, BaseAuthentication):
         except JWKSError as err:
             request.cognito_error = err
             raise KeysUnavailable(err, retry_after=float(self._policy().retry_after)) from None
+        except ConfigurationError as err:
+            # Never a 500: its error report would carry the request's token (the ALB's header).
+            logger.error("the token source is misconfigured: %s", err)
+            request.cognito_error = err
+            raise NotConfigured(err) from None
         if source != "header":
             # Only the Authorization header is set by the page's own script; every other source
             # (a cookie, the ALB's header) rides along with cross-site requests too, and the

@@ -8,7 +8,9 @@ import pytest
 from django.core import checks
 from django.test import override_settings
 
+from fastcognito.django.alb import AlbMiddleware
 from tests.support import CLIENT_ID, POOL_ID
+from tests.support.alb_tokens import ARN, CLIENT, ISSUER
 
 BASE = {"USER_POOL_ID": POOL_ID, "CLIENT_ID": CLIENT_ID}
 CSRF = "django.middleware.csrf.CsrfViewMiddleware"
@@ -104,6 +106,33 @@ def test_cookie_source_without_csrf_middleware() -> None:
     with override_settings(MIDDLEWARE=without_csrf):
         assert ids(**BASE, COOKIE_NAME="accessToken") == ["fastcognito.E010"]
         assert ids(**BASE) == []
+
+
+class ProjectAlbMiddleware(AlbMiddleware):
+    """A project's own subclass: a source of the ALB's header all the same."""
+
+
+ALB_CONFIG = {"ARNS": [ARN], "CLIENT_ID": CLIENT, "ISSUER": ISSUER}
+
+
+@pytest.mark.parametrize(("setting", "path"), [
+    ("MIDDLEWARE", "fastcognito.django.alb.AlbMiddleware"),
+    ("MIDDLEWARE", f"{__name__}.ProjectAlbMiddleware"),
+    ("DEFAULT_AUTHENTICATION_CLASSES", "fastcognito.drf.alb.AlbAuthentication"),
+])
+def test_alb_source_without_alb_settings(setting: str, path: str) -> None:
+    """An ALB source with FASTCOGNITO["ALB"] unset could verify no request that carries the
+    ALB's header: it answered 500 to each of them, with the token in the error report."""
+    from django.conf import settings
+
+    if setting == "MIDDLEWARE":
+        override = override_settings(MIDDLEWARE=[*settings.MIDDLEWARE, path])
+    else:
+        override = override_settings(REST_FRAMEWORK={**settings.REST_FRAMEWORK, setting: [path]})
+    with override:
+        (message,) = messages(**BASE)
+        assert message.id == "fastcognito.E135" and path in message.msg and "['ALB']" in message.msg
+        assert ids(**BASE, ALB=ALB_CONFIG) == []
 
 
 def test_middleware_order() -> None:
