@@ -23,7 +23,7 @@ PYTEST_ARGS ?=
 NOX_ARGS ?=
 
 .PHONY: venv install ministack system-packages test test-core bench bench-deps bench-tools bench-compare bench-node bench-e2e \
-	bench-chart bench-instructions bench-e2e-instructions bench-population bench-optimized demo lock typecheck clean fuzz soak test-asan \
+	bench-chart bench-instructions bench-e2e-instructions bench-population bench-optimized bench-pure demo lock typecheck clean fuzz soak test-asan \
 	wheels test-wheels test-all release-tools release-check scale docs docs-tools docs-js signin-local settings-doc \
 	migration-envs
 
@@ -130,6 +130,18 @@ bench-optimized:
 		|| { echo "$(OPTIMIZED_PYTHON) with venv and its C headers is needed: apt-get install -y python3.11-venv python3.11-dev (or OPTIMIZED_PYTHON=another)"; exit 1; }
 	$(MAKE) install VENV=$(OPTIMIZED_VENV) PYTHON=$(OPTIMIZED_PYTHON)
 	$(call run_benchmarks,$(OPTIMIZED_VENV),benchmarks/test_bench_verify.py,optimized-python)
+
+# The pure twin's cold verify (1 kB and 5 kB tokens) and its floor against key.verify, on every
+# CPython 3.10 to 3.13 found (as nox finds them) and on OPTIMIZED_PYTHON where it exists: what users
+# without the wheel get, by interpreter and build. Each runs in a venv of its own under
+# .bench/pure-twin holding only the core's dependencies at the pinned versions, importing
+# fastcognito from this tree (benchmarks/pure_twin.py). About 15 s an interpreter, 30 more the first
+# time; PURE_ARGS="--rounds 200" for tighter figures, "--python EXE" for another interpreter.
+# Results in benchmarks/results/pure-twin-<date>.json.
+PURE_ARGS ?=
+bench-pure: venv
+	$(PY) benchmarks/pure_twin.py --json $(BENCH_RESULTS)/pure-twin-$$(date -u +%Y-%m-%dT%H%MZ).json \
+		$$(test -x $(OPTIMIZED_PYTHON) && echo --python $(OPTIMIZED_PYTHON)) $(PURE_ARGS)
 
 # A Zipf-distributed stream of requests from 100,000 users whose tokens are refreshed hourly,
 # through the default verifier at several cache sizes, both twins: hit rate, mean CPU per request,
