@@ -8,7 +8,8 @@ The rules, for every cookie:
   callback is a top-level navigation from Cognito's site, which a ``Strict`` cookie would miss);
 * ``Domain`` from ``COOKIE_DOMAIN``; ``Path`` from ``COOKIE_PATH``, except the refresh cookie
   (only the ``refresh/`` and ``logout/`` URLs, unless ``AUTO_REFRESH``) and the state cookies
-  (only ``callback/``);
+  (``__Host-`` cookies wherever cookies are ``Secure``, so ``Path=/`` and no ``Domain``; else
+  only ``callback/``);
 * the response that sets or deletes one is never stored by a shared cache (``no_shared_cache``):
   ``AUTO_REFRESH`` puts them on whatever page the browser loaded, and a cached copy of that page
   would hand one user's tokens, or their deletion, to every later visitor.

@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group, User
-from django.test import Client, override_settings
+from django.test import override_settings
 
 from fastcognito.django.users import UserRefusedError, sync_user
 from fastcognito.django.users.models import CognitoIdentity
 from tests.support import TokenFactory
-from tests.support.django.replica_attacks import BOTH, pool_claims, replica_settings
+from tests.support.django.replica_attacks import BOTH, exchange, pool_claims, replica_settings
 
 pytestmark = pytest.mark.django_db(databases=BOTH)
 
@@ -28,13 +28,6 @@ EVE = "e0e0e0e0-0000-4000-8000-000000000000"
 def alias(request: pytest.FixtureRequest, jwks_document: dict[str, Any]) -> Any:
     with override_settings(FASTCOGNITO=replica_settings(jwks_document, str(request.param))):
         yield str(request.param)
-
-
-def exchange(token: str) -> Any:
-    # The failure is the answer under test: a 500 must show as one, not as a raised exception.
-    return Client(raise_request_exception=False).post(
-        "/auth/exchange/", {"token": token}, content_type="application/json"
-    )
 
 
 def test_a_nul_in_a_name_is_stripped_not_a_500(tokens: TokenFactory, alias: str) -> None:

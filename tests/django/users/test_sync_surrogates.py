@@ -20,7 +20,7 @@ from fastcognito import Claims
 from fastcognito.django.users import UserRefusedError, sync_user
 from fastcognito.django.users.models import CognitoIdentity
 from tests.support import TokenFactory
-from tests.support.django.replica_attacks import BOTH, pool_claims, replica_settings
+from tests.support.django.replica_attacks import BOTH, exchange, pool_claims, replica_settings
 
 pytestmark = pytest.mark.django_db(databases=BOTH)
 
@@ -32,13 +32,6 @@ LONE = "\ud800"
 def alias(request: pytest.FixtureRequest, jwks_document: dict[str, Any]) -> Any:
     with override_settings(FASTCOGNITO=replica_settings(jwks_document, str(request.param))):
         yield str(request.param)
-
-
-def exchange(token: str) -> Any:
-    # The failure is the answer under test: a 500 must show as one, not as a raised exception.
-    return Client(raise_request_exception=False).post(
-        "/auth/exchange/", {"token": token}, content_type="application/json"
-    )
 
 
 def whoami(token: str) -> Any:

@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.test import Client
 
 from fastcognito import Claims, CognitoVerifier
 from tests.support import CLIENT_ID, POOL_ID, TokenFactory
 
-__all__ = ["BOTH", "REPLICA_USER", "pool_claims", "replica_settings"]
+__all__ = ["BOTH", "REPLICA_USER", "exchange", "pool_claims", "replica_settings"]
 
 BOTH = ["default", "pg"]
 REPLICA_USER = "fastcognito.django.users.replica_user"
@@ -33,3 +34,11 @@ def pool_claims(tokens: TokenFactory, jwks_document: dict[str, Any], **claims: A
     """A pool id token signed with the test key, verified as every request verifies it."""
     verifier = CognitoVerifier(POOL_ID, client_id=CLIENT_ID, token_use="id", jwks=jwks_document)
     return verifier.verify(tokens.id(**claims))
+
+
+def exchange(token: str) -> Any:
+    """POST ``token`` to the replica's token exchange. The failure is the answer under test: a 500
+    must show as one, not as a raised exception."""
+    return Client(raise_request_exception=False).post(
+        "/auth/exchange/", {"token": token}, content_type="application/json"
+    )
