@@ -112,8 +112,8 @@ class CognitoMiddleware(TokenSteps):
         finish = refresh_expired_access(request) if auto_refresh else None
         pending = self.process_request(request)
         response = self.get_response(request)
-        if pending is not None and pending.source != "header" and pending.was_read():
-            _vary_on_ambient_token(response, pending.source)
+        if pending is not None and (pending.source == "header" or pending.was_read()):
+            _vary_on_token(response, pending.source)
         return finish(response) if finish else response
 
     async def __acall__(self, request: HttpRequest) -> HttpResponse:
@@ -122,15 +122,16 @@ class CognitoMiddleware(TokenSteps):
         finish = await arefresh_expired_access(request) if auto_refresh else None
         pending = self.process_request(request)
         response = await cast(Callable[[HttpRequest], Awaitable[HttpResponse]], self.get_response)(request)
-        if pending is not None and pending.source != "header" and pending.was_read():
-            _vary_on_ambient_token(response, pending.source)
+        if pending is not None and (pending.source == "header" or pending.was_read()):
+            _vary_on_token(response, pending.source)
         return finish(response) if finish else response
 
     # --- wiring ------------------------------------------------------------------------------
 
-    def process_request(self, request: HttpRequest) -> _PendingUser | None:
+    def process_request(self, request: HttpRequest) -> _PendingUser | _RefusedHeader | None:
         """Set the lazy ``request.user``; returns the request's ``_PendingUser`` when it holds a
-        token (the response then varies on an ambient token's source once the user was read)."""
+        token (the response then varies on the token's source), or ``_REFUSED_HEADER`` when its
+        Authorization header was malformed."""
         anyreq: Any = request
         anyreq.cognito_error = None
         header = policy = raw_token = None
@@ -163,7 +164,7 @@ class CognitoMiddleware(TokenSteps):
             if self._reads_authorization:
                 anyreq._dont_enforce_csrf_checks = True
             set_user(request, anonymous_user())
-            return None
+            return _REFUSED_HEADER
         if token is None:
             # No token: leave what AuthenticationMiddleware set (a session login), if anything.
             if not hasattr(request, "user"):
@@ -323,10 +324,27 @@ class _PendingUser(SharedToken):
         return user._wrapped
 
 
-def _vary_on_ambient_token(response: Any, source: TokenSource) -> None:
-    # A page built for the user of a cookie (or of the ALB's header) varies on it, as one built for
-    # a session user does (SessionMiddleware). An Authorization header needs nothing of ours:
-    # Django's cache middleware and shared caches (RFC 9111 §3.5) handle that header themselves.
+class _RefusedHeader:
+    """What ``process_request`` returns for a malformed Authorization header of ours: the user is
+    anonymous with the header's fault as its reason (``cognito_error``), so the answer depends on
+    that header as much as on a valid token in it."""
+
+    __slots__ = ()
+    source: TokenSource = "header"
+
+    def was_read(self) -> bool:
+        return True
+
+
+_REFUSED_HEADER = _RefusedHeader()
+
+
+def _vary_on_token(response: Any, source: TokenSource) -> None:
+    # A page built for the user of a token varies on where the token came from (tokens.VARY_ON),
+    # as one built for a session user varies on its cookie (SessionMiddleware): for a cookie or
+    # the ALB's header once the user was read, since every visitor's request carries them; for an
+    # Authorization header always, whether or not it held a valid token (an answer to a request
+    # carrying one is that client's own, and a 401 is as much built from it as a 200).
     if isinstance(response, HttpResponseBase):
         vary_on_token_source(response, source)
 

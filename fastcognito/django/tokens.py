@@ -46,6 +46,10 @@ by a proxy in front of it to cross-site requests too: ``"cookie"``, and ``"alb"`
 ``source == "header"``, so a source added later is CSRF-checked unless it is proven otherwise."""
 
 VARY_ON: Mapping[str, str] = {
+    # Shared caches do not store answers to Authorization (RFC 9111 §3.5), but Django's per-site
+    # cache did until a 5.2 security release (5.2.14 does not vary on it, 5.2.20 does; 4.2, 5.0
+    # and 5.1 never): a page built for one Bearer user was served to every visitor.
+    "header": "Authorization",
     # What SessionMiddleware adds once the session was read: the cookie names the user.
     "cookie": "Cookie",
     # The ALB adds x-amzn-oidc-data from its own session cookie, which it passes on too. A cache
@@ -54,10 +58,8 @@ VARY_ON: Mapping[str, str] = {
     # the ALB's session cookie: for it only Cookie keeps users apart. So both.
     "alb": "Cookie, X-Amzn-Oidc-Data",
 }
-"""The request headers an answer built for the user of an ambient token depends on, by the token's
-source: its ``Vary``, so that no cache serves one user's page to another. ``"header"`` has none:
-caches deal with ``Authorization`` themselves (RFC 9111 §3.5; Django's cache middleware adds
-``Vary: Authorization``)."""
+"""The request headers an answer built for the user of a token depends on, by the token's source:
+its ``Vary``, so that no cache serves one user's page to another."""
 
 
 def vary_on_token_source(response: HttpResponse, source: str) -> None:

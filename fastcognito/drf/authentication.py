@@ -156,11 +156,12 @@ class CognitoAuthentication(TokenSteps, BaseAuthentication):
             logger.error("the token source is misconfigured: %s", err)
             request.cognito_error = err
             raise NotConfigured(err) from None
+        # The answer is built for this token's user: it varies on where the token came from
+        # (tokens.VARY_ON), as one built for a session user varies on its cookie.
+        _vary_on(request, source)
         if source != "header":
             # Only the Authorization header is set by the page's own script; every other source
-            # (a cookie, the ALB's header) rides along with cross-site requests too, and the
-            # answer varies on it (tokens.VARY_ON), as on a session cookie.
-            _vary_on(request, source)
+            # (a cookie, the ALB's header) rides along with cross-site requests too.
             self.enforce_csrf(request)
         try:
             if default_steps:
@@ -205,7 +206,7 @@ class CognitoAuthentication(TokenSteps, BaseAuthentication):
 
 
 def _vary_on(request: Request, source: TokenSource) -> None:
-    """Make the view's answer vary on an ambient token's source (``tokens.VARY_ON``), through the headers
+    """Make the view's answer vary on a token's source (``tokens.VARY_ON``), through the headers
     DRF puts on every answer of the view (``APIView.headers``, whose ``Vary`` it merges into the
     response's), since an authentication class never sees the response itself."""
     context = getattr(request, "parser_context", None)

@@ -141,8 +141,8 @@ def test_a_cookie_users_drf_page_is_not_served_to_others_without_the_middleware(
 
 
 def test_a_bearer_users_page_is_not_served_to_others(site: CognitoStandIn) -> None:
-    """The control: Authorization is left to the cache (RFC 9111 §3.5), and Django's cache
-    middleware adds Vary: Authorization by itself."""
+    """The answer varies on Authorization (ours; recent Django releases' cache middleware adds it
+    too): one Bearer user's page is never another's."""
     for url in ("/hello/", "/drf/hello/"):
         first = Client().get(url, HTTP_AUTHORIZATION=f"Bearer {site.access_token('alice')}")
         assert b"alice" in first.content and has_vary_header(first, "Authorization")
@@ -193,3 +193,28 @@ def test_an_alb_users_page_is_not_served_to_others(alb_site: AlbTokens, url: str
     assert b"alice" in first.content
     assert has_vary_header(first, "X-Amzn-Oidc-Data") and has_vary_header(first, "Cookie")
     assert b"alice" not in Client().get(url).content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("middleware", [True, False], ids=["with CognitoMiddleware", "DRF alone"])
+@pytest.mark.parametrize("authorization", ["valid", "malformed"])
+def test_an_answer_to_a_bearer_request_varies_on_authorization_whatever_the_cache(
+    fastcognito_config: Any, tokens: Any, middleware: bool, authorization: str
+) -> None:
+    # Ours, not the cache's: Django's cache middleware (absent here) adds Vary: Authorization only
+    # since a 5.2 security release (4.2, 5.0, 5.1 and 5.2.14 never), and served one Bearer
+    # user's page to everyone without it.
+    fastcognito_config()
+    header = f"Bearer {tokens.access()}" if authorization == "valid" else "Bearer not-a-jwt"
+    stack = list(settings.MIDDLEWARE)
+    if not middleware:
+        stack.remove(COGNITO_MIDDLEWARE)
+    with override_settings(MIDDLEWARE=stack):
+        drf = Client().get("/drf/whoami/", HTTP_AUTHORIZATION=header)
+        plain = Client().get("/plain/whoami/", HTTP_AUTHORIZATION=header) if middleware else None
+    assert drf.status_code == (200 if authorization == "valid" else 401)
+    if authorization == "valid" or middleware:
+        # DRF alone says nothing on a 401: no cache keeps one (Django's keeps only 200s).
+        assert has_vary_header(drf, "Authorization")
+    if plain is not None:
+        assert plain.status_code == 200 and has_vary_header(plain, "Authorization")
