@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
+import django
 from django.utils.cache import patch_vary_headers
 
 from ..exceptions import FastCognitoError, MalformedTokenError, TokenError
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from django.http import HttpResponse
 
 __all__ = [
+    "DJANGO_VARIES_ON_AUTHORIZATION",
     "RawToken",
     "RequestPolicy",
     "TokenSource",
@@ -45,11 +47,16 @@ by a proxy in front of it to cross-site requests too: ``"cookie"``, and ``"alb"`
 ``x-amzn-oidc-data`` to every request that carries its session cookie). Every exemption is written
 ``source == "header"``, so a source added later is CSRF-checked unless it is proven otherwise."""
 
+# Shared caches do not store answers to Authorization (RFC 9111 §3.5), and Django's per-site cache
+# varies them on it itself since 5.2.15 (6.1 too); before (4.2, 5.0, 5.1, 5.2.14 and earlier,
+# 6.0), it served a page built for one Bearer user to every visitor. Where Django does it, ours
+# would be a second patch_vary_headers on every Bearer request (about 2 us).
+DJANGO_VARIES_ON_AUTHORIZATION = (5, 2, 15) <= tuple(django.VERSION[:3]) < (6, 0, 0) or tuple(
+    django.VERSION[:2]
+) >= (6, 1)
+
 VARY_ON: Mapping[str, str] = {
-    # Shared caches do not store answers to Authorization (RFC 9111 §3.5), but Django's per-site
-    # cache did until a 5.2 security release (5.2.14 does not vary on it, 5.2.20 does; 4.2, 5.0
-    # and 5.1 never): a page built for one Bearer user was served to every visitor.
-    "header": "Authorization",
+    "header": "" if DJANGO_VARIES_ON_AUTHORIZATION else "Authorization",
     # What SessionMiddleware adds once the session was read: the cookie names the user.
     "cookie": "Cookie",
     # The ALB adds x-amzn-oidc-data from its own session cookie, which it passes on too. A cache
@@ -59,12 +66,14 @@ VARY_ON: Mapping[str, str] = {
     "alb": "Cookie, X-Amzn-Oidc-Data",
 }
 """The request headers an answer built for the user of a token depends on, by the token's source:
-its ``Vary``, so that no cache serves one user's page to another."""
+its ``Vary``, so that no cache serves one user's page to another (empty: Django adds it itself)."""
 
 
 def vary_on_token_source(response: HttpResponse, source: str) -> None:
-    """Add the ``Vary`` of a token's ``source`` to ``response`` (``VARY_ON``)."""
-    patch_vary_headers(response, VARY_ON[source].split(", "))
+    """Add the ``Vary`` of a token's ``source`` to ``response`` (``VARY_ON``), if it has one."""
+    names = VARY_ON[source]
+    if names:
+        patch_vary_headers(response, names.split(", "))
 
 _MALFORMED_HEADER = "the Authorization header must be '<type> <token>'"
 # ACCEPT_BARE_TOKEN: the whole header is one compact JWS (RFC 7515 §7.1): three base64url

@@ -158,7 +158,8 @@ class CognitoAuthentication(TokenSteps, BaseAuthentication):
             raise NotConfigured(err) from None
         # The answer is built for this token's user: it varies on where the token came from
         # (tokens.VARY_ON), as one built for a session user varies on its cookie.
-        _vary_on(request, source)
+        if VARY_ON[source]:
+            _vary_on(request, source)
         if source != "header":
             # Only the Authorization header is set by the page's own script; every other source
             # (a cookie, the ALB's header) rides along with cross-site requests too.
