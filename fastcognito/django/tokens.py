@@ -7,11 +7,11 @@ is resolved once per settings change into a ``RequestPolicy``, not looked up per
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-import django
 from django.utils.cache import patch_vary_headers
 
 from ..exceptions import FastCognitoError, MalformedTokenError, TokenError
@@ -22,10 +22,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DJANGO_VARIES_ON_AUTHORIZATION",
+    "VARY_ON",
     "RawToken",
     "RequestPolicy",
     "TokenSource",
-    "VARY_ON",
     "build_challenge",
     "check_rejected_header_token",
     "cookie_token",
@@ -47,13 +47,26 @@ by a proxy in front of it to cross-site requests too: ``"cookie"``, and ``"alb"`
 ``x-amzn-oidc-data`` to every request that carries its session cookie). Every exemption is written
 ``source == "header"``, so a source added later is CSRF-checked unless it is proven otherwise."""
 
-# Shared caches do not store answers to Authorization (RFC 9111 §3.5), and Django's per-site cache
-# varies them on it itself since 5.2.15 (6.1 too); before (4.2, 5.0, 5.1, 5.2.14 and earlier,
-# 6.0), it served a page built for one Bearer user to every visitor. Where Django does it, ours
-# would be a second patch_vary_headers on every Bearer request (about 2 us).
-DJANGO_VARIES_ON_AUTHORIZATION = (5, 2, 15) <= tuple(django.VERSION[:3]) < (6, 0, 0) or tuple(
-    django.VERSION[:2]
-) >= (6, 1)
+
+
+def _django_varies_on_authorization() -> bool:
+    """Whether Django's cache middleware varies an answer to a request carrying Authorization on
+    that header itself, as it does since 5.2.15 (4.2, 5.0, 5.1 and 5.2.14 do not, and served a
+    page built for one Bearer user to every visitor). Read from its source, once: no version
+    table to keep. Where it cannot be read, ours is added (the safe side); where Django does it,
+    ours would be a second patch_vary_headers on every Bearer request (about 2 us)."""
+    try:
+        from django.middleware.cache import UpdateCacheMiddleware
+
+        source = inspect.getsource(UpdateCacheMiddleware.process_response)
+    except (ImportError, OSError, TypeError):
+        return False
+    return 'patch_vary_headers(response, ("Authorization",))' in source
+
+
+# Shared caches do not store answers to Authorization (RFC 9111 §3.5); Django's per-site cache is
+# the one to watch.
+DJANGO_VARIES_ON_AUTHORIZATION = _django_varies_on_authorization()
 
 VARY_ON: Mapping[str, str] = {
     "header": "" if DJANGO_VARIES_ON_AUTHORIZATION else "Authorization",
