@@ -234,12 +234,7 @@ class CognitoMiddleware(TokenSteps):
         except (TokenError, JWKSError) as err:
             return self._rejected(request, pending, err)
         except ConfigurationError as err:
-            # A source whose settings are missing (FASTCOGNITO["ALB"] unset; check E135 reports
-            # it): anonymous, and cognito_login_required answers 503, never a 500 whose error
-            # report would carry the request's token.
-            logger.error("the token source is misconfigured: %s", err)
-            cast(Any, request).cognito_error = err
-            return anonymous_user()
+            return _misconfigured(request, err)
         self.attach_attributes(user, request)
         return user
 
@@ -259,16 +254,20 @@ class CognitoMiddleware(TokenSteps):
                 claims = pending.claims = await conf.verifier.averify(pending.token)
             except (TokenError, JWKSError) as err:
                 return self._rejected(request, pending, err)
+            except ConfigurationError as err:
+                return _misconfigured(request, err)
         user_class = request_policy(conf).user_class
         if user_class is CognitoUser:
             pending.user = principal_for(claims, CognitoUser)
             return pending.user
+        # What the sync path catches, caught alike: a USER_CLASS may refuse the user, or find its
+        # own backing store (keys, a denylist) unavailable.
         try:
             pending.user = await sync_to_async(principal_for, thread_sensitive=False)(claims, user_class)
-        except TokenError as err:
-            log_rejection(err)
-            cast(Any, request).cognito_error = err
-            return anonymous_user()
+        except (TokenError, JWKSError) as err:
+            return self._rejected(request, pending, err)
+        except ConfigurationError as err:
+            return _misconfigured(request, err)
         return pending.user
 
     def _rejected(self, request: HttpRequest, pending: SharedToken, error: TokenError | JWKSError) -> Any:
@@ -322,6 +321,15 @@ class _PendingUser(SharedToken):
             if user._wrapped is empty:
                 user._wrapped = resolved
         return user._wrapped
+
+
+def _misconfigured(request: HttpRequest, error: ConfigurationError) -> Any:
+    """A source whose settings are missing (FASTCOGNITO["ALB"] unset; check E135 reports it):
+    anonymous, and cognito_login_required answers 503, never a 500 whose error report would carry
+    the request's token."""
+    logger.error("the token source is misconfigured: %s", error)
+    cast(Any, request).cognito_error = error
+    return anonymous_user()
 
 
 class _RefusedHeader:

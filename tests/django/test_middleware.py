@@ -378,3 +378,34 @@ def test_rejected_tokens_get_the_same_401_from_drf_and_plain_views(client: Clien
     assert drf.status_code == plain.status_code == 401
     assert drf.json() == plain.json() == {"detail": "The token is malformed.", "code": "malformed"}
     assert drf["WWW-Authenticate"] == plain["WWW-Authenticate"] == 'Bearer realm="api", error="invalid_token"'
+
+
+class UnavailableUser:
+    """A USER_CLASS whose own backing store cannot answer (a JWKSError, as the keys' or the
+    denylist's outage is)."""
+
+    def __init__(self, claims: Any) -> None:
+        from fastcognito import JWKSError
+
+        raise JWKSError("the user store cannot answer")
+
+
+def test_a_user_class_that_cannot_answer_is_a_503_on_sync_and_async_views(
+    fastcognito_config: Any, client: Client, async_client: AsyncClient, tokens: TokenFactory
+) -> None:
+    fastcognito_config(USER_CLASS=f"{__name__}.UnavailableUser")
+    token = tokens.access()
+
+    async def run() -> Any:
+        return await AsyncClient(raise_request_exception=False).get(
+            "/plain/async-protected/", headers={"Authorization": f"Bearer {token}"}
+        )
+
+    answers = [
+        Client(raise_request_exception=False).get("/plain/protected/", **bearer(token)),
+        async_to_sync(run)(),
+    ]
+    for answer in answers:
+        assert answer.status_code == 503, answer.content
+        assert answer.json()["code"] == "jwks_unavailable" and answer["Retry-After"]
+        assert token.split(".")[2] not in answer.content.decode()
