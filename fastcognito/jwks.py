@@ -37,7 +37,7 @@ logger = logging.getLogger("fastcognito.jwks")
 
 _MAX_REDIRECTS = 3
 _CHUNK_BYTES = 8192
-# Only what _read_body can inflate under a cap; identity is always acceptable (RFC 9110 §12.5.3).
+# Only what read_body can inflate under a cap; identity is always acceptable (RFC 9110 §12.5.3).
 _REQUEST_HEADERS = {"Accept": "application/json", "Accept-Encoding": "gzip"}
 NETWORK_ERRORS = (
     requests.RequestException,
@@ -306,10 +306,10 @@ def download(
                     raise KeyNotFoundError()
                 if response.status_code != 200:
                     raise JWKSError(f"{server or what} answered HTTP {response.status_code}")
-                declared = response.headers.get("content-length")
-                if declared is not None and declared.isdigit() and int(declared) > max_bytes:
-                    raise JWKSError(f"{what} is larger than {max_bytes} bytes")
-                return _read_body(response, max_bytes, deadline, what, gzip)
+                try:
+                    return read_body(response, max_bytes, deadline, gzip=gzip)
+                except BodyRefused as refused:
+                    raise JWKSError(_refusal(refused.kind, what, max_bytes, gzip)) from None
         raise JWKSError(f"{server or what} redirects too often")
     except NETWORK_ERRORS as err:
         # Whatever breaks while connecting or mid-stream is an unavailable key source (503),
@@ -317,19 +317,35 @@ def download(
         raise JWKSError(f"{what} could not be fetched: {type(err).__name__}") from err
 
 
-def _read_body(response: requests.Response, limit: int, deadline: float, what: str, gzip: bool) -> bytes:
-    """The body, at most ``limit`` bytes both as sent and once inflated.
+class BodyRefused(Exception):
+    """Why ``read_body`` refused a body, as ``kind``: "large" (past the cap, as declared, sent or
+    inflated), "encoded" (a content encoding it may not read), "slow" (past the deadline) or
+    "truncated" (a gzip stream cut short or followed by other data). Each caller words it."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
+def read_body(response: requests.Response, limit: int, deadline: float, *, gzip: bool) -> bytes:
+    """The body of a streamed ``response``, at most ``limit`` bytes both as sent and once inflated,
+    read before ``deadline`` (``time.monotonic()``), or ``BodyRefused``: the JWKS and the ALB keys
+    (``download``) and Cognito's answers (``fastcognito.oauth``) alike.
 
     The raw bytes are read undecoded and inflated here with an output cap, so a small gzip body
-    that inflates to gigabytes is refused after ``limit``, whatever the version of urllib3.
+    that inflates to gigabytes is refused after ``limit``, whatever the version of urllib3. gzip
+    is taken only when ``gzip`` (the request asked for it); any other content encoding is refused.
     """
+    declared = response.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyRefused("large")
     absent = "" if gzip else "identity"
     encoding = response.headers.get("content-encoding", absent).strip().lower()
     inflater: Any = None
     if gzip and encoding in ("gzip", "x-gzip"):
         inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)  # RFC 1952 framing only
     elif encoding not in (absent, "identity"):
-        raise JWKSError(f"{what} is sent with a content encoding" + (" other than gzip" if gzip else ""))
+        raise BodyRefused("encoded")
     raw = response.raw
     # read1 returns after one socket read, so the deadline is checked between reads; read()
     # (urllib3 1.x has no read1) waits for a whole chunk, which a trickle can stretch.
@@ -342,15 +358,26 @@ def _read_body(response: requests.Response, limit: int, deadline: float, what: s
             break
         received += len(chunk)
         if received > limit:
-            raise JWKSError(f"{what} is larger than {limit} bytes")
+            raise BodyRefused("large")
         if inflater is not None:
             # max_length: inflate at most one byte past the cap, however much the input holds.
             chunk = inflater.decompress(chunk, limit + 1 - len(body))
         body += chunk
         if len(body) > limit:
-            raise JWKSError(f"{what} is larger than {limit} bytes")
+            raise BodyRefused("large")
         if time.monotonic() > deadline:
-            raise JWKSError(f"{what} download took too long")
+            raise BodyRefused("slow")
     if inflater is not None and (not inflater.eof or inflater.unused_data):
-        raise JWKSError(f"{what}'s gzip stream is truncated or followed by other data")
+        raise BodyRefused("truncated")
     return bytes(body)
+
+
+def _refusal(kind: str, what: str, limit: int, gzip: bool) -> str:
+    """``download``'s words for a ``BodyRefused``."""
+    if kind == "large":
+        return f"{what} is larger than {limit} bytes"
+    if kind == "encoded":
+        return f"{what} is sent with a content encoding" + (" other than gzip" if gzip else "")
+    if kind == "slow":
+        return f"{what} download took too long"
+    return f"{what}'s gzip stream is truncated or followed by other data"

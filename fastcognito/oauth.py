@@ -43,7 +43,7 @@ from .exceptions import (
     SignInError,
     SignInThrottledError,
 )
-from .jwks import NETWORK_ERRORS
+from .jwks import NETWORK_ERRORS, BodyRefused, read_body
 from .verifier import CognitoVerifier
 
 __all__ = [
@@ -65,7 +65,6 @@ DEFAULT_TIMEOUT = (3.05, 10.0)
 # Cognito's answers are a few kilobytes; anything far larger is not Cognito.
 MAX_RESPONSE_BYTES = 256 * 1024
 JSON_API_TARGET = "AWSCognitoIdentityProviderService."
-_CHUNK_BYTES = 8192
 
 # RFC 6749 §5.2 errors that mean the grant itself is bad (the user can start again), as opposed
 # to the client being misconfigured (an operator must act).
@@ -327,7 +326,11 @@ class CognitoOAuthClient:
                 headers={**headers, "Accept-Encoding": "identity"},
                 **kwargs,
             ) as response:
-                return _Answer(response.status_code, _read_capped(response, deadline))
+                try:
+                    body = read_body(response, MAX_RESPONSE_BYTES, deadline, gzip=False)
+                except BodyRefused as refused:
+                    raise _refused_answer(refused.kind) from None
+                return _Answer(response.status_code, body)
         except (requests.Timeout, urllib3.exceptions.TimeoutError, TimeoutError) as err:
             logger.warning("Cognito did not answer in time (%s)", urlsplit(url).path)
             raise CognitoUnavailableError("Cognito did not answer in time") from err
@@ -397,26 +400,15 @@ class CognitoOAuthClient:
         raise _api_error(action, answer)
 
 
-def _read_capped(response: requests.Response, deadline: float) -> bytes:
-    """The body of ``response``, read before ``deadline`` and no larger than ``MAX_RESPONSE_BYTES``,
-    or ``CognitoUnavailableError``."""
-    declared = response.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
-        raise CognitoUnavailableError("Cognito's answer is too large to be genuine")
-    if response.headers.get("content-encoding", "identity").strip().lower() != "identity":
-        raise CognitoUnavailableError("Cognito's answer is compressed though it was asked not to be")
-    # read1 returns after one socket read, so the deadline is checked between reads (urllib3 1.x
-    # has only read(), which waits for a whole chunk).
-    read = getattr(response.raw, "read1", None) or response.raw.read
-    body = bytearray()
-    while chunk := read(_CHUNK_BYTES, decode_content=False):
-        body += chunk
-        if len(body) > MAX_RESPONSE_BYTES:
-            raise CognitoUnavailableError("Cognito's answer is too large to be genuine")
-        if time.monotonic() > deadline:
-            logger.warning("Cognito's answer took longer than its timeout in total")
-            raise CognitoUnavailableError("Cognito did not answer in time")
-    return bytes(body)
+def _refused_answer(kind: str) -> CognitoUnavailableError:
+    """The error for an answer ``read_body`` refused (it is asked for uncompressed, so never a
+    truncated gzip stream)."""
+    if kind == "slow":
+        logger.warning("Cognito's answer took longer than its timeout in total")
+        return CognitoUnavailableError("Cognito did not answer in time")
+    if kind == "encoded":
+        return CognitoUnavailableError("Cognito's answer is compressed though it was asked not to be")
+    return CognitoUnavailableError("Cognito's answer is too large to be genuine")
 
 
 def _api_error(action: str, answer: Mapping[str, Any]) -> SignInError:
