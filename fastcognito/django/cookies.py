@@ -261,12 +261,27 @@ def is_state_cookie_name(config: HostedUIConfig, name: str) -> bool:
     return name.startswith(prefix) and len(suffix) == 16 and all(c in "0123456789abcdef" for c in suffix)
 
 
-def _state_cookie_place(config: HostedUIConfig, name: str) -> tuple[str, str | None]:
-    """(Path, Domain) of the state cookie ``name``: a ``__Host-`` cookie must have ``Path=/`` and
-    no ``Domain``; the others are sent to the callback only."""
+def _set_state_cookie(
+    request: HttpRequest, response: HttpResponse, config: HostedUIConfig, name: str, value: str, max_age: int
+) -> None:
+    """Set (or, with ``max_age=0``, delete) the state cookie ``name``: a ``__Host-`` cookie must
+    have ``Path=/`` and no ``Domain``; the others are sent to the callback only. Always ``Lax``
+    (or ``None`` where the site's cookies are): the callback is a top-level navigation from
+    Cognito's site, which a ``Strict`` cookie would miss."""
     if name.startswith(HOST_PREFIX):
-        return "/", None
-    return callback_path(), config.cookie_domain
+        path, domain = "/", None
+    else:
+        path, domain = callback_path(), config.cookie_domain
+    set_http_only_cookie(
+        response,
+        request,
+        name,
+        value,
+        max_age=max_age,
+        path=path,
+        domain=domain,
+        samesite="None" if config.cookie_samesite == "None" else "Lax",
+    )
 
 
 def set_state_cookie(
@@ -291,17 +306,7 @@ def set_state_cookie(
         compress=True,
     )
     name = state_cookie_name(request, config, attempt.state)
-    path, domain = _state_cookie_place(config, name)
-    set_http_only_cookie(
-        response,
-        request,
-        name,
-        payload,
-        max_age=config.state_max_age,
-        path=path,
-        domain=domain,
-        samesite="None" if config.cookie_samesite == "None" else "Lax",
-    )
+    _set_state_cookie(request, response, config, name, payload, config.state_max_age)
 
 
 def load_state(request: HttpRequest, config: HostedUIConfig, name: str) -> dict[str, Any]:
@@ -324,17 +329,7 @@ def load_state(request: HttpRequest, config: HostedUIConfig, name: str) -> dict[
 def delete_state_cookie(
     request: HttpRequest, response: HttpResponse, config: HostedUIConfig, name: str
 ) -> None:
-    path, domain = _state_cookie_place(config, name)
-    set_http_only_cookie(
-        response,
-        request,
-        name,
-        "",
-        max_age=0,
-        path=path,
-        domain=domain,
-        samesite="None" if config.cookie_samesite == "None" else "Lax",
-    )
+    _set_state_cookie(request, response, config, name, "", 0)
 
 
 def stale_state_cookies(request: HttpRequest, config: HostedUIConfig) -> list[str]:

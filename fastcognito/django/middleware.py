@@ -38,6 +38,7 @@ from .tokens import (
     header_token,
     rejected_header_token_error,
     request_policy,
+    VARY_ON,
     vary_on_token_source,
 )
 from .user import CognitoUser
@@ -112,7 +113,7 @@ class CognitoMiddleware(TokenSteps):
         finish = refresh_expired_access(request) if auto_refresh else None
         pending = self.process_request(request)
         response = self.get_response(request)
-        if pending is not None and (pending.source == "header" or pending.was_read()):
+        if pending is not None and _varies(pending):
             _vary_on_token(response, pending.source)
         return finish(response) if finish else response
 
@@ -122,7 +123,7 @@ class CognitoMiddleware(TokenSteps):
         finish = await arefresh_expired_access(request) if auto_refresh else None
         pending = self.process_request(request)
         response = await cast(Callable[[HttpRequest], Awaitable[HttpResponse]], self.get_response)(request)
-        if pending is not None and (pending.source == "header" or pending.was_read()):
+        if pending is not None and _varies(pending):
             _vary_on_token(response, pending.source)
         return finish(response) if finish else response
 
@@ -345,6 +346,13 @@ class _RefusedHeader:
 
 
 _REFUSED_HEADER = _RefusedHeader()
+
+
+def _varies(pending: _PendingUser | _RefusedHeader) -> bool:
+    """Whether the answer to ``pending``'s request depends on its token's source: an Authorization
+    header always (where Django does not vary on it itself), a cookie or the ALB's header once
+    the user was read."""
+    return bool(VARY_ON[pending.source]) and (pending.source == "header" or pending.was_read())
 
 
 def _vary_on_token(response: Any, source: TokenSource) -> None:
